@@ -1,0 +1,147 @@
+//! `systemdecoder bench`: simulation speed and memory on fixed workloads.
+//! Run it from a release build; debug figures mean little.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::scenario::Scenario;
+use crate::sim::model::{NodeKind, NodeSpec, Traffic};
+use crate::sim::report::{Report, headless_app, run_headless};
+use crate::sim::Sim;
+
+const WEB3TIER: &str = include_str!("../../scenarios/bench/web3tier.ron");
+
+#[derive(Serialize)]
+struct Figures {
+    name: String,
+    offered_rps: f64,
+    sim_seconds: f64,
+    wall_seconds: f64,
+    /// Sim seconds per wall second.
+    speedup: f64,
+    requests: u64,
+    requests_per_wall_second: f64,
+    events_per_wall_second: f64,
+    mean_latency_ms: f64,
+    p99_latency_ms: f64,
+    /// Resident memory after 1/6 and all of the run (MiB; Linux only).
+    rss_mib_early: Option<f64>,
+    rss_mib_end: Option<f64>,
+    peak_rss_mib: Option<f64>,
+    conservation: String,
+}
+
+/// The benchmark scenario scaled: `apps` app services, `rate` req/s, and a
+/// database pool grown in proportion so the database stays at 75 % load.
+fn web3tier(apps: usize, rate: f64) -> Scenario {
+    let (base, _) = Scenario::parse("scenarios/bench/web3tier.ron", WEB3TIER).expect("bundled benchmark is valid");
+    if apps == 4 && rate == 20_000.0 {
+        return base;
+    }
+    let mut s = base.clone();
+    let template = base.nodes.iter().find(|n| n.id == "app-1").expect("app-1").clone();
+    let app_links = |id: &str| {
+        let mut a = base.links.iter().find(|l| l.to == "app-1").expect("lb->app").clone();
+        a.to = id.into();
+        let mut b = base.links.iter().find(|l| l.from == "app-1").expect("app->db").clone();
+        b.from = id.into();
+        [a, b]
+    };
+    s.nodes.retain(|n| !n.id.starts_with("app-"));
+    s.links.retain(|l| !l.to.starts_with("app-") && !l.from.starts_with("app-"));
+    for i in 1..=apps {
+        let id = format!("app-{i}");
+        s.nodes.push(NodeSpec { id: id.clone(), ..template.clone() });
+        s.links.extend(app_links(&id));
+    }
+    let factor = rate / 20_000.0;
+    for n in &mut s.nodes {
+        match &mut n.kind {
+            NodeKind::Client(c) => c.traffic = Traffic::Poisson { rate },
+            NodeKind::Database(d) => d.pool = (d.pool as f64 * factor).round() as u32,
+            _ => {}
+        }
+    }
+    s.name = format!("web3tier x{factor} ({apps} app services)");
+    s
+}
+
+fn rss_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn measure(s: &Scenario, seconds: f64) -> Figures {
+    let mut app = headless_app(s, s.seed);
+    let mut early = None;
+    let start = Instant::now();
+    run_headless(&mut app, 0.0, seconds, |f| {
+        if early.is_none() && f >= 1.0 / 6.0 {
+            early = rss_mib("VmRSS:");
+        }
+    });
+    let wall = start.elapsed().as_secs_f64();
+    let e = &app.world().resource::<Sim>().0;
+    let r = Report::from_engine(e, &s.name, s.seed);
+    Figures {
+        name: s.name.clone(),
+        offered_rps: r.offered_rps,
+        sim_seconds: r.sim_seconds,
+        wall_seconds: wall,
+        speedup: r.sim_seconds / wall,
+        requests: r.created,
+        requests_per_wall_second: r.created as f64 / wall,
+        events_per_wall_second: r.events as f64 / wall,
+        mean_latency_ms: r.latency_ms.mean,
+        p99_latency_ms: r.latency_ms.p99,
+        rss_mib_early: early,
+        rss_mib_end: rss_mib("VmRSS:"),
+        peak_rss_mib: rss_mib("VmHWM:"),
+        conservation: r.conservation,
+    }
+}
+
+pub fn run(seconds: f64, json: bool) -> ExitCode {
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 1e5 {
+        eprintln!("error: --seconds must be between 0 and 100000, got {seconds}");
+        return ExitCode::FAILURE;
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("note: this is a debug build; run `cargo run --release -- bench` for real figures");
+    }
+    let runs = [web3tier(4, 20_000.0), web3tier(40, 200_000.0)];
+    let mut all = Vec::new();
+    for s in &runs {
+        let f = measure(s, seconds);
+        if !json {
+            println!("{}", f.name);
+            println!("  {:.0} s of sim time in {:.3} s wall ({:.1}x real time), one core", f.sim_seconds, f.wall_seconds, f.speedup);
+            println!(
+                "  {} requests: {:.0} requests/s simulated, {:.2} M events/s",
+                f.requests,
+                f.requests_per_wall_second,
+                f.events_per_wall_second / 1e6
+            );
+            println!("  latency mean {:.3} ms, p99 {:.3} ms", f.mean_latency_ms, f.p99_latency_ms);
+            if let (Some(a), Some(b), Some(p)) = (f.rss_mib_early, f.rss_mib_end, f.peak_rss_mib) {
+                println!("  memory: {a:.1} MiB after 1/6 of the run, {b:.1} MiB at the end, peak {p:.1} MiB");
+            }
+            println!("  conservation: {}", f.conservation);
+        }
+        all.push(f);
+    }
+    if json {
+        match serde_json::to_string_pretty(&all) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if all.iter().all(|f| f.conservation == "ok") { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

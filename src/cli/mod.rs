@@ -1,0 +1,181 @@
+//! The command line: open the app, or run, check and benchmark scenarios
+//! headless. Native only.
+
+mod bench;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::scenario::Scenario;
+use crate::sim::Sim;
+use crate::sim::report::{Report, headless_app, run_headless};
+
+/// The scenario the app opens and `run` uses when no file is given.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/examples/three-tier.ron");
+pub const DEFAULT_SCENARIO_NAME: &str = "scenarios/examples/three-tier.ron";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "systemdecoder",
+    version,
+    about = "Build a distributed system, run it, break it: a faithful queueing simulator.",
+    long_about = "Build a distributed system, run it, break it.\n\n\
+        With no command, opens the app on the bundled default scenario (or on FILE).\n\
+        Without the `gui` feature, runs that scenario headless for its duration instead.\n\n\
+        Scenario files are RON; see scenarios/examples/ for commented examples."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Scenario to open (default: the bundled three-tier example).
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario headless, as fast as possible, and print a summary.
+    Run {
+        /// Scenario file (.ron).
+        file: PathBuf,
+        /// Sim seconds to measure (default: the file's `duration_s`).
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Seconds simulated before statistics start (default: the file's `warmup_s`).
+        #[arg(long)]
+        warmup: Option<f64>,
+        /// Random seed (default: the file's `seed`). Same file + seed = same numbers.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the summary as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check scenario files and report the first problem in each, with its
+    /// file, line:column and field path.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Measure simulation speed and memory on the bundled benchmark scenarios.
+    Bench {
+        /// Sim seconds per benchmark.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parse arguments and run a headless command; `None` means "open the app"
+/// (the caller decides how, depending on features).
+pub fn main(cli: &Cli) -> ExitCode {
+    match &cli.command {
+        Some(Command::Run { file, seconds, warmup, seed, json }) => run(file, *seconds, *warmup, *seed, *json),
+        Some(Command::Validate { files }) => validate(files),
+        Some(Command::Bench { seconds, json }) => bench::run(*seconds, *json),
+        None => match load_or_default(cli.file.as_deref()) {
+            Ok((name, s)) => {
+                let r = simulate(&s, &name, s.seed, s.warmup_s, s.duration_s, false);
+                print!("{}", r.to_text());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// The file given, or the bundled default scenario.
+pub fn load_or_default(file: Option<&std::path::Path>) -> Result<(String, Scenario), crate::scenario::ScenarioError> {
+    match file {
+        Some(p) => Scenario::load(p).map(|(s, w)| {
+            print_warnings(&p.display().to_string(), &w);
+            (p.display().to_string(), s)
+        }),
+        None => Scenario::parse(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)
+            .map(|(s, _)| (DEFAULT_SCENARIO_NAME.to_string(), s)),
+    }
+}
+
+fn print_warnings(file: &str, warnings: &[crate::scenario::Warning]) {
+    for w in warnings {
+        eprintln!("warning: {file}: {}: {}", w.path, w.message);
+    }
+}
+
+fn run(file: &std::path::Path, seconds: Option<f64>, warmup: Option<f64>, seed: Option<u64>, json: bool) -> ExitCode {
+    let (scenario, warnings) = match Scenario::load(file) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let name = file.display().to_string();
+    print_warnings(&name, &warnings);
+    let seconds = seconds.unwrap_or(scenario.duration_s);
+    let warmup = warmup.unwrap_or(scenario.warmup_s);
+    for (flag, v) in [("--seconds", seconds), ("--warmup", warmup)] {
+        if !v.is_finite() || !(0.0..=1e7).contains(&v) {
+            eprintln!("error: {flag} must be between 0 and 10000000 seconds, got {v}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let seed = seed.unwrap_or(scenario.seed);
+    let report = simulate(&scenario, &name, seed, warmup, seconds, true);
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: cannot write JSON: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", report.to_text());
+    }
+    if report.conservation == "ok" { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Run headless, with a progress line on an interactive terminal.
+pub fn simulate(s: &Scenario, name: &str, seed: u64, warmup: f64, seconds: f64, show_progress: bool) -> Report {
+    let mut app = headless_app(s, seed);
+    let tty = show_progress && std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let mut last = started;
+    run_headless(&mut app, warmup, seconds, |f| {
+        if tty && last.elapsed().as_millis() >= 200 {
+            last = std::time::Instant::now();
+            let filled = (f * 30.0) as usize;
+            eprint!("\r  [{:<30}] {:>3.0}%  ", "#".repeat(filled.min(30)), f * 100.0);
+            let _ = std::io::stderr().flush();
+        }
+    });
+    if tty && started.elapsed().as_millis() >= 200 {
+        eprint!("\r{:<50}\r", "");
+    }
+    Report::from_engine(&app.world().resource::<Sim>().0, name, seed)
+}
+
+fn validate(files: &[PathBuf]) -> ExitCode {
+    let mut ok = true;
+    for f in files {
+        match Scenario::load(f) {
+            Ok((s, warnings)) => {
+                print_warnings(&f.display().to_string(), &warnings);
+                println!("{}: ok ({} nodes, {} links)", f.display(), s.nodes.len(), s.links.len());
+            }
+            Err(e) => {
+                ok = false;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

@@ -1,0 +1,217 @@
+//! Scenario files: RON text → checked [`Scenario`] → engine + entities, and back.
+//!
+//! Every way a file can be wrong ends in one [`ScenarioError`] that names the
+//! file, the line and column, and the field path. Nothing here panics on input.
+
+pub mod locate;
+mod validate;
+
+use std::fmt;
+
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::sim::engine::Topology;
+use crate::sim::{Engine, LinkParams, LinkSpec, NodeLive, NodeParams, NodeSpec, Sim, SimLink, SimNode};
+use locate::{Seg, line_col, locate, path_to_string};
+pub use validate::Warning;
+
+/// The only file format version so far.
+pub const VERSION: u32 = 1;
+/// Larger files are refused before being read.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A whole scenario file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Format version; this build reads version 1.
+    pub version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Seeds the simulation's random numbers: same file + seed, same run.
+    #[serde(default)]
+    pub seed: u64,
+    /// How long `systemdecoder run` simulates by default, in seconds.
+    #[serde(default = "default_duration")]
+    pub duration_s: f64,
+    /// Statistics ignore the first `warmup_s` seconds (empty-system start).
+    #[serde(default)]
+    pub warmup_s: f64,
+    pub nodes: Vec<NodeSpec>,
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+}
+
+fn default_duration() -> f64 {
+    60.0
+}
+
+/// A problem with a scenario file, located as precisely as we can.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioError {
+    pub file: String,
+    /// 1-based; 0 when the problem is not tied to a place (e.g. file too big).
+    pub line: usize,
+    pub col: usize,
+    /// Field path such as `nodes[2].kind.workers`; empty for syntax errors.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.col)?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+fn ron_options() -> ron::Options {
+    use ron::extensions::Extensions;
+    ron::Options::default()
+        .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(64)
+}
+
+impl Scenario {
+    /// Parse and check scenario text; `file` is only used in messages.
+    pub fn parse(file: &str, text: &str) -> Result<(Scenario, Vec<Warning>), ScenarioError> {
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(ScenarioError {
+                file: file.into(),
+                line: 0,
+                col: 0,
+                path: String::new(),
+                message: format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", text.len()),
+            });
+        }
+        let opts = ron_options();
+        let mut de = ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| ScenarioError {
+            file: file.into(),
+            line: e.span.start.line,
+            col: e.span.start.col,
+            path: String::new(),
+            message: e.code.to_string(),
+        })?;
+        let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
+            Ok(s) => s,
+            Err(e) => {
+                let path = e.path().to_string();
+                let spanned = de.span_error(e.into_inner());
+                return Err(ScenarioError {
+                    file: file.into(),
+                    line: spanned.span.start.line,
+                    col: spanned.span.start.col,
+                    path: if path == "." { String::new() } else { path },
+                    message: spanned.code.to_string(),
+                });
+            }
+        };
+        if let Err(e) = de.end() {
+            let spanned = de.span_error(e);
+            return Err(ScenarioError {
+                file: file.into(),
+                line: spanned.span.start.line,
+                col: spanned.span.start.col,
+                path: String::new(),
+                message: format!("unexpected text after the scenario: {}", spanned.code),
+            });
+        }
+        let warnings = validate::check(&scenario).map_err(|(path, message)| {
+            let (line, col) = line_col(text, locate(text, &path));
+            ScenarioError { file: file.into(), line, col, path: path_to_string(&path), message }
+        })?;
+        Ok((scenario, warnings))
+    }
+
+    /// Read, parse and check a file from disk (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load(path: &std::path::Path) -> Result<(Scenario, Vec<Warning>), ScenarioError> {
+        let file = path.display().to_string();
+        let io = |message: String| ScenarioError { file: file.clone(), line: 0, col: 0, path: String::new(), message };
+        let meta = std::fs::metadata(path).map_err(|e| io(format!("cannot read: {e}")))?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(io(format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len())));
+        }
+        let bytes = std::fs::read(path).map_err(|e| io(format!("cannot read: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| io(format!("not UTF-8 text: {e}")))?;
+        Scenario::parse(&file, &text)
+    }
+
+    /// Pretty RON that [`Scenario::parse`] reads back to an equal value.
+    pub fn to_ron(&self) -> String {
+        let pretty = ron::ser::PrettyConfig::new()
+            .depth_limit(6)
+            .struct_names(false)
+            .extensions(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME);
+        ron::Options::default().to_string_pretty(self, pretty).unwrap_or_else(|e| format!("// export failed: {e}"))
+    }
+
+    /// The engine's view of this scenario (indices instead of names).
+    /// Call only on a checked scenario.
+    pub fn topology(&self) -> Topology {
+        let index = |id: &str| self.nodes.iter().position(|n| n.id == id).unwrap_or(0) as u32;
+        Topology {
+            nodes: self.nodes.clone(),
+            links: self.links.clone(),
+            link_ends: self.links.iter().map(|l| (index(&l.from), index(&l.to))).collect(),
+        }
+    }
+
+    pub fn engine(&self, seed: u64) -> Engine {
+        Engine::new(self.topology(), seed)
+    }
+}
+
+/// Replace whatever is running with this scenario: a new engine and one
+/// entity per node and link.
+pub fn spawn(world: &mut World, scenario: &Scenario, seed: u64) {
+    let mut old = world.query_filtered::<Entity, Or<(With<SimNode>, With<SimLink>)>>();
+    let stale: Vec<Entity> = old.iter(world).collect();
+    for e in stale {
+        world.despawn(e);
+    }
+    world.insert_resource(Sim(scenario.engine(seed)));
+    world.insert_resource(LoadedScenario(scenario.clone()));
+    for (i, n) in scenario.nodes.iter().enumerate() {
+        world.spawn((Name::new(n.id.clone()), SimNode(i as u32), NodeParams(n.clone()), NodeLive::default()));
+    }
+    for (i, l) in scenario.links.iter().enumerate() {
+        world.spawn((Name::new(format!("{} -> {}", l.from, l.to)), SimLink(i as u32), LinkParams(l.clone())));
+    }
+}
+
+/// The scenario the running world was made from (its metadata survives edits).
+#[derive(Resource, Clone, Debug)]
+pub struct LoadedScenario(pub Scenario);
+
+/// Write the running world back out as a scenario (current parameters,
+/// positions and topology; metadata from the loaded file).
+pub fn export(world: &mut World) -> Option<Scenario> {
+    let mut s = world.get_resource::<LoadedScenario>()?.0.clone();
+    let mut nodes: Vec<(u32, NodeSpec)> =
+        world.query::<(&SimNode, &NodeParams)>().iter(world).map(|(i, p)| (i.0, p.0.clone())).collect();
+    nodes.sort_by_key(|(i, _)| *i);
+    let mut links: Vec<(u32, LinkSpec)> =
+        world.query::<(&SimLink, &LinkParams)>().iter(world).map(|(i, p)| (i.0, p.0.clone())).collect();
+    links.sort_by_key(|(i, _)| *i);
+    s.nodes = nodes.into_iter().map(|(_, n)| n).collect();
+    s.links = links.into_iter().map(|(_, l)| l).collect();
+    Some(s)
+}
+
+pub(super) fn plugin(_app: &mut App) {}
+
+#[doc(hidden)]
+pub fn field(name: &str) -> Seg {
+    Seg::Field(name.into())
+}

@@ -1,0 +1,330 @@
+//! Semantic checks on a parsed scenario: references, ranges, cycles.
+//! The first error wins and carries the path of the offending field.
+
+use std::collections::HashMap;
+
+use super::locate::Seg;
+use super::{Scenario, VERSION};
+use crate::sim::dist::Dist;
+use crate::sim::engine::MAX_DEPTH;
+use crate::sim::model::*;
+
+/// Something legal but probably unintended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Warning {
+    pub path: String,
+    pub message: String,
+}
+
+type Fail = (Vec<Seg>, String);
+
+const MAX_NODES: usize = 10_000;
+const MAX_LINKS: usize = 100_000;
+const MAX_OUT_LINKS: usize = 200;
+const MAX_RATE: f64 = 1e8;
+const MAX_COUNT: u32 = 10_000_000;
+
+struct Ctx {
+    path: Vec<Seg>,
+}
+
+impl Ctx {
+    fn at<T>(&mut self, seg: Seg, f: impl FnOnce(&mut Self) -> Result<T, Fail>) -> Result<T, Fail> {
+        self.path.push(seg);
+        let r = f(self);
+        self.path.pop();
+        r
+    }
+    fn field<T>(&mut self, name: &str, f: impl FnOnce(&mut Self) -> Result<T, Fail>) -> Result<T, Fail> {
+        self.at(Seg::Field(name.into()), f)
+    }
+    fn fail<T>(&self, msg: impl Into<String>) -> Result<T, Fail> {
+        Err((self.path.clone(), msg.into()))
+    }
+    fn number(&mut self, name: &str, v: f64, min: f64, max: f64) -> Result<(), Fail> {
+        self.field(name, |c| {
+            if !v.is_finite() {
+                c.fail(format!("must be a finite number, got {v}"))
+            } else if v < min {
+                c.fail(format!("must be at least {min}, got {v}"))
+            } else if v > max {
+                c.fail(format!("must be at most {max}, got {v}"))
+            } else {
+                Ok(())
+            }
+        })
+    }
+    fn count(&mut self, name: &str, v: u32, min: u32, max: u32) -> Result<(), Fail> {
+        self.field(name, |c| {
+            if v < min || v > max {
+                c.fail(format!("must be between {min} and {max}, got {v}"))
+            } else {
+                Ok(())
+            }
+        })
+    }
+    fn dist(&mut self, name: &str, d: &Dist) -> Result<(), Fail> {
+        self.field(name, |c| d.check().or_else(|e| c.fail(e)))
+    }
+    fn probability(&mut self, name: &str, v: f64) -> Result<(), Fail> {
+        self.number(name, v, 0.0, 1.0)
+    }
+    fn retry(&mut self, r: &Option<RetryPolicy>) -> Result<(), Fail> {
+        let Some(r) = r else { return Ok(()) };
+        self.field("retry", |c| {
+            c.number("timeout_ms", r.timeout_ms, 0.001, 3.6e6)?;
+            c.count("max_retries", r.max_retries, 0, 100)?;
+            c.number("backoff_ms", r.backoff_ms, 0.0, 3.6e6)?;
+            c.number("max_backoff_ms", r.max_backoff_ms, 0.0, 3.6e6)?;
+            c.probability("jitter", r.jitter)
+        })
+    }
+}
+
+pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
+    let mut c = Ctx { path: Vec::new() };
+    let mut warnings = Vec::new();
+    if s.version != VERSION {
+        return c.field("version", |c| {
+            c.fail(format!("this build reads scenario version {VERSION}, the file says {}", s.version))
+        });
+    }
+    c.number("duration_s", s.duration_s, 0.0, 1e7)?;
+    c.number("warmup_s", s.warmup_s, 0.0, 1e7)?;
+    if s.nodes.is_empty() {
+        return c.field("nodes", |c| c.fail("a scenario needs at least one node"));
+    }
+    if s.nodes.len() > MAX_NODES {
+        return c.field("nodes", |c| c.fail(format!("{} nodes; the limit is {MAX_NODES}", s.nodes.len())));
+    }
+    if s.links.len() > MAX_LINKS {
+        return c.field("links", |c| c.fail(format!("{} links; the limit is {MAX_LINKS}", s.links.len())));
+    }
+
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in s.nodes.iter().enumerate() {
+        c.field("nodes", |c| {
+            c.at(Seg::Index(i), |c| {
+                c.field("id", |c| {
+                    if n.id.trim().is_empty() {
+                        return c.fail("a node needs a non-empty id");
+                    }
+                    if ids.insert(&n.id, i).is_some() {
+                        return c.fail(format!("duplicate node id \"{}\"", n.id));
+                    }
+                    Ok(())
+                })?;
+                c.number("pos", n.pos.0 as f64, -1e7, 1e7)?;
+                c.number("pos", n.pos.1 as f64, -1e7, 1e7)?;
+                c.field("kind", |c| check_kind(c, &n.kind))
+            })
+        })?;
+    }
+
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); s.nodes.len()];
+    let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+    for (i, l) in s.links.iter().enumerate() {
+        let (from, to) = c.field("links", |c| {
+            c.at(Seg::Index(i), |c| {
+                let from = c.field("from", |c| match ids.get(l.from.as_str()) {
+                    Some(&n) => Ok(n),
+                    None => c.fail(format!("no node has id \"{}\"", l.from)),
+                })?;
+                let to = c.field("to", |c| match ids.get(l.to.as_str()) {
+                    Some(&n) => {
+                        if n == from {
+                            return c.fail("a link cannot connect a node to itself");
+                        }
+                        if matches!(s.nodes[n].kind, NodeKind::Client(_)) {
+                            return c.fail(format!("\"{}\" is a client; clients only send requests", l.to));
+                        }
+                        Ok(n)
+                    }
+                    None => c.fail(format!("no node has id \"{}\"", l.to)),
+                })?;
+                if let Some(first) = seen.insert((from, to), i) {
+                    return c.fail(format!("links[{first}] already connects \"{}\" to \"{}\"", l.from, l.to));
+                }
+                c.dist("latency", &l.latency)?;
+                c.number("jitter_ms", l.jitter_ms, 0.0, 3.6e6)?;
+                c.probability("loss", l.loss)?;
+                if let Some(bw) = l.bandwidth_mbps {
+                    c.number("bandwidth_mbps", bw, 1e-6, 1e9)?;
+                }
+                c.probability("call_probability", l.call_probability)?;
+                c.retry(&l.retry)?;
+                Ok((from, to))
+            })
+        })?;
+        out[from].push(to);
+        if out[from].len() > MAX_OUT_LINKS {
+            return c.field("links", |c| {
+                c.at(Seg::Index(i), |c| c.fail(format!("\"{}\" has more than {MAX_OUT_LINKS} outgoing links", l.from)))
+            });
+        }
+    }
+
+    // Requests only travel along links, so a cycle would let one circle
+    // for ever; the call depth is bounded too.
+    if let Some(cycle) = find_cycle(&out) {
+        let names: Vec<&str> = cycle.iter().map(|&n| s.nodes[n].id.as_str()).collect();
+        let first_link = s.links.iter().position(|l| l.from == names[0] && l.to == names[1]).unwrap_or(0);
+        return c.field("links", |c| {
+            c.at(Seg::Index(first_link), |c| {
+                c.fail(format!("requests could loop for ever: {} (links must not form a cycle)", names.join(" -> ")))
+            })
+        });
+    }
+    let depth = longest_paths(&out);
+    for (i, n) in s.nodes.iter().enumerate() {
+        if depth[i] >= MAX_DEPTH {
+            return c.field("nodes", |c| {
+                c.at(Seg::Index(i), |c| {
+                    c.fail(format!(
+                        "calls from \"{}\" go {} hops deep; the limit is {}",
+                        n.id,
+                        depth[i],
+                        MAX_DEPTH - 1
+                    ))
+                })
+            });
+        }
+        let path = format!("nodes[{i}]");
+        match &n.kind {
+            NodeKind::Client(_) if out[i].is_empty() => warnings.push(Warning {
+                path,
+                message: format!("client \"{}\" has no outgoing link: all its requests fail (no_route)", n.id),
+            }),
+            NodeKind::LoadBalancer(_) if out[i].is_empty() => warnings.push(Warning {
+                path,
+                message: format!("load balancer \"{}\" has no backends: requests through it fail (no_route)", n.id),
+            }),
+            NodeKind::Queue(_) if out[i].is_empty() => warnings.push(Warning {
+                path,
+                message: format!("queue \"{}\" has no consumers linked: it only fills up", n.id),
+            }),
+            _ => {}
+        }
+    }
+    Ok(warnings)
+}
+
+fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
+    match k {
+        NodeKind::Client(cl) => {
+            c.field("traffic", |c| match cl.traffic {
+                Traffic::Poisson { rate } | Traffic::Constant { rate } => c.number("rate", rate, 0.0, MAX_RATE),
+                Traffic::Burst { rate, burst_rate, period_s, burst_s } => {
+                    c.number("rate", rate, 0.0, MAX_RATE)?;
+                    c.number("burst_rate", burst_rate, 0.0, MAX_RATE)?;
+                    c.number("period_s", period_s, 1e-6, 1e7)?;
+                    c.number("burst_s", burst_s, 0.0, period_s)
+                }
+                Traffic::Closed { users, think_ms } => {
+                    c.count("users", users, 0, MAX_COUNT)?;
+                    c.number("think_ms", think_ms, 0.0, 3.6e6)
+                }
+            })?;
+            c.probability("write_ratio", cl.write_ratio)?;
+            c.field("keys", |c| if cl.keys == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
+            c.retry(&cl.retry)
+        }
+        NodeKind::LoadBalancer(lb) => c.dist("service", &lb.service),
+        NodeKind::Service(s) => {
+            c.count("workers", s.workers, 1, MAX_COUNT)?;
+            if let Some(q) = s.queue_limit {
+                c.count("queue_limit", q, 0, MAX_COUNT)?;
+            }
+            c.dist("service", &s.service)
+        }
+        NodeKind::Cache(cache) => {
+            c.probability("hit_ratio", cache.hit_ratio)?;
+            c.count("workers", cache.workers, 1, MAX_COUNT)?;
+            c.dist("service", &cache.service)
+        }
+        NodeKind::Database(d) => {
+            c.count("pool", d.pool, 1, MAX_COUNT)?;
+            if let Some(q) = d.queue_limit {
+                c.count("queue_limit", q, 0, MAX_COUNT)?;
+            }
+            c.dist("read", &d.read)?;
+            c.dist("write", &d.write)
+        }
+        NodeKind::Queue(q) => {
+            if let Some(cap) = q.capacity {
+                c.count("capacity", cap, 1, MAX_COUNT)?;
+            }
+            c.count("consumers", q.consumers, 1, MAX_COUNT)?;
+            c.dist("service", &q.service)
+        }
+    }
+}
+
+/// A directed cycle as a node list (first node repeated at the end), if any.
+fn find_cycle(out: &[Vec<usize>]) -> Option<Vec<usize>> {
+    // Iterative DFS with colours: 0 new, 1 on the stack, 2 done.
+    let mut colour = vec![0u8; out.len()];
+    let mut parent = vec![usize::MAX; out.len()];
+    for root in 0..out.len() {
+        if colour[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        colour[root] = 1;
+        while let Some(&mut (n, ref mut next)) = stack.last_mut() {
+            if let Some(&m) = out[n].get(*next) {
+                *next += 1;
+                match colour[m] {
+                    0 => {
+                        colour[m] = 1;
+                        parent[m] = n;
+                        stack.push((m, 0));
+                    }
+                    1 => {
+                        let mut cycle = vec![n];
+                        let mut k = n;
+                        while k != m {
+                            k = parent[k];
+                            cycle.push(k);
+                        }
+                        cycle.reverse();
+                        cycle.push(m);
+                        return Some(cycle);
+                    }
+                    _ => {}
+                }
+            } else {
+                colour[n] = 2;
+                stack.pop();
+            }
+        }
+    }
+    None
+}
+
+/// Longest chain of links starting at each node (the graph is acyclic).
+fn longest_paths(out: &[Vec<usize>]) -> Vec<usize> {
+    // Kahn's algorithm gives a topological order; walk it backwards.
+    let mut indeg = vec![0usize; out.len()];
+    for targets in out {
+        for &m in targets {
+            indeg[m] += 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..out.len()).filter(|&n| indeg[n] == 0).collect();
+    let mut i = 0;
+    while i < order.len() {
+        for &m in &out[order[i]] {
+            indeg[m] -= 1;
+            if indeg[m] == 0 {
+                order.push(m);
+            }
+        }
+        i += 1;
+    }
+    let mut depth = vec![0usize; out.len()];
+    for &n in order.iter().rev() {
+        depth[n] = out[n].iter().map(|&m| depth[m] + 1).max().unwrap_or(0);
+    }
+    depth
+}

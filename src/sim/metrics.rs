@@ -1,0 +1,289 @@
+//! What the engine measures: cumulative counters, exact time integrals
+//! (queue length, busy workers, messages in transit) and latency histograms,
+//! plus one-second windows of sim time kept in a bounded history.
+
+use std::collections::VecDeque;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use super::time::{NANOS_PER_SEC, Nanos};
+
+/// Why a request (or async job) failed. Every failure has exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailReason {
+    /// An attempt got no answer in time and no retry was left.
+    Timeout,
+    /// A bounded queue was full on arrival.
+    QueueFull,
+    /// A message was lost on a link and nothing was waiting to time it out.
+    PacketLoss,
+    /// The caller had nowhere to send the request.
+    NoRoute,
+}
+
+pub const FAIL_REASONS: [FailReason; 4] =
+    [FailReason::Timeout, FailReason::QueueFull, FailReason::PacketLoss, FailReason::NoRoute];
+
+impl FailReason {
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            FailReason::Timeout => "timeout",
+            FailReason::QueueFull => "queue_full",
+            FailReason::PacketLoss => "packet_loss",
+            FailReason::NoRoute => "no_route",
+        }
+    }
+}
+
+pub type ByReason = [u64; FAIL_REASONS.len()];
+
+/// Latency histogram in microseconds (3 significant digits, up to an hour).
+pub struct LatencyHist {
+    hist: Histogram<u32>,
+    sum_ns: u128,
+    count: u64,
+}
+
+impl Default for LatencyHist {
+    fn default() -> Self {
+        Self {
+            hist: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds"),
+            sum_ns: 0,
+            count: 0,
+        }
+    }
+}
+
+impl LatencyHist {
+    #[inline]
+    pub fn record(&mut self, ns: Nanos) {
+        // Saturate rather than fail: an hour-long latency is already absurd.
+        self.hist.saturating_record((ns + 500) / 1000);
+        self.sum_ns += ns as u128;
+        self.count += 1;
+    }
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+    /// Exact mean in milliseconds (from the nanosecond sum, not the buckets).
+    pub fn mean_ms(&self) -> f64 {
+        if self.count == 0 { 0.0 } else { self.sum_ns as f64 / self.count as f64 / 1e6 }
+    }
+    /// Quantile in milliseconds.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.count == 0 { 0.0 } else { self.hist.value_at_quantile(q) as f64 / 1e3 }
+    }
+    pub fn summary(&self) -> LatencySummary {
+        LatencySummary {
+            mean: self.mean_ms(),
+            p50: self.quantile_ms(0.5),
+            p95: self.quantile_ms(0.95),
+            p99: self.quantile_ms(0.99),
+            p999: self.quantile_ms(0.999),
+            max: if self.count == 0 { 0.0 } else { self.hist.max() as f64 / 1e3 },
+        }
+    }
+    pub fn reset(&mut self) {
+        self.hist.reset();
+        self.sum_ns = 0;
+        self.count = 0;
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+/// A quantity that changes in steps (queue length, busy workers) and its
+/// exact integral over time, so means are time-weighted, not sampled.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Level {
+    pub value: u64,
+    area: u128,
+    since: Nanos,
+}
+
+impl Level {
+    #[inline]
+    pub fn set(&mut self, now: Nanos, value: u64) {
+        self.area += self.value as u128 * (now - self.since) as u128;
+        self.since = now;
+        self.value = value;
+    }
+    #[inline]
+    pub fn add(&mut self, now: Nanos, delta: i64) {
+        let v = (self.value as i64 + delta).max(0) as u64;
+        self.set(now, v);
+    }
+    /// Integral (value × ns) up to `now`.
+    pub fn area_to(&self, now: Nanos) -> u128 {
+        self.area + self.value as u128 * (now - self.since) as u128
+    }
+    pub fn restart(&mut self, now: Nanos) {
+        self.area = 0;
+        self.since = now;
+    }
+}
+
+/// Cumulative per-node measurements since the last reset.
+#[derive(Default)]
+pub struct NodeStats {
+    pub arrivals: u64,
+    /// Requests that finished their service here.
+    pub completions: u64,
+    pub rejected: u64,
+    pub queue: Level,
+    pub busy: Level,
+    /// Arrival to release of the worker (waiting + service, plus downstream
+    /// time for blocking calls).
+    pub sojourn: LatencyHist,
+    /// Arrival to start of service (time spent queued), summed.
+    pub wait_sum_ns: u128,
+    pub waits: u64,
+    /// Messages drained by a queue's consumers (async jobs done).
+    pub jobs_done: u64,
+    /// Enqueue to processed, for a queue's async jobs.
+    pub job_latency: LatencyHist,
+}
+
+#[derive(Default)]
+pub struct LinkStats {
+    pub sent: u64,
+    pub lost: u64,
+    pub bytes: u64,
+    pub in_transit: Level,
+}
+
+/// Global request-level measurements since the last reset.
+#[derive(Default)]
+pub struct GlobalStats {
+    pub created: u64,
+    pub completed: u64,
+    pub failed: ByReason,
+    pub retries: u64,
+    pub latency: LatencyHist,
+    pub in_flight: Level,
+}
+
+/// One second of sim time, as charts read it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Window {
+    /// End of the window, in sim seconds.
+    pub t: f64,
+    pub offered_rps: f64,
+    pub throughput_rps: f64,
+    pub errors_rps: f64,
+    pub failed: ByReason,
+    pub latency_ms: LatencySummary,
+    pub in_flight: u64,
+    pub nodes: Vec<NodeWindow>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct NodeWindow {
+    pub arrivals: u64,
+    pub completions: u64,
+    pub rejected: u64,
+    pub utilization: f64,
+    pub mean_queue: f64,
+    pub queue_now: u64,
+}
+
+/// How many windows are kept: ten minutes of sim time.
+pub const HISTORY_WINDOWS: usize = 600;
+
+/// Rolling one-second windows; counters are diffed against the totals at
+/// the start of each window so nothing is counted twice.
+#[derive(Default)]
+pub struct Windows {
+    pub history: VecDeque<Window>,
+    pub next_end: Nanos,
+    start: WindowMarks,
+    pub latency: LatencyHist,
+}
+
+#[derive(Default, Clone)]
+struct WindowMarks {
+    created: u64,
+    completed: u64,
+    failed: ByReason,
+    nodes: Vec<(u64, u64, u64, u128, u128)>,
+}
+
+impl Windows {
+    pub fn new() -> Self {
+        Self { next_end: NANOS_PER_SEC, ..Default::default() }
+    }
+
+    /// Close the window ending at `self.next_end`.
+    pub fn close(&mut self, global: &GlobalStats, nodes: &[(&NodeStats, u32)]) {
+        let end = self.next_end;
+        let secs = 1.0;
+        let failed_now = global.failed;
+        let mut failed = [0; FAIL_REASONS.len()];
+        for i in 0..failed.len() {
+            failed[i] = failed_now[i].saturating_sub(self.start.failed.get(i).copied().unwrap_or(0));
+        }
+        let mut marks = WindowMarks {
+            created: global.created,
+            completed: global.completed,
+            failed: failed_now,
+            nodes: Vec::with_capacity(nodes.len()),
+        };
+        let mut node_windows = Vec::with_capacity(nodes.len());
+        for (i, (s, workers)) in nodes.iter().enumerate() {
+            let (a0, c0, r0, q0, b0) = self.start.nodes.get(i).copied().unwrap_or_default();
+            let q = s.queue.area_to(end);
+            let b = s.busy.area_to(end);
+            let span = NANOS_PER_SEC as f64;
+            let busy_mean = (b.saturating_sub(b0)) as f64 / span;
+            node_windows.push(NodeWindow {
+                arrivals: s.arrivals - a0.min(s.arrivals),
+                completions: s.completions - c0.min(s.completions),
+                rejected: s.rejected - r0.min(s.rejected),
+                utilization: if *workers == u32::MAX || *workers == 0 {
+                    busy_mean
+                } else {
+                    busy_mean / *workers as f64
+                },
+                mean_queue: (q.saturating_sub(q0)) as f64 / span,
+                queue_now: s.queue.value,
+            });
+            marks.nodes.push((s.arrivals, s.completions, s.rejected, q, b));
+        }
+        let failed_total: u64 = failed.iter().sum();
+        let w = Window {
+            t: end as f64 / 1e9,
+            offered_rps: (global.created - self.start.created.min(global.created)) as f64 / secs,
+            throughput_rps: (global.completed - self.start.completed.min(global.completed)) as f64 / secs,
+            errors_rps: failed_total as f64 / secs,
+            failed,
+            latency_ms: self.latency.summary(),
+            in_flight: global.in_flight.value,
+            nodes: node_windows,
+        };
+        if self.history.len() == HISTORY_WINDOWS {
+            self.history.pop_front();
+        }
+        self.history.push_back(w);
+        self.latency.reset();
+        self.start = marks;
+        self.next_end += NANOS_PER_SEC;
+    }
+
+    /// Counters were reset (warm-up over): re-base the current window.
+    pub fn rebase(&mut self, nodes: usize) {
+        self.start = WindowMarks { nodes: vec![Default::default(); nodes], ..Default::default() };
+    }
+}

@@ -1,0 +1,124 @@
+//! The simulation: render-free, deterministic, advanced only in `FixedUpdate`.
+//!
+//! The discrete-event [`engine`] does the work; this plugin wires it into
+//! Bevy: node and link entities carry the editable parameters (edits flow
+//! into the engine on the next tick) and the live numbers the view reads.
+
+pub mod dist;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod report;
+pub mod time;
+
+use bevy::prelude::*;
+
+pub use engine::Engine;
+pub use model::*;
+pub use time::SimSpeed;
+
+/// Ordered phases of one simulation tick; producers before consumers.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SimSystems {
+    /// Parameter edits from the editor reach the engine.
+    ApplyEdits,
+    /// The clock moves and events are processed.
+    Advance,
+    /// Live numbers are copied onto entities for the view.
+    Publish,
+}
+
+/// The running engine.
+#[derive(Resource, Deref, DerefMut)]
+pub struct Sim(pub Engine);
+
+/// A node entity: its index in the engine and its parameters.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimNode(pub u32);
+
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct NodeParams(pub NodeSpec);
+
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimLink(pub u32);
+
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct LinkParams(pub LinkSpec);
+
+/// What the view shows on a node right now.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
+pub struct NodeLive {
+    pub busy: u32,
+    /// `u32::MAX` = unlimited.
+    pub workers: u32,
+    pub queued: u32,
+    /// Utilisation over the last closed one-second window.
+    pub utilization: f64,
+    pub rejected_last_window: u64,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<SimSpeed>();
+    app.configure_sets(
+        FixedUpdate,
+        (SimSystems::ApplyEdits, SimSystems::Advance, SimSystems::Publish).chain(),
+    );
+    app.add_systems(
+        FixedUpdate,
+        (
+            (apply_node_edits, apply_link_edits).in_set(SimSystems::ApplyEdits),
+            advance.in_set(SimSystems::Advance),
+            publish_live.in_set(SimSystems::Publish),
+        )
+            .run_if(resource_exists::<Sim>),
+    );
+    #[cfg(any(debug_assertions, test))]
+    app.add_systems(FixedUpdate, check_conservation.after(SimSystems::Advance).run_if(resource_exists::<Sim>));
+}
+
+fn apply_node_edits(mut sim: ResMut<Sim>, q: Query<(&SimNode, &NodeParams), Changed<NodeParams>>) {
+    for (node, params) in &q {
+        if sim.nodes.get(node.0 as usize).is_some_and(|n| n.spec != params.0) {
+            sim.set_node_spec(node.0 as usize, params.0.clone());
+        }
+    }
+}
+
+fn apply_link_edits(mut sim: ResMut<Sim>, q: Query<(&SimLink, &LinkParams), Changed<LinkParams>>) {
+    for (link, params) in &q {
+        if sim.links.get(link.0 as usize).is_some_and(|l| l.spec != params.0) {
+            sim.set_link_spec(link.0 as usize, params.0.clone());
+        }
+    }
+}
+
+fn advance(mut sim: ResMut<Sim>, mut speed: ResMut<SimSpeed>) {
+    let dt = speed.take_advance();
+    if dt > 0 {
+        let until = sim.now() + dt;
+        sim.run_until(until);
+    }
+}
+
+fn publish_live(sim: Res<Sim>, mut q: Query<(&SimNode, &mut NodeLive)>) {
+    let last = sim.windows.history.back();
+    for (node, mut live) in &mut q {
+        let Some(n) = sim.nodes.get(node.0 as usize) else { continue };
+        let w = last.and_then(|w| w.nodes.get(node.0 as usize));
+        live.set_if_neq(NodeLive {
+            busy: n.busy,
+            workers: n.workers(),
+            queued: n.queue_len() as u32,
+            utilization: w.map_or(0.0, |w| w.utilization),
+            rejected_last_window: w.map_or(0, |w| w.rejected),
+        });
+    }
+}
+
+/// created = completed + failed + in flight, every tick (debug builds).
+#[cfg(any(debug_assertions, test))]
+fn check_conservation(sim: Res<Sim>) {
+    if let Err(e) = sim.check_conservation() {
+        panic!("conservation invariant broken at t={} ns: {e}", sim.now());
+    }
+}

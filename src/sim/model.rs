@@ -1,0 +1,265 @@
+//! What a system is made of: node kinds, links and policies, as plain data.
+//!
+//! These types are both the scenario file schema (serde/RON) and the
+//! parameters the engine runs with, so a file, the editor and the engine can
+//! never disagree about what a field means. All durations are milliseconds.
+
+use serde::{Deserialize, Serialize};
+
+use super::dist::Dist;
+
+/// One node on the canvas.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    /// Unique name, used by links and in reports.
+    pub id: String,
+    /// What the node is and its kind-specific parameters.
+    pub kind: NodeKind,
+    /// Canvas position (the simulation ignores it).
+    #[serde(default)]
+    pub pos: (f32, f32),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum NodeKind {
+    Client(ClientSpec),
+    LoadBalancer(LoadBalancerSpec),
+    Service(ServiceSpec),
+    Cache(CacheSpec),
+    Database(DatabaseSpec),
+    Queue(QueueSpec),
+}
+
+impl NodeKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            NodeKind::Client(_) => "client",
+            NodeKind::LoadBalancer(_) => "load balancer",
+            NodeKind::Service(_) => "service",
+            NodeKind::Cache(_) => "cache",
+            NodeKind::Database(_) => "database",
+            NodeKind::Queue(_) => "queue",
+        }
+    }
+}
+
+/// A population of users sending requests and waiting for the answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientSpec {
+    pub traffic: Traffic,
+    /// Share of requests that are writes (databases time them differently).
+    pub write_ratio: f64,
+    /// Size of the key space requests draw from (consistent hashing uses it).
+    pub keys: u64,
+    /// Bytes on the wire, for links with a bandwidth limit.
+    pub request_bytes: u32,
+    pub response_bytes: u32,
+    /// End-to-end timeout and retries for each request.
+    pub retry: Option<RetryPolicy>,
+}
+
+impl Default for ClientSpec {
+    fn default() -> Self {
+        Self {
+            traffic: Traffic::Poisson { rate: 100.0 },
+            write_ratio: 0.0,
+            keys: 1_000_000,
+            request_bytes: 1_000,
+            response_bytes: 4_000,
+            retry: None,
+        }
+    }
+}
+
+/// How a client group generates requests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Traffic {
+    /// Open loop: independent arrivals at `rate` per second (exponential gaps).
+    Poisson { rate: f64 },
+    /// Open loop: exactly `rate` per second, evenly spaced.
+    Constant { rate: f64 },
+    /// Open loop: Poisson at `rate`, switching to `burst_rate` for `burst_s`
+    /// seconds at the start of every `period_s`.
+    Burst { rate: f64, burst_rate: f64, period_s: f64, burst_s: f64 },
+    /// Closed loop: `users` people who each send one request, wait for the
+    /// answer, think for an exponential time with mean `think_ms`, and repeat.
+    Closed { users: u32, think_ms: f64 },
+}
+
+/// Timeout plus retries with exponential backoff and jitter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// Give up on one attempt after this long.
+    pub timeout_ms: f64,
+    /// Extra attempts after the first (0 = timeout only).
+    pub max_retries: u32,
+    /// Wait before retry n is `backoff_ms × 2^(n-1)`, capped at `max_backoff_ms`.
+    pub backoff_ms: f64,
+    pub max_backoff_ms: f64,
+    /// Fraction of that wait that is randomised (0 = none, 1 = "full jitter").
+    pub jitter: f64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { timeout_ms: 1000.0, max_retries: 0, backoff_ms: 50.0, max_backoff_ms: 2000.0, jitter: 1.0 }
+    }
+}
+
+/// Spreads requests over the node's outgoing links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoadBalancerSpec {
+    pub policy: LbPolicy,
+    /// Time to route one request (usually negligible).
+    pub service: Dist,
+}
+
+impl Default for LoadBalancerSpec {
+    fn default() -> Self {
+        Self { policy: LbPolicy::RoundRobin, service: Dist::Const(0.0) }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LbPolicy {
+    RoundRobin,
+    /// Fewest requests outstanding (sent and not yet answered).
+    LeastConnections,
+    Random,
+    /// Pick two backends at random, use the one with fewer outstanding.
+    PowerOfTwoChoices,
+    /// The request's key picks the backend on a hash ring (sticky).
+    ConsistentHash,
+}
+
+pub const LB_POLICIES: [LbPolicy; 5] = [
+    LbPolicy::RoundRobin,
+    LbPolicy::LeastConnections,
+    LbPolicy::Random,
+    LbPolicy::PowerOfTwoChoices,
+    LbPolicy::ConsistentHash,
+];
+
+/// An application server: `workers` parallel workers in front of a FIFO queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub workers: u32,
+    /// Waiting room; `None` is unbounded. Arrivals beyond it are rejected.
+    pub queue_limit: Option<u32>,
+    pub service: Dist,
+    /// How downstream calls hold resources: `false` frees the worker when its
+    /// own work ends; `true` keeps it until every downstream call has
+    /// answered (a thread-per-request server).
+    pub blocking: bool,
+}
+
+impl Default for ServiceSpec {
+    fn default() -> Self {
+        Self { workers: 4, queue_limit: None, service: Dist::Exp(10.0), blocking: false }
+    }
+}
+
+/// A cache in front of its outgoing links: hits answer here, misses go on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSpec {
+    pub hit_ratio: f64,
+    pub workers: u32,
+    pub service: Dist,
+}
+
+impl Default for CacheSpec {
+    fn default() -> Self {
+        Self { hit_ratio: 0.8, workers: 64, service: Dist::Const(0.5) }
+    }
+}
+
+/// A database: a connection pool (its workers) with separate read and write costs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSpec {
+    /// Connections in the pool: queries running at once.
+    pub pool: u32,
+    pub queue_limit: Option<u32>,
+    pub read: Dist,
+    pub write: Dist,
+}
+
+impl Default for DatabaseSpec {
+    fn default() -> Self {
+        Self { pool: 16, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(8.0) }
+    }
+}
+
+/// A message queue: acknowledges the producer as soon as a message is stored,
+/// then `consumers` deliveries at a time drain it over the outgoing links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueSpec {
+    /// Messages it can hold; `None` is unbounded. A full queue rejects.
+    pub capacity: Option<u32>,
+    pub consumers: u32,
+    /// Time to accept (persist) one message.
+    pub service: Dist,
+}
+
+impl Default for QueueSpec {
+    fn default() -> Self {
+        Self { capacity: Some(10_000), consumers: 4, service: Dist::Const(0.2) }
+    }
+}
+
+/// A directed connection; responses travel back over it in reverse.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub from: String,
+    pub to: String,
+    /// One-way latency.
+    #[serde(default = "default_latency")]
+    pub latency: Dist,
+    /// Extra delay drawn uniformly from [0, jitter_ms].
+    #[serde(default)]
+    pub jitter_ms: f64,
+    /// Probability that a message crossing the link is lost.
+    #[serde(default)]
+    pub loss: f64,
+    /// Megabits per second in each direction; `None` is unlimited.
+    #[serde(default)]
+    pub bandwidth_mbps: Option<f64>,
+    /// Probability that the caller uses this link for a given request
+    /// (services and caches call each outgoing link in order).
+    #[serde(default = "one")]
+    pub call_probability: f64,
+    /// Per-hop timeout and retries made by the caller.
+    #[serde(default)]
+    pub retry: Option<RetryPolicy>,
+}
+
+fn default_latency() -> Dist {
+    Dist::Const(1.0)
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl LinkSpec {
+    pub fn new(from: &str, to: &str, latency_ms: f64) -> Self {
+        Self {
+            from: from.into(),
+            to: to.into(),
+            latency: Dist::Const(latency_ms),
+            jitter_ms: 0.0,
+            loss: 0.0,
+            bandwidth_mbps: None,
+            call_probability: 1.0,
+            retry: None,
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Turning a run into numbers: the summary printed by the CLI (and as JSON),
+//! plus the headless driver that produces it.
+
+use std::collections::BTreeMap;
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use super::engine::Engine;
+use super::metrics::{FAIL_REASONS, LatencySummary};
+use super::time::{Nanos, SimSpeed, nanos_to_secs, secs_to_nanos};
+use super::Sim;
+use crate::scenario::Scenario;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    /// Sim time simulated in total.
+    pub sim_seconds: f64,
+    /// Sim time the statistics cover (after warm-up).
+    pub measured_seconds: f64,
+    pub created: u64,
+    pub completed: u64,
+    /// Failed requests by reason.
+    pub failed: BTreeMap<&'static str, u64>,
+    pub failed_total: u64,
+    pub in_flight: u64,
+    pub offered_rps: f64,
+    pub throughput_rps: f64,
+    pub error_rate: f64,
+    pub retries: u64,
+    /// End-to-end latency of completed requests (first attempt to answer).
+    pub latency_ms: LatencySummary,
+    /// Time-average number of requests in the system (Little's L).
+    pub mean_in_flight: f64,
+    pub nodes: Vec<NodeReport>,
+    pub links: Vec<LinkReport>,
+    pub events: u64,
+    /// "ok", or what does not balance.
+    pub conservation: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct NodeReport {
+    pub id: String,
+    pub kind: &'static str,
+    pub arrivals: u64,
+    pub completions: u64,
+    pub rejected: u64,
+    /// Busy workers / workers, time-averaged; `null` for unlimited workers.
+    pub utilization: Option<f64>,
+    pub mean_busy: f64,
+    pub mean_queue_len: f64,
+    /// Arrival to start of service.
+    pub mean_wait_ms: f64,
+    /// Arrival to release of the worker.
+    pub sojourn_ms: LatencySummary,
+    pub jobs_done: u64,
+    /// Queue nodes: enqueue to processed.
+    pub job_latency_ms: Option<LatencySummary>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LinkReport {
+    pub from: String,
+    pub to: String,
+    pub sent: u64,
+    pub lost: u64,
+    pub loss_rate: f64,
+    pub mean_in_transit: f64,
+}
+
+impl Report {
+    pub fn from_engine(e: &Engine, scenario: &str, seed: u64) -> Report {
+        let now = e.now();
+        let span = now.saturating_sub(e.stats_since);
+        let secs = nanos_to_secs(span).max(1e-12);
+        let g = &e.global;
+        let failed: BTreeMap<&'static str, u64> =
+            FAIL_REASONS.iter().map(|r| (r.name(), g.failed[r.index()])).collect();
+        let failed_total: u64 = g.failed.iter().sum();
+        let resolved = g.completed + failed_total;
+        let per_ns = |area: u128| if span == 0 { 0.0 } else { area as f64 / span as f64 };
+        let nodes = e
+            .nodes
+            .iter()
+            .map(|n| {
+                let s = &n.stats;
+                let mean_busy = per_ns(s.busy.area_to(now));
+                let w = n.workers();
+                NodeReport {
+                    id: n.spec.id.clone(),
+                    kind: n.spec.kind.label(),
+                    arrivals: s.arrivals,
+                    completions: s.completions,
+                    rejected: s.rejected,
+                    utilization: (w != u32::MAX).then(|| mean_busy / w as f64),
+                    mean_busy,
+                    mean_queue_len: per_ns(s.queue.area_to(now)),
+                    mean_wait_ms: if s.waits == 0 { 0.0 } else { s.wait_sum_ns as f64 / s.waits as f64 / 1e6 },
+                    sojourn_ms: s.sojourn.summary(),
+                    jobs_done: s.jobs_done,
+                    job_latency_ms: (s.job_latency.count() > 0).then(|| s.job_latency.summary()),
+                }
+            })
+            .collect();
+        let links = e
+            .links
+            .iter()
+            .map(|l| LinkReport {
+                from: l.spec.from.clone(),
+                to: l.spec.to.clone(),
+                sent: l.stats.sent,
+                lost: l.stats.lost,
+                loss_rate: if l.stats.sent == 0 { 0.0 } else { l.stats.lost as f64 / l.stats.sent as f64 },
+                mean_in_transit: per_ns(l.stats.in_transit.area_to(now)),
+            })
+            .collect();
+        Report {
+            scenario: scenario.into(),
+            seed,
+            sim_seconds: nanos_to_secs(now),
+            measured_seconds: nanos_to_secs(span),
+            created: g.created,
+            completed: g.completed,
+            failed,
+            failed_total,
+            in_flight: e.live_requests(),
+            offered_rps: g.created as f64 / secs,
+            throughput_rps: g.completed as f64 / secs,
+            error_rate: if resolved == 0 { 0.0 } else { failed_total as f64 / resolved as f64 },
+            retries: g.retries,
+            latency_ms: g.latency.summary(),
+            mean_in_flight: per_ns(g.in_flight.area_to(now)),
+            nodes,
+            links,
+            events: e.events_processed,
+            conservation: match e.check_conservation() {
+                Ok(()) => "ok".into(),
+                Err(msg) => msg,
+            },
+        }
+    }
+
+    /// Human-readable summary.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut t = String::new();
+        let l = &self.latency_ms;
+        let _ = writeln!(t, "{} (seed {})", self.scenario, self.seed);
+        let _ = writeln!(
+            t,
+            "  sim time {:.1} s (measured {:.1} s), {} events",
+            self.sim_seconds, self.measured_seconds, self.events
+        );
+        let _ = writeln!(
+            t,
+            "  requests  created {}  completed {}  failed {}  in flight {}  retries {}",
+            self.created, self.completed, self.failed_total, self.in_flight, self.retries
+        );
+        let reasons: Vec<String> =
+            self.failed.iter().filter(|(_, v)| **v > 0).map(|(k, v)| format!("{k} {v}")).collect();
+        if !reasons.is_empty() {
+            let _ = writeln!(t, "  failures  {}", reasons.join(", "));
+        }
+        let _ = writeln!(
+            t,
+            "  rate      offered {:.1}/s  throughput {:.1}/s  errors {:.3}%",
+            self.offered_rps,
+            self.throughput_rps,
+            self.error_rate * 100.0
+        );
+        let _ = writeln!(
+            t,
+            "  latency   mean {:.3} ms  p50 {:.3}  p95 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
+            l.mean, l.p50, l.p95, l.p99, l.p999, l.max
+        );
+        let _ = writeln!(t, "  conservation: {}", self.conservation);
+        let _ = writeln!(
+            t,
+            "\n  {:<16} {:<13} {:>10} {:>8} {:>7} {:>9} {:>10} {:>10}",
+            "node", "kind", "arrivals", "rejected", "util", "queue", "sojourn", "p99 ms"
+        );
+        for n in &self.nodes {
+            let util = n.utilization.map_or("-".to_string(), |u| format!("{:.1}%", u * 100.0));
+            let _ = writeln!(
+                t,
+                "  {:<16} {:<13} {:>10} {:>8} {:>7} {:>9.3} {:>10.3} {:>10.3}",
+                n.id, n.kind, n.arrivals, n.rejected, util, n.mean_queue_len, n.sojourn_ms.mean, n.sojourn_ms.p99
+            );
+            if let Some(j) = &n.job_latency_ms {
+                let _ = writeln!(
+                    t,
+                    "  {:<16} async jobs done {}  enqueue→processed mean {:.3} ms  p99 {:.3} ms",
+                    "", n.jobs_done, j.mean, j.p99
+                );
+            }
+        }
+        let lossy: Vec<&LinkReport> = self.links.iter().filter(|l| l.lost > 0).collect();
+        if !lossy.is_empty() {
+            let _ = writeln!(t, "\n  lossy links:");
+            for l in lossy {
+                let _ = writeln!(t, "    {} -> {}: {} of {} lost ({:.3}%)", l.from, l.to, l.lost, l.sent, l.loss_rate * 100.0);
+            }
+        }
+        t
+    }
+}
+
+/// A Bevy app with just the simulation, ready to run a scenario headless.
+pub fn headless_app(scenario: &Scenario, seed: u64) -> App {
+    let mut app = App::new();
+    app.add_plugins(crate::CorePlugin);
+    crate::scenario::spawn(app.world_mut(), scenario, seed);
+    app
+}
+
+/// Run the app's simulation for `seconds` of sim time as fast as possible by
+/// driving `FixedUpdate` directly in chunks, resetting statistics after
+/// `warmup` seconds. `progress` gets the fraction done after each chunk.
+pub fn run_headless(app: &mut App, warmup: f64, seconds: f64, mut progress: impl FnMut(f64)) {
+    const CHUNK: Nanos = 100_000_000; // 0.1 s of sim time per FixedUpdate
+    {
+        let mut speed = app.world_mut().resource_mut::<SimSpeed>();
+        *speed = SimSpeed { paused: false, factor: 1.0, tick: CHUNK, max_chunk: CHUNK, ..default() };
+    }
+    let warm = secs_to_nanos(warmup);
+    let end = warm + secs_to_nanos(seconds);
+    let start = app.world().resource::<Sim>().now();
+    let mut warmed = warm == 0;
+    loop {
+        let now = app.world().resource::<Sim>().now();
+        if now >= start + end {
+            break;
+        }
+        let target = if warmed { start + end } else { start + warm };
+        let step = (target - now).min(CHUNK);
+        app.world_mut().resource_mut::<SimSpeed>().tick = step;
+        app.world_mut().run_schedule(FixedUpdate);
+        if !warmed && app.world().resource::<Sim>().now() >= start + warm {
+            app.world_mut().resource_mut::<Sim>().reset_stats();
+            warmed = true;
+        }
+        progress((app.world().resource::<Sim>().now() - start) as f64 / end.max(1) as f64);
+    }
+}
+
+/// Load-free convenience: run a scenario headless and summarise it.
+pub fn run_scenario(scenario: &Scenario, name: &str, seed: u64, warmup: f64, seconds: f64) -> Report {
+    let mut app = headless_app(scenario, seed);
+    run_headless(&mut app, warmup, seconds, |_| {});
+    Report::from_engine(&app.world().resource::<Sim>().0, name, seed)
+}
