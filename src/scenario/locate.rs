@@ -253,7 +253,7 @@ mod tests {
     fn finds_nested_fields_and_list_items() {
         let src = "// header\n(\n  version: 1,\n  nodes: [\n    (id: \"a\", kind: Client(traffic: Poisson(rate: 5.0))),\n    (id: \"b\", kind: Service((workers: 0))),\n  ],\n)";
         let at = locate(src, &[f("nodes"), Seg::Index(1), f("kind"), f("workers")]);
-        assert_eq!(line_col(src, at), (6, 35));
+        assert_eq!(line_col(src, at), (6, 39));
         let at = locate(src, &[f("nodes"), Seg::Index(0), f("kind"), f("traffic"), f("rate")]);
         assert_eq!(&src[at..at + 3], "5.0");
         let at = locate(src, &[f("version")]);

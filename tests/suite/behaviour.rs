@@ -1,0 +1,294 @@
+//! Each node kind, routing policy, flow and resilience policy behaves as a
+//! practitioner expects, measured on the engine's own numbers.
+
+use systemdecoder::scenario::Scenario;
+use systemdecoder::sim::dist::Dist;
+use systemdecoder::sim::model::*;
+use systemdecoder::sim::report::{Report, headless_app, run_headless};
+use systemdecoder::sim::{NodeParams, Sim, SimNode};
+
+use crate::helpers::*;
+
+fn retry(timeout_ms: f64, max_retries: u32) -> Option<RetryPolicy> {
+    Some(RetryPolicy { timeout_ms, max_retries, backoff_ms: 1.0, max_backoff_ms: 10.0, jitter: 1.0 })
+}
+
+fn lossy(from: &str, to: &str, loss: f64) -> LinkSpec {
+    let mut l = link(from, to, 1.0);
+    l.loss = loss;
+    l
+}
+
+#[test]
+fn link_loss_rate_and_instant_failure_without_a_timeout() {
+    let s = scenario(vec![poisson("c", 2000.0), service("s", 64, Dist::Exp(1.0))], vec![lossy("c", "s", 0.1)]);
+    let r = run(&s, 1, 0.0, 100.0);
+    let l = &r.links[0];
+    close("link loss rate", l.loss_rate, 0.1, 0.02);
+    // Lost going out or coming back: 1 - 0.9² of requests fail.
+    let resolved = (r.completed + r.failed_total) as f64;
+    close("failed share", r.failed["packet_loss"] as f64 / resolved, 0.19, 0.02);
+    assert_eq!(r.failed["timeout"], 0);
+}
+
+#[test]
+fn retries_turn_loss_into_extra_load_and_rare_timeouts() {
+    // Each attempt survives both directions with p = 0.81; with 3 retries a
+    // request fails with 0.19^4 = 0.13 %, and the service sees
+    // 0.9 × (1 + 0.19 + 0.19² + 0.19³) = 1.111 arrivals per request.
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 2000.0 }, retry: retry(50.0, 3), ..Default::default() });
+    let s = scenario(vec![c, service("s", 64, Dist::Exp(1.0))], vec![lossy("c", "s", 0.1)]);
+    let r = run(&s, 2, 0.0, 200.0);
+    assert_eq!(r.failed["packet_loss"], 0, "a timeout watches every attempt");
+    let fail = r.failed["timeout"] as f64 / (r.completed + r.failed_total) as f64;
+    close("failure share after 3 retries", fail, 0.19f64.powi(4), 0.15);
+    let per_request = node_report(&r, "s").arrivals as f64 / r.created as f64;
+    close("service arrivals per request", per_request, 0.9 * (1.0 + 0.19 + 0.19 * 0.19 + 0.19f64.powi(3)), 0.01);
+    // Latency counts from the first attempt, so retried requests are slow.
+    assert!(r.latency_ms.p999 > 50.0, "p99.9 {} includes a timeout", r.latency_ms.p999);
+}
+
+#[test]
+fn client_timeouts_abandon_slow_answers() {
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 50.0 }, retry: retry(5.0, 0), ..Default::default() });
+    let s = scenario(vec![c, service("s", 100, Dist::Const(10.0))], vec![link("c", "s", 0.0)]);
+    let r = run(&s, 3, 0.0, 50.0);
+    assert_eq!(r.completed, 0);
+    assert!(r.failed["timeout"] > 2000);
+    // The abandoned work was still done by the service.
+    assert!(node_report(&r, "s").completions >= r.failed["timeout"] - 1);
+}
+
+#[test]
+fn per_hop_retries_multiply_work_on_a_slow_callee() {
+    // The caller gives up after 10 ms and retries twice: a 50 ms service
+    // receives three copies of every request and none succeeds.
+    let mut l = link("api", "slow", 0.0);
+    l.retry = retry(10.0, 2);
+    let s = scenario(
+        vec![poisson("c", 20.0), service("api", 100, Dist::Const(0.0)), service("slow", 1000, Dist::Const(50.0))],
+        vec![link("c", "api", 0.0), l],
+    );
+    let r = run(&s, 4, 0.0, 100.0);
+    assert_eq!(r.completed, 0);
+    let created = r.created as f64;
+    close("copies per request", node_report(&r, "slow").arrivals as f64 / created, 3.0, 0.01);
+    close("all requests time out", r.failed["timeout"] as f64, created - r.in_flight as f64, 0.0001);
+}
+
+#[test]
+fn per_hop_retries_recover_lost_messages() {
+    // Hop success 0.8² = 0.64 per attempt; 4 attempts fail with 0.36^4.
+    let mut l = lossy("api", "db", 0.2);
+    l.retry = retry(20.0, 3);
+    let s = scenario(
+        vec![poisson("c", 1000.0), service("api", 1000, Dist::Const(0.0)), service("db", 1000, Dist::Exp(1.0))],
+        vec![link("c", "api", 0.0), l],
+    );
+    let r = run(&s, 5, 0.0, 200.0);
+    let fail = r.failed_total as f64 / (r.completed + r.failed_total) as f64;
+    close("failure share", fail, 0.36f64.powi(4), 0.1);
+    assert_eq!(r.failed_total, r.failed["timeout"]);
+}
+
+fn balanced(policy: LbPolicy, rate: f64, slow_second: bool) -> Report {
+    let mut nodes = vec![poisson("c", rate), lb("lb", policy)];
+    let mut links = vec![link("c", "lb", 0.0)];
+    for i in 0..4 {
+        let mean = if slow_second && i == 1 { 4.0 } else { 1.0 };
+        nodes.push(service(&format!("s{i}"), 1, Dist::Exp(mean)));
+        links.push(link("lb", &format!("s{i}"), 0.0));
+    }
+    run(&scenario(nodes, links), 8, 5.0, 200.0)
+}
+
+#[test]
+fn round_robin_splits_evenly() {
+    let r = balanced(LbPolicy::RoundRobin, 2000.0, false);
+    let counts: Vec<u64> = (0..4).map(|i| node_report(&r, &format!("s{i}")).arrivals).collect();
+    let max = *counts.iter().max().unwrap();
+    let min = *counts.iter().min().unwrap();
+    assert!(max - min <= 1, "round robin counts {counts:?}");
+}
+
+#[test]
+fn least_connections_avoids_a_slow_backend_and_beats_random() {
+    let lc = balanced(LbPolicy::LeastConnections, 2400.0, true);
+    let rnd = balanced(LbPolicy::Random, 2400.0, true);
+    let share = |r: &Report| node_report(r, "s1").arrivals as f64 / r.created as f64;
+    assert!(share(&lc) < 0.15, "least connections sent {:.3} to the slow backend", share(&lc));
+    close("random share", share(&rnd), 0.25, 0.02);
+    assert!(lc.latency_ms.p99 < rnd.latency_ms.p99 / 2.0, "lc p99 {} vs random {}", lc.latency_ms.p99, rnd.latency_ms.p99);
+}
+
+#[test]
+fn power_of_two_choices_cuts_the_tail_versus_random() {
+    let p2c = balanced(LbPolicy::PowerOfTwoChoices, 3200.0, false);
+    let rnd = balanced(LbPolicy::Random, 3200.0, false);
+    // Both random at heart, but p2c looks at queue lengths: at ρ = 0.8 its
+    // mean latency is far below the M/M/1 value random splitting gives (5 ms).
+    close("random ≈ M/M/1", rnd.latency_ms.mean, 5.0, 0.05);
+    assert!(p2c.latency_ms.mean < 0.6 * rnd.latency_ms.mean, "p2c {} vs random {}", p2c.latency_ms.mean, rnd.latency_ms.mean);
+    assert!(p2c.latency_ms.p99 < 0.6 * rnd.latency_ms.p99);
+}
+
+#[test]
+fn consistent_hashing_is_sticky_and_spreads_many_keys() {
+    let mut nodes = vec![
+        client("one-key", ClientSpec { traffic: Traffic::Poisson { rate: 200.0 }, keys: 1, ..Default::default() }),
+        client("many", ClientSpec { traffic: Traffic::Poisson { rate: 4000.0 }, keys: 1_000_000, ..Default::default() }),
+        lb("sticky", LbPolicy::ConsistentHash),
+        lb("spread", LbPolicy::ConsistentHash),
+    ];
+    let mut links = vec![link("one-key", "sticky", 0.0), link("many", "spread", 0.0)];
+    for i in 0..4 {
+        nodes.push(service(&format!("a{i}"), 100, Dist::Exp(1.0)));
+        nodes.push(service(&format!("b{i}"), 100, Dist::Exp(1.0)));
+        links.push(link("sticky", &format!("a{i}"), 0.0));
+        links.push(link("spread", &format!("b{i}"), 0.0));
+    }
+    let r = run(&scenario(nodes, links), 6, 0.0, 50.0);
+    let a: Vec<u64> = (0..4).map(|i| node_report(&r, &format!("a{i}")).arrivals).collect();
+    assert_eq!(a.iter().filter(|&&n| n > 0).count(), 1, "one key must always land on one backend: {a:?}");
+    let b: Vec<u64> = (0..4).map(|i| node_report(&r, &format!("b{i}")).arrivals).collect();
+    let total: u64 = b.iter().sum();
+    for n in &b {
+        let share = *n as f64 / total as f64;
+        assert!((0.12..0.38).contains(&share), "hash ring shares {b:?}");
+    }
+}
+
+fn app_and_db(blocking: bool, rate: f64, queue_limit: Option<u32>) -> Report {
+    let app = node("app", NodeKind::Service(ServiceSpec { workers: 4, queue_limit, service: Dist::Exp(1.0), blocking }));
+    let db = node(
+        "db",
+        NodeKind::Database(DatabaseSpec { pool: 1000, queue_limit: None, read: Dist::Const(20.0), write: Dist::Const(20.0) }),
+    );
+    let s = scenario(vec![poisson("c", rate), app, db], vec![link("c", "app", 0.0), link("app", "db", 0.0)]);
+    run(&s, 7, 5.0, 100.0)
+}
+
+#[test]
+fn blocking_calls_hold_workers_until_the_database_answers() {
+    // 100/s × (1 ms own work + 20 ms waiting on the database) over 4 workers.
+    let blocking = app_and_db(true, 100.0, None);
+    let free = app_and_db(false, 100.0, None);
+    close("blocking utilisation", node_report(&blocking, "app").utilization.unwrap(), 100.0 * 0.021 / 4.0, 0.03);
+    close("non-blocking utilisation", node_report(&free, "app").utilization.unwrap(), 100.0 * 0.001 / 4.0, 0.05);
+    // At 300/s the blocking pool (capacity 4/21 ms = 190/s) runs dry and
+    // its bounded queue rejects; the non-blocking one barely notices.
+    let blocking = app_and_db(true, 300.0, Some(50));
+    let free = app_and_db(false, 300.0, Some(50));
+    assert!(blocking.failed["queue_full"] as f64 > 0.3 * blocking.created as f64);
+    assert_eq!(free.failed_total, 0);
+}
+
+#[test]
+fn cache_hits_stop_at_the_cache_and_misses_reach_the_database() {
+    let cache = node("cache", NodeKind::Cache(CacheSpec { hit_ratio: 0.7, workers: 100, service: Dist::Const(0.1) }));
+    let db = node("db", NodeKind::Database(DatabaseSpec { pool: 100, ..Default::default() }));
+    let s = scenario(vec![poisson("c", 1000.0), cache, db], vec![link("c", "cache", 0.0), link("cache", "db", 0.0)]);
+    let r = run(&s, 8, 0.0, 100.0);
+    let ratio = node_report(&r, "db").arrivals as f64 / node_report(&r, "cache").arrivals as f64;
+    close("miss ratio", ratio, 0.3, 0.02);
+}
+
+#[test]
+fn database_times_reads_and_writes_separately() {
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 50.0 }, write_ratio: 0.25, ..Default::default() });
+    let db = node(
+        "db",
+        NodeKind::Database(DatabaseSpec { pool: 1000, queue_limit: None, read: Dist::Exp(1.0), write: Dist::Exp(5.0) }),
+    );
+    let r = run(&scenario(vec![c, db], vec![link("c", "db", 0.0)]), 9, 0.0, 400.0);
+    close("mean query time", node_report(&r, "db").sojourn_ms.mean, 0.75 * 1.0 + 0.25 * 5.0, 0.03);
+}
+
+#[test]
+fn database_pool_limits_concurrency() {
+    let db = node(
+        "db",
+        NodeKind::Database(DatabaseSpec { pool: 2, queue_limit: Some(0), read: Dist::Exp(1.0), write: Dist::Exp(1.0) }),
+    );
+    let r = run(&scenario(vec![poisson("c", 1000.0), db], vec![link("c", "db", 0.0)]), 10, 0.0, 300.0);
+    // M/M/2/2 (Erlang B): P_block = (a²/2)/(1 + a + a²/2) with a = 1.
+    close("Erlang B blocking", r.failed["queue_full"] as f64 / r.created as f64, 0.5 / 2.5, 0.03);
+}
+
+#[test]
+fn queue_acks_producers_at_once_and_consumers_drain_it() {
+    let q = node("q", NodeKind::Queue(QueueSpec { capacity: None, consumers: 2, service: Dist::Const(0.2) }));
+    let worker = service("worker", 1, Dist::Exp(5.0));
+    let s = scenario(vec![poisson("c", 100.0), q, worker], vec![link("c", "q", 1.0), link("q", "worker", 1.0)]);
+    let r = run(&s, 11, 0.0, 300.0);
+    // The producer waits for the enqueue only: 1 + 0.2 + 1 ms.
+    close("producer latency (ms)", r.latency_ms.mean, 2.2, 0.001);
+    let q = node_report(&r, "q");
+    assert!(q.jobs_done as f64 > 0.99 * r.created as f64);
+    close("worker utilisation", node_report(&r, "worker").utilization.unwrap(), 0.5, 0.03);
+    let jl = q.job_latency_ms.expect("queue reports job latency");
+    assert!(jl.mean > 7.0, "enqueue→processed includes the worker's time: {}", jl.mean);
+}
+
+#[test]
+fn full_queue_rejects_producers() {
+    let q = node("q", NodeKind::Queue(QueueSpec { capacity: Some(10), consumers: 1, service: Dist::Const(0.0) }));
+    let s = scenario(
+        vec![poisson("c", 400.0), q, service("worker", 1, Dist::Const(5.0))],
+        vec![link("c", "q", 0.0), link("q", "worker", 0.0)],
+    );
+    let r = run(&s, 12, 5.0, 100.0);
+    // The consumer manages 200/s of the 400/s offered: about half bounce.
+    close("rejected share", r.failed["queue_full"] as f64 / r.created as f64, 0.5, 0.05);
+}
+
+#[test]
+fn closed_loop_users_obey_the_response_time_law() {
+    let c = client("c", ClientSpec { traffic: Traffic::Closed { users: 50, think_ms: 100.0 }, ..Default::default() });
+    let s = scenario(vec![c, service("s", 1, Dist::Exp(1.5))], vec![link("c", "s", 2.0)]);
+    let r = run(&s, 13, 10.0, 300.0);
+    // Interactive response time law: X = N / (R + Z).
+    close("throughput", r.throughput_rps, 50.0 / ((r.latency_ms.mean + 100.0) / 1000.0), 0.01);
+    assert!(r.in_flight <= 50);
+}
+
+#[test]
+fn constant_and_burst_traffic_rates() {
+    let c = client("c", ClientSpec { traffic: Traffic::Constant { rate: 1000.0 }, ..Default::default() });
+    let r = run(&scenario(vec![c, service("s", 10, Dist::Const(0.1))], vec![link("c", "s", 0.0)]), 1, 0.0, 10.0);
+    assert!((r.created as i64 - 10_000).abs() <= 1, "created {}", r.created);
+
+    let burst = Traffic::Burst { rate: 100.0, burst_rate: 1000.0, period_s: 5.0, burst_s: 1.0 };
+    let c = client("c", ClientSpec { traffic: burst, ..Default::default() });
+    let r = run(&scenario(vec![c, service("s", 100, Dist::Const(0.1))], vec![link("c", "s", 0.0)]), 1, 0.0, 500.0);
+    close("burst mean rate", r.offered_rps, (1000.0 + 4.0 * 100.0) / 5.0, 0.02);
+}
+
+#[test]
+fn no_route_fails_fast() {
+    let s = scenario(vec![poisson("c", 100.0), lb("lb", LbPolicy::RoundRobin)], vec![link("c", "lb", 1.0)]);
+    let r = run(&s, 1, 0.0, 10.0);
+    assert_eq!(r.completed, 0);
+    assert!(r.failed["no_route"] > 900);
+}
+
+#[test]
+fn live_edits_apply_on_the_next_tick() {
+    let s = scenario(vec![poisson("c", 100.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut app = headless_app(&s, 1);
+    run_headless(&mut app, 0.0, 10.0, |_| {});
+    let before = app.world().resource::<Sim>().global.created;
+    // Raise the client's rate tenfold through its entity, as the editor would.
+    let world = app.world_mut();
+    let mut q = world.query::<(&SimNode, &mut NodeParams)>();
+    for (n, mut p) in q.iter_mut(world) {
+        if n.0 == 0 {
+            p.0.kind = NodeKind::Client(ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, ..Default::default() });
+        }
+    }
+    run_headless(&mut app, 0.0, 10.0, |_| {});
+    let after = app.world().resource::<Sim>().global.created - before;
+    close("rate after the edit", after as f64 / 10.0, 1000.0, 0.05);
+    assert!(app.world().resource::<Sim>().check_conservation().is_ok());
+    let _ = Scenario::parse;
+}

@@ -1,0 +1,75 @@
+//! Small builders so each test states its topology in a few lines.
+
+use systemdecoder::scenario::Scenario;
+use systemdecoder::sim::dist::Dist;
+use systemdecoder::sim::model::*;
+use systemdecoder::sim::report::{Report, run_scenario};
+
+pub fn scenario(nodes: Vec<NodeSpec>, links: Vec<LinkSpec>) -> Scenario {
+    Scenario {
+        version: 1,
+        name: "test".into(),
+        description: String::new(),
+        seed: 1,
+        duration_s: 10.0,
+        warmup_s: 0.0,
+        nodes,
+        links,
+    }
+}
+
+pub fn node(id: &str, kind: NodeKind) -> NodeSpec {
+    NodeSpec { id: id.into(), kind, pos: (0.0, 0.0) }
+}
+
+pub fn poisson(id: &str, rate: f64) -> NodeSpec {
+    node(id, NodeKind::Client(ClientSpec { traffic: Traffic::Poisson { rate }, ..Default::default() }))
+}
+
+pub fn client(id: &str, spec: ClientSpec) -> NodeSpec {
+    node(id, NodeKind::Client(spec))
+}
+
+pub fn service(id: &str, workers: u32, service: Dist) -> NodeSpec {
+    node(id, NodeKind::Service(ServiceSpec { workers, queue_limit: None, service, blocking: false }))
+}
+
+pub fn lb(id: &str, policy: LbPolicy) -> NodeSpec {
+    node(id, NodeKind::LoadBalancer(LoadBalancerSpec { policy, service: Dist::Const(0.0) }))
+}
+
+pub fn link(from: &str, to: &str, ms: f64) -> LinkSpec {
+    LinkSpec::new(from, to, ms)
+}
+
+/// Check the scenario like a file would be, then run it.
+pub fn run(s: &Scenario, seed: u64, warmup: f64, seconds: f64) -> Report {
+    let text = s.to_ron();
+    let (checked, _) = Scenario::parse("test.ron", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let r = run_scenario(&checked, "test", seed, warmup, seconds);
+    assert_eq!(r.conservation, "ok");
+    r
+}
+
+pub fn node_report<'a>(r: &'a Report, id: &str) -> &'a systemdecoder::sim::report::NodeReport {
+    r.nodes.iter().find(|n| n.id == id).unwrap_or_else(|| panic!("no node {id}"))
+}
+
+/// |measured - expected| / expected <= tol, with a helpful message.
+#[track_caller]
+pub fn close(what: &str, measured: f64, expected: f64, tol: f64) {
+    let rel = (measured - expected).abs() / expected.abs().max(1e-12);
+    assert!(rel <= tol, "{what}: measured {measured:.5}, theory {expected:.5} (off by {:.2}%, allowed {:.2}%)", rel * 100.0, tol * 100.0);
+}
+
+/// Erlang C: probability an arrival waits in M/M/c with offered load a = λ/μ.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        sum += term;
+        term *= a / (k + 1) as f64;
+    }
+    let last = term * c as f64 / (c as f64 - a);
+    last / (sum + last)
+}
