@@ -112,3 +112,21 @@ fn md1_queue_on_a_bandwidth_limited_wire() {
     let r = run(&s, 4, 10.0, 1000.0);
     close("M/D/1 wire sojourn + 1 µs back (ms)", r.latency_ms.mean, 1.5 + 0.001, 0.02);
 }
+
+#[test]
+fn web3tier_benchmark_round_trip() {
+    // 8.2 ms of fixed delays plus queueing: the database is M/M/16 at 75 %
+    // (Erlang C wait 0.102 ms, taken by 30 % of requests); the apps get
+    // round-robin (Erlang-4) arrivals, so they wait less than M/M/8's
+    // 0.056 ms. Hence 8.231 ms < mean < 8.287 ms.
+    let (s, _) = systemdecoder::scenario::Scenario::parse(
+        "web3tier.ron",
+        include_str!("../../scenarios/bench/web3tier.ron"),
+    )
+    .unwrap();
+    let r = run(&s, 1, 2.0, 20.0);
+    println!("web3tier mean round trip: {:.4} ms", r.latency_ms.mean);
+    assert!((8.225..8.29).contains(&r.latency_ms.mean), "mean {}", r.latency_ms.mean);
+    let db = node_report(&r, "db");
+    close("database mean wait (Erlang C, approx.)", db.mean_wait_ms, erlang_c(16, 12.0) / 2.0, 0.15);
+}
