@@ -9,6 +9,8 @@ pub mod sim;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+#[cfg(feature = "gui")]
+pub mod view;
 
 use bevy::prelude::*;
 

@@ -32,6 +32,17 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Scenario to open (default: the bundled three-tier example).
     pub file: Option<PathBuf>,
+    /// Test mode: save a screenshot of the window to this PNG after
+    /// `--frames` frames, check it is not blank, and exit (non-zero if it is
+    /// blank or an error was logged).
+    #[arg(long, value_name = "PNG")]
+    pub screenshot: Option<PathBuf>,
+    /// Frames to run before the screenshot.
+    #[arg(long, default_value_t = 120)]
+    pub frames: u32,
+    /// Initial simulation speed (0.1 … 1000 × real time).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -78,11 +89,7 @@ pub fn main(cli: &Cli) -> ExitCode {
         Some(Command::Validate { files }) => validate(files),
         Some(Command::Bench { seconds, json }) => bench::run(*seconds, *json),
         None => match load_or_default(cli.file.as_deref()) {
-            Ok((name, s)) => {
-                let r = simulate(&s, &name, s.seed, s.warmup_s, s.duration_s, false);
-                print!("{}", r.to_text());
-                ExitCode::SUCCESS
-            }
+            Ok((name, s)) => open(cli, &name, &s),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::FAILURE
@@ -101,6 +108,23 @@ pub fn load_or_default(file: Option<&std::path::Path>) -> Result<(String, Scenar
         None => Scenario::parse(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)
             .map(|(s, _)| (DEFAULT_SCENARIO_NAME.to_string(), s)),
     }
+}
+
+#[cfg(feature = "gui")]
+fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
+    let opts = crate::view::AppOptions { screenshot: cli.screenshot.clone(), frames: cli.frames, speed: cli.speed };
+    match crate::view::run_app(s, opts) {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(_) => ExitCode::FAILURE,
+    }
+}
+
+/// Built without the window: run the scenario headless instead.
+#[cfg(not(feature = "gui"))]
+fn open(_cli: &Cli, name: &str, s: &Scenario) -> ExitCode {
+    let r = simulate(s, name, s.seed, s.warmup_s, s.duration_s, true);
+    print!("{}", r.to_text());
+    ExitCode::SUCCESS
 }
 
 fn print_warnings(file: &str, warnings: &[crate::scenario::Warning]) {

@@ -475,6 +475,12 @@ impl Engine {
         self.windows.close(&self.global, &nodes);
     }
 
+    /// The current, still-open one-second window up to now.
+    pub fn live_window(&self) -> super::metrics::Window {
+        let nodes: Vec<_> = self.nodes.iter().map(|n| (&n.stats, n.prep.workers)).collect();
+        self.windows.partial(&self.global, &nodes, self.now)
+    }
+
     /// Conservation check: recount the live arenas and compare with the ledger.
     pub fn check_conservation(&self) -> Result<(), String> {
         let live_msgs = self.msgs.iter().filter(|m| m.live).count() as u64;

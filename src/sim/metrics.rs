@@ -226,59 +226,69 @@ impl Windows {
         Self { next_end: NANOS_PER_SEC, ..Default::default() }
     }
 
-    /// Close the window ending at `self.next_end`.
-    pub fn close(&mut self, global: &GlobalStats, nodes: &[(&NodeStats, u32)]) {
-        let end = self.next_end;
-        let secs = 1.0;
-        let failed_now = global.failed;
+    /// The window so far, from its start to `now` (for live charts that
+    /// must move more often than once per sim second).
+    pub fn partial(&self, global: &GlobalStats, nodes: &[(&NodeStats, u32)], now: Nanos) -> Window {
+        let start = self.next_end - NANOS_PER_SEC;
+        self.snapshot(global, nodes, now, now.saturating_sub(start).max(1))
+    }
+
+    fn snapshot(&self, global: &GlobalStats, nodes: &[(&NodeStats, u32)], end: Nanos, span: Nanos) -> Window {
+        let secs = span as f64 / 1e9;
         let mut failed = [0; FAIL_REASONS.len()];
-        for i in 0..failed.len() {
-            failed[i] = failed_now[i].saturating_sub(self.start.failed.get(i).copied().unwrap_or(0));
+        for (i, f) in failed.iter_mut().enumerate() {
+            *f = global.failed[i].saturating_sub(self.start.failed[i]);
         }
-        let mut marks = WindowMarks {
-            created: global.created,
-            completed: global.completed,
-            failed: failed_now,
-            nodes: Vec::with_capacity(nodes.len()),
-        };
-        let mut node_windows = Vec::with_capacity(nodes.len());
-        for (i, (s, workers)) in nodes.iter().enumerate() {
-            let (a0, c0, r0, q0, b0) = self.start.nodes.get(i).copied().unwrap_or_default();
-            let q = s.queue.area_to(end);
-            let b = s.busy.area_to(end);
-            let span = NANOS_PER_SEC as f64;
-            let busy_mean = (b.saturating_sub(b0)) as f64 / span;
-            node_windows.push(NodeWindow {
-                arrivals: s.arrivals - a0.min(s.arrivals),
-                completions: s.completions - c0.min(s.completions),
-                rejected: s.rejected - r0.min(s.rejected),
-                utilization: if *workers == u32::MAX || *workers == 0 {
-                    busy_mean
-                } else {
-                    busy_mean / *workers as f64
-                },
-                mean_queue: (q.saturating_sub(q0)) as f64 / span,
-                queue_now: s.queue.value,
-            });
-            marks.nodes.push((s.arrivals, s.completions, s.rejected, q, b));
-        }
-        let failed_total: u64 = failed.iter().sum();
-        let w = Window {
+        let node_windows = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, (s, workers))| {
+                let (a0, c0, r0, q0, b0) = self.start.nodes.get(i).copied().unwrap_or_default();
+                let busy_mean = s.busy.area_to(end).saturating_sub(b0) as f64 / span as f64;
+                NodeWindow {
+                    arrivals: s.arrivals.saturating_sub(a0),
+                    completions: s.completions.saturating_sub(c0),
+                    rejected: s.rejected.saturating_sub(r0),
+                    utilization: if *workers == u32::MAX || *workers == 0 {
+                        busy_mean
+                    } else {
+                        busy_mean / *workers as f64
+                    },
+                    mean_queue: s.queue.area_to(end).saturating_sub(q0) as f64 / span as f64,
+                    queue_now: s.queue.value,
+                }
+            })
+            .collect();
+        Window {
             t: end as f64 / 1e9,
-            offered_rps: (global.created - self.start.created.min(global.created)) as f64 / secs,
-            throughput_rps: (global.completed - self.start.completed.min(global.completed)) as f64 / secs,
-            errors_rps: failed_total as f64 / secs,
+            offered_rps: global.created.saturating_sub(self.start.created) as f64 / secs,
+            throughput_rps: global.completed.saturating_sub(self.start.completed) as f64 / secs,
+            errors_rps: failed.iter().sum::<u64>() as f64 / secs,
             failed,
             latency_ms: self.latency.summary(),
             in_flight: global.in_flight.value,
             nodes: node_windows,
+        }
+    }
+
+    /// Close the window ending at `self.next_end`.
+    pub fn close(&mut self, global: &GlobalStats, nodes: &[(&NodeStats, u32)]) {
+        let end = self.next_end;
+        let w = self.snapshot(global, nodes, end, NANOS_PER_SEC);
+        self.start = WindowMarks {
+            created: global.created,
+            completed: global.completed,
+            failed: global.failed,
+            nodes: nodes
+                .iter()
+                .map(|(s, _)| (s.arrivals, s.completions, s.rejected, s.queue.area_to(end), s.busy.area_to(end)))
+                .collect(),
         };
         if self.history.len() == HISTORY_WINDOWS {
             self.history.pop_front();
         }
         self.history.push_back(w);
         self.latency.reset();
-        self.start = marks;
         self.next_end += NANOS_PER_SEC;
     }
 

@@ -1,0 +1,459 @@
+//! The canvas: camera, node shapes with live state (utilisation ring, queue
+//! bar, saturation glow), edges with arrows, selection and dragging.
+
+use std::f32::consts::{FRAC_PI_2, TAU};
+
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::EguiContexts;
+use bevy_pancam::{PanCam, PanCamSystems};
+use bevy_prototype_lyon::prelude::*;
+
+use super::theme;
+use crate::sim::{LinkParams, NodeKind, NodeLive, NodeParams, SimLink, SimNode};
+
+/// Radius used for hit-testing and where edges meet a node.
+pub const NODE_RADIUS: f32 = 46.0;
+const RING_RADIUS: f32 = 56.0;
+
+/// What the person has selected, if anything.
+#[derive(Resource, Default, Debug, Clone, Copy, PartialEq)]
+pub enum Selection {
+    #[default]
+    None,
+    Node(Entity),
+    Link(Entity),
+}
+
+/// A node being dragged: which one and where it was grabbed.
+#[derive(Resource, Default)]
+struct Drag {
+    node: Option<Entity>,
+    grab_offset: Vec2,
+}
+
+/// Cursor position in world coordinates this frame (None if off-window).
+#[derive(Resource, Default, Clone, Copy)]
+pub struct CursorWorld(pub Option<Vec2>);
+
+#[derive(Component)]
+struct NodeBody {
+    saturated: Option<bool>,
+}
+
+#[derive(Component)]
+struct UtilRing {
+    last: i32,
+}
+
+#[derive(Component)]
+struct QueueFill {
+    last: i32,
+}
+
+#[derive(Component)]
+struct SelectionHalo;
+
+/// The drawn line of a link.
+#[derive(Component)]
+struct EdgeShape;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Selection>()
+        .init_resource::<Drag>()
+        .init_resource::<CursorWorld>()
+        .insert_resource(ClearColor(theme::BACKGROUND))
+        .add_systems(Startup, spawn_camera)
+        .add_systems(
+            Update,
+            (
+                track_cursor,
+                pick_and_drag.before(PanCamSystems),
+                (dress_new_nodes, dress_new_links),
+                follow_positions,
+                redraw_edges,
+                show_live_state,
+                show_selection,
+                draw_grid,
+            )
+                .chain(),
+        );
+}
+
+fn spawn_camera(mut commands: Commands) {
+    commands.spawn((
+        Name::new("Canvas camera"),
+        Camera2d,
+        Msaa::Sample4,
+        PanCam {
+            // Left-drag pans only on empty canvas (see `pick_and_drag`).
+            grab_buttons: vec![MouseButton::Left, MouseButton::Right, MouseButton::Middle],
+            move_keys: bevy_pancam::DirectionKeys::arrows(),
+            min_scale: 0.2,
+            max_scale: 12.0,
+            ..default()
+        },
+    ));
+}
+
+fn track_cursor(
+    windows: Query<&Window, With<PrimaryWindow>>,
+    cams: Query<(&Camera, &GlobalTransform)>,
+    mut cursor: ResMut<CursorWorld>,
+) {
+    cursor.0 = None;
+    let (Ok(window), Ok((cam, tf))) = (windows.single(), cams.single()) else { return };
+    if let Some(p) = window.cursor_position() {
+        cursor.0 = cam.viewport_to_world_2d(tf, p).ok();
+    }
+}
+
+fn node_pos(p: &NodeParams) -> Vec2 {
+    Vec2::new(p.0.pos.0, p.0.pos.1)
+}
+
+/// Shape of each node kind (centred on the origin), filled and outlined.
+fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
+    macro_rules! done {
+        ($b:expr) => {
+            $b.fill(theme::CARD).stroke((stroke, width)).build()
+        };
+    }
+    let rect = |w: f32, h: f32, r: f32| shapes::Rectangle {
+        extents: Vec2::new(w, h),
+        origin: shapes::RectangleOrigin::Center,
+        radii: Some(shapes::BorderRadii::single(r)),
+    };
+    let polygon = |sides: usize, r: f32| shapes::RegularPolygon {
+        sides,
+        center: Vec2::ZERO,
+        feature: shapes::RegularPolygonFeature::Radius(r),
+    };
+    match kind {
+        NodeKind::Client(_) => done!(ShapeBuilder::with(&shapes::Circle { radius: 38.0, center: Vec2::ZERO })),
+        NodeKind::LoadBalancer(_) => done!(ShapeBuilder::with(&polygon(6, 44.0))),
+        NodeKind::Service(_) => done!(ShapeBuilder::with(&rect(96.0, 64.0, 12.0))),
+        NodeKind::Cache(_) => done!(ShapeBuilder::with(&polygon(8, 42.0))),
+        NodeKind::Database(_) => done!(
+            ShapeBuilder::with(&rect(80.0, 68.0, 6.0))
+                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 34.0) })
+                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 12.0) })
+        ),
+        NodeKind::Queue(_) => done!(
+            ShapeBuilder::with(&rect(112.0, 44.0, 22.0))
+                .add(&shapes::Line(Vec2::new(-24.0, -14.0), Vec2::new(-24.0, 14.0)))
+                .add(&shapes::Line(Vec2::new(0.0, -14.0), Vec2::new(0.0, 14.0)))
+                .add(&shapes::Line(Vec2::new(24.0, -14.0), Vec2::new(24.0, 14.0)))
+        ),
+    }
+}
+
+fn ring(util: f32, colour: Color) -> Shape {
+    // Never a degenerate arc: an empty mesh upsets the renderer (callers hide
+    // the ring instead when utilisation is ~0).
+    let sweep = -(util.clamp(0.0, 1.0) * TAU).max(0.05);
+    let start = Vec2::from_angle(FRAC_PI_2) * RING_RADIUS;
+    let path = ShapePath::new().move_to(start).arc(Vec2::ZERO, Vec2::splat(RING_RADIUS), sweep, 0.0);
+    ShapeBuilder::with(&path).stroke((colour, 5.0)).build()
+}
+
+fn bar(fill: f32, colour: Color) -> Shape {
+    let w = 84.0 * fill.clamp(0.0, 1.0);
+    ShapeBuilder::with(&shapes::Rectangle {
+        extents: Vec2::new(w.max(0.5), 6.0),
+        origin: shapes::RectangleOrigin::CustomCenter(Vec2::new(-42.0 + w / 2.0, 0.0)),
+        radii: Some(shapes::BorderRadii::single(3.0)),
+    })
+    .fill(colour)
+    .build()
+}
+
+/// Give a freshly spawned node entity its transform and visual parts.
+fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added<SimNode>>) {
+    for (e, p) in &q {
+        let kind = &p.0.kind;
+        let pos = node_pos(p);
+        commands.entity(e).insert((Transform::from_xyz(pos.x, pos.y, 2.0), Visibility::default()));
+        // Clients and load balancers have no worker limit: no ring, no queue.
+        let gauges = if matches!(kind, NodeKind::Client(_) | NodeKind::LoadBalancer(_)) {
+            Visibility::Hidden
+        } else {
+            Visibility::Inherited
+        };
+        commands.entity(e).with_children(|c| {
+            c.spawn((Name::new("ring track"), ring(1.0, theme::RING_TRACK), Transform::from_xyz(0.0, 0.0, -0.2), gauges));
+            c.spawn((
+                Name::new("utilisation"),
+                ring(0.0, theme::OK),
+                UtilRing { last: -1 },
+                Transform::from_xyz(0.0, 0.0, 0.1),
+                Visibility::Hidden,
+            ));
+            c.spawn((Name::new("body"), body(kind, theme::accent(kind), 2.5), NodeBody { saturated: None }, Transform::default()));
+            c.spawn((
+                Name::new("queue track"),
+                bar(1.0, theme::RING_TRACK),
+                Transform::from_xyz(0.0, -RING_RADIUS - 14.0, 0.0),
+                gauges,
+            ));
+            c.spawn((
+                Name::new("queue fill"),
+                bar(0.0, theme::WARN),
+                QueueFill { last: -1 },
+                Transform::from_xyz(0.0, -RING_RADIUS - 14.0, 0.1),
+                gauges,
+            ));
+            c.spawn((
+                Name::new("selection halo"),
+                ShapeBuilder::with(&shapes::Circle { radius: RING_RADIUS + 9.0, center: Vec2::ZERO })
+                    .stroke((theme::SELECTED, 2.0))
+                    .build(),
+                SelectionHalo,
+                Visibility::Hidden,
+                Transform::from_xyz(0.0, 0.0, -0.3),
+            ));
+        });
+    }
+}
+
+fn dress_new_links(mut commands: Commands, q: Query<Entity, Added<SimLink>>) {
+    for e in &q {
+        // The shape itself is added by `redraw_edges` once both ends are
+        // known: an empty mesh upsets the renderer's allocator.
+        commands.entity(e).insert((EdgeShape, Transform::default(), Visibility::default()));
+    }
+}
+
+fn follow_positions(mut q: Query<(&NodeParams, &mut Transform), Changed<NodeParams>>) {
+    for (p, mut t) in &mut q {
+        let pos = node_pos(p);
+        if t.translation.truncate() != pos {
+            t.translation.x = pos.x;
+            t.translation.y = pos.y;
+        }
+    }
+}
+
+/// Where a link's line starts and ends (on the nodes' rims).
+pub fn edge_ends(a: Vec2, b: Vec2) -> Option<(Vec2, Vec2)> {
+    let d = b - a;
+    let len = d.length();
+    if len < 2.0 * NODE_RADIUS + 4.0 {
+        return None;
+    }
+    let dir = d / len;
+    Some((a + dir * NODE_RADIUS, b - dir * (NODE_RADIUS + 2.0)))
+}
+
+fn redraw_edges(
+    mut commands: Commands,
+    nodes: Query<(&Name, &NodeParams), With<SimNode>>,
+    changed_nodes: Query<(), (With<SimNode>, Changed<NodeParams>)>,
+    mut links: Query<(Entity, Ref<LinkParams>, Option<&mut Shape>, &mut Visibility), With<EdgeShape>>,
+    selection: Res<Selection>,
+    mut last_selection: Local<Selection>,
+) {
+    let moved = !changed_nodes.is_empty();
+    let sel_changed = *selection != *last_selection;
+    *last_selection = *selection;
+    let pos_of = |id: &str| nodes.iter().find(|(n, _)| n.as_str() == id).map(|(_, p)| node_pos(p));
+    for (e, lp, shape, mut vis) in &mut links {
+        if shape.is_some() && !(moved || sel_changed || lp.is_changed()) {
+            continue;
+        }
+        let (Some(a), Some(b)) = (pos_of(&lp.0.from), pos_of(&lp.0.to)) else { continue };
+        let Some((s, t)) = edge_ends(a, b) else {
+            // The nodes overlap: nothing sensible to draw.
+            vis.set_if_neq(Visibility::Hidden);
+            continue;
+        };
+        vis.set_if_neq(Visibility::Inherited);
+        let dir = (t - s).normalize();
+        let normal = dir.perp();
+        let tip = t;
+        let back = tip - dir * 14.0;
+        let path = ShapePath::new()
+            .move_to(s)
+            .line_to(back)
+            .move_to(back + normal * 6.5)
+            .line_to(tip)
+            .line_to(back - normal * 6.5)
+            .close();
+        let colour = if *selection == Selection::Link(e) {
+            theme::SELECTED
+        } else if lp.0.loss > 0.0 {
+            theme::EDGE_LOSSY
+        } else {
+            theme::EDGE
+        };
+        let built = ShapeBuilder::with(&path).fill(colour).stroke((colour, 2.0)).build();
+        match shape {
+            Some(mut s) => *s = built,
+            None => {
+                commands.entity(e).insert(built);
+            }
+        }
+    }
+}
+
+fn show_live_state(
+    nodes: Query<(&NodeLive, &NodeParams, &Children), Changed<NodeLive>>,
+    mut rings: Query<(&mut Shape, &mut UtilRing, &mut Visibility), Without<QueueFill>>,
+    mut bars: Query<(&mut Shape, &mut QueueFill), (Without<UtilRing>, Without<NodeBody>)>,
+    mut bodies: Query<(&mut Shape, &mut NodeBody), (Without<UtilRing>, Without<QueueFill>)>,
+) {
+    for (live, params, children) in &nodes {
+        let util = if live.workers == u32::MAX { 0.0 } else { live.utilization.min(1.0) };
+        let q = live.queued as f64;
+        // Bounded queues fill their bar; unbounded ones on a soft scale.
+        let limit = match &params.0.kind {
+            NodeKind::Service(s) => s.queue_limit,
+            NodeKind::Database(d) => d.queue_limit,
+            NodeKind::Queue(qs) => qs.capacity,
+            _ => None,
+        };
+        let fill = match limit {
+            Some(l) if l > 0 => (q / l as f64).min(1.0),
+            _ => q / (q + 10.0),
+        };
+        let saturated = util >= 0.95 || fill >= 0.5 || live.rejected_last_window > 0;
+        for &child in children {
+            if let Ok((mut shape, mut r, mut vis)) = rings.get_mut(child) {
+                let key = (util * 100.0).round() as i32;
+                if key != r.last {
+                    r.last = key;
+                    *shape = ring(util as f32, theme::load_colour(util));
+                    vis.set_if_neq(if key == 0 { Visibility::Hidden } else { Visibility::Inherited });
+                }
+            }
+            if let Ok((mut shape, mut b)) = bars.get_mut(child) {
+                let key = (fill * 100.0).round() as i32;
+                if key != b.last {
+                    b.last = key;
+                    *shape = bar(fill as f32, if fill > 0.8 { theme::BAD } else { theme::WARN });
+                }
+            }
+            if let Ok((mut shape, mut b)) = bodies.get_mut(child) {
+                if b.saturated == Some(saturated) {
+                    continue;
+                }
+                b.saturated = Some(saturated);
+                let (stroke, width) =
+                    if saturated { (theme::BAD, 4.5) } else { (theme::accent(&params.0.kind), 2.5) };
+                *shape = body(&params.0.kind, stroke, width);
+            }
+        }
+    }
+}
+
+fn show_selection(
+    selection: Res<Selection>,
+    nodes: Query<(Entity, &Children), With<SimNode>>,
+    mut halos: Query<&mut Visibility, With<SelectionHalo>>,
+) {
+    if !selection.is_changed() {
+        return;
+    }
+    for (e, children) in &nodes {
+        for &c in children {
+            if let Ok(mut v) = halos.get_mut(c) {
+                *v = if *selection == Selection::Node(e) { Visibility::Visible } else { Visibility::Hidden };
+            }
+        }
+    }
+}
+
+/// Distance from p to the segment ab.
+pub fn dist_to_segment(p: Vec2, a: Vec2, b: Vec2) -> f32 {
+    let ab = b - a;
+    let t = ((p - a).dot(ab) / ab.length_squared().max(1e-6)).clamp(0.0, 1.0);
+    p.distance(a + ab * t)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pick_and_drag(
+    mouse: Res<ButtonInput<MouseButton>>,
+    cursor: Res<CursorWorld>,
+    mut egui: EguiContexts,
+    mut selection: ResMut<Selection>,
+    mut drag: ResMut<Drag>,
+    mut pancam: Query<&mut PanCam>,
+    mut nodes: Query<(Entity, &mut NodeParams)>,
+    links: Query<(Entity, &LinkParams)>,
+    names: Query<&Name, With<SimNode>>,
+) {
+    let over_ui = egui.ctx_mut().is_ok_and(|c| c.egui_wants_pointer_input() || c.is_pointer_over_egui());
+    let Some(p) = cursor.0 else { return };
+    if mouse.just_pressed(MouseButton::Left) && !over_ui {
+        let hit = nodes
+            .iter()
+            .map(|(e, np)| (e, node_pos(np).distance(p)))
+            .filter(|(_, d)| *d <= NODE_RADIUS + 6.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((e, _)) = hit {
+            *selection = Selection::Node(e);
+            let pos = nodes.get(e).map(|(_, np)| node_pos(np)).unwrap_or(p);
+            *drag = Drag { node: Some(e), grab_offset: pos - p };
+            // Dragging a node must not also pan the canvas.
+            for mut pc in &mut pancam {
+                pc.grab_buttons.retain(|b| *b != MouseButton::Left);
+            }
+        } else {
+            let pos_of = |id: &str| {
+                nodes.iter().find(|(e, _)| names.get(*e).is_ok_and(|n| n.as_str() == id)).map(|(_, np)| node_pos(np))
+            };
+            let edge = links
+                .iter()
+                .filter_map(|(e, lp)| {
+                    let (a, b) = (pos_of(&lp.0.from)?, pos_of(&lp.0.to)?);
+                    Some((e, dist_to_segment(p, a, b)))
+                })
+                .filter(|(_, d)| *d < 9.0)
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            *selection = match edge {
+                Some((e, _)) => Selection::Link(e),
+                None => Selection::None,
+            };
+        }
+    }
+    if let Some(e) = drag.node {
+        if mouse.pressed(MouseButton::Left) {
+            if let Ok((_, mut np)) = nodes.get_mut(e) {
+                let want = p + drag.grab_offset;
+                if node_pos(&np).distance(want) > 0.01 {
+                    np.0.pos = (want.x, want.y);
+                }
+            }
+        } else {
+            drag.node = None;
+            for mut pc in &mut pancam {
+                if !pc.grab_buttons.contains(&MouseButton::Left) {
+                    pc.grab_buttons.push(MouseButton::Left);
+                }
+            }
+        }
+    }
+}
+
+/// A faint grid that moves with the canvas.
+fn draw_grid(mut gizmos: Gizmos, cams: Query<(&Camera, &GlobalTransform, &Projection)>) {
+    let Ok((cam, tf, proj)) = cams.single() else { return };
+    let Projection::Orthographic(o) = proj else { return };
+    let Some(size) = cam.logical_viewport_size() else { return };
+    let centre = tf.translation().truncate();
+    let half = size * o.scale / 2.0;
+    let step = if o.scale > 3.0 { 500.0 } else { 100.0 };
+    let (x0, x1) = (((centre.x - half.x) / step).floor() as i32, ((centre.x + half.x) / step).ceil() as i32);
+    let (y0, y1) = (((centre.y - half.y) / step).floor() as i32, ((centre.y + half.y) / step).ceil() as i32);
+    if (x1 - x0) > 400 || (y1 - y0) > 400 {
+        return;
+    }
+    for x in x0..=x1 {
+        let x = x as f32 * step;
+        gizmos.line_2d(Vec2::new(x, centre.y - half.y), Vec2::new(x, centre.y + half.y), theme::GRID);
+    }
+    for y in y0..=y1 {
+        let y = y as f32 * step;
+        gizmos.line_2d(Vec2::new(centre.x - half.x, y), Vec2::new(centre.x + half.x, y), theme::GRID);
+    }
+}

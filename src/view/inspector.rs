@@ -1,0 +1,249 @@
+//! Parameter editors for the inspector: one small function per kind, each
+//! field with a one-sentence tooltip. They edit a copy; the caller writes it
+//! back only if something changed, so the engine sees each edit once.
+
+use bevy_egui::egui::{ComboBox, DragValue, Slider, Ui};
+
+use crate::sim::dist::Dist;
+use crate::sim::model::*;
+
+fn row(ui: &mut Ui, label: &str, tip: &str, add: impl FnOnce(&mut Ui)) {
+    ui.horizontal(|ui| {
+        ui.label(label).on_hover_text(tip);
+        add(ui);
+    });
+}
+
+/// A duration distribution: its family and parameters, in milliseconds.
+pub fn dist(ui: &mut Ui, id: &str, d: &mut Dist) {
+    let names = ["Const", "Exp", "Uniform", "LogNormal", "Normal"];
+    let current = match d {
+        Dist::Const(_) => 0,
+        Dist::Exp(_) => 1,
+        Dist::Uniform { .. } => 2,
+        Dist::LogNormal { .. } => 3,
+        Dist::Normal { .. } => 4,
+    };
+    let mut pick = current;
+    ComboBox::from_id_salt(id).width(90.0).selected_text(names[current]).show_ui(ui, |ui| {
+        for (i, n) in names.iter().enumerate() {
+            ui.selectable_value(&mut pick, i, *n);
+        }
+    });
+    if pick != current {
+        let m = d.mean_ms().max(0.001);
+        *d = match pick {
+            0 => Dist::Const(m),
+            1 => Dist::Exp(m),
+            2 => Dist::Uniform { min: m * 0.5, max: m * 1.5 },
+            3 => Dist::LogNormal { mean: m, std_dev: m },
+            _ => Dist::Normal { mean: m, std_dev: m * 0.2 },
+        };
+    }
+    fn ms(v: &mut f64) -> DragValue<'_> {
+        DragValue::new(v).range(0.0..=3_600_000.0).speed(0.05).suffix(" ms")
+    }
+    match d {
+        Dist::Const(v) | Dist::Exp(v) => {
+            ui.add(ms(v));
+        }
+        Dist::Uniform { min, max } => {
+            ui.add(ms(min));
+            ui.label("–");
+            ui.add(ms(max));
+            if *min > *max {
+                *max = *min;
+            }
+        }
+        Dist::LogNormal { mean, std_dev } | Dist::Normal { mean, std_dev } => {
+            ui.add(ms(mean));
+            ui.label("±");
+            ui.add(ms(std_dev));
+        }
+    }
+}
+
+fn optional_limit(ui: &mut Ui, label: &str, tip: &str, v: &mut Option<u32>, default: u32) {
+    row(ui, label, tip, |ui| {
+        let mut bounded = v.is_some();
+        if ui.checkbox(&mut bounded, "bounded").changed() {
+            *v = bounded.then_some(default);
+        }
+        if let Some(n) = v {
+            ui.add(DragValue::new(n).range(0..=10_000_000).speed(1.0));
+        } else {
+            ui.label("∞");
+        }
+    });
+}
+
+fn retry(ui: &mut Ui, id: &str, r: &mut Option<RetryPolicy>, what: &str) {
+    let mut on = r.is_some();
+    if ui
+        .checkbox(&mut on, format!("Timeout & retries ({what})"))
+        .on_hover_text("Give up on an attempt after a timeout, then retry with exponential backoff and jitter.")
+        .changed()
+    {
+        *r = on.then(RetryPolicy::default);
+    }
+    let Some(p) = r else { return };
+    ui.indent(id, |ui| {
+        row(ui, "timeout", "How long one attempt may take before it is abandoned.", |ui| {
+            ui.add(DragValue::new(&mut p.timeout_ms).range(0.001..=3_600_000.0).speed(1.0).suffix(" ms"));
+        });
+        row(ui, "max retries", "Extra attempts after the first; 0 = time out only.", |ui| {
+            ui.add(DragValue::new(&mut p.max_retries).range(0..=100));
+        });
+        row(ui, "backoff", "Wait before retry n is backoff × 2^(n-1), capped at the maximum.", |ui| {
+            ui.add(DragValue::new(&mut p.backoff_ms).range(0.0..=3_600_000.0).speed(1.0).suffix(" ms"));
+            ui.label("max");
+            ui.add(DragValue::new(&mut p.max_backoff_ms).range(0.0..=3_600_000.0).speed(1.0).suffix(" ms"));
+        });
+        row(ui, "jitter", "Share of the backoff that is randomised (1 = full jitter).", |ui| {
+            ui.add(Slider::new(&mut p.jitter, 0.0..=1.0));
+        });
+    });
+}
+
+fn workers(ui: &mut Ui, label: &str, tip: &str, n: &mut u32) {
+    row(ui, label, tip, |ui| {
+        ui.add(Slider::new(n, 1..=1024).logarithmic(true));
+    });
+}
+
+fn traffic(ui: &mut Ui, t: &mut Traffic) {
+    let names = ["Poisson", "Constant", "Burst", "Closed loop"];
+    let current = match t {
+        Traffic::Poisson { .. } => 0,
+        Traffic::Constant { .. } => 1,
+        Traffic::Burst { .. } => 2,
+        Traffic::Closed { .. } => 3,
+    };
+    let mut pick = current;
+    row(ui, "traffic", "How requests are generated: open loop at a rate, or closed loop (users wait for answers).", |ui| {
+        ComboBox::from_id_salt("traffic").selected_text(names[current]).show_ui(ui, |ui| {
+            for (i, n) in names.iter().enumerate() {
+                ui.selectable_value(&mut pick, i, *n);
+            }
+        });
+    });
+    if pick != current {
+        *t = match pick {
+            0 => Traffic::Poisson { rate: 100.0 },
+            1 => Traffic::Constant { rate: 100.0 },
+            2 => Traffic::Burst { rate: 100.0, burst_rate: 1000.0, period_s: 10.0, burst_s: 2.0 },
+            _ => Traffic::Closed { users: 100, think_ms: 1000.0 },
+        };
+    }
+    let rate = |ui: &mut Ui, label: &str, r: &mut f64| {
+        row(ui, label, "Requests per second.", |ui| {
+            ui.add(Slider::new(r, 0.0..=1_000_000.0).logarithmic(true).suffix(" /s"));
+        });
+    };
+    match t {
+        Traffic::Poisson { rate: r } | Traffic::Constant { rate: r } => rate(ui, "rate", r),
+        Traffic::Burst { rate: r, burst_rate, period_s, burst_s } => {
+            rate(ui, "base rate", r);
+            rate(ui, "burst rate", burst_rate);
+            row(ui, "every", "A burst starts at the beginning of every period.", |ui| {
+                ui.add(DragValue::new(period_s).range(0.001..=100_000.0).speed(0.1).suffix(" s"));
+                ui.label("for");
+                ui.add(DragValue::new(burst_s).range(0.0..=*period_s).speed(0.1).suffix(" s"));
+            });
+        }
+        Traffic::Closed { users, think_ms } => {
+            row(ui, "users", "People who each send a request, wait for the answer, then think.", |ui| {
+                ui.add(Slider::new(users, 0..=1_000_000).logarithmic(true));
+            });
+            row(ui, "think time", "Mean pause (exponential) between an answer and the next request.", |ui| {
+                ui.add(DragValue::new(think_ms).range(0.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+            });
+        }
+    }
+}
+
+/// Editors for a node's kind-specific parameters.
+pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
+    match kind {
+        NodeKind::Client(c) => {
+            traffic(ui, &mut c.traffic);
+            row(ui, "writes", "Share of requests that are writes (databases time them separately).", |ui| {
+                ui.add(Slider::new(&mut c.write_ratio, 0.0..=1.0));
+            });
+            retry(ui, "client-retry", &mut c.retry, "end to end");
+        }
+        NodeKind::LoadBalancer(lb) => {
+            row(ui, "policy", "How the next backend is chosen.", |ui| {
+                ComboBox::from_id_salt("lb-policy").selected_text(format!("{:?}", lb.policy)).show_ui(ui, |ui| {
+                    for p in LB_POLICIES {
+                        ui.selectable_value(&mut lb.policy, p, format!("{p:?}"));
+                    }
+                });
+            });
+            row(ui, "routing time", "Time to route one request.", |ui| dist(ui, "lb-svc", &mut lb.service));
+        }
+        NodeKind::Service(s) => {
+            workers(ui, "workers", "Requests served at the same time; the rest wait in the queue.", &mut s.workers);
+            optional_limit(ui, "queue", "Waiting room; arrivals beyond it are rejected (queue_full).", &mut s.queue_limit, 100);
+            row(ui, "service time", "Time one worker spends on a request.", |ui| dist(ui, "svc", &mut s.service));
+            ui.checkbox(&mut s.blocking, "blocking calls").on_hover_text(
+                "Hold the worker until every downstream call answers (thread-per-request), instead of freeing it when its own work ends.",
+            );
+        }
+        NodeKind::Cache(c) => {
+            row(ui, "hit ratio", "Share of requests answered by the cache; misses go to its links.", |ui| {
+                ui.add(Slider::new(&mut c.hit_ratio, 0.0..=1.0));
+            });
+            workers(ui, "workers", "Lookups served at the same time.", &mut c.workers);
+            row(ui, "lookup time", "Time for one lookup.", |ui| dist(ui, "cache-svc", &mut c.service));
+        }
+        NodeKind::Database(d) => {
+            workers(ui, "pool", "Connections: queries running at the same time.", &mut d.pool);
+            optional_limit(ui, "queue", "Queries waiting for a connection; beyond it they are rejected.", &mut d.queue_limit, 100);
+            row(ui, "read time", "Time for one read query.", |ui| dist(ui, "db-read", &mut d.read));
+            row(ui, "write time", "Time for one write query.", |ui| dist(ui, "db-write", &mut d.write));
+        }
+        NodeKind::Queue(q) => {
+            optional_limit(ui, "capacity", "Messages it can hold; a full queue rejects producers.", &mut q.capacity, 10_000);
+            workers(ui, "consumers", "Messages delivered to consumers at the same time.", &mut q.consumers);
+            row(ui, "enqueue time", "Time to store one message before the producer is acknowledged.", |ui| {
+                dist(ui, "q-svc", &mut q.service)
+            });
+        }
+    }
+}
+
+/// Editors for a link.
+pub fn link(ui: &mut Ui, l: &mut LinkSpec) {
+    row(ui, "latency", "One-way delay; answers pay it again on the way back.", |ui| dist(ui, "lat", &mut l.latency));
+    row(ui, "jitter", "Extra delay drawn uniformly from zero to this.", |ui| {
+        ui.add(DragValue::new(&mut l.jitter_ms).range(0.0..=3_600_000.0).speed(0.1).suffix(" ms"));
+    });
+    row(ui, "loss", "Probability that a message crossing the link disappears.", |ui| {
+        ui.add(Slider::new(&mut l.loss, 0.0..=1.0));
+    });
+    row(ui, "bandwidth", "Megabits per second each way; messages queue for the wire.", |ui| {
+        let mut limited = l.bandwidth_mbps.is_some();
+        if ui.checkbox(&mut limited, "limited").changed() {
+            l.bandwidth_mbps = limited.then_some(100.0);
+        }
+        if let Some(b) = &mut l.bandwidth_mbps {
+            ui.add(DragValue::new(b).range(0.001..=1e9).speed(1.0).suffix(" Mb/s"));
+        }
+    });
+    row(ui, "used by", "Share of requests that make this call (services and caches).", |ui| {
+        ui.add(Slider::new(&mut l.call_probability, 0.0..=1.0));
+    });
+    retry(ui, "link-retry", &mut l.retry, "per hop");
+}
+
+pub fn kind_glyph(kind: &NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Client(_) => "👥",
+        NodeKind::LoadBalancer(_) => "⚖",
+        NodeKind::Service(_) => "⚙",
+        NodeKind::Cache(_) => "⚡",
+        NodeKind::Database(_) => "🗄",
+        NodeKind::Queue(_) => "📨",
+    }
+}

@@ -1,0 +1,104 @@
+//! Everything a person sees: the window, the canvas, packets and panels.
+//! The view reads simulation components and writes only view state and the
+//! editable parameter components, which the simulation picks up on its next
+//! fixed tick.
+
+mod canvas;
+mod capture;
+mod inspector;
+mod packets;
+mod panels;
+pub mod theme;
+
+use std::path::PathBuf;
+
+use bevy::log::LogPlugin;
+use bevy::prelude::*;
+use bevy::window::{PresentMode, WindowResolution};
+
+use crate::scenario::{self, Scenario};
+use crate::sim::SimSpeed;
+
+/// How the app was asked to start.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// Save a screenshot after `frames` frames, check it, and exit.
+    pub screenshot: Option<PathBuf>,
+    pub frames: u32,
+    /// Initial simulation speed factor.
+    pub speed: f64,
+}
+
+/// Open the window on `scenario` and run until it is closed.
+pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: format!("SystemDecoder — {}", scenario.name),
+                    resolution: WindowResolution::new(1600, 900),
+                    present_mode: PresentMode::AutoVsync,
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(LogPlugin { custom_layer: capture::error_counter_layer, ..default() }),
+    );
+    app.add_plugins((
+        bevy_egui::EguiPlugin::default(),
+        bevy_prototype_lyon::prelude::ShapePlugin,
+        bevy_pancam::PanCamPlugin,
+        crate::CorePlugin,
+        ViewPlugin,
+    ));
+    if opts.speed > 0.0 {
+        app.world_mut().resource_mut::<SimSpeed>().set_factor(opts.speed);
+    }
+    if let Some(path) = &opts.screenshot {
+        app.insert_resource(capture::CaptureRequest { path: path.clone(), frames: opts.frames.max(1) });
+    }
+    scenario::spawn(app.world_mut(), scenario, scenario.seed);
+    app.run()
+}
+
+/// The view's plugin tree.
+pub struct ViewPlugin;
+
+impl Plugin for ViewPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins((canvas::plugin, packets::plugin, panels::plugin, capture::plugin));
+        app.add_systems(PostStartup, fit_view);
+    }
+}
+
+/// Frame every node, leaving room for the panels.
+fn fit_view(
+    nodes: Query<&crate::sim::NodeParams>,
+    mut cams: Query<(&mut Transform, &mut Projection), With<Camera2d>>,
+    windows: Query<&Window>,
+) {
+    let Ok((mut tf, mut proj)) = cams.single_mut() else { return };
+    let mut lo = Vec2::splat(f32::INFINITY);
+    let mut hi = Vec2::splat(f32::NEG_INFINITY);
+    for p in &nodes {
+        let v = Vec2::new(p.0.pos.0, p.0.pos.1);
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return;
+    }
+    let (w, h) = windows.iter().next().map_or((1600.0, 900.0), |w| (w.width(), w.height()));
+    // Room taken by the inspector (right) and charts (bottom) and top bar.
+    let free = Vec2::new((w - 320.0).max(200.0), (h - 250.0).max(200.0));
+    let size = (hi - lo) + Vec2::splat(260.0);
+    let scale = (size.x / free.x).max(size.y / free.y).max(0.4);
+    let centre = (lo + hi) / 2.0;
+    // Shift so the nodes sit in the free area, not under the panels.
+    tf.translation.x = centre.x + 160.0 * scale;
+    tf.translation.y = centre.y - 95.0 * scale;
+    if let Projection::Orthographic(o) = &mut *proj {
+        o.scale = scale;
+    }
+}

@@ -1,0 +1,420 @@
+//! The egui panels: time controls and live numbers on top, the inspector on
+//! the right, charts at the bottom, labels over the canvas, a help overlay.
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Align2, Color32, FontId, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::canvas::{Selection, edge_ends};
+use super::packets::PacketCount;
+use super::{inspector, theme};
+use crate::scenario::LoadedScenario;
+use crate::sim::metrics::Window;
+use crate::sim::{LinkParams, NodeLive, NodeParams, Sim, SimNode, SimSpeed};
+
+/// Panel visibility, toggled from the top bar or the keyboard.
+#[derive(Resource)]
+pub struct Panels {
+    pub inspector: bool,
+    pub charts: bool,
+    pub help: bool,
+}
+
+impl Default for Panels {
+    fn default() -> Self {
+        Self { inspector: true, charts: true, help: false }
+    }
+}
+
+pub const SPEEDS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 100.0];
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Panels>()
+        .add_systems(Startup, style)
+        .add_systems(Update, shortcuts)
+        .add_systems(EguiPrimaryContextPass, draw_ui);
+}
+
+fn style(mut contexts: EguiContexts) {
+    let Ok(ctx) = contexts.ctx_mut() else { return };
+    let mut v = egui::Visuals::dark();
+    v.panel_fill = Color32::from_rgba_unmultiplied(16, 21, 32, 240);
+    v.window_fill = Color32::from_rgb(20, 26, 38);
+    v.extreme_bg_color = Color32::from_rgb(10, 14, 22);
+    ctx.set_visuals(v);
+}
+
+fn shortcuts(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut speed: ResMut<SimSpeed>,
+    mut panels: ResMut<Panels>,
+    mut selection: ResMut<Selection>,
+    mut contexts: EguiContexts,
+) {
+    // Typing into a text field must not pause the simulation.
+    if contexts.ctx_mut().is_ok_and(|c| c.egui_wants_keyboard_input()) {
+        return;
+    }
+    if keys.just_pressed(KeyCode::Space) {
+        speed.paused = !speed.paused;
+    }
+    if keys.just_pressed(KeyCode::KeyN) || keys.just_pressed(KeyCode::Period) {
+        speed.paused = true;
+        speed.step_once = true;
+    }
+    let i = SPEEDS.iter().position(|s| *s >= speed.factor).unwrap_or(3);
+    if keys.just_pressed(KeyCode::Equal) || keys.just_pressed(KeyCode::NumpadAdd) {
+        speed.set_factor(SPEEDS[(i + 1).min(SPEEDS.len() - 1)]);
+    }
+    if keys.just_pressed(KeyCode::Minus) || keys.just_pressed(KeyCode::NumpadSubtract) {
+        speed.set_factor(SPEEDS[i.saturating_sub(1)]);
+    }
+    if keys.just_pressed(KeyCode::F1) || keys.just_pressed(KeyCode::Slash) {
+        panels.help = !panels.help;
+    }
+    if keys.just_pressed(KeyCode::KeyI) {
+        panels.inspector = !panels.inspector;
+    }
+    if keys.just_pressed(KeyCode::KeyC) {
+        panels.charts = !panels.charts;
+    }
+    if keys.just_pressed(KeyCode::Escape) {
+        *selection = Selection::None;
+        panels.help = false;
+    }
+}
+
+fn fmt_rate(r: f64) -> String {
+    if r >= 1e6 {
+        format!("{:.2}M/s", r / 1e6)
+    } else if r >= 1e4 {
+        format!("{:.1}k/s", r / 1e3)
+    } else {
+        format!("{r:.0}/s")
+    }
+}
+
+/// The newest closed window, or the live one while none has closed yet.
+fn latest(sim: &Sim) -> Window {
+    sim.windows.history.back().cloned().unwrap_or_else(|| sim.live_window())
+}
+
+/// Everything the panels read and write, in one place.
+#[derive(SystemParam)]
+struct UiState<'w, 's> {
+    sim: Option<Res<'w, Sim>>,
+    speed: ResMut<'w, SimSpeed>,
+    panels: ResMut<'w, Panels>,
+    selection: Res<'w, Selection>,
+    scenario: Option<Res<'w, LoadedScenario>>,
+    packets: Res<'w, PacketCount>,
+    time: Res<'w, Time>,
+    nodes: Query<'w, 's, (&'static SimNode, &'static Name, &'static mut NodeParams, &'static NodeLive)>,
+    links: Query<'w, 's, &'static mut LinkParams>,
+    cams: Query<'w, 's, (&'static Camera, &'static GlobalTransform)>,
+}
+
+/// The whole egui frame: panels docked around the canvas, then labels
+/// painted over whatever canvas area is left.
+fn draw_ui(mut contexts: EguiContexts, mut st: UiState, mut fps: Local<f32>) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let dt = st.time.delta_secs().max(1e-4);
+    *fps = if *fps == 0.0 { 1.0 / dt } else { *fps * 0.95 + 0.05 / dt };
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
+    top_bar(&mut root, &mut st, *fps);
+    charts(&mut root, &st);
+    inspector_panel(&mut root, &mut st);
+    let free = root.available_rect_before_wrap();
+    canvas_labels(&ctx, &st, free);
+    help_window(&ctx, &mut st.panels);
+    Ok(())
+}
+
+fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
+    let UiState { sim, speed, panels, scenario, packets, .. } = st;
+    egui::Panel::top("top").show(root, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("SystemDecoder").strong().color(Color32::from_rgb(140, 190, 255)));
+            if let Some(s) = &scenario {
+                ui.label(RichText::new(&s.0.name).weak());
+            }
+            ui.separator();
+            let play = if speed.paused { "▶ Play" } else { "⏸ Pause" };
+            if ui.button(play).on_hover_text("Space").clicked() {
+                speed.paused = !speed.paused;
+            }
+            if ui.button("⏭ Step").on_hover_text("N: advance one tick while paused").clicked() {
+                speed.paused = true;
+                speed.step_once = true;
+            }
+            for s in SPEEDS {
+                let label = if s < 1.0 { format!("×{s}") } else { format!("×{s:.0}") };
+                if ui.selectable_label((speed.factor - s).abs() < 1e-9, label).clicked() {
+                    speed.set_factor(s);
+                }
+            }
+            if let Some(sim) = &sim {
+                ui.separator();
+                ui.label(RichText::new(format!("t = {:.2} s", sim.now() as f64 / 1e9)).monospace());
+                if speed.behind > 0 && !speed.paused {
+                    ui.label(RichText::new("sim behind").color(theme::to_egui(theme::WARN)))
+                        .on_hover_text("The machine cannot simulate this fast; time runs slower than asked.");
+                }
+                ui.separator();
+                let w = latest(sim);
+                let err_pct = if w.throughput_rps + w.errors_rps > 0.0 {
+                    100.0 * w.errors_rps / (w.throughput_rps + w.errors_rps)
+                } else {
+                    0.0
+                };
+                let stat = |ui: &mut egui::Ui, k: &str, v: String, c: Color32| {
+                    ui.label(RichText::new(k).weak());
+                    ui.label(RichText::new(v).monospace().color(c));
+                };
+                let plain = Color32::from_gray(220);
+                stat(ui, "throughput", fmt_rate(w.throughput_rps), plain);
+                stat(ui, "p50", format!("{:.1} ms", w.latency_ms.p50), plain);
+                let p99c = if w.latency_ms.p99 > 500.0 { theme::to_egui(theme::BAD) } else { plain };
+                stat(ui, "p99", format!("{:.1} ms", w.latency_ms.p99), p99c);
+                let ec = if err_pct > 1.0 { theme::to_egui(theme::BAD) } else { plain };
+                stat(ui, "errors", format!("{err_pct:.2}%"), ec);
+                stat(ui, "in flight", format!("{}", w.in_flight), plain);
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(RichText::new(format!("{fps:.0} fps · {} packets", packets.0)).weak().small());
+                if ui.selectable_label(panels.help, "?").on_hover_text("Shortcuts (F1)").clicked() {
+                    panels.help = !panels.help;
+                }
+                if ui.selectable_label(panels.charts, "Charts").on_hover_text("C").clicked() {
+                    panels.charts = !panels.charts;
+                }
+                if ui.selectable_label(panels.inspector, "Inspector").on_hover_text("I").clicked() {
+                    panels.inspector = !panels.inspector;
+                }
+            });
+        });
+    });
+}
+
+fn series(h: &[Window], live: &Window, f: impl Fn(&Window) -> f64) -> PlotPoints<'static> {
+    h.iter().chain(std::iter::once(live)).map(|w| [w.t, f(w)]).collect::<Vec<_>>().into()
+}
+
+fn charts(root: &mut egui::Ui, st: &UiState) {
+    let Some(sim) = &st.sim else { return };
+    if !st.panels.charts {
+        return;
+    }
+    // The last 60 s of sim time, plus the window still filling (so the
+    // charts move every frame, not once per sim second).
+    let all: Vec<Window> = sim.windows.history.iter().rev().take(60).rev().cloned().collect();
+    let live = sim.live_window();
+    let blue = Color32::from_rgb(110, 170, 255);
+    let green = theme::to_egui(theme::OK);
+    let amber = theme::to_egui(theme::WARN);
+    let red = theme::to_egui(theme::BAD);
+    egui::Panel::bottom("charts").resizable(true).default_size(200.0).min_size(120.0).show(root, |ui| {
+        let h = (ui.available_height() - 24.0).max(150.0);
+        let w = (ui.available_width() - 30.0) / 4.0;
+        ui.horizontal(|ui| {
+            let plot = |id: &str| {
+                Plot::new(id.to_string())
+                    .height(h)
+                    .width(w)
+                    .legend(Legend::default())
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .allow_scroll(false)
+                    .include_y(0.0)
+                    .x_axis_label("sim s")
+            };
+            ui.vertical(|ui| {
+                ui.label("Throughput (req/s)");
+                plot("throughput").show(ui, |p| {
+                    p.line(Line::new("offered", series(&all, &live, |w| w.offered_rps)).color(blue));
+                    p.line(Line::new("completed", series(&all, &live, |w| w.throughput_rps)).color(green));
+                });
+            });
+            ui.vertical(|ui| {
+                ui.label("Latency (ms)");
+                plot("latency").show(ui, |p| {
+                    p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
+                    p.line(Line::new("p99", series(&all, &live, |w| w.latency_ms.p99)).color(amber));
+                });
+            });
+            ui.vertical(|ui| {
+                ui.label("Errors (req/s)");
+                plot("errors").show(ui, |p| {
+                    p.line(Line::new("failed", series(&all, &live, |w| w.errors_rps)).color(red));
+                });
+            });
+            let sel = match *st.selection {
+                Selection::Node(e) => st.nodes.get(e).ok(),
+                _ => None,
+            };
+            ui.vertical(|ui| match sel {
+                Some((n, name, _, _)) => {
+                    let i = n.0 as usize;
+                    ui.label(format!("{name}: utilisation % and queue"));
+                    let get = |w: &Window, f: fn(&crate::sim::metrics::NodeWindow) -> f64| w.nodes.get(i).map_or(0.0, f);
+                    plot("node").show(ui, |p| {
+                        p.line(Line::new("util %", series(&all, &live, |w| get(w, |n| n.utilization * 100.0))).color(blue));
+                        p.line(Line::new("queue", series(&all, &live, |w| get(w, |n| n.mean_queue))).color(amber));
+                    });
+                }
+                None => {
+                    ui.label("Selected node");
+                    ui.add_space(20.0);
+                    ui.label(RichText::new("Click a node to chart its utilisation and queue.").weak());
+                }
+            });
+        });
+    });
+}
+
+fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
+    if !st.panels.inspector {
+        return;
+    }
+    let UiState { selection, nodes, links, sim, .. } = st;
+    egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| match **selection {
+            Selection::Node(e) => {
+                let Ok((_, name, mut params, live)) = nodes.get_mut(e) else { return };
+                ui.heading(format!("{} {}", inspector::kind_glyph(&params.0.kind), name));
+                ui.label(RichText::new(params.0.kind.label()).weak());
+                ui.separator();
+                let mut spec = params.0.clone();
+                inspector::node(ui, &mut spec.kind);
+                if spec != params.0 {
+                    params.0 = spec;
+                }
+                ui.separator();
+                ui.label(RichText::new("Live").strong());
+                let workers = if live.workers == u32::MAX { "∞".to_string() } else { live.workers.to_string() };
+                ui.label(format!("busy {} / {workers} · queued {}", live.busy, live.queued));
+                if live.workers != u32::MAX {
+                    ui.label(format!("utilisation {:.1}% (last second)", live.utilization * 100.0));
+                }
+                if live.rejected_last_window > 0 {
+                    ui.colored_label(theme::to_egui(theme::BAD), format!("{} rejected last second", live.rejected_last_window));
+                }
+                if let Some(sim) = sim {
+                    if let Some(n) = sim.nodes.iter().find(|n| n.spec.id == name.as_str()) {
+                        let s = &n.stats;
+                        ui.label(format!(
+                            "since start: {} arrivals, sojourn mean {:.2} ms, p99 {:.2} ms",
+                            s.arrivals,
+                            s.sojourn.mean_ms(),
+                            s.sojourn.quantile_ms(0.99)
+                        ));
+                    }
+                }
+            }
+            Selection::Link(e) => {
+                let Ok(mut lp) = links.get_mut(e) else { return };
+                ui.heading(format!("{} → {}", lp.0.from, lp.0.to));
+                ui.label(RichText::new("link").weak());
+                ui.separator();
+                let mut spec = lp.0.clone();
+                inspector::link(ui, &mut spec);
+                if spec != lp.0 {
+                    lp.0 = spec;
+                }
+            }
+            Selection::None => {
+                ui.heading("Inspector");
+                ui.label("Click a node or a link to see and change its parameters. Changes apply to the running simulation at once.");
+                ui.add_space(8.0);
+                ui.label(RichText::new("Drag a node to move it; drag empty space to pan; scroll to zoom.").weak());
+            }
+        });
+    });
+}
+
+fn help_window(ctx: &egui::Context, panels: &mut Panels) {
+    let mut open = panels.help;
+    egui::Window::new("Shortcuts").open(&mut open).collapsible(false).anchor(Align2::CENTER_CENTER, [0.0, 0.0]).show(
+        ctx,
+        |ui| {
+            egui::Grid::new("keys").num_columns(2).striped(true).show(ui, |ui| {
+                for (k, what) in [
+                    ("Space", "play / pause"),
+                    ("N or .", "step one tick (pauses)"),
+                    ("+ / -", "faster / slower"),
+                    ("click", "select a node or link"),
+                    ("drag a node", "move it"),
+                    ("drag empty space", "pan (also right/middle drag, arrow keys)"),
+                    ("wheel", "zoom at the cursor"),
+                    ("I / C", "show or hide inspector / charts"),
+                    ("Esc", "clear selection, close this"),
+                    ("F1 or ?", "this help"),
+                ] {
+                    ui.label(RichText::new(k).monospace().strong());
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+        },
+    );
+    panels.help = open;
+}
+
+/// Names, glyphs, live numbers and link latencies drawn over the canvas.
+fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
+    let Ok((cam, tf)) = st.cams.single() else { return };
+    let (nodes, links) = (&st.nodes, &st.links);
+    // Stay inside the free canvas, not over the panels.
+    let painter = ctx.layer_painter(egui::LayerId::background()).with_clip_rect(free);
+    let to_screen = |p: Vec2| cam.world_to_viewport(tf, p.extend(0.0)).ok().map(|v| egui::pos2(v.x, v.y));
+    let pos_of = |id: &str| nodes.iter().find(|(_, n, _, _)| n.as_str() == id).map(|(_, _, p, _)| Vec2::new(p.0.pos.0, p.0.pos.1));
+    for l in links.iter() {
+        let (Some(a), Some(b)) = (pos_of(&l.0.from), pos_of(&l.0.to)) else { continue };
+        if edge_ends(a, b).is_none() {
+            continue;
+        }
+        // Beside the line, not on it, so packets stay visible.
+        let side = (b - a).normalize_or_zero().perp();
+        let side = if side.y < 0.0 { -side } else { side };
+        let Some(mid) = to_screen((a + b) / 2.0 + side * 14.0) else { continue };
+        let mut text = format!("{:.1} ms", l.0.latency.mean_ms());
+        if l.0.loss > 0.0 {
+            text.push_str(&format!(" · {:.1}% loss", l.0.loss * 100.0));
+        }
+        painter.text(mid, Align2::CENTER_CENTER, text, FontId::proportional(11.0), Color32::from_gray(150));
+    }
+    for (_, name, p, live) in nodes.iter() {
+        let c = Vec2::new(p.0.pos.0, p.0.pos.1);
+        let Some(centre) = to_screen(c) else { continue };
+        let Some(top) = to_screen(c + Vec2::new(0.0, 70.0)) else { continue };
+        let Some(bottom) = to_screen(c - Vec2::new(0.0, 86.0)) else { continue };
+        let accent = theme::to_egui(theme::accent(&p.0.kind));
+        painter.text(centre, Align2::CENTER_CENTER, inspector::kind_glyph(&p.0.kind), FontId::proportional(20.0), accent);
+        painter.text(top, Align2::CENTER_BOTTOM, name.as_str(), FontId::proportional(14.0), Color32::from_gray(230));
+        let mut info = String::new();
+        if live.workers != u32::MAX {
+            info.push_str(&format!("{:.0}%", live.utilization * 100.0));
+        }
+        if live.queued > 0 {
+            if !info.is_empty() {
+                info.push_str(" · ");
+            }
+            info.push_str(&format!("q {}", live.queued));
+        }
+        painter.text(bottom, Align2::CENTER_TOP, info, FontId::monospace(11.0), Color32::from_gray(170));
+        if live.rejected_last_window > 0 {
+            if let Some(badge) = to_screen(c + Vec2::new(40.0, 40.0)) {
+                painter.circle_filled(badge, 9.0, theme::to_egui(theme::BAD));
+                let n = live.rejected_last_window;
+                let t = if n > 99 { "99+".to_string() } else { n.to_string() };
+                painter.text(badge, Align2::CENTER_CENTER, t, FontId::proportional(9.0), Color32::WHITE);
+            }
+        }
+    }
+}
