@@ -210,6 +210,8 @@ pub struct NodeRt {
     buffer: VecDeque<u32>,
     pub consumers_busy: u32,
     pub stats: NodeStats,
+    /// Deleted from the running system; its index is never reused.
+    pub removed: bool,
 }
 
 impl NodeRt {
@@ -233,6 +235,7 @@ pub struct LinkRt {
     wire_free: [Nanos; 2],
     ns_per_byte: f64,
     pub stats: LinkStats,
+    pub removed: bool,
 }
 
 /// The whole running system.
@@ -317,6 +320,7 @@ impl Engine {
                 buffer: VecDeque::new(),
                 consumers_busy: 0,
                 stats: NodeStats::default(),
+                removed: false,
             })
             .collect();
         let links: Vec<LinkRt> = topo
@@ -336,6 +340,7 @@ impl Engine {
                     ns_per_byte: 0.0,
                     spec,
                     stats: LinkStats::default(),
+                    removed: false,
                 };
                 l.prepare();
                 l
@@ -421,6 +426,121 @@ impl Engine {
             link.spec.call_probability = spec.call_probability;
             link.spec.retry = spec.retry;
             link.prepare();
+        }
+    }
+
+    /// Add a node to the running system; returns its index.
+    pub fn add_node(&mut self, spec: NodeSpec) -> u32 {
+        let n = self.nodes.len() as u32;
+        let mut stats = NodeStats::default();
+        stats.queue.restart(self.now);
+        stats.busy.restart(self.now);
+        self.nodes.push(NodeRt {
+            prep: prepare(&spec.kind),
+            spec,
+            out: Vec::new(),
+            busy: 0,
+            queue: VecDeque::new(),
+            outstanding: Vec::new(),
+            rr: 0,
+            ring: Vec::new(),
+            epoch: 0,
+            users: 0,
+            buffer: VecDeque::new(),
+            consumers_busy: 0,
+            stats,
+            removed: false,
+        });
+        self.start_client(n);
+        n
+    }
+
+    /// Add a link between two live nodes; returns its index.
+    pub fn add_link(&mut self, spec: LinkSpec, from: u32, to: u32) -> u32 {
+        let l = self.links.len() as u32;
+        let mut link = LinkRt {
+            from,
+            to,
+            latency: spec.latency.sampler(),
+            jitter: 0.0,
+            wire_free: [0; 2],
+            ns_per_byte: 0.0,
+            spec,
+            stats: LinkStats::default(),
+            removed: false,
+        };
+        link.stats.in_transit.restart(self.now);
+        link.prepare();
+        self.links.push(link);
+        let node = &mut self.nodes[from as usize];
+        node.out.push(l);
+        node.outstanding.push(0);
+        self.build_ring(from as usize);
+        // A queue that had nowhere to deliver may start now.
+        self.dispatch_jobs(from);
+        l
+    }
+
+    /// Delete a link. Messages on it fail (reason `removed`) when they would
+    /// have arrived; callers stop using it at once.
+    pub fn remove_link(&mut self, l: u32) {
+        let Some(link) = self.links.get_mut(l as usize) else { return };
+        if link.removed {
+            return;
+        }
+        link.removed = true;
+        let from = link.from as usize;
+        let node = &mut self.nodes[from];
+        if let Some(i) = node.out.iter().position(|&x| x == l) {
+            node.out.remove(i);
+            node.outstanding.remove(i);
+        }
+        self.build_ring(from);
+    }
+
+    /// Delete a node and its links. Work queued there fails now; work in
+    /// service or in transit fails when it would have finished (reason
+    /// `removed`); nothing is lost from the books.
+    pub fn remove_node(&mut self, n: u32) {
+        let Some(node) = self.nodes.get(n as usize) else { return };
+        if node.removed {
+            return;
+        }
+        let touching: Vec<u32> = (0..self.links.len() as u32)
+            .filter(|&l| {
+                let link = &self.links[l as usize];
+                !link.removed && (link.from == n || link.to == n)
+            })
+            .collect();
+        for l in touching {
+            self.remove_link(l);
+        }
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.removed = true;
+        node.epoch = node.epoch.wrapping_add(1);
+        let queued: Vec<u32> = node.queue.drain(..).collect();
+        let jobs: Vec<u32> = node.buffer.drain(..).collect();
+        node.stats.queue.set(now, 0);
+        for m in queued {
+            self.fail_here(m, FailReason::Removed);
+        }
+        for j in jobs {
+            self.ledger.jobs_live -= 1;
+            self.ledger.jobs_failed[FailReason::Removed.index()] += 1;
+            self.end_msg(j);
+        }
+    }
+
+    /// The caller of the message's top call learns at once that it failed.
+    fn fail_here(&mut self, m: u32, reason: FailReason) {
+        let msg = &mut self.msgs[m as usize];
+        msg.resp = true;
+        msg.error = Some(reason);
+        if msg.depth == 0 {
+            self.at_origin(m);
+        } else {
+            self.answer_arrived(m);
         }
     }
 
@@ -705,6 +825,10 @@ impl Engine {
 
     /// A request's attempt failed: back off and try again, or give up.
     fn retry_or_fail(&mut self, req: u32, client: u32, reason: FailReason) {
+        if self.nodes[client as usize].removed {
+            self.finish_request(req, Some(reason));
+            return;
+        }
         let policy = self.client_spec(client).retry.clone();
         let r = &mut self.reqs[req as usize];
         match policy {
@@ -750,6 +874,9 @@ impl Engine {
         }
         // A closed-loop user thinks, then asks again.
         let node = &mut self.nodes[client as usize];
+        if node.removed {
+            return;
+        }
         if let NodeKind::Client(ClientSpec { traffic: Traffic::Closed { users, think_ms }, .. }) = node.spec.kind {
             if node.users > users {
                 node.users -= 1;
@@ -857,6 +984,10 @@ impl Engine {
 
     /// Put a message on a link; schedules its arrival or loses it.
     fn transit(&mut self, m: u32, link: u32, back: bool, bytes: u32) {
+        if self.links[link as usize].removed {
+            self.fail_here(m, FailReason::Removed);
+            return;
+        }
         let now = self.now;
         let l = &mut self.links[link as usize];
         l.stats.sent += 1;
@@ -917,6 +1048,10 @@ impl Engine {
             return;
         };
         self.links[link as usize].stats.in_transit.add(self.now, -1);
+        if self.links[link as usize].removed {
+            self.fail_here(m, FailReason::Removed);
+            return;
+        }
         if back {
             self.answer_arrived(m);
         } else {
@@ -1013,6 +1148,10 @@ impl Engine {
 
     fn service_done(&mut self, m: u32) {
         let Place::AtNode { node: n } = self.msgs[m as usize].place else { return };
+        if self.nodes[n as usize].removed {
+            self.fail_here(m, FailReason::Removed);
+            return;
+        }
         let entered = self.msgs[m as usize].arrived;
         let hit_ratio = match &self.nodes[n as usize].spec.kind {
             NodeKind::Cache(c) => c.hit_ratio,
@@ -1123,6 +1262,13 @@ impl Engine {
         }
         if d == 0 {
             self.at_origin(m);
+            return;
+        }
+        if self.nodes[n as usize].removed {
+            // The caller is gone: pass the failure further up.
+            let msg = &mut self.msgs[m as usize];
+            msg.error = Some(FailReason::Removed);
+            self.return_up(m);
             return;
         }
         if let Some(reason) = self.msgs[m as usize].error {

@@ -21,10 +21,12 @@ pub enum FailReason {
     PacketLoss,
     /// The caller had nowhere to send the request.
     NoRoute,
+    /// A node or link it was using was deleted from the running system.
+    Removed,
 }
 
-pub const FAIL_REASONS: [FailReason; 4] =
-    [FailReason::Timeout, FailReason::QueueFull, FailReason::PacketLoss, FailReason::NoRoute];
+pub const FAIL_REASONS: [FailReason; 5] =
+    [FailReason::Timeout, FailReason::QueueFull, FailReason::PacketLoss, FailReason::NoRoute, FailReason::Removed];
 
 impl FailReason {
     pub fn index(self) -> usize {
@@ -36,6 +38,7 @@ impl FailReason {
             FailReason::QueueFull => "queue_full",
             FailReason::PacketLoss => "packet_loss",
             FailReason::NoRoute => "no_route",
+            FailReason::Removed => "removed",
         }
     }
 }
