@@ -12,7 +12,7 @@ use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::sim::engine::Topology;
-use crate::sim::{Engine, LinkParams, LinkSpec, NodeLive, NodeParams, NodeSpec, Sim, SimLink, SimNode};
+use crate::sim::{Engine, LinkParams, LinkSpec, NodeParams, NodeSpec, Sim, SimLink, SimNode};
 use locate::{Seg, line_col, locate, path_to_string};
 pub use validate::Warning;
 
@@ -133,6 +133,18 @@ impl Scenario {
         Ok((scenario, warnings))
     }
 
+    /// Check an in-memory scenario (e.g. one about to be produced by an
+    /// edit) by the same rules as a file; the error carries the field path.
+    pub fn check(&self) -> Result<Vec<Warning>, ScenarioError> {
+        validate::check(self).map_err(|(path, message)| ScenarioError {
+            file: String::new(),
+            line: 0,
+            col: 0,
+            path: path_to_string(&path),
+            message,
+        })
+    }
+
     /// Read, parse and check a file from disk (native only).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn load(path: &std::path::Path) -> Result<(Scenario, Vec<Warning>), ScenarioError> {
@@ -183,11 +195,12 @@ pub fn spawn(world: &mut World, scenario: &Scenario, seed: u64) {
     world.insert_resource(Sim(scenario.engine(seed)));
     world.insert_resource(LoadedScenario(scenario.clone()));
     for (i, n) in scenario.nodes.iter().enumerate() {
-        world.spawn((Name::new(n.id.clone()), SimNode(i as u32), NodeParams(n.clone()), NodeLive::default()));
+        crate::sim::edit::spawn_node_entity(world, i as u32, n.clone());
     }
     for (i, l) in scenario.links.iter().enumerate() {
-        world.spawn((Name::new(format!("{} -> {}", l.from, l.to)), SimLink(i as u32), LinkParams(l.clone())));
+        crate::sim::edit::spawn_link_entity(world, i as u32, l.clone());
     }
+    world.insert_resource(crate::sim::edit::EditHistory::default());
 }
 
 /// The scenario the running world was made from (its metadata survives edits).

@@ -5,6 +5,7 @@
 //! into the engine on the next tick) and the live numbers the view reads.
 
 pub mod dist;
+pub mod edit;
 pub mod engine;
 pub mod metrics;
 pub mod model;
@@ -45,6 +46,14 @@ pub struct SimLink(pub u32);
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct LinkParams(pub LinkSpec);
 
+/// The node's parameters as of the last recorded edit (what undo restores
+/// to); `NodeParams` may run ahead of it during a drag.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct Committed(pub NodeSpec);
+
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct CommittedLink(pub LinkSpec);
+
 /// What the view shows on a node right now.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
 pub struct NodeLive {
@@ -59,6 +68,7 @@ pub struct NodeLive {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SimSpeed>();
+    app.add_plugins(edit::plugin);
     app.configure_sets(
         FixedUpdate,
         (SimSystems::ApplyEdits, SimSystems::Advance, SimSystems::Publish).chain(),

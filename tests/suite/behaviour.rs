@@ -328,3 +328,58 @@ fn deleting_busy_nodes_and_links_fails_their_work_without_losing_any() {
     e.check_conservation().unwrap();
     assert_eq!(e.live_requests(), 0);
 }
+
+#[test]
+fn edits_apply_in_the_fixed_step_and_undo_redo_restores_them() {
+    use systemdecoder::sim::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest};
+    use systemdecoder::sim::{LinkParams, SimLink};
+    let s = scenario(
+        vec![poisson("c", 500.0), lb("lb", LbPolicy::RoundRobin), service("a", 4, Dist::Exp(1.0))],
+        vec![link("c", "lb", 1.0), link("lb", "a", 1.0)],
+    );
+    let mut app = headless_app(&s, 1);
+    let step = |app: &mut bevy::app::App, secs: f64| run_headless(app, 0.0, secs, |_| {});
+    let count = |app: &mut bevy::app::App| {
+        let w = app.world_mut();
+        let nodes = w.query::<&SimNode>().iter(w).count();
+        let links = w.query::<&SimLink>().iter(w).count();
+        (nodes, links)
+    };
+    step(&mut app, 2.0);
+    // Add a second backend and wire it in: one undo step.
+    app.world_mut().write_message(EditBatch::user(vec![
+        Edit::AddNode(service("b", 4, Dist::Exp(1.0))),
+        Edit::AddLink(link("lb", "b", 1.0)),
+    ]));
+    step(&mut app, 2.0);
+    assert_eq!(count(&mut app), (4, 3));
+    let b = app.world().resource::<Sim>().nodes.iter().position(|n| n.spec.id == "b").unwrap();
+    assert!(app.world().resource::<Sim>().nodes[b].stats.arrivals > 300, "the new backend takes traffic");
+    // A link into a client is refused with a reason, and changes nothing.
+    app.world_mut().write_message(EditBatch::user(vec![Edit::AddLink(link("a", "c", 1.0))]));
+    step(&mut app, 0.5);
+    assert_eq!(count(&mut app), (4, 3));
+    assert!(app.world().resource::<EditFeedback>().error.as_deref().unwrap_or("").contains("client"));
+    // Delete the first backend with traffic in flight; undo brings it and
+    // its link back; redo deletes it again.
+    app.world_mut().write_message(EditBatch::user(vec![Edit::RemoveNode("a".into())]));
+    step(&mut app, 1.0);
+    assert_eq!(count(&mut app), (3, 2));
+    app.world_mut().write_message(HistoryRequest::Undo);
+    step(&mut app, 1.0);
+    assert_eq!(count(&mut app), (4, 3));
+    let w = app.world_mut();
+    let back: Vec<String> = w.query::<&LinkParams>().iter(w).map(|l| format!("{}->{}", l.0.from, l.0.to)).collect();
+    assert!(back.contains(&"lb->a".to_string()), "{back:?}");
+    app.world_mut().write_message(HistoryRequest::Redo);
+    step(&mut app, 1.0);
+    assert_eq!(count(&mut app), (3, 2));
+    // Slider-like bursts of parameter edits are one undo step.
+    let undo_before = app.world().resource::<EditHistory>().undo.len();
+    for workers in [5, 6, 7, 8] {
+        app.world_mut().write_message(EditBatch::user(vec![Edit::SetNode(service("b", workers, Dist::Exp(1.0)))]));
+        step(&mut app, 0.02);
+    }
+    assert_eq!(app.world().resource::<EditHistory>().undo.len(), undo_before + 1);
+    assert!(app.world().resource::<Sim>().check_conservation().is_ok());
+}

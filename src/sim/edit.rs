@@ -1,0 +1,277 @@
+//! Editing the running system: every change a person makes becomes an
+//! [`EditBatch`] message, applied inside the fixed step (so a replay can
+//! record it), checked like a scenario file first, and undoable.
+
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Committed, CommittedLink, LinkParams, NodeLive, NodeParams, Sim, SimLink, SimNode};
+use crate::scenario::{self, Scenario};
+use crate::sim::model::{LinkSpec, NodeSpec};
+
+/// One change, naming nodes by id so it can be stored and replayed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Edit {
+    AddNode(NodeSpec),
+    RemoveNode(String),
+    AddLink(LinkSpec),
+    RemoveLink { from: String, to: String },
+    /// Replace the node with this spec's id (parameters or position).
+    SetNode(NodeSpec),
+    /// Replace the link with this spec's ends.
+    SetLink(LinkSpec),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditOrigin {
+    User,
+    Undo,
+    Redo,
+}
+
+/// Edits that belong together (one undo step).
+#[derive(Message, Clone, Debug)]
+pub struct EditBatch {
+    pub edits: Vec<Edit>,
+    pub origin: EditOrigin,
+}
+
+impl EditBatch {
+    pub fn user(edits: Vec<Edit>) -> Self {
+        Self { edits, origin: EditOrigin::User }
+    }
+}
+
+/// Ask for an undo or a redo (applied with the next batch of edits).
+#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryRequest {
+    Undo,
+    Redo,
+}
+
+/// Undo and redo stacks of inverse edit batches.
+#[derive(Resource, Default)]
+pub struct EditHistory {
+    pub undo: Vec<Vec<Edit>>,
+    pub redo: Vec<Vec<Edit>>,
+    /// The target of the last single-parameter edit and when (real seconds),
+    /// so a slider drag becomes one undo step rather than sixty.
+    last: Option<(String, f64)>,
+}
+
+/// The outcome of the last edit, for the UI to show.
+#[derive(Resource, Default, Clone, Debug)]
+pub struct EditFeedback {
+    /// A refused edit's reason.
+    pub error: Option<String>,
+    /// Bumped on every refusal so the UI can notice a new one.
+    pub serial: u64,
+}
+
+const MERGE_WINDOW_S: f64 = 1.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<EditBatch>()
+        .add_message::<HistoryRequest>()
+        .init_resource::<EditHistory>()
+        .init_resource::<EditFeedback>()
+        .add_systems(
+            FixedUpdate,
+            apply_edits
+                .in_set(super::SimSystems::ApplyEdits)
+                .before(super::apply_node_edits)
+                .before(super::apply_link_edits)
+                .run_if(resource_exists::<Sim>),
+        );
+}
+
+fn link_key(l: &LinkSpec) -> String {
+    format!("{}->{}", l.from, l.to)
+}
+
+fn merge_key(batch: &[Edit]) -> Option<String> {
+    match batch {
+        [Edit::SetNode(n)] => Some(format!("node:{}", n.id)),
+        [Edit::SetLink(l)] => Some(format!("link:{}", link_key(l))),
+        _ => None,
+    }
+}
+
+/// Apply the batch to a scenario copy (for checking before the real thing).
+fn apply_to_scenario(s: &mut Scenario, batch: &[Edit]) {
+    for e in batch {
+        match e {
+            Edit::AddNode(n) => s.nodes.push(n.clone()),
+            Edit::RemoveNode(id) => {
+                s.nodes.retain(|n| &n.id != id);
+                s.links.retain(|l| &l.from != id && &l.to != id);
+            }
+            Edit::AddLink(l) => s.links.push(l.clone()),
+            Edit::RemoveLink { from, to } => s.links.retain(|l| !(&l.from == from && &l.to == to)),
+            Edit::SetNode(n) => {
+                if let Some(x) = s.nodes.iter_mut().find(|x| x.id == n.id) {
+                    *x = n.clone();
+                }
+            }
+            Edit::SetLink(l) => {
+                if let Some(x) = s.links.iter_mut().find(|x| x.from == l.from && x.to == l.to) {
+                    *x = l.clone();
+                }
+            }
+        }
+    }
+}
+
+fn find_node(world: &mut World, id: &str) -> Option<(Entity, u32)> {
+    let mut q = world.query::<(Entity, &Name, &SimNode)>();
+    q.iter(world).find(|(_, n, _)| n.as_str() == id).map(|(e, _, s)| (e, s.0))
+}
+
+fn find_link(world: &mut World, from: &str, to: &str) -> Option<(Entity, u32, LinkSpec)> {
+    let mut q = world.query::<(Entity, &SimLink, &LinkParams)>();
+    q.iter(world).find(|(_, _, p)| p.0.from == from && p.0.to == to).map(|(e, l, p)| (e, l.0, p.0.clone()))
+}
+
+/// Spawn the entity for a node already added to the engine.
+pub fn spawn_node_entity(world: &mut World, index: u32, spec: NodeSpec) -> Entity {
+    world
+        .spawn((
+            Name::new(spec.id.clone()),
+            SimNode(index),
+            Committed(spec.clone()),
+            NodeParams(spec),
+            NodeLive::default(),
+        ))
+        .id()
+}
+
+pub fn spawn_link_entity(world: &mut World, index: u32, spec: LinkSpec) -> Entity {
+    world
+        .spawn((
+            Name::new(format!("{} -> {}", spec.from, spec.to)),
+            SimLink(index),
+            CommittedLink(spec.clone()),
+            LinkParams(spec),
+        ))
+        .id()
+}
+
+/// Apply one checked edit; returns its inverse (to undo it).
+fn apply_one(world: &mut World, e: &Edit) -> Vec<Edit> {
+    match e {
+        Edit::AddNode(spec) => {
+            let index = world.resource_mut::<Sim>().add_node(spec.clone());
+            spawn_node_entity(world, index, spec.clone());
+            vec![Edit::RemoveNode(spec.id.clone())]
+        }
+        Edit::RemoveNode(id) => {
+            let Some((entity, index)) = find_node(world, id) else { return vec![] };
+            let spec = world.get::<Committed>(entity).map(|c| c.0.clone());
+            // Its links go with it; undo brings them back.
+            let mut q = world.query::<(Entity, &LinkParams)>();
+            let links: Vec<(Entity, LinkSpec)> =
+                q.iter(world).filter(|(_, p)| &p.0.from == id || &p.0.to == id).map(|(e, p)| (e, p.0.clone())).collect();
+            world.resource_mut::<Sim>().remove_node(index);
+            for (le, _) in &links {
+                world.despawn(*le);
+            }
+            world.despawn(entity);
+            let mut inverse: Vec<Edit> = spec.into_iter().map(Edit::AddNode).collect();
+            inverse.extend(links.into_iter().map(|(_, l)| Edit::AddLink(l)));
+            inverse
+        }
+        Edit::AddLink(spec) => {
+            let (Some((_, from)), Some((_, to))) = (find_node(world, &spec.from), find_node(world, &spec.to)) else {
+                return vec![];
+            };
+            let index = world.resource_mut::<Sim>().add_link(spec.clone(), from, to);
+            spawn_link_entity(world, index, spec.clone());
+            vec![Edit::RemoveLink { from: spec.from.clone(), to: spec.to.clone() }]
+        }
+        Edit::RemoveLink { from, to } => {
+            let Some((entity, index, spec)) = find_link(world, from, to) else { return vec![] };
+            world.resource_mut::<Sim>().remove_link(index);
+            world.despawn(entity);
+            vec![Edit::AddLink(spec)]
+        }
+        Edit::SetNode(spec) => {
+            let Some((entity, index)) = find_node(world, &spec.id) else { return vec![] };
+            let old = world.get::<Committed>(entity).map(|c| c.0.clone());
+            world.resource_mut::<Sim>().set_node_spec(index as usize, spec.clone());
+            if let Some(mut p) = world.get_mut::<NodeParams>(entity) {
+                p.set_if_neq(NodeParams(spec.clone()));
+            }
+            world.entity_mut(entity).insert(Committed(spec.clone()));
+            old.into_iter().map(Edit::SetNode).collect()
+        }
+        Edit::SetLink(spec) => {
+            let Some((entity, index, _)) = find_link(world, &spec.from, &spec.to) else { return vec![] };
+            let old = world.get::<CommittedLink>(entity).map(|c| c.0.clone());
+            world.resource_mut::<Sim>().set_link_spec(index as usize, spec.clone());
+            if let Some(mut p) = world.get_mut::<LinkParams>(entity) {
+                p.set_if_neq(LinkParams(spec.clone()));
+            }
+            world.entity_mut(entity).insert(CommittedLink(spec.clone()));
+            old.into_iter().map(Edit::SetLink).collect()
+        }
+    }
+}
+
+/// Check a batch against the rules scenario files obey, then apply it.
+pub fn apply_batch(world: &mut World, batch: &EditBatch) -> Result<(), String> {
+    let Some(mut candidate) = scenario::export(world) else { return Err("nothing is loaded".into()) };
+    // Positions and parameters mid-drag are not committed yet; check against
+    // what is committed plus this batch.
+    apply_to_scenario(&mut candidate, &batch.edits);
+    candidate.check().map_err(|e| e.message)?;
+    // Undo runs the edits' inverses last-first; each inverse keeps its own
+    // order (a node before the links that need it).
+    let mut parts: Vec<Vec<Edit>> = batch.edits.iter().map(|e| apply_one(world, e)).collect();
+    parts.reverse();
+    let inverse: Vec<Edit> = parts.into_iter().flatten().collect();
+    let now = world.get_resource::<Time<Real>>().map_or(0.0, |t| t.elapsed_secs_f64());
+    let mut h = world.resource_mut::<EditHistory>();
+    match batch.origin {
+        EditOrigin::User => {
+            let key = merge_key(&batch.edits);
+            let merge = matches!((&key, &h.last), (Some(k), Some((lk, t))) if k == lk && now - t < MERGE_WINDOW_S);
+            if !merge && !inverse.is_empty() {
+                h.undo.push(inverse);
+            }
+            h.redo.clear();
+            h.last = key.map(|k| (k, now));
+        }
+        EditOrigin::Undo => {
+            h.redo.push(inverse);
+            h.last = None;
+        }
+        EditOrigin::Redo => {
+            h.undo.push(inverse);
+            h.last = None;
+        }
+    }
+    Ok(())
+}
+
+fn apply_edits(world: &mut World) {
+    let requests: Vec<HistoryRequest> = world.resource_mut::<Messages<HistoryRequest>>().drain().collect();
+    let mut batches: Vec<EditBatch> = world.resource_mut::<Messages<EditBatch>>().drain().collect();
+    for r in requests {
+        let mut h = world.resource_mut::<EditHistory>();
+        let (stack, origin) = match r {
+            HistoryRequest::Undo => (h.undo.pop(), EditOrigin::Undo),
+            HistoryRequest::Redo => (h.redo.pop(), EditOrigin::Redo),
+        };
+        if let Some(edits) = stack {
+            batches.push(EditBatch { edits, origin });
+        }
+    }
+    for b in batches {
+        if let Err(why) = apply_batch(world, &b) {
+            warn!("edit refused: {why}");
+            let mut f = world.resource_mut::<EditFeedback>();
+            f.error = Some(why);
+            f.serial += 1;
+        }
+    }
+}
