@@ -10,7 +10,8 @@ use bevy_pancam::{PanCam, PanCamSystems};
 use bevy_prototype_lyon::prelude::*;
 
 use super::theme;
-use crate::sim::{LinkParams, NodeKind, NodeLive, NodeParams, SimLink, SimNode};
+use crate::sim::edit::{Edit, EditBatch};
+use crate::sim::{LinkParams, LinkSpec, NodeKind, NodeLive, NodeParams, SimLink, SimNode};
 
 /// Radius used for hit-testing and where edges meet a node.
 pub const NODE_RADIUS: f32 = 46.0;
@@ -30,7 +31,15 @@ pub enum Selection {
 struct Drag {
     node: Option<Entity>,
     grab_offset: Vec2,
+    /// Shift was held: this drag draws a new link instead of moving.
+    connecting: bool,
+    moved: bool,
 }
+
+/// The part of the window not covered by panels, in logical pixels
+/// (written by the panels each frame).
+#[derive(Resource, Default, Clone, Copy)]
+pub struct CanvasRect(pub Option<bevy_egui::egui::Rect>);
 
 /// Cursor position in world coordinates this frame (None if off-window).
 #[derive(Resource, Default, Clone, Copy)]
@@ -62,6 +71,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Selection>()
         .init_resource::<Drag>()
         .init_resource::<CursorWorld>()
+        .init_resource::<CanvasRect>()
         .insert_resource(ClearColor(theme::BACKGROUND))
         .add_systems(Startup, spawn_camera)
         .add_systems(
@@ -370,38 +380,64 @@ pub fn dist_to_segment(p: Vec2, a: Vec2, b: Vec2) -> f32 {
     p.distance(a + ab * t)
 }
 
+fn hit_node<'a>(nodes: impl Iterator<Item = (Entity, &'a NodeParams)>, p: Vec2) -> Option<Entity> {
+    nodes
+        .map(|(e, np)| (e, node_pos(np).distance(p)))
+        .filter(|(_, d)| *d <= NODE_RADIUS + 6.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(e, _)| e)
+}
+
+/// Left button on the canvas: click selects a node or link; dragging a node
+/// moves it (one undo step when released); Shift-dragging from a node to
+/// another connects them; dragging empty space pans.
 #[allow(clippy::too_many_arguments)]
 fn pick_and_drag(
     mouse: Res<ButtonInput<MouseButton>>,
+    keys: Res<ButtonInput<KeyCode>>,
     cursor: Res<CursorWorld>,
     mut egui: EguiContexts,
     mut selection: ResMut<Selection>,
     mut drag: ResMut<Drag>,
     mut pancam: Query<&mut PanCam>,
-    mut nodes: Query<(Entity, &mut NodeParams)>,
+    mut nodes: Query<(Entity, &Name, &mut NodeParams)>,
     links: Query<(Entity, &LinkParams)>,
-    names: Query<&Name, With<SimNode>>,
+    mut edits: MessageWriter<EditBatch>,
+    mut gizmos: Gizmos,
+    palette: Res<super::panels::PaletteDrag>,
+    canvas: Res<CanvasRect>,
+    windows: Query<&Window, With<PrimaryWindow>>,
 ) {
-    let over_ui = egui.ctx_mut().is_ok_and(|c| c.egui_wants_pointer_input() || c.is_pointer_over_egui());
+    // Docked panels live on egui's background layer, which egui does not
+    // count as "over egui": test against the free canvas rectangle too.
+    let screen = windows.single().ok().and_then(|w| w.cursor_position());
+    let outside = match (screen, canvas.0) {
+        (Some(p), Some(r)) => !r.contains(bevy_egui::egui::pos2(p.x, p.y)),
+        _ => false,
+    };
+    let over_ui = outside
+        || egui.ctx_mut().is_ok_and(|c| c.egui_wants_pointer_input() || c.is_pointer_over_egui() || c.egui_is_using_pointer());
+    // The canvas must not pan while the pointer belongs to a panel or a
+    // palette item is being dragged out.
+    let pan = !over_ui && palette.0.is_none();
+    for mut pc in &mut pancam {
+        if pc.enabled != pan && drag.node.is_none() {
+            pc.enabled = pan;
+        }
+    }
     let Some(p) = cursor.0 else { return };
     if mouse.just_pressed(MouseButton::Left) && !over_ui {
-        let hit = nodes
-            .iter()
-            .map(|(e, np)| (e, node_pos(np).distance(p)))
-            .filter(|(_, d)| *d <= NODE_RADIUS + 6.0)
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((e, _)) = hit {
+        if let Some(e) = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p) {
             *selection = Selection::Node(e);
-            let pos = nodes.get(e).map(|(_, np)| node_pos(np)).unwrap_or(p);
-            *drag = Drag { node: Some(e), grab_offset: pos - p };
+            let pos = nodes.get(e).map(|(_, _, np)| node_pos(np)).unwrap_or(p);
+            let connecting = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+            *drag = Drag { node: Some(e), grab_offset: pos - p, connecting, moved: false };
             // Dragging a node must not also pan the canvas.
             for mut pc in &mut pancam {
                 pc.grab_buttons.retain(|b| *b != MouseButton::Left);
             }
         } else {
-            let pos_of = |id: &str| {
-                nodes.iter().find(|(e, _)| names.get(*e).is_ok_and(|n| n.as_str() == id)).map(|(_, np)| node_pos(np))
-            };
+            let pos_of = |id: &str| nodes.iter().find(|(_, n, _)| n.as_str() == id).map(|(_, _, np)| node_pos(np));
             let edge = links
                 .iter()
                 .filter_map(|(e, lp)| {
@@ -416,21 +452,40 @@ fn pick_and_drag(
             };
         }
     }
-    if let Some(e) = drag.node {
-        if mouse.pressed(MouseButton::Left) {
-            if let Ok((_, mut np)) = nodes.get_mut(e) {
-                let want = p + drag.grab_offset;
-                if node_pos(&np).distance(want) > 0.01 {
-                    np.0.pos = (want.x, want.y);
+    let Some(e) = drag.node else { return };
+    if mouse.pressed(MouseButton::Left) {
+        if drag.connecting {
+            if let Ok((_, _, np)) = nodes.get(e) {
+                gizmos.arrow_2d(node_pos(np), p, theme::SELECTED);
+            }
+        } else if let Ok((_, _, mut np)) = nodes.get_mut(e) {
+            let want = p + drag.grab_offset;
+            if node_pos(&np).distance(want) > 0.01 {
+                np.0.pos = (want.x, want.y);
+                drag.moved = true;
+            }
+        }
+        return;
+    }
+    // Released.
+    if drag.connecting {
+        let target = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p);
+        if let (Some(t), Ok((_, from, _))) = (target, nodes.get(e)) {
+            if t != e {
+                if let Ok((_, to, _)) = nodes.get(t) {
+                    edits.write(EditBatch::user(vec![Edit::AddLink(LinkSpec::new(from, to, 1.0))]));
                 }
             }
-        } else {
-            drag.node = None;
-            for mut pc in &mut pancam {
-                if !pc.grab_buttons.contains(&MouseButton::Left) {
-                    pc.grab_buttons.push(MouseButton::Left);
-                }
-            }
+        }
+    } else if drag.moved {
+        if let Ok((_, _, np)) = nodes.get(e) {
+            edits.write(EditBatch::user(vec![Edit::SetNode(np.0.clone())]));
+        }
+    }
+    *drag = Drag::default();
+    for mut pc in &mut pancam {
+        if !pc.grab_buttons.contains(&MouseButton::Left) {
+            pc.grab_buttons.push(MouseButton::Left);
         }
     }
 }

@@ -90,13 +90,14 @@ fn fit_view(
         return;
     }
     let (w, h) = windows.iter().next().map_or((1600.0, 900.0), |w| (w.width(), w.height()));
-    // Room taken by the inspector (right) and charts (bottom) and top bar.
-    let free = Vec2::new((w - 320.0).max(200.0), (h - 250.0).max(200.0));
+    // Room taken by the palette (left), inspector (right), charts (bottom)
+    // and top bar.
+    let free = Vec2::new((w - 480.0).max(200.0), (h - 250.0).max(200.0));
     let size = (hi - lo) + Vec2::splat(260.0);
     let scale = (size.x / free.x).max(size.y / free.y).max(0.4);
     let centre = (lo + hi) / 2.0;
     // Shift so the nodes sit in the free area, not under the panels.
-    tf.translation.x = centre.x + 160.0 * scale;
+    tf.translation.x = centre.x + 85.0 * scale;
     tf.translation.y = centre.y - 95.0 * scale;
     if let Projection::Orthographic(o) = &mut *proj {
         o.scale = scale;

@@ -7,11 +7,13 @@ use bevy_egui::egui::{self, Align2, Color32, FontId, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use super::canvas::{Selection, edge_ends};
+use super::canvas::{CanvasRect, Selection, edge_ends};
 use super::packets::PacketCount;
 use super::{inspector, theme};
 use crate::scenario::LoadedScenario;
+use crate::sim::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest};
 use crate::sim::metrics::Window;
+use crate::sim::model::*;
 use crate::sim::{LinkParams, NodeLive, NodeParams, Sim, SimNode, SimSpeed};
 
 /// Panel visibility, toggled from the top bar or the keyboard.
@@ -32,6 +34,7 @@ pub const SPEEDS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 100.0];
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Panels>()
+        .init_resource::<PaletteDrag>()
         .add_systems(Startup, style)
         .add_systems(Update, shortcuts)
         .add_systems(EguiPrimaryContextPass, draw_ui);
@@ -46,15 +49,50 @@ fn style(mut contexts: EguiContexts) {
     ctx.set_visuals(v);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
     mut speed: ResMut<SimSpeed>,
     mut panels: ResMut<Panels>,
     mut selection: ResMut<Selection>,
     mut contexts: EguiContexts,
+    mut edits: MessageWriter<EditBatch>,
+    mut history: MessageWriter<HistoryRequest>,
+    names: Query<&Name, With<SimNode>>,
+    links: Query<&LinkParams>,
 ) {
     // Typing into a text field must not pause the simulation.
     if contexts.ctx_mut().is_ok_and(|c| c.egui_wants_keyboard_input()) {
+        return;
+    }
+    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight, KeyCode::SuperLeft, KeyCode::SuperRight]);
+    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    if ctrl && keys.just_pressed(KeyCode::KeyZ) {
+        history.write(if shift { HistoryRequest::Redo } else { HistoryRequest::Undo });
+        return;
+    }
+    if ctrl && keys.just_pressed(KeyCode::KeyY) {
+        history.write(HistoryRequest::Redo);
+        return;
+    }
+    if keys.any_just_pressed([KeyCode::Delete, KeyCode::Backspace]) {
+        match *selection {
+            Selection::Node(e) => {
+                if let Ok(n) = names.get(e) {
+                    edits.write(EditBatch::user(vec![Edit::RemoveNode(n.to_string())]));
+                }
+            }
+            Selection::Link(e) => {
+                if let Ok(l) = links.get(e) {
+                    edits.write(EditBatch::user(vec![Edit::RemoveLink { from: l.0.from.clone(), to: l.0.to.clone() }]));
+                }
+            }
+            Selection::None => {}
+        }
+        *selection = Selection::None;
+        return;
+    }
+    if ctrl {
         return;
     }
     if keys.just_pressed(KeyCode::Space) {
@@ -114,11 +152,21 @@ struct UiState<'w, 's> {
     nodes: Query<'w, 's, (&'static SimNode, &'static Name, &'static mut NodeParams, &'static NodeLive)>,
     links: Query<'w, 's, &'static mut LinkParams>,
     cams: Query<'w, 's, (&'static Camera, &'static GlobalTransform)>,
+    edits: MessageWriter<'w, EditBatch>,
+    history: MessageWriter<'w, HistoryRequest>,
+    undo_state: Res<'w, EditHistory>,
+    feedback: Res<'w, EditFeedback>,
+    palette_drag: ResMut<'w, PaletteDrag>,
+    canvas_rect: ResMut<'w, CanvasRect>,
 }
+
+/// A node kind being dragged out of the palette.
+#[derive(Resource, Default)]
+pub struct PaletteDrag(pub Option<NodeKind>);
 
 /// The whole egui frame: panels docked around the canvas, then labels
 /// painted over whatever canvas area is left.
-fn draw_ui(mut contexts: EguiContexts, mut st: UiState, mut fps: Local<f32>) -> Result {
+fn draw_ui(mut contexts: EguiContexts, mut st: UiState, mut fps: Local<f32>, mut toast: Local<(u64, f64)>) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let dt = st.time.delta_secs().max(1e-4);
     *fps = if *fps == 0.0 { 1.0 / dt } else { *fps * 0.95 + 0.05 / dt };
@@ -129,15 +177,19 @@ fn draw_ui(mut contexts: EguiContexts, mut st: UiState, mut fps: Local<f32>) -> 
     );
     top_bar(&mut root, &mut st, *fps);
     charts(&mut root, &st);
+    palette(&mut root, &mut st);
     inspector_panel(&mut root, &mut st);
     let free = root.available_rect_before_wrap();
+    st.canvas_rect.0 = Some(free);
     canvas_labels(&ctx, &st, free);
+    drop_from_palette(&ctx, &mut st, free);
+    feedback_toast(&ctx, &st, free, &mut toast);
     help_window(&ctx, &mut st.panels);
     Ok(())
 }
 
 fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
-    let UiState { sim, speed, panels, scenario, packets, .. } = st;
+    let UiState { sim, speed, panels, scenario, packets, history, undo_state, .. } = st;
     egui::Panel::top("top").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("SystemDecoder").strong().color(Color32::from_rgb(140, 190, 255)));
@@ -188,6 +240,12 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(RichText::new(format!("{fps:.0} fps · {} packets", packets.0)).weak().small());
+                if ui.add_enabled(!undo_state.redo.is_empty(), egui::Button::new("Redo")).on_hover_text("Ctrl+Shift+Z").clicked() {
+                    history.write(HistoryRequest::Redo);
+                }
+                if ui.add_enabled(!undo_state.undo.is_empty(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
+                    history.write(HistoryRequest::Undo);
+                }
                 if ui.selectable_label(panels.help, "?").on_hover_text("Shortcuts (F1)").clicked() {
                     panels.help = !panels.help;
                 }
@@ -282,7 +340,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
     if !st.panels.inspector {
         return;
     }
-    let UiState { selection, nodes, links, sim, .. } = st;
+    let UiState { selection, nodes, links, sim, edits, .. } = st;
     egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| match **selection {
             Selection::Node(e) => {
@@ -293,7 +351,13 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                 let mut spec = params.0.clone();
                 inspector::node(ui, &mut spec.kind);
                 if spec != params.0 {
-                    params.0 = spec;
+                    // Show it at once; the edit (with its undo step) reaches
+                    // the engine on the next tick.
+                    params.0 = spec.clone();
+                    edits.write(EditBatch::user(vec![Edit::SetNode(spec)]));
+                }
+                if ui.button("🗑 Delete node").on_hover_text("Delete (its links go too; work in flight there fails)").clicked() {
+                    edits.write(EditBatch::user(vec![Edit::RemoveNode(name.to_string())]));
                 }
                 ui.separator();
                 ui.label(RichText::new("Live").strong());
@@ -325,14 +389,18 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                 let mut spec = lp.0.clone();
                 inspector::link(ui, &mut spec);
                 if spec != lp.0 {
-                    lp.0 = spec;
+                    lp.0 = spec.clone();
+                    edits.write(EditBatch::user(vec![Edit::SetLink(spec)]));
+                }
+                if ui.button("🗑 Delete link").on_hover_text("Delete").clicked() {
+                    edits.write(EditBatch::user(vec![Edit::RemoveLink { from: lp.0.from.clone(), to: lp.0.to.clone() }]));
                 }
             }
             Selection::None => {
                 ui.heading("Inspector");
                 ui.label("Click a node or a link to see and change its parameters. Changes apply to the running simulation at once.");
                 ui.add_space(8.0);
-                ui.label(RichText::new("Drag a node to move it; drag empty space to pan; scroll to zoom.").weak());
+                ui.label(RichText::new("Drag a node to move it; Shift-drag from one node to another to connect them; drag empty space to pan; scroll to zoom. Add nodes from the palette on the left.").weak());
             }
         });
     });
@@ -350,6 +418,11 @@ fn help_window(ctx: &egui::Context, panels: &mut Panels) {
                     ("+ / -", "faster / slower"),
                     ("click", "select a node or link"),
                     ("drag a node", "move it"),
+                    ("Shift + drag", "from one node to another: connect them"),
+                    ("palette", "drag a kind onto the canvas (or click it)"),
+                    ("Delete", "delete the selected node or link"),
+                    ("Ctrl+Z", "undo"),
+                    ("Ctrl+Shift+Z / Ctrl+Y", "redo"),
                     ("drag empty space", "pan (also right/middle drag, arrow keys)"),
                     ("wheel", "zoom at the cursor"),
                     ("I / C", "show or hide inspector / charts"),
@@ -417,4 +490,111 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
             }
         }
     }
+}
+
+/// Every kind a person can add, with a one-line description.
+pub fn palette_kinds() -> Vec<(NodeKind, &'static str)> {
+    vec![
+        (NodeKind::Client(ClientSpec::default()), "users sending requests (open or closed loop)"),
+        (NodeKind::LoadBalancer(LoadBalancerSpec::default()), "spreads requests over its links"),
+        (NodeKind::Service(ServiceSpec::default()), "workers behind a queue; calls its links"),
+        (NodeKind::Cache(CacheSpec::default()), "answers hits; misses go on"),
+        (NodeKind::Database(DatabaseSpec::default()), "connection pool; reads and writes"),
+        (NodeKind::Queue(QueueSpec::default()), "acks producers, consumers drain it"),
+    ]
+}
+
+fn short_name(kind: &NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Client(_) => "users",
+        NodeKind::LoadBalancer(_) => "lb",
+        NodeKind::Service(_) => "service",
+        NodeKind::Cache(_) => "cache",
+        NodeKind::Database(_) => "db",
+        NodeKind::Queue(_) => "queue",
+    }
+}
+
+/// A fresh id such as `service-3`, unused by any node.
+fn fresh_id(st: &UiState, kind: &NodeKind) -> String {
+    let base = short_name(kind);
+    (1..)
+        .map(|i| format!("{base}-{i}"))
+        .find(|id| !st.nodes.iter().any(|(_, n, _, _)| n.as_str() == id))
+        .unwrap_or_else(|| base.to_string())
+}
+
+fn add_node(st: &mut UiState, kind: NodeKind, at: Vec2) {
+    let id = fresh_id(st, &kind);
+    st.edits.write(EditBatch::user(vec![Edit::AddNode(NodeSpec { id, kind, pos: (at.x, at.y) })]));
+}
+
+fn palette(root: &mut egui::Ui, st: &mut UiState) {
+    if !st.panels.inspector {
+        return;
+    }
+    let mut clicked = None;
+    egui::Panel::left("palette").resizable(false).exact_size(150.0).show(root, |ui| {
+        ui.label(RichText::new("Add").strong());
+        ui.label(RichText::new("drag onto the canvas").weak().small());
+        ui.add_space(4.0);
+        for (kind, what) in palette_kinds() {
+            let accent = theme::to_egui(theme::accent(&kind));
+            let text = RichText::new(format!("{}  {}", inspector::kind_glyph(&kind), kind.label())).color(accent);
+            let r = ui
+                .add_sized([136.0, 28.0], egui::Button::new(text).sense(egui::Sense::click_and_drag()))
+                .on_hover_text(what);
+            if r.drag_started() {
+                st.palette_drag.0 = Some(kind.clone());
+            }
+            if r.clicked() {
+                clicked = Some(kind);
+            }
+        }
+    });
+    if let Some(kind) = clicked {
+        // A click drops it in the middle of the view.
+        let centre = st.cams.single().ok().map_or(Vec2::ZERO, |(_, tf)| tf.translation().truncate());
+        add_node(st, kind, centre);
+    }
+}
+
+/// Follow the pointer with the dragged kind; drop it where released.
+fn drop_from_palette(ctx: &egui::Context, st: &mut UiState, free: egui::Rect) {
+    let Some(kind) = st.palette_drag.0.clone() else { return };
+    let pointer = ctx.input(|i| i.pointer.latest_pos());
+    let down = ctx.input(|i| i.pointer.primary_down());
+    if down {
+        if let Some(p) = pointer {
+            let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Tooltip, egui::Id::new("palette-ghost")));
+            let accent = theme::to_egui(theme::accent(&kind));
+            painter.circle_stroke(p, 22.0, egui::Stroke::new(2.0, accent));
+            painter.text(p, Align2::CENTER_CENTER, inspector::kind_glyph(&kind), FontId::proportional(18.0), accent);
+        }
+        return;
+    }
+    st.palette_drag.0 = None;
+    let Some(p) = pointer.filter(|p| free.contains(*p)) else { return };
+    let Ok((cam, tf)) = st.cams.single() else { return };
+    if let Ok(world) = cam.viewport_to_world_2d(tf, Vec2::new(p.x, p.y)) {
+        add_node(st, kind, world);
+    }
+}
+
+/// A refused edit says why, for a few seconds.
+fn feedback_toast(ctx: &egui::Context, st: &UiState, free: egui::Rect, shown: &mut (u64, f64)) {
+    let now = st.time.elapsed_secs_f64();
+    if st.feedback.serial != shown.0 {
+        *shown = (st.feedback.serial, now);
+    }
+    let Some(msg) = &st.feedback.error else { return };
+    if st.feedback.serial == 0 || now - shown.1 > 4.0 {
+        return;
+    }
+    egui::Area::new(egui::Id::new("edit-toast")).fixed_pos(free.center_top() + egui::vec2(-200.0, 12.0)).show(ctx, |ui| {
+        egui::Frame::popup(ui.style()).fill(Color32::from_rgb(70, 24, 28)).show(ui, |ui| {
+            ui.set_max_width(400.0);
+            ui.label(RichText::new(format!("Not applied: {msg}")).color(Color32::WHITE));
+        });
+    });
 }
