@@ -112,7 +112,12 @@ pub fn load_or_default(file: Option<&std::path::Path>) -> Result<(String, Scenar
 
 #[cfg(feature = "gui")]
 fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
-    let opts = crate::view::AppOptions { screenshot: cli.screenshot.clone(), frames: cli.frames, speed: cli.speed };
+    let opts = crate::view::AppOptions {
+        screenshot: cli.screenshot.clone(),
+        frames: cli.frames,
+        speed: cli.speed,
+        path: cli.file.clone(),
+    };
     match crate::view::run_app(s, opts) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
         bevy::app::AppExit::Error(_) => ExitCode::FAILURE,

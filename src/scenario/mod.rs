@@ -222,6 +222,30 @@ pub fn export(world: &mut World) -> Option<Scenario> {
     Some(s)
 }
 
+/// Write a file so that a crash or full disk never leaves it half-written:
+/// write a temporary file beside it, flush it to disk, then rename it over
+/// the target (atomic on the same file system).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 pub(super) fn plugin(_app: &mut App) {}
 
 #[doc(hidden)]

@@ -59,6 +59,11 @@ pub struct EditHistory {
     last: Option<(String, f64)>,
 }
 
+/// Counts applied edit batches, so a document can tell whether it changed
+/// since it was last saved.
+#[derive(Resource, Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Revision(pub u64);
+
 /// The outcome of the last edit, for the UI to show.
 #[derive(Resource, Default, Clone, Debug)]
 pub struct EditFeedback {
@@ -75,6 +80,7 @@ pub(super) fn plugin(app: &mut App) {
         .add_message::<HistoryRequest>()
         .init_resource::<EditHistory>()
         .init_resource::<EditFeedback>()
+        .init_resource::<Revision>()
         .add_systems(
             FixedUpdate,
             apply_edits
@@ -229,6 +235,7 @@ pub fn apply_batch(world: &mut World, batch: &EditBatch) -> Result<(), String> {
     let mut parts: Vec<Vec<Edit>> = batch.edits.iter().map(|e| apply_one(world, e)).collect();
     parts.reverse();
     let inverse: Vec<Edit> = parts.into_iter().flatten().collect();
+    world.resource_mut::<Revision>().0 += 1;
     let now = world.get_resource::<Time<Real>>().map_or(0.0, |t| t.elapsed_secs_f64());
     let mut h = world.resource_mut::<EditHistory>();
     match batch.origin {

@@ -5,6 +5,7 @@
 
 mod canvas;
 mod capture;
+mod files;
 mod inspector;
 mod packets;
 mod panels;
@@ -27,7 +28,13 @@ pub struct AppOptions {
     pub frames: u32,
     /// Initial simulation speed factor.
     pub speed: f64,
+    /// The file the scenario came from (None: the bundled default).
+    pub path: Option<PathBuf>,
 }
+
+/// Frame the whole system in the view (after a load, or on request).
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct FitView;
 
 /// Open the window on `scenario` and run until it is closed.
 pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
@@ -59,6 +66,7 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
         app.insert_resource(capture::CaptureRequest { path: path.clone(), frames: opts.frames.max(1) });
     }
     scenario::spawn(app.world_mut(), scenario, scenario.seed);
+    app.world_mut().resource_mut::<files::Document>().path = opts.path.clone();
     app.run()
 }
 
@@ -67,17 +75,37 @@ pub struct ViewPlugin;
 
 impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins((canvas::plugin, packets::plugin, panels::plugin, capture::plugin));
-        app.add_systems(PostStartup, fit_view);
+        app.add_message::<FitView>();
+        app.add_plugins((canvas::plugin, packets::plugin, panels::plugin, capture::plugin, files::plugin));
+        app.add_systems(PostStartup, |mut w: MessageWriter<FitView>| {
+            w.write(FitView);
+        });
+        app.add_systems(Update, (fit_view.run_if(on_message::<FitView>), window_title));
+    }
+}
+
+fn window_title(
+    mut windows: Query<&mut Window>,
+    doc: Res<files::Document>,
+    rev: Res<crate::sim::edit::Revision>,
+    loaded: Option<Res<scenario::LoadedScenario>>,
+) {
+    let t = format!("SystemDecoder — {}", files::title(&doc, &rev, loaded.as_deref()));
+    for mut w in &mut windows {
+        if w.title != t {
+            w.title = t.clone();
+        }
     }
 }
 
 /// Frame every node, leaving room for the panels.
 fn fit_view(
+    mut requests: MessageReader<FitView>,
     nodes: Query<&crate::sim::NodeParams>,
     mut cams: Query<(&mut Transform, &mut Projection), With<Camera2d>>,
     windows: Query<&Window>,
 ) {
+    requests.clear();
     let Ok((mut tf, mut proj)) = cams.single_mut() else { return };
     let mut lo = Vec2::splat(f32::INFINITY);
     let mut hi = Vec2::splat(f32::NEG_INFINITY);

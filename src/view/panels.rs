@@ -8,10 +8,11 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::canvas::{CanvasRect, Selection, edge_ends};
+use super::files::{self, Document, FileUi};
 use super::packets::PacketCount;
 use super::{inspector, theme};
 use crate::scenario::LoadedScenario;
-use crate::sim::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest};
+use crate::sim::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest, Revision};
 use crate::sim::metrics::Window;
 use crate::sim::model::*;
 use crate::sim::{LinkParams, NodeLive, NodeParams, Sim, SimNode, SimSpeed};
@@ -158,6 +159,9 @@ struct UiState<'w, 's> {
     feedback: Res<'w, EditFeedback>,
     palette_drag: ResMut<'w, PaletteDrag>,
     canvas_rect: ResMut<'w, CanvasRect>,
+    files: ResMut<'w, FileUi>,
+    document: Res<'w, Document>,
+    revision: Res<'w, Revision>,
 }
 
 /// A node kind being dragged out of the palette.
@@ -189,13 +193,29 @@ fn draw_ui(mut contexts: EguiContexts, mut st: UiState, mut fps: Local<f32>, mut
 }
 
 fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
-    let UiState { sim, speed, panels, scenario, packets, history, undo_state, .. } = st;
+    let UiState { sim, speed, panels, scenario, packets, history, undo_state, files, document, revision, .. } = st;
     egui::Panel::top("top").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("SystemDecoder").strong().color(Color32::from_rgb(140, 190, 255)));
-            if let Some(s) = &scenario {
-                ui.label(RichText::new(&s.0.name).weak());
-            }
+            ui.label(RichText::new(files::title(document, revision, scenario.as_deref())).weak());
+            ui.menu_button("File", |ui| {
+                if ui.button("New  (Ctrl+N)").clicked() {
+                    files.want_new = true;
+                    ui.close();
+                }
+                if ui.button("Open…  (Ctrl+O)").clicked() {
+                    files.browser = true;
+                    ui.close();
+                }
+                if ui.button("Save  (Ctrl+S)").clicked() {
+                    files.want_save = true;
+                    ui.close();
+                }
+                if ui.button("Save as…  (Ctrl+Shift+S)").clicked() {
+                    files.save_as = true;
+                    ui.close();
+                }
+            });
             ui.separator();
             let play = if speed.paused { "▶ Play" } else { "⏸ Pause" };
             if ui.button(play).on_hover_text("Space").clicked() {
@@ -205,12 +225,16 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 speed.paused = true;
                 speed.step_once = true;
             }
-            for s in SPEEDS {
-                let label = if s < 1.0 { format!("×{s}") } else { format!("×{s:.0}") };
-                if ui.selectable_label((speed.factor - s).abs() < 1e-9, label).clicked() {
-                    speed.set_factor(s);
+            let label = |s: f64| if s < 1.0 { format!("×{s}") } else { format!("×{s:.0}") };
+            egui::ComboBox::from_id_salt("speed").width(64.0).selected_text(label(speed.factor)).show_ui(ui, |ui| {
+                for s in SPEEDS {
+                    if ui.selectable_label((speed.factor - s).abs() < 1e-9, label(s)).clicked() {
+                        speed.set_factor(s);
+                    }
                 }
-            }
+            })
+            .response
+            .on_hover_text("Simulation speed (+ / -)");
             if let Some(sim) = &sim {
                 ui.separator();
                 ui.label(RichText::new(format!("t = {:.2} s", sim.now() as f64 / 1e9)).monospace());
@@ -239,7 +263,7 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 stat(ui, "in flight", format!("{}", w.in_flight), plain);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(RichText::new(format!("{fps:.0} fps · {} packets", packets.0)).weak().small());
+                ui.label(RichText::new(format!("{fps:.0} fps\n{} packets", packets.0)).weak().small());
                 if ui.add_enabled(!undo_state.redo.is_empty(), egui::Button::new("Redo")).on_hover_text("Ctrl+Shift+Z").clicked() {
                     history.write(HistoryRequest::Redo);
                 }
@@ -423,6 +447,8 @@ fn help_window(ctx: &egui::Context, panels: &mut Panels) {
                     ("Delete", "delete the selected node or link"),
                     ("Ctrl+Z", "undo"),
                     ("Ctrl+Shift+Z / Ctrl+Y", "redo"),
+                    ("Ctrl+N / O / S", "new, open, save (Ctrl+Shift+S: save as)"),
+                    ("Ctrl+Q", "quit (unsaved work is kept for next time)"),
                     ("drag empty space", "pan (also right/middle drag, arrow keys)"),
                     ("wheel", "zoom at the cursor"),
                     ("I / C", "show or hide inspector / charts"),
@@ -466,7 +492,8 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
         let c = Vec2::new(p.0.pos.0, p.0.pos.1);
         let Some(centre) = to_screen(c) else { continue };
         let Some(top) = to_screen(c + Vec2::new(0.0, 70.0)) else { continue };
-        let Some(bottom) = to_screen(c - Vec2::new(0.0, 86.0)) else { continue };
+        // Live numbers sit right of the queue bar, clear of neighbours.
+        let Some(bottom) = to_screen(c + Vec2::new(48.0, -70.0)) else { continue };
         let accent = theme::to_egui(theme::accent(&p.0.kind));
         painter.text(centre, Align2::CENTER_CENTER, inspector::kind_glyph(&p.0.kind), FontId::proportional(20.0), accent);
         painter.text(top, Align2::CENTER_BOTTOM, name.as_str(), FontId::proportional(14.0), Color32::from_gray(230));
@@ -480,7 +507,7 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
             }
             info.push_str(&format!("q {}", live.queued));
         }
-        painter.text(bottom, Align2::CENTER_TOP, info, FontId::monospace(11.0), Color32::from_gray(170));
+        painter.text(bottom, Align2::LEFT_CENTER, info, FontId::monospace(11.0), Color32::from_gray(170));
         if live.rejected_last_window > 0 {
             if let Some(badge) = to_screen(c + Vec2::new(40.0, 40.0)) {
                 painter.circle_filled(badge, 9.0, theme::to_egui(theme::BAD));

@@ -178,3 +178,24 @@ fn every_shipped_scenario_loads_and_runs() {
         assert!(r.completed > 0, "{}: nothing completed", f.display());
     }
 }
+
+#[test]
+fn saves_are_atomic_and_read_back() {
+    let dir = std::env::temp_dir().join(format!("sd-save-{}", std::process::id()));
+    let path = dir.join("nested").join("mine.ron");
+    let (s, _) = Scenario::parse("good.ron", GOOD).unwrap();
+    scenario::write_atomic(&path, &s.to_ron()).unwrap();
+    assert_eq!(Scenario::load(&path).unwrap().0, s);
+    // Overwrite: the old file is replaced whole, and no temporary is left.
+    let mut s2 = s.clone();
+    s2.name = "changed".into();
+    scenario::write_atomic(&path, &s2.to_ron()).unwrap();
+    assert_eq!(Scenario::load(&path).unwrap().0.name, "changed");
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    // A path that cannot be written fails cleanly and keeps the old file.
+    let blocked = dir.join("nested").join("mine.ron").join("impossible.ron");
+    assert!(scenario::write_atomic(&blocked, "x").is_err());
+    assert_eq!(Scenario::load(&path).unwrap().0.name, "changed");
+    std::fs::remove_dir_all(&dir).ok();
+}

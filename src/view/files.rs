@@ -1,0 +1,349 @@
+//! New, open, save, save as, a scenario browser, and autosave with recovery.
+//! Nothing a person builds is lost: saves are atomic, unsaved work is written
+//! to the user data folder every 30 s and on exit, and offered back at start.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+
+use super::FitView;
+use super::canvas::Selection;
+use crate::scenario::{self, LoadedScenario, Scenario};
+use crate::sim::edit::Revision;
+
+const AUTOSAVE_EVERY_S: f64 = 30.0;
+
+/// The file behind what is on screen.
+#[derive(Resource, Default)]
+pub struct Document {
+    pub path: Option<PathBuf>,
+    pub saved_revision: u64,
+    autosaved_revision: u64,
+    last_autosave: f64,
+}
+
+impl Document {
+    pub fn dirty(&self, rev: &Revision) -> bool {
+        rev.0 != self.saved_revision
+    }
+}
+
+/// What the file dialogs show.
+#[derive(Resource, Default)]
+pub struct FileUi {
+    pub browser: bool,
+    pub save_as: bool,
+    pub path_text: String,
+    /// Last outcome: text, is it an error, when (real seconds).
+    pub status: Option<(String, bool, f64)>,
+    /// An autosave from a previous session: where, and when it was written.
+    pub recovery: Option<(PathBuf, String)>,
+    /// Requests from buttons and shortcuts.
+    pub want_save: bool,
+    pub want_new: bool,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Document>()
+        .init_resource::<FileUi>()
+        .add_systems(Startup, offer_recovery)
+        .add_systems(Update, (shortcuts, handle_requests, autosave))
+        .add_systems(Last, autosave_on_exit)
+        .add_systems(EguiPrimaryContextPass, dialogs);
+}
+
+/// Where autosaves and default saves go.
+pub fn data_dir() -> PathBuf {
+    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("systemdecoder")
+}
+
+fn autosave_path() -> PathBuf {
+    data_dir().join("autosave.ron")
+}
+
+fn now(world: &World) -> f64 {
+    world.get_resource::<Time<Real>>().map_or(0.0, |t| t.elapsed_secs_f64())
+}
+
+fn status(world: &mut World, text: String, error: bool) {
+    let t = now(world);
+    if error {
+        warn!("{text}");
+    } else {
+        info!("{text}");
+    }
+    world.resource_mut::<FileUi>().status = Some((text, error, t));
+}
+
+/// Export the running system and write it atomically.
+fn write_current(world: &mut World, path: &Path) -> Result<(), String> {
+    let s = scenario::export(world).ok_or("nothing to save")?;
+    scenario::write_atomic(path, &s.to_ron()).map_err(|e| format!("could not save {}: {e}", path.display()))
+}
+
+pub fn save_to(world: &mut World, path: PathBuf) {
+    match write_current(world, &path) {
+        Ok(()) => {
+            let rev = world.resource::<Revision>().0;
+            let mut doc = world.resource_mut::<Document>();
+            doc.path = Some(path.clone());
+            doc.saved_revision = rev;
+            doc.autosaved_revision = rev;
+            // Saved on purpose: the safety copy is no longer needed.
+            let _ = std::fs::remove_file(autosave_path());
+            status(world, format!("saved {}", path.display()), false);
+        }
+        Err(e) => status(world, e, true),
+    }
+}
+
+/// Replace what is running with `s` (from `path`, if it came from a file).
+pub fn open_scenario(world: &mut World, s: &Scenario, path: Option<PathBuf>) {
+    scenario::spawn(world, s, s.seed);
+    let rev = world.resource::<Revision>().0;
+    *world.resource_mut::<Document>() = Document { path, saved_revision: rev, autosaved_revision: rev, last_autosave: now(world) };
+    *world.resource_mut::<Selection>() = Selection::None;
+    world.write_message(FitView);
+}
+
+fn open_path(world: &mut World, path: PathBuf) {
+    match Scenario::load(&path) {
+        Ok((s, _)) => {
+            open_scenario(world, &s, Some(path.clone()));
+            status(world, format!("opened {}", path.display()), false);
+            world.resource_mut::<FileUi>().browser = false;
+        }
+        Err(e) => status(world, e.to_string(), true),
+    }
+}
+
+/// A fresh canvas: one group of users and one service, connected.
+fn blank() -> Scenario {
+    use crate::sim::model::*;
+    Scenario {
+        version: scenario::VERSION,
+        name: "Untitled".into(),
+        description: String::new(),
+        seed: 1,
+        duration_s: 60.0,
+        warmup_s: 0.0,
+        nodes: vec![
+            NodeSpec { id: "users".into(), kind: NodeKind::Client(ClientSpec::default()), pos: (-250.0, 0.0) },
+            NodeSpec { id: "app".into(), kind: NodeKind::Service(ServiceSpec::default()), pos: (100.0, 0.0) },
+        ],
+        links: vec![LinkSpec::new("users", "app", 5.0)],
+    }
+}
+
+fn shortcuts(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut ui: ResMut<FileUi>,
+    mut contexts: EguiContexts,
+    mut exit: MessageWriter<AppExit>,
+) {
+    if contexts.ctx_mut().is_ok_and(|c| c.egui_wants_keyboard_input()) {
+        return;
+    }
+    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight, KeyCode::SuperLeft, KeyCode::SuperRight]);
+    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    if !ctrl {
+        return;
+    }
+    if keys.just_pressed(KeyCode::KeyS) {
+        if shift {
+            ui.save_as = true;
+        } else {
+            ui.want_save = true;
+        }
+    }
+    if keys.just_pressed(KeyCode::KeyO) {
+        ui.browser = true;
+    }
+    if keys.just_pressed(KeyCode::KeyN) {
+        ui.want_new = true;
+    }
+    if keys.just_pressed(KeyCode::KeyQ) {
+        // Unsaved work is kept by the autosave on exit.
+        exit.write(AppExit::Success);
+    }
+}
+
+fn handle_requests(mut commands: Commands, mut ui: ResMut<FileUi>, doc: Res<Document>) {
+    if std::mem::take(&mut ui.want_save) {
+        match doc.path.clone() {
+            Some(p) => commands.queue(move |w: &mut World| save_to(w, p)),
+            None => ui.save_as = true,
+        }
+    }
+    if std::mem::take(&mut ui.want_new) {
+        commands.queue(|w: &mut World| {
+            open_scenario(w, &blank(), None);
+            status(w, "new scenario".into(), false);
+        });
+    }
+    if (ui.save_as || ui.browser) && ui.path_text.is_empty() {
+        ui.path_text = doc.path.as_ref().map_or_else(
+            || data_dir().join("scenarios").join("untitled.ron").display().to_string(),
+            |p| p.display().to_string(),
+        );
+    }
+}
+
+fn autosave(mut commands: Commands, doc: Res<Document>, rev: Res<Revision>, time: Res<Time<Real>>) {
+    let t = time.elapsed_secs_f64();
+    if t - doc.last_autosave < AUTOSAVE_EVERY_S {
+        return;
+    }
+    let changed = doc.dirty(&rev) && rev.0 != doc.autosaved_revision;
+    commands.queue(move |w: &mut World| {
+        let rev = w.resource::<Revision>().0;
+        w.resource_mut::<Document>().last_autosave = t;
+        if changed {
+            match write_current(w, &autosave_path()) {
+                Ok(()) => w.resource_mut::<Document>().autosaved_revision = rev,
+                Err(e) => status(w, format!("autosave failed: {e}"), true),
+            }
+        }
+    });
+}
+
+fn autosave_on_exit(world: &mut World) {
+    let exiting = !world.resource::<Messages<AppExit>>().is_empty();
+    if !exiting {
+        return;
+    }
+    let rev = *world.resource::<Revision>();
+    if world.resource::<Document>().dirty(&rev) {
+        if let Err(e) = write_current(world, &autosave_path()) {
+            error!("could not write the autosave on exit: {e}");
+        }
+    }
+}
+
+fn offer_recovery(mut ui: ResMut<FileUi>) {
+    let p = autosave_path();
+    if let Ok(meta) = std::fs::metadata(&p) {
+        let age = meta.modified().ok().and_then(|m| m.elapsed().ok()).map_or(String::new(), |d| {
+            let m = d.as_secs() / 60;
+            if m < 60 { format!("{m} min ago") } else { format!("{} h ago", m / 60) }
+        });
+        ui.recovery = Some((p, age));
+    }
+}
+
+/// `.ron` files under `dir`, sorted, at most a few levels deep.
+fn list_scenarios(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() && depth > 0 {
+            list_scenarios(&p, depth - 1, out);
+        } else if p.extension().is_some_and(|x| x == "ron") {
+            out.push(p);
+        }
+    }
+}
+
+fn dialogs(mut contexts: EguiContexts, mut ui: ResMut<FileUi>, mut commands: Commands, time: Res<Time<Real>>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if let Some((path, age)) = ui.recovery.clone() {
+        egui::Window::new("Recover unsaved work?").collapsible(false).resizable(false).anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(
+            ctx,
+            |w| {
+                w.label(format!("SystemDecoder kept a copy of unsaved work ({age})."));
+                w.label(RichText::new(path.display().to_string()).weak().small());
+                w.horizontal(|w| {
+                    if w.button("Recover it").clicked() {
+                        let p = path.clone();
+                        commands.queue(move |world: &mut World| {
+                            match Scenario::load(&p) {
+                                Ok((s, _)) => {
+                                    open_scenario(world, &s, None);
+                                    // Still unsaved: keep it dirty until saved.
+                                    world.resource_mut::<Document>().saved_revision = u64::MAX;
+                                    status(world, "recovered unsaved work; save it to keep it".into(), false);
+                                }
+                                Err(e) => status(world, format!("could not recover: {e}"), true),
+                            }
+                        });
+                        ui.recovery = None;
+                    }
+                    if w.button("Discard").clicked() {
+                        let _ = std::fs::remove_file(&path);
+                        ui.recovery = None;
+                    }
+                });
+            },
+        );
+    }
+    if ui.save_as {
+        let mut open = true;
+        egui::Window::new("Save as").open(&mut open).collapsible(false).show(ctx, |w| {
+            w.label("File:");
+            w.add(egui::TextEdit::singleline(&mut ui.path_text).desired_width(420.0));
+            if w.button("Save").clicked() {
+                let p = PathBuf::from(ui.path_text.trim());
+                commands.queue(move |world: &mut World| save_to(world, p));
+                ui.save_as = false;
+            }
+        });
+        if !open {
+            ui.save_as = false;
+        }
+    }
+    if ui.browser {
+        let mut open = true;
+        egui::Window::new("Open a scenario").open(&mut open).collapsible(false).default_width(460.0).show(ctx, |w| {
+            let mut files = Vec::new();
+            list_scenarios(Path::new("scenarios"), 3, &mut files);
+            list_scenarios(&data_dir().join("scenarios"), 2, &mut files);
+            egui::ScrollArea::vertical().max_height(320.0).show(w, |w| {
+                if files.is_empty() {
+                    w.label(RichText::new("No scenarios found next to the program or in your data folder.").weak());
+                }
+                for f in files {
+                    if w.link(f.display().to_string()).clicked() {
+                        commands.queue(move |world: &mut World| open_path(world, f));
+                    }
+                }
+            });
+            w.separator();
+            w.horizontal(|w| {
+                w.add(egui::TextEdit::singleline(&mut ui.path_text).desired_width(360.0));
+                if w.button("Open").clicked() {
+                    let p = PathBuf::from(ui.path_text.trim());
+                    commands.queue(move |world: &mut World| open_path(world, p));
+                }
+            });
+        });
+        if !open {
+            ui.browser = false;
+        }
+    }
+    if let Some((text, error, t)) = &ui.status {
+        if time.elapsed_secs_f64() - t < 5.0 {
+            egui::Area::new(egui::Id::new("file-status")).anchor(egui::Align2::CENTER_BOTTOM, [0.0, -220.0]).show(ctx, |w| {
+                let fill = if *error { egui::Color32::from_rgb(70, 24, 28) } else { egui::Color32::from_rgb(22, 48, 36) };
+                egui::Frame::popup(w.style()).fill(fill).show(w, |w| {
+                    w.label(RichText::new(text).color(egui::Color32::WHITE));
+                });
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Title text: file name and a dot while there are unsaved changes.
+pub fn title(doc: &Document, rev: &Revision, loaded: Option<&LoadedScenario>) -> String {
+    let name = doc
+        .path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().to_string())
+        .or_else(|| loaded.map(|l| l.0.name.clone()))
+        .unwrap_or_else(|| "Untitled".into());
+    if doc.dirty(rev) { format!("{name} •") } else { name }
+}
