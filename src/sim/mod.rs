@@ -69,6 +69,7 @@ pub struct NodeLive {
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SimSpeed>();
     app.add_plugins(edit::plugin);
+    app.add_systems(First, start_frame_budget);
     app.configure_sets(
         FixedUpdate,
         (SimSystems::ApplyEdits, SimSystems::Advance, SimSystems::Publish).chain(),
@@ -102,11 +103,54 @@ fn apply_link_edits(mut sim: ResMut<Sim>, q: Query<(&SimLink, &LinkParams), Chan
     }
 }
 
-fn advance(mut sim: ResMut<Sim>, mut speed: ResMut<SimSpeed>) {
+/// Wall-clock time the simulation may use per rendered frame, so a heavy
+/// scenario at high speed slows the sim clock instead of freezing the UI.
+/// Absent (headless runs) means "no limit".
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct FrameBudget {
+    pub per_frame: std::time::Duration,
+    frame_start: bevy::platform::time::Instant,
+    /// Sim time dropped this frame because the budget ran out.
+    pub dropped: time::Nanos,
+}
+
+impl FrameBudget {
+    pub fn new(per_frame: std::time::Duration) -> Self {
+        Self { per_frame, frame_start: bevy::platform::time::Instant::now(), dropped: 0 }
+    }
+}
+
+fn start_frame_budget(budget: Option<ResMut<FrameBudget>>) {
+    if let Some(mut b) = budget {
+        b.frame_start = bevy::platform::time::Instant::now();
+        b.dropped = 0;
+    }
+}
+
+/// Sim time processed between checks of the wall-clock budget.
+const BUDGET_SLICE: time::Nanos = 5_000_000;
+
+fn advance(mut sim: ResMut<Sim>, mut speed: ResMut<SimSpeed>, budget: Option<ResMut<FrameBudget>>) {
     let dt = speed.take_advance();
-    if dt > 0 {
-        let until = sim.now() + dt;
+    if dt == 0 {
+        return;
+    }
+    let until = sim.now() + dt;
+    let Some(mut budget) = budget else {
         sim.run_until(until);
+        return;
+    };
+    // Slices change nothing in the results (events keep exact times); they
+    // only let us stop when the frame's time is spent.
+    while sim.now() < until {
+        if budget.frame_start.elapsed() >= budget.per_frame {
+            let left = until - sim.now();
+            budget.dropped += left;
+            speed.behind = speed.behind.max(left);
+            return;
+        }
+        let next = (sim.now() + BUDGET_SLICE).min(until);
+        sim.run_until(next);
     }
 }
 

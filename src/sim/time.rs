@@ -40,10 +40,10 @@ pub struct SimSpeed {
     pub step_once: bool,
     /// Sim time one fixed tick represents at factor 1.
     pub tick: Nanos,
-    /// The most sim time one `FixedUpdate` may process, so a slow frame
-    /// never snowballs; the rest is reported as "behind".
+    /// The most sim time one `FixedUpdate` may process; the rest is dropped
+    /// and reported as "behind" (so is time cut by the frame budget).
     pub max_chunk: Nanos,
-    /// Sim time that was requested but not yet simulated.
+    /// Sim time requested in the last tick but not simulated.
     pub behind: Nanos,
 }
 
@@ -54,7 +54,8 @@ impl Default for SimSpeed {
             factor: 1.0,
             step_once: false,
             tick: NANOS_PER_SEC / 64,
-            max_chunk: NANOS_PER_SEC / 4,
+            // ×1000 at 64 ticks/s is 15.6 s of sim time per tick.
+            max_chunk: 16 * NANOS_PER_SEC,
             behind: 0,
         }
     }
@@ -77,11 +78,11 @@ impl SimSpeed {
             }
             return 0;
         }
-        let want = (self.tick as f64 * self.factor) as Nanos + self.behind;
+        let want = (self.tick as f64 * self.factor) as Nanos;
         let now = want.min(self.max_chunk);
-        // Debt is bounded: past a second of lag we drop time rather than
-        // freeze the UI catching up.
-        self.behind = (want - now).min(self.max_chunk * 4);
+        // Time not simulated is dropped, not owed: catching up later would
+        // make the clock race after a slow spell.
+        self.behind = want - now;
         now
     }
 }

@@ -33,14 +33,47 @@ pub struct CaptureRequest {
     pub frames: u32,
 }
 
-pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, take_screenshot.run_if(resource_exists::<CaptureRequest>));
+/// Frame times and packet counts over the run (after a short warm-up), so
+/// the test mode doubles as a rendering benchmark.
+#[derive(Resource, Default)]
+struct FrameStats {
+    frames: u32,
+    seconds: f64,
+    packets: u64,
 }
 
-fn take_screenshot(mut commands: Commands, req: Res<CaptureRequest>, mut frame: Local<u32>) {
+const WARMUP_FRAMES: u32 = 20;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<FrameStats>()
+        .add_systems(Update, take_screenshot.run_if(resource_exists::<CaptureRequest>));
+}
+
+fn take_screenshot(
+    mut commands: Commands,
+    req: Res<CaptureRequest>,
+    mut frame: Local<u32>,
+    time: Res<Time<Real>>,
+    mut stats: ResMut<FrameStats>,
+    packets: Res<super::packets::PacketCount>,
+) {
     *frame += 1;
+    if *frame > WARMUP_FRAMES {
+        stats.frames += 1;
+        stats.seconds += time.delta_secs_f64();
+        stats.packets += packets.0 as u64;
+    }
     if *frame != req.frames {
         return;
+    }
+    if stats.frames > 0 {
+        let ms = 1000.0 * stats.seconds / stats.frames as f64;
+        info!(
+            "frame time: mean {ms:.2} ms ({:.1} fps) over {} frames, {} packets in flight on average",
+            1000.0 / ms,
+            stats.frames,
+            stats.packets / stats.frames as u64
+        );
     }
     let path = req.path.clone();
     commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone())).observe(

@@ -59,6 +59,9 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
         crate::CorePlugin,
         ViewPlugin,
     ));
+    // The simulation gets at most this much of each frame; beyond it the
+    // clock slows down ("sim behind") rather than the window freezing.
+    app.insert_resource(crate::sim::FrameBudget::new(std::time::Duration::from_millis(10)));
     if opts.speed > 0.0 {
         app.world_mut().resource_mut::<SimSpeed>().set_factor(opts.speed);
     }

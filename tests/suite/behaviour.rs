@@ -383,3 +383,37 @@ fn edits_apply_in_the_fixed_step_and_undo_redo_restores_them() {
     assert_eq!(app.world().resource::<EditHistory>().undo.len(), undo_before + 1);
     assert!(app.world().resource::<Sim>().check_conservation().is_ok());
 }
+
+#[test]
+fn a_spent_frame_budget_slows_the_clock_instead_of_the_frame() {
+    use systemdecoder::sim::{FrameBudget, SimSpeed};
+    let s = scenario(vec![poisson("c", 1000.0), service("s", 4, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut app = headless_app(&s, 1);
+    app.world_mut().resource_mut::<SimSpeed>().set_factor(100.0);
+    // No time at all per frame: the tick is dropped and flagged, not owed.
+    app.world_mut().insert_resource(FrameBudget::new(std::time::Duration::ZERO));
+    app.world_mut().run_schedule(bevy::app::FixedUpdate);
+    assert_eq!(app.world().resource::<Sim>().now(), 0);
+    assert!(app.world().resource::<SimSpeed>().behind > 0);
+    // A generous budget simulates the whole tick (×100 of 1/64 s).
+    app.world_mut().insert_resource(FrameBudget::new(std::time::Duration::from_secs(60)));
+    app.world_mut().run_schedule(bevy::app::FixedUpdate);
+    assert_eq!(app.world().resource::<Sim>().now(), 1_000_000_000 / 64 * 100);
+    assert_eq!(app.world().resource::<SimSpeed>().behind, 0);
+}
+
+#[test]
+fn retries_turn_a_busy_database_into_an_outage() {
+    let (mut s, _) = Scenario::parse("retry-storm.ron", include_str!("../../scenarios/examples/retry-storm.ron")).unwrap();
+    let storm = run(&s, 5, 5.0, 30.0);
+    assert!(storm.error_rate > 0.5, "with retries the system collapses: {:.3}", storm.error_rate);
+    assert!(storm.throughput_rps < 0.3 * storm.offered_rps);
+    for n in &mut s.nodes {
+        if let NodeKind::Client(c) = &mut n.kind {
+            c.retry.as_mut().unwrap().max_retries = 0;
+        }
+    }
+    let calm = run(&s, 5, 5.0, 30.0);
+    assert!(calm.error_rate < 0.02, "without retries it copes: {:.4}", calm.error_rate);
+    assert!(calm.throughput_rps > 0.95 * calm.offered_rps);
+}
