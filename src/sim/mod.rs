@@ -108,7 +108,11 @@ fn apply_link_edits(mut sim: ResMut<Sim>, q: Query<(&SimLink, &LinkParams), Chan
 /// Absent (headless runs) means "no limit".
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct FrameBudget {
+    /// The least the simulation gets per frame; when frames are slow (heavy
+    /// drawing, software rendering) it may use up to as long as the last
+    /// frame took, so the clock does not crawl just because drawing is slow.
     pub per_frame: std::time::Duration,
+    this_frame: std::time::Duration,
     frame_start: bevy::platform::time::Instant,
     /// Sim time dropped this frame because the budget ran out.
     pub dropped: time::Nanos,
@@ -116,13 +120,15 @@ pub struct FrameBudget {
 
 impl FrameBudget {
     pub fn new(per_frame: std::time::Duration) -> Self {
-        Self { per_frame, frame_start: bevy::platform::time::Instant::now(), dropped: 0 }
+        Self { per_frame, this_frame: per_frame, frame_start: bevy::platform::time::Instant::now(), dropped: 0 }
     }
 }
 
-fn start_frame_budget(budget: Option<ResMut<FrameBudget>>) {
+fn start_frame_budget(budget: Option<ResMut<FrameBudget>>, time: Option<Res<Time<Real>>>) {
     if let Some(mut b) = budget {
         b.frame_start = bevy::platform::time::Instant::now();
+        let last = time.map_or(std::time::Duration::ZERO, |t| t.delta());
+        b.this_frame = b.per_frame.max(last.min(std::time::Duration::from_millis(250)));
         b.dropped = 0;
     }
 }
@@ -143,7 +149,7 @@ fn advance(mut sim: ResMut<Sim>, mut speed: ResMut<SimSpeed>, budget: Option<Res
     // Slices change nothing in the results (events keep exact times); they
     // only let us stop when the frame's time is spent.
     while sim.now() < until {
-        if budget.frame_start.elapsed() >= budget.per_frame {
+        if budget.frame_start.elapsed() >= budget.this_frame {
             let left = until - sim.now();
             budget.dropped += left;
             speed.behind = speed.behind.max(left);

@@ -44,7 +44,7 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
             .set(WindowPlugin {
                 primary_window: Some(Window {
                     title: format!("SystemDecoder — {}", scenario.name),
-                    resolution: WindowResolution::new(1600, 900),
+                    resolution: WindowResolution::new(1440, 860),
                     present_mode: PresentMode::AutoVsync,
                     ..default()
                 }),
