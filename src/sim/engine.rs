@@ -364,7 +364,7 @@ impl Engine {
             stats_since: 0,
             events_processed: 0,
         };
-        e.windows.rebase(e.nodes.len());
+        e.windows.rebase(e.nodes.len(), e.links.len());
         for n in 0..e.nodes.len() {
             e.build_ring(n);
             e.start_client(n as u32);
@@ -566,7 +566,7 @@ impl Engine {
             l.stats.in_transit.set(now, t);
             l.stats.in_transit.restart(now);
         }
-        self.windows.rebase(self.nodes.len());
+        self.windows.rebase(self.nodes.len(), self.links.len());
         self.stats_since = now;
     }
 
@@ -592,13 +592,15 @@ impl Engine {
 
     fn close_window(&mut self) {
         let nodes: Vec<_> = self.nodes.iter().map(|n| (&n.stats, n.prep.workers)).collect();
-        self.windows.close(&self.global, &nodes);
+        let links: Vec<_> = self.links.iter().map(|l| &l.stats).collect();
+        self.windows.close(&self.global, &nodes, &links);
     }
 
     /// The current, still-open one-second window up to now.
     pub fn live_window(&self) -> super::metrics::Window {
         let nodes: Vec<_> = self.nodes.iter().map(|n| (&n.stats, n.prep.workers)).collect();
-        self.windows.partial(&self.global, &nodes, self.now)
+        let links: Vec<_> = self.links.iter().map(|l| &l.stats).collect();
+        self.windows.partial(&self.global, &nodes, &links, self.now)
     }
 
     /// Conservation check: recount the live arenas and compare with the ledger.

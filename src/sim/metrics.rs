@@ -191,6 +191,15 @@ pub struct Window {
     pub latency_ms: LatencySummary,
     pub in_flight: u64,
     pub nodes: Vec<NodeWindow>,
+    pub links: Vec<LinkWindow>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LinkWindow {
+    pub sent: u64,
+    pub lost: u64,
+    /// Time-average messages on the wire (both directions).
+    pub mean_in_transit: f64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -222,6 +231,7 @@ struct WindowMarks {
     completed: u64,
     failed: ByReason,
     nodes: Vec<(u64, u64, u64, u128, u128)>,
+    links: Vec<(u64, u64, u128)>,
 }
 
 impl Windows {
@@ -231,12 +241,19 @@ impl Windows {
 
     /// The window so far, from its start to `now` (for live charts that
     /// must move more often than once per sim second).
-    pub fn partial(&self, global: &GlobalStats, nodes: &[(&NodeStats, u32)], now: Nanos) -> Window {
+    pub fn partial(&self, global: &GlobalStats, nodes: &[(&NodeStats, u32)], links: &[&LinkStats], now: Nanos) -> Window {
         let start = self.next_end - NANOS_PER_SEC;
-        self.snapshot(global, nodes, now, now.saturating_sub(start).max(1))
+        self.snapshot(global, nodes, links, now, now.saturating_sub(start).max(1))
     }
 
-    fn snapshot(&self, global: &GlobalStats, nodes: &[(&NodeStats, u32)], end: Nanos, span: Nanos) -> Window {
+    fn snapshot(
+        &self,
+        global: &GlobalStats,
+        nodes: &[(&NodeStats, u32)],
+        links: &[&LinkStats],
+        end: Nanos,
+        span: Nanos,
+    ) -> Window {
         let secs = span as f64 / 1e9;
         let mut failed = [0; FAIL_REASONS.len()];
         for (i, f) in failed.iter_mut().enumerate() {
@@ -262,6 +279,18 @@ impl Windows {
                 }
             })
             .collect();
+        let link_windows = links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let (s0, l0, a0) = self.start.links.get(i).copied().unwrap_or_default();
+                LinkWindow {
+                    sent: l.sent.saturating_sub(s0),
+                    lost: l.lost.saturating_sub(l0),
+                    mean_in_transit: l.in_transit.area_to(end).saturating_sub(a0) as f64 / span as f64,
+                }
+            })
+            .collect();
         Window {
             t: end as f64 / 1e9,
             offered_rps: global.created.saturating_sub(self.start.created) as f64 / secs,
@@ -271,13 +300,14 @@ impl Windows {
             latency_ms: self.latency.summary(),
             in_flight: global.in_flight.value,
             nodes: node_windows,
+            links: link_windows,
         }
     }
 
     /// Close the window ending at `self.next_end`.
-    pub fn close(&mut self, global: &GlobalStats, nodes: &[(&NodeStats, u32)]) {
+    pub fn close(&mut self, global: &GlobalStats, nodes: &[(&NodeStats, u32)], links: &[&LinkStats]) {
         let end = self.next_end;
-        let w = self.snapshot(global, nodes, end, NANOS_PER_SEC);
+        let w = self.snapshot(global, nodes, links, end, NANOS_PER_SEC);
         self.start = WindowMarks {
             created: global.created,
             completed: global.completed,
@@ -286,6 +316,7 @@ impl Windows {
                 .iter()
                 .map(|(s, _)| (s.arrivals, s.completions, s.rejected, s.queue.area_to(end), s.busy.area_to(end)))
                 .collect(),
+            links: links.iter().map(|l| (l.sent, l.lost, l.in_transit.area_to(end))).collect(),
         };
         if self.history.len() == HISTORY_WINDOWS {
             self.history.pop_front();
@@ -296,7 +327,8 @@ impl Windows {
     }
 
     /// Counters were reset (warm-up over): re-base the current window.
-    pub fn rebase(&mut self, nodes: usize) {
-        self.start = WindowMarks { nodes: vec![Default::default(); nodes], ..Default::default() };
+    pub fn rebase(&mut self, nodes: usize, links: usize) {
+        self.start =
+            WindowMarks { nodes: vec![Default::default(); nodes], links: vec![Default::default(); links], ..Default::default() };
     }
 }

@@ -417,3 +417,23 @@ fn retries_turn_a_busy_database_into_an_outage() {
     assert!(calm.error_rate < 0.02, "without retries it copes: {:.4}", calm.error_rate);
     assert!(calm.throughput_rps > 0.95 * calm.offered_rps);
 }
+
+#[test]
+fn one_second_windows_add_up_to_the_totals() {
+    let s = scenario(vec![poisson("c", 2000.0), service("s", 4, Dist::Exp(1.0))], vec![lossy("c", "s", 0.01)]);
+    let mut e = s.engine(4);
+    e.run_until(30_000_000_000);
+    let h = &e.windows.history;
+    assert_eq!(h.len(), 30);
+    let created: f64 = h.iter().map(|w| w.offered_rps).sum();
+    assert_eq!(created as u64, e.global.created);
+    let sent: u64 = h.iter().map(|w| w.links[0].sent).sum();
+    let lost: u64 = h.iter().map(|w| w.links[0].lost).sum();
+    assert_eq!((sent, lost), (e.links[0].stats.sent, e.links[0].stats.lost));
+    let arrivals: u64 = h.iter().map(|w| w.nodes[1].arrivals).sum();
+    assert_eq!(arrivals, e.nodes[1].stats.arrivals);
+    // Each window's utilisation is a time average over exactly one second.
+    for w in h {
+        assert!((w.nodes[1].utilization - 0.5).abs() < 0.08, "window at {} s: {}", w.t, w.nodes[1].utilization);
+    }
+}
