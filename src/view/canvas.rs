@@ -87,7 +87,8 @@ pub(super) fn plugin(app: &mut App) {
                 draw_grid,
             )
                 .chain(),
-        );
+        )
+        .add_systems(Update, software_rendering_without_msaa);
 }
 
 fn spawn_camera(mut commands: Commands) {
@@ -104,6 +105,27 @@ fn spawn_camera(mut commands: Commands) {
             ..default()
         },
     ));
+}
+
+/// 4× MSAA smooths every shape on a GPU for almost nothing, but on a
+/// software rasteriser (llvmpipe, SwiftShader) it halves the frame rate:
+/// there, turn it off.
+fn software_rendering_without_msaa(
+    info: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
+    mut cams: Query<&mut Msaa, With<Camera2d>>,
+    mut done: Local<bool>,
+) {
+    let Some(info) = info else { return };
+    if *done {
+        return;
+    }
+    *done = true;
+    if format!("{:?}", info.device_type) == "Cpu" {
+        info!("software renderer ({}): multisampling off", info.name);
+        for mut m in &mut cams {
+            *m = Msaa::Off;
+        }
+    }
 }
 
 fn track_cursor(

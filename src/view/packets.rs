@@ -19,6 +19,12 @@ struct PacketCloud;
 #[derive(Resource, Default)]
 pub struct PacketCount(pub usize);
 
+/// Six triangles fanning out from the centre vertex (0) of a hexagon.
+const HEX_INDICES: [u32; 18] = [0, 1, 2, 0, 2, 3, 0, 3, 4, 0, 4, 5, 0, 5, 6, 0, 6, 1];
+
+/// Up to this many packets each is a hexagon; beyond, a cheaper diamond.
+const ROUND_UP_TO: usize = 4_000;
+
 /// Beyond this many, packets are thinned evenly (the numbers stay exact).
 pub const MAX_DRAWN: usize = 200_000;
 
@@ -66,11 +72,12 @@ fn rebuild_cloud(
 
     // Link index → its drawn endpoints.
     let pos_of = |id: &str| nodes.iter().find(|(n, _)| n.as_str() == id).map(|(_, p)| Vec2::new(p.0.pos.0, p.0.pos.1));
-    let mut ends: Vec<Option<(Vec2, Vec2)>> = vec![None; sim.links.len()];
+    // Per link: both ends and the sideways offset of the answer lane.
+    let mut ends: Vec<Option<(Vec2, Vec2, Vec2)>> = vec![None; sim.links.len()];
     for (l, lp) in &links {
         if let (Some(a), Some(b)) = (pos_of(&lp.0.from), pos_of(&lp.0.to)) {
             if let Some(slot) = ends.get_mut(l.0 as usize) {
-                *slot = edge_ends(a, b);
+                *slot = edge_ends(a, b).map(|(s, t)| (s, t, (t - s).normalize_or_zero().perp() * 4.0));
             }
         }
     }
@@ -87,20 +94,23 @@ fn rebuild_cloud(
         _ => None,
     });
     let half = 3.5 * scale.unwrap_or(1.0).max(1.0).sqrt();
+    let hexagon: [(f32, f32); 6] = std::array::from_fn(|k| {
+        let (s, c) = (k as f32 * std::f32::consts::FRAC_PI_3).sin_cos();
+        (half * c, half * s)
+    });
 
     let total = sim.transits().count();
     let stride = total.div_ceil(MAX_DRAWN).max(1);
+    let round = total <= ROUND_UP_TO;
     let mut pos: Vec<[f32; 3]> = Vec::with_capacity(7 * total.min(MAX_DRAWN));
     let mut col: Vec<[f32; 4]> = Vec::with_capacity(7 * total.min(MAX_DRAWN));
     let mut idx: Vec<u32> = Vec::with_capacity(18 * total.min(MAX_DRAWN));
     for tr in sim.transits().step_by(stride) {
-        let Some(Some((a, b))) = ends.get(tr.link as usize) else { continue };
-        let (from, to) = if tr.back { (*b, *a) } else { (*a, *b) };
+        let Some(Some((a, b, side))) = ends.get(tr.link as usize) else { continue };
         let span = tr.arrive.saturating_sub(tr.depart).max(1) as f64;
         let f = ((t.saturating_sub(tr.depart)) as f64 / span).clamp(0.0, 1.0) as f32;
         // Two lanes: requests on one side of the line, answers on the other.
-        let lane = (to - from).normalize_or_zero().perp() * 4.0;
-        let c = from.lerp(to, f) + lane;
+        let c = if tr.back { b.lerp(*a, f) - *side } else { a.lerp(*b, f) + *side };
         let colour = if tr.error {
             theme::ERROR
         } else if tr.response {
@@ -108,16 +118,20 @@ fn rebuild_cloud(
         } else {
             theme::REQUEST
         };
-        // A small hexagon: round enough to read as a dot.
         let base = pos.len() as u32;
-        pos.push([c.x, c.y, 0.0]);
-        for k in 0..6 {
-            let (s, co) = (k as f32 * std::f32::consts::FRAC_PI_3).sin_cos();
-            pos.push([c.x + half * co, c.y + half * s, 0.0]);
-        }
-        col.extend([colour; 7]);
-        for k in 0..6u32 {
-            idx.extend([base, base + 1 + k, base + 1 + (k + 1) % 6]);
+        if round {
+            // A small hexagon: round enough to read as a dot.
+            pos.push([c.x, c.y, 0.0]);
+            for (dx, dy) in hexagon {
+                pos.push([c.x + dx, c.y + dy, 0.0]);
+            }
+            col.extend([colour; 7]);
+            idx.extend_from_slice(&HEX_INDICES.map(|i| base + i));
+        } else {
+            // Crowds: a two-triangle diamond, a third of the triangles.
+            pos.extend([[c.x - half, c.y, 0.0], [c.x, c.y - half, 0.0], [c.x + half, c.y, 0.0], [c.x, c.y + half, 0.0]]);
+            col.extend([colour; 4]);
+            idx.extend([base, base + 1, base + 2, base, base + 2, base + 3]);
         }
     }
     if pos.is_empty() {
