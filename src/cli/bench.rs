@@ -7,9 +7,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::scenario::Scenario;
+use crate::sim::Sim;
 use crate::sim::model::{NodeKind, NodeSpec, Traffic};
 use crate::sim::report::{Report, headless_app, run_headless};
-use crate::sim::Sim;
 
 const WEB3TIER: &str = include_str!("../../scenarios/bench/web3tier.ron");
 
@@ -119,7 +119,10 @@ pub fn run(seconds: f64, json: bool) -> ExitCode {
         let f = measure(s, seconds);
         if !json {
             println!("{}", f.name);
-            println!("  {:.0} s of sim time in {:.3} s wall ({:.1}x real time), one core", f.sim_seconds, f.wall_seconds, f.speedup);
+            println!(
+                "  {:.0} s of sim time in {:.3} s wall ({:.1}x real time), one core",
+                f.sim_seconds, f.wall_seconds, f.speedup
+            );
             println!(
                 "  {} requests: {:.0} requests/s simulated, {:.2} M events/s",
                 f.requests,

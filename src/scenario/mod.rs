@@ -161,10 +161,9 @@ impl Scenario {
 
     /// Pretty RON that [`Scenario::parse`] reads back to an equal value.
     pub fn to_ron(&self) -> String {
-        let pretty = ron::ser::PrettyConfig::new()
-            .depth_limit(6)
-            .struct_names(false)
-            .extensions(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME);
+        let pretty = ron::ser::PrettyConfig::new().depth_limit(6).struct_names(false).extensions(
+            ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME,
+        );
         ron::Options::default().to_string_pretty(self, pretty).unwrap_or_else(|e| format!("// export failed: {e}"))
     }
 

@@ -56,11 +56,7 @@ impl Ctx {
     }
     fn count(&mut self, name: &str, v: u32, min: u32, max: u32) -> Result<(), Fail> {
         self.field(name, |c| {
-            if v < min || v > max {
-                c.fail(format!("must be between {min} and {max}, got {v}"))
-            } else {
-                Ok(())
-            }
+            if v < min || v > max { c.fail(format!("must be between {min} and {max}, got {v}")) } else { Ok(()) }
         })
     }
     fn dist(&mut self, name: &str, d: &Dist) -> Result<(), Fail> {
@@ -83,7 +79,7 @@ impl Ctx {
 
 pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
     let mut c = Ctx { path: Vec::new() };
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = Vec::new();
     if s.version != VERSION {
         return c.field("version", |c| {
             c.fail(format!("this build reads scenario version {VERSION}, the file says {}", s.version))
@@ -92,7 +88,8 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
     c.number("duration_s", s.duration_s, 0.0, 1e7)?;
     c.number("warmup_s", s.warmup_s, 0.0, 1e7)?;
     if s.nodes.is_empty() {
-        return c.field("nodes", |c| c.fail("a scenario needs at least one node"));
+        // Legal (a blank canvas) but it will not do anything.
+        warnings.push(Warning { path: "nodes".into(), message: "the scenario has no nodes".into() });
     }
     if s.nodes.len() > MAX_NODES {
         return c.field("nodes", |c| c.fail(format!("{} nodes; the limit is {MAX_NODES}", s.nodes.len())));
@@ -180,12 +177,7 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         if depth[i] >= MAX_DEPTH {
             return c.field("nodes", |c| {
                 c.at(Seg::Index(i), |c| {
-                    c.fail(format!(
-                        "calls from \"{}\" go {} hops deep; the limit is {}",
-                        n.id,
-                        depth[i],
-                        MAX_DEPTH - 1
-                    ))
+                    c.fail(format!("calls from \"{}\" go {} hops deep; the limit is {}", n.id, depth[i], MAX_DEPTH - 1))
                 })
             });
         }

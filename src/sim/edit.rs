@@ -15,7 +15,10 @@ pub enum Edit {
     AddNode(NodeSpec),
     RemoveNode(String),
     AddLink(LinkSpec),
-    RemoveLink { from: String, to: String },
+    RemoveLink {
+        from: String,
+        to: String,
+    },
     /// Replace the node with this spec's id (parameters or position).
     SetNode(NodeSpec),
     /// Replace the link with this spec's ends.
@@ -175,8 +178,11 @@ fn apply_one(world: &mut World, e: &Edit) -> Vec<Edit> {
             let spec = world.get::<Committed>(entity).map(|c| c.0.clone());
             // Its links go with it; undo brings them back.
             let mut q = world.query::<(Entity, &LinkParams)>();
-            let links: Vec<(Entity, LinkSpec)> =
-                q.iter(world).filter(|(_, p)| &p.0.from == id || &p.0.to == id).map(|(e, p)| (e, p.0.clone())).collect();
+            let links: Vec<(Entity, LinkSpec)> = q
+                .iter(world)
+                .filter(|(_, p)| &p.0.from == id || &p.0.to == id)
+                .map(|(e, p)| (e, p.0.clone()))
+                .collect();
             world.resource_mut::<Sim>().remove_node(index);
             for (le, _) in &links {
                 world.despawn(*le);

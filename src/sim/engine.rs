@@ -280,9 +280,13 @@ fn prepare(kind: &NodeKind) -> Prepared {
     match kind {
         NodeKind::Client(_) => p(unlimited, unlimited, zero),
         NodeKind::LoadBalancer(lb) => p(unlimited, unlimited, lb.service.sampler()),
-        NodeKind::Service(s) => Prepared { blocking: s.blocking, ..p(s.workers, limit(s.queue_limit), s.service.sampler()) },
+        NodeKind::Service(s) => {
+            Prepared { blocking: s.blocking, ..p(s.workers, limit(s.queue_limit), s.service.sampler()) }
+        }
         NodeKind::Cache(c) => p(c.workers, unlimited, c.service.sampler()),
-        NodeKind::Database(d) => Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) },
+        NodeKind::Database(d) => {
+            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
+        }
         NodeKind::Queue(q) => p(unlimited, unlimited, q.service.sampler()),
     }
 }
@@ -619,14 +623,9 @@ impl Engine {
     /// Messages currently crossing links (for drawing packets).
     pub fn transits(&self) -> impl Iterator<Item = Transit> + '_ {
         self.msgs.iter().filter(|m| m.live).filter_map(|m| match m.place {
-            Place::OnLink { link, back, depart, arrive } => Some(Transit {
-                link,
-                back,
-                depart,
-                arrive,
-                error: m.error.is_some(),
-                response: m.resp,
-            }),
+            Place::OnLink { link, back, depart, arrive } => {
+                Some(Transit { link, back, depart, arrive, error: m.error.is_some(), response: m.resp })
+            }
             _ => None,
         })
     }
@@ -733,11 +732,8 @@ impl Engine {
                 let period = secs_to_nanos(period_s).max(1);
                 let burst = secs_to_nanos(burst_s).min(period);
                 let phase = now % period;
-                let (r, boundary) = if phase < burst {
-                    (burst_rate, now - phase + burst)
-                } else {
-                    (rate, now - phase + period)
-                };
+                let (r, boundary) =
+                    if phase < burst { (burst_rate, now - phase + burst) } else { (rate, now - phase + period) };
                 // Memoryless: if the next arrival would fall past the rate
                 // change, stop at the boundary and draw again from there.
                 let gap = if r > 0.0 { self.rng.exp(1e9 / r) as Nanos } else { Nanos::MAX / 4 };

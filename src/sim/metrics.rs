@@ -241,7 +241,13 @@ impl Windows {
 
     /// The window so far, from its start to `now` (for live charts that
     /// must move more often than once per sim second).
-    pub fn partial(&self, global: &GlobalStats, nodes: &[(&NodeStats, u32)], links: &[&LinkStats], now: Nanos) -> Window {
+    pub fn partial(
+        &self,
+        global: &GlobalStats,
+        nodes: &[(&NodeStats, u32)],
+        links: &[&LinkStats],
+        now: Nanos,
+    ) -> Window {
         let start = self.next_end - NANOS_PER_SEC;
         self.snapshot(global, nodes, links, now, now.saturating_sub(start).max(1))
     }
@@ -328,7 +334,10 @@ impl Windows {
 
     /// Counters were reset (warm-up over): re-base the current window.
     pub fn rebase(&mut self, nodes: usize, links: usize) {
-        self.start =
-            WindowMarks { nodes: vec![Default::default(); nodes], links: vec![Default::default(); links], ..Default::default() };
+        self.start = WindowMarks {
+            nodes: vec![Default::default(); nodes],
+            links: vec![Default::default(); links],
+            ..Default::default()
+        };
     }
 }

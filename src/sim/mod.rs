@@ -70,10 +70,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SimSpeed>();
     app.add_plugins(edit::plugin);
     app.add_systems(First, start_frame_budget);
-    app.configure_sets(
-        FixedUpdate,
-        (SimSystems::ApplyEdits, SimSystems::Advance, SimSystems::Publish).chain(),
-    );
+    app.configure_sets(FixedUpdate, (SimSystems::ApplyEdits, SimSystems::Advance, SimSystems::Publish).chain());
     app.add_systems(
         FixedUpdate,
         (

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use bevy::prelude::*;
 use serde::Serialize;
 
+use super::Sim;
 use super::engine::Engine;
 use super::metrics::{FAIL_REASONS, LatencySummary};
 use super::time::{Nanos, SimSpeed, nanos_to_secs, secs_to_nanos};
-use super::Sim;
 use crate::scenario::Scenario;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -201,7 +201,15 @@ impl Report {
         if !lossy.is_empty() {
             let _ = writeln!(t, "\n  lossy links:");
             for l in lossy {
-                let _ = writeln!(t, "    {} -> {}: {} of {} lost ({:.3}%)", l.from, l.to, l.lost, l.sent, l.loss_rate * 100.0);
+                let _ = writeln!(
+                    t,
+                    "    {} -> {}: {} of {} lost ({:.3}%)",
+                    l.from,
+                    l.to,
+                    l.lost,
+                    l.sent,
+                    l.loss_rate * 100.0
+                );
             }
         }
         t

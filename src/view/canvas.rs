@@ -213,7 +213,12 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
             Visibility::Inherited
         };
         commands.entity(e).with_children(|c| {
-            c.spawn((Name::new("ring track"), ring(1.0, theme::RING_TRACK), Transform::from_xyz(0.0, 0.0, -0.2), gauges));
+            c.spawn((
+                Name::new("ring track"),
+                ring(1.0, theme::RING_TRACK),
+                Transform::from_xyz(0.0, 0.0, -0.2),
+                gauges,
+            ));
             c.spawn((
                 Name::new("utilisation"),
                 ring(0.0, theme::OK),
@@ -221,7 +226,12 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
                 Transform::from_xyz(0.0, 0.0, 0.1),
                 Visibility::Hidden,
             ));
-            c.spawn((Name::new("body"), body(kind, theme::accent(kind), 2.5), NodeBody { saturated: None }, Transform::default()));
+            c.spawn((
+                Name::new("body"),
+                body(kind, theme::accent(kind), 2.5),
+                NodeBody { saturated: None },
+                Transform::default(),
+            ));
             c.spawn((
                 Name::new("queue track"),
                 bar(1.0, theme::RING_TRACK),
@@ -370,8 +380,7 @@ fn show_live_state(
                     continue;
                 }
                 b.saturated = Some(saturated);
-                let (stroke, width) =
-                    if saturated { (theme::BAD, 4.5) } else { (theme::accent(&params.0.kind), 2.5) };
+                let (stroke, width) = if saturated { (theme::BAD, 4.5) } else { (theme::accent(&params.0.kind), 2.5) };
                 *shape = body(&params.0.kind, stroke, width);
             }
         }
@@ -438,7 +447,9 @@ fn pick_and_drag(
         _ => false,
     };
     let over_ui = outside
-        || egui.ctx_mut().is_ok_and(|c| c.egui_wants_pointer_input() || c.is_pointer_over_egui() || c.egui_is_using_pointer());
+        || egui
+            .ctx_mut()
+            .is_ok_and(|c| c.egui_wants_pointer_input() || c.is_pointer_over_egui() || c.egui_is_using_pointer());
     // The canvas must not pan while the pointer belongs to a panel or a
     // palette item is being dragged out.
     let pan = !over_ui && palette.0.is_none();

@@ -45,8 +45,7 @@ struct FrameStats {
 const WARMUP_FRAMES: u32 = 20;
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<FrameStats>()
-        .add_systems(Update, take_screenshot.run_if(resource_exists::<CaptureRequest>));
+    app.init_resource::<FrameStats>().add_systems(Update, take_screenshot.run_if(resource_exists::<CaptureRequest>));
 }
 
 fn take_screenshot(
@@ -108,8 +107,11 @@ fn judge(image: &Image) -> Result<String, String> {
     let lum: Vec<f64> = px.iter().map(|p| 0.3 * p[0] as f64 + 0.59 * p[1] as f64 + 0.11 * p[2] as f64).collect();
     let mean = lum.iter().sum::<f64>() / lum.len() as f64;
     let sd = (lum.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / lum.len() as f64).sqrt();
-    let mut colours: Vec<u32> =
-        px.iter().step_by(7).map(|p| ((p[0] as u32 >> 3) << 10) | ((p[1] as u32 >> 3) << 5) | (p[2] as u32 >> 3)).collect();
+    let mut colours: Vec<u32> = px
+        .iter()
+        .step_by(7)
+        .map(|p| ((p[0] as u32 >> 3) << 10) | ((p[1] as u32 >> 3) << 5) | (p[2] as u32 >> 3))
+        .collect();
     colours.sort_unstable();
     colours.dedup();
     let summary = format!("{} px, luminance mean {mean:.1} sd {sd:.1}, {} colours", px.len(), colours.len());

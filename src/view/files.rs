@@ -103,7 +103,8 @@ pub fn save_to(world: &mut World, path: PathBuf) {
 pub fn open_scenario(world: &mut World, s: &Scenario, path: Option<PathBuf>) {
     scenario::spawn(world, s, s.seed);
     let rev = world.resource::<Revision>().0;
-    *world.resource_mut::<Document>() = Document { path, saved_revision: rev, autosaved_revision: rev, last_autosave: now(world) };
+    *world.resource_mut::<Document>() =
+        Document { path, saved_revision: rev, autosaved_revision: rev, last_autosave: now(world) };
     *world.resource_mut::<Selection>() = Selection::None;
     world.write_message(FitView);
 }
@@ -119,9 +120,8 @@ fn open_path(world: &mut World, path: PathBuf) {
     }
 }
 
-/// A fresh canvas: one group of users and one service, connected.
+/// A blank canvas.
 fn blank() -> Scenario {
-    use crate::sim::model::*;
     Scenario {
         version: scenario::VERSION,
         name: "Untitled".into(),
@@ -129,11 +129,8 @@ fn blank() -> Scenario {
         seed: 1,
         duration_s: 60.0,
         warmup_s: 0.0,
-        nodes: vec![
-            NodeSpec { id: "users".into(), kind: NodeKind::Client(ClientSpec::default()), pos: (-250.0, 0.0) },
-            NodeSpec { id: "app".into(), kind: NodeKind::Service(ServiceSpec::default()), pos: (100.0, 0.0) },
-        ],
-        links: vec![LinkSpec::new("users", "app", 5.0)],
+        nodes: Vec::new(),
+        links: Vec::new(),
     }
 }
 
@@ -247,12 +244,19 @@ fn list_scenarios(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn dialogs(mut contexts: EguiContexts, mut ui: ResMut<FileUi>, mut commands: Commands, time: Res<Time<Real>>) -> Result {
+fn dialogs(
+    mut contexts: EguiContexts,
+    mut ui: ResMut<FileUi>,
+    mut commands: Commands,
+    time: Res<Time<Real>>,
+) -> Result {
     let ctx = contexts.ctx_mut()?;
     if let Some((path, age)) = ui.recovery.clone() {
-        egui::Window::new("Recover unsaved work?").collapsible(false).resizable(false).anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(
-            ctx,
-            |w| {
+        egui::Window::new("Recover unsaved work?")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |w| {
                 w.label(format!("SystemDecoder kept a copy of unsaved work ({age})."));
                 w.label(RichText::new(path.display().to_string()).weak().small());
                 w.horizontal(|w| {
@@ -276,61 +280,73 @@ fn dialogs(mut contexts: EguiContexts, mut ui: ResMut<FileUi>, mut commands: Com
                         ui.recovery = None;
                     }
                 });
-            },
-        );
+            });
     }
     if ui.save_as {
         let mut open = true;
-        egui::Window::new("Save as").open(&mut open).collapsible(false).show(ctx, |w| {
-            w.label("File:");
-            w.add(egui::TextEdit::singleline(&mut ui.path_text).desired_width(420.0));
-            if w.button("Save").clicked() {
-                let p = PathBuf::from(ui.path_text.trim());
-                commands.queue(move |world: &mut World| save_to(world, p));
-                ui.save_as = false;
-            }
-        });
+        egui::Window::new("Save as")
+            .open(&mut open)
+            .collapsible(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, -80.0])
+            .show(ctx, |w| {
+                w.label("File:");
+                w.add(egui::TextEdit::singleline(&mut ui.path_text).desired_width(420.0));
+                if w.button("Save").clicked() {
+                    let p = PathBuf::from(ui.path_text.trim());
+                    commands.queue(move |world: &mut World| save_to(world, p));
+                    ui.save_as = false;
+                }
+            });
         if !open {
             ui.save_as = false;
         }
     }
     if ui.browser {
         let mut open = true;
-        egui::Window::new("Open a scenario").open(&mut open).collapsible(false).default_width(460.0).show(ctx, |w| {
-            let mut files = Vec::new();
-            list_scenarios(Path::new("scenarios"), 3, &mut files);
-            list_scenarios(&data_dir().join("scenarios"), 2, &mut files);
-            egui::ScrollArea::vertical().max_height(320.0).show(w, |w| {
-                if files.is_empty() {
-                    w.label(RichText::new("No scenarios found next to the program or in your data folder.").weak());
-                }
-                for f in files {
-                    if w.link(f.display().to_string()).clicked() {
-                        commands.queue(move |world: &mut World| open_path(world, f));
+        egui::Window::new("Open a scenario")
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(460.0)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, -80.0])
+            .show(ctx, |w| {
+                let mut files = Vec::new();
+                list_scenarios(Path::new("scenarios"), 3, &mut files);
+                list_scenarios(&data_dir().join("scenarios"), 2, &mut files);
+                egui::ScrollArea::vertical().max_height(320.0).show(w, |w| {
+                    if files.is_empty() {
+                        w.label(RichText::new("No scenarios found next to the program or in your data folder.").weak());
                     }
-                }
+                    for f in files {
+                        if w.link(f.display().to_string()).clicked() {
+                            commands.queue(move |world: &mut World| open_path(world, f));
+                        }
+                    }
+                });
+                w.separator();
+                w.horizontal(|w| {
+                    w.add(egui::TextEdit::singleline(&mut ui.path_text).desired_width(360.0));
+                    if w.button("Open").clicked() {
+                        let p = PathBuf::from(ui.path_text.trim());
+                        commands.queue(move |world: &mut World| open_path(world, p));
+                    }
+                });
             });
-            w.separator();
-            w.horizontal(|w| {
-                w.add(egui::TextEdit::singleline(&mut ui.path_text).desired_width(360.0));
-                if w.button("Open").clicked() {
-                    let p = PathBuf::from(ui.path_text.trim());
-                    commands.queue(move |world: &mut World| open_path(world, p));
-                }
-            });
-        });
         if !open {
             ui.browser = false;
         }
     }
     if let Some((text, error, t)) = &ui.status {
         if time.elapsed_secs_f64() - t < 5.0 {
-            egui::Area::new(egui::Id::new("file-status")).anchor(egui::Align2::CENTER_BOTTOM, [0.0, -220.0]).show(ctx, |w| {
-                let fill = if *error { egui::Color32::from_rgb(70, 24, 28) } else { egui::Color32::from_rgb(22, 48, 36) };
-                egui::Frame::popup(w.style()).fill(fill).show(w, |w| {
-                    w.label(RichText::new(text).color(egui::Color32::WHITE));
-                });
-            });
+            egui::Area::new(egui::Id::new("file-status")).anchor(egui::Align2::CENTER_BOTTOM, [0.0, -220.0]).show(
+                ctx,
+                |w| {
+                    let fill =
+                        if *error { egui::Color32::from_rgb(70, 24, 28) } else { egui::Color32::from_rgb(22, 48, 36) };
+                    egui::Frame::popup(w.style()).fill(fill).show(w, |w| {
+                        w.label(RichText::new(text).color(egui::Color32::WHITE));
+                    });
+                },
+            );
         }
     }
     Ok(())

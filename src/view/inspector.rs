@@ -120,13 +120,18 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
         Traffic::Closed { .. } => 3,
     };
     let mut pick = current;
-    row(ui, "traffic", "How requests are generated: open loop at a rate, or closed loop (users wait for answers).", |ui| {
-        ComboBox::from_id_salt("traffic").selected_text(names[current]).show_ui(ui, |ui| {
-            for (i, n) in names.iter().enumerate() {
-                ui.selectable_value(&mut pick, i, *n);
-            }
-        });
-    });
+    row(
+        ui,
+        "traffic",
+        "How requests are generated: open loop at a rate, or closed loop (users wait for answers).",
+        |ui| {
+            ComboBox::from_id_salt("traffic").selected_text(names[current]).show_ui(ui, |ui| {
+                for (i, n) in names.iter().enumerate() {
+                    ui.selectable_value(&mut pick, i, *n);
+                }
+            });
+        },
+    );
     if pick != current {
         *t = match pick {
             0 => Traffic::Poisson { rate: 100.0 },
@@ -184,7 +189,13 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
         }
         NodeKind::Service(s) => {
             workers(ui, "workers", "Requests served at the same time; the rest wait in the queue.", &mut s.workers);
-            optional_limit(ui, "queue", "Waiting room; arrivals beyond it are rejected (queue_full).", &mut s.queue_limit, 100);
+            optional_limit(
+                ui,
+                "queue",
+                "Waiting room; arrivals beyond it are rejected (queue_full).",
+                &mut s.queue_limit,
+                100,
+            );
             row(ui, "service time", "Time one worker spends on a request.", |ui| dist(ui, "svc", &mut s.service));
             ui.checkbox(&mut s.blocking, "blocking calls").on_hover_text(
                 "Hold the worker until every downstream call answers (thread-per-request), instead of freeing it when its own work ends.",
@@ -199,12 +210,24 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
         }
         NodeKind::Database(d) => {
             workers(ui, "pool", "Connections: queries running at the same time.", &mut d.pool);
-            optional_limit(ui, "queue", "Queries waiting for a connection; beyond it they are rejected.", &mut d.queue_limit, 100);
+            optional_limit(
+                ui,
+                "queue",
+                "Queries waiting for a connection; beyond it they are rejected.",
+                &mut d.queue_limit,
+                100,
+            );
             row(ui, "read time", "Time for one read query.", |ui| dist(ui, "db-read", &mut d.read));
             row(ui, "write time", "Time for one write query.", |ui| dist(ui, "db-write", &mut d.write));
         }
         NodeKind::Queue(q) => {
-            optional_limit(ui, "capacity", "Messages it can hold; a full queue rejects producers.", &mut q.capacity, 10_000);
+            optional_limit(
+                ui,
+                "capacity",
+                "Messages it can hold; a full queue rejects producers.",
+                &mut q.capacity,
+                10_000,
+            );
             workers(ui, "consumers", "Messages delivered to consumers at the same time.", &mut q.consumers);
             row(ui, "enqueue time", "Time to store one message before the producer is acknowledged.", |ui| {
                 dist(ui, "q-svc", &mut q.service)

@@ -83,11 +83,7 @@ fn rebuild_cloud(
     }
 
     // Sim time to show: the last tick plus how far real time has run since.
-    let ahead = if speed.paused {
-        0
-    } else {
-        (fixed.overstep().as_secs_f64() * 1e9 * speed.factor) as Nanos
-    };
+    let ahead = if speed.paused { 0 } else { (fixed.overstep().as_secs_f64() * 1e9 * speed.factor) as Nanos };
     let t = sim.now() + ahead.min((speed.tick as f64 * speed.factor) as Nanos);
     let scale = cams.iter().find_map(|p| match p {
         Projection::Orthographic(o) => Some(o.scale),
@@ -129,7 +125,12 @@ fn rebuild_cloud(
             idx.extend_from_slice(&HEX_INDICES.map(|i| base + i));
         } else {
             // Crowds: a two-triangle diamond, a third of the triangles.
-            pos.extend([[c.x - half, c.y, 0.0], [c.x, c.y - half, 0.0], [c.x + half, c.y, 0.0], [c.x, c.y + half, 0.0]]);
+            pos.extend([
+                [c.x - half, c.y, 0.0],
+                [c.x, c.y - half, 0.0],
+                [c.x + half, c.y, 0.0],
+                [c.x, c.y + half, 0.0],
+            ]);
             col.extend([colour; 4]);
             idx.extend([base, base + 1, base + 2, base, base + 2, base + 3]);
         }

@@ -226,15 +226,18 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 speed.step_once = true;
             }
             let label = |s: f64| if s < 1.0 { format!("×{s}") } else { format!("×{s:.0}") };
-            egui::ComboBox::from_id_salt("speed").width(64.0).selected_text(label(speed.factor)).show_ui(ui, |ui| {
-                for s in SPEEDS {
-                    if ui.selectable_label((speed.factor - s).abs() < 1e-9, label(s)).clicked() {
-                        speed.set_factor(s);
+            egui::ComboBox::from_id_salt("speed")
+                .width(64.0)
+                .selected_text(label(speed.factor))
+                .show_ui(ui, |ui| {
+                    for s in SPEEDS {
+                        if ui.selectable_label((speed.factor - s).abs() < 1e-9, label(s)).clicked() {
+                            speed.set_factor(s);
+                        }
                     }
-                }
-            })
-            .response
-            .on_hover_text("Simulation speed (+ / -)");
+                })
+                .response
+                .on_hover_text("Simulation speed (+ / -)");
             if let Some(sim) = &sim {
                 ui.separator();
                 ui.label(RichText::new(format!("t = {:.2} s", sim.now() as f64 / 1e9)).monospace());
@@ -264,10 +267,18 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(RichText::new(format!("{fps:.0} fps\n{} packets", packets.0)).weak().small());
-                if ui.add_enabled(!undo_state.redo.is_empty(), egui::Button::new("Redo")).on_hover_text("Ctrl+Shift+Z").clicked() {
+                if ui
+                    .add_enabled(!undo_state.redo.is_empty(), egui::Button::new("Redo"))
+                    .on_hover_text("Ctrl+Shift+Z")
+                    .clicked()
+                {
                     history.write(HistoryRequest::Redo);
                 }
-                if ui.add_enabled(!undo_state.undo.is_empty(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
+                if ui
+                    .add_enabled(!undo_state.undo.is_empty(), egui::Button::new("Undo"))
+                    .on_hover_text("Ctrl+Z")
+                    .clicked()
+                {
                     history.write(HistoryRequest::Undo);
                 }
                 if ui.selectable_label(panels.help, "?").on_hover_text("Shortcuts (F1)").clicked() {
@@ -344,9 +355,12 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                 Some((n, name, _, _)) => {
                     let i = n.0 as usize;
                     ui.label(format!("{name}: utilisation % and queue"));
-                    let get = |w: &Window, f: fn(&crate::sim::metrics::NodeWindow) -> f64| w.nodes.get(i).map_or(0.0, f);
+                    let get =
+                        |w: &Window, f: fn(&crate::sim::metrics::NodeWindow) -> f64| w.nodes.get(i).map_or(0.0, f);
                     plot("node").show(ui, |p| {
-                        p.line(Line::new("util %", series(&all, &live, |w| get(w, |n| n.utilization * 100.0))).color(blue));
+                        p.line(
+                            Line::new("util %", series(&all, &live, |w| get(w, |n| n.utilization * 100.0))).color(blue),
+                        );
                         p.line(Line::new("queue", series(&all, &live, |w| get(w, |n| n.mean_queue))).color(amber));
                     });
                 }
@@ -384,6 +398,10 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                     edits.write(EditBatch::user(vec![Edit::RemoveNode(name.to_string())]));
                 }
                 ui.separator();
+                if matches!(params.0.kind, NodeKind::Client(_)) {
+                    // A client has no workers or queue; the charts show its traffic.
+                    return;
+                }
                 ui.label(RichText::new("Live").strong());
                 let workers = if live.workers == u32::MAX { "∞".to_string() } else { live.workers.to_string() };
                 ui.label(format!("busy {} / {workers} · queued {}", live.busy, live.queued));
@@ -472,7 +490,9 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
     // Stay inside the free canvas, not over the panels.
     let painter = ctx.layer_painter(egui::LayerId::background()).with_clip_rect(free);
     let to_screen = |p: Vec2| cam.world_to_viewport(tf, p.extend(0.0)).ok().map(|v| egui::pos2(v.x, v.y));
-    let pos_of = |id: &str| nodes.iter().find(|(_, n, _, _)| n.as_str() == id).map(|(_, _, p, _)| Vec2::new(p.0.pos.0, p.0.pos.1));
+    let pos_of = |id: &str| {
+        nodes.iter().find(|(_, n, _, _)| n.as_str() == id).map(|(_, _, p, _)| Vec2::new(p.0.pos.0, p.0.pos.1))
+    };
     for l in links.iter() {
         let (Some(a), Some(b)) = (pos_of(&l.0.from), pos_of(&l.0.to)) else { continue };
         if edge_ends(a, b).is_none() {
@@ -495,7 +515,13 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
         // Live numbers sit right of the queue bar, clear of neighbours.
         let Some(bottom) = to_screen(c + Vec2::new(48.0, -70.0)) else { continue };
         let accent = theme::to_egui(theme::accent(&p.0.kind));
-        painter.text(centre, Align2::CENTER_CENTER, inspector::kind_glyph(&p.0.kind), FontId::proportional(20.0), accent);
+        painter.text(
+            centre,
+            Align2::CENTER_CENTER,
+            inspector::kind_glyph(&p.0.kind),
+            FontId::proportional(20.0),
+            accent,
+        );
         painter.text(top, Align2::CENTER_BOTTOM, name.as_str(), FontId::proportional(14.0), Color32::from_gray(230));
         let mut info = String::new();
         if live.workers != u32::MAX {
@@ -618,10 +644,13 @@ fn feedback_toast(ctx: &egui::Context, st: &UiState, free: egui::Rect, shown: &m
     if st.feedback.serial == 0 || now - shown.1 > 4.0 {
         return;
     }
-    egui::Area::new(egui::Id::new("edit-toast")).fixed_pos(free.center_top() + egui::vec2(-200.0, 12.0)).show(ctx, |ui| {
-        egui::Frame::popup(ui.style()).fill(Color32::from_rgb(70, 24, 28)).show(ui, |ui| {
-            ui.set_max_width(400.0);
-            ui.label(RichText::new(format!("Not applied: {msg}")).color(Color32::WHITE));
-        });
-    });
+    egui::Area::new(egui::Id::new("edit-toast")).fixed_pos(free.center_top() + egui::vec2(-200.0, 12.0)).show(
+        ctx,
+        |ui| {
+            egui::Frame::popup(ui.style()).fill(Color32::from_rgb(70, 24, 28)).show(ui, |ui| {
+                ui.set_max_width(400.0);
+                ui.label(RichText::new(format!("Not applied: {msg}")).color(Color32::WHITE));
+            });
+        },
+    );
 }

@@ -36,7 +36,10 @@ fn retries_turn_loss_into_extra_load_and_rare_timeouts() {
     // Each attempt survives both directions with p = 0.81; with 3 retries a
     // request fails with 0.19^4 = 0.13 %, and the service sees
     // 0.9 × (1 + 0.19 + 0.19² + 0.19³) = 1.111 arrivals per request.
-    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 2000.0 }, retry: retry(50.0, 3), ..Default::default() });
+    let c = client(
+        "c",
+        ClientSpec { traffic: Traffic::Poisson { rate: 2000.0 }, retry: retry(50.0, 3), ..Default::default() },
+    );
     let s = scenario(vec![c, service("s", 64, Dist::Exp(1.0))], vec![lossy("c", "s", 0.1)]);
     let r = run(&s, 2, 0.0, 200.0);
     assert_eq!(r.failed["packet_loss"], 0, "a timeout watches every attempt");
@@ -50,7 +53,10 @@ fn retries_turn_loss_into_extra_load_and_rare_timeouts() {
 
 #[test]
 fn client_timeouts_abandon_slow_answers() {
-    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 50.0 }, retry: retry(5.0, 0), ..Default::default() });
+    let c = client(
+        "c",
+        ClientSpec { traffic: Traffic::Poisson { rate: 50.0 }, retry: retry(5.0, 0), ..Default::default() },
+    );
     let s = scenario(vec![c, service("s", 100, Dist::Const(10.0))], vec![link("c", "s", 0.0)]);
     let r = run(&s, 3, 0.0, 50.0);
     assert_eq!(r.completed, 0);
@@ -118,7 +124,12 @@ fn least_connections_avoids_a_slow_backend_and_beats_random() {
     let share = |r: &Report| node_report(r, "s1").arrivals as f64 / r.created as f64;
     assert!(share(&lc) < 0.15, "least connections sent {:.3} to the slow backend", share(&lc));
     close("random share", share(&rnd), 0.25, 0.02);
-    assert!(lc.latency_ms.p99 < rnd.latency_ms.p99 / 2.0, "lc p99 {} vs random {}", lc.latency_ms.p99, rnd.latency_ms.p99);
+    assert!(
+        lc.latency_ms.p99 < rnd.latency_ms.p99 / 2.0,
+        "lc p99 {} vs random {}",
+        lc.latency_ms.p99,
+        rnd.latency_ms.p99
+    );
 }
 
 #[test]
@@ -128,7 +139,12 @@ fn power_of_two_choices_cuts_the_tail_versus_random() {
     // Both random at heart, but p2c looks at queue lengths: at ρ = 0.8 its
     // mean latency is far below the M/M/1 value random splitting gives (5 ms).
     close("random ≈ M/M/1", rnd.latency_ms.mean, 5.0, 0.05);
-    assert!(p2c.latency_ms.mean < 0.6 * rnd.latency_ms.mean, "p2c {} vs random {}", p2c.latency_ms.mean, rnd.latency_ms.mean);
+    assert!(
+        p2c.latency_ms.mean < 0.6 * rnd.latency_ms.mean,
+        "p2c {} vs random {}",
+        p2c.latency_ms.mean,
+        rnd.latency_ms.mean
+    );
     assert!(p2c.latency_ms.p99 < 0.6 * rnd.latency_ms.p99);
 }
 
@@ -136,7 +152,10 @@ fn power_of_two_choices_cuts_the_tail_versus_random() {
 fn consistent_hashing_is_sticky_and_spreads_many_keys() {
     let mut nodes = vec![
         client("one-key", ClientSpec { traffic: Traffic::Poisson { rate: 200.0 }, keys: 1, ..Default::default() }),
-        client("many", ClientSpec { traffic: Traffic::Poisson { rate: 4000.0 }, keys: 1_000_000, ..Default::default() }),
+        client(
+            "many",
+            ClientSpec { traffic: Traffic::Poisson { rate: 4000.0 }, keys: 1_000_000, ..Default::default() },
+        ),
         lb("sticky", LbPolicy::ConsistentHash),
         lb("spread", LbPolicy::ConsistentHash),
     ];
@@ -159,10 +178,16 @@ fn consistent_hashing_is_sticky_and_spreads_many_keys() {
 }
 
 fn app_and_db(blocking: bool, rate: f64, queue_limit: Option<u32>) -> Report {
-    let app = node("app", NodeKind::Service(ServiceSpec { workers: 4, queue_limit, service: Dist::Exp(1.0), blocking }));
+    let app =
+        node("app", NodeKind::Service(ServiceSpec { workers: 4, queue_limit, service: Dist::Exp(1.0), blocking }));
     let db = node(
         "db",
-        NodeKind::Database(DatabaseSpec { pool: 1000, queue_limit: None, read: Dist::Const(20.0), write: Dist::Const(20.0) }),
+        NodeKind::Database(DatabaseSpec {
+            pool: 1000,
+            queue_limit: None,
+            read: Dist::Const(20.0),
+            write: Dist::Const(20.0),
+        }),
     );
     let s = scenario(vec![poisson("c", rate), app, db], vec![link("c", "app", 0.0), link("app", "db", 0.0)]);
     run(&s, 7, 5.0, 100.0)
@@ -195,7 +220,8 @@ fn cache_hits_stop_at_the_cache_and_misses_reach_the_database() {
 
 #[test]
 fn database_times_reads_and_writes_separately() {
-    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 50.0 }, write_ratio: 0.25, ..Default::default() });
+    let c =
+        client("c", ClientSpec { traffic: Traffic::Poisson { rate: 50.0 }, write_ratio: 0.25, ..Default::default() });
     let db = node(
         "db",
         NodeKind::Database(DatabaseSpec { pool: 1000, queue_limit: None, read: Dist::Exp(1.0), write: Dist::Exp(5.0) }),
@@ -283,7 +309,8 @@ fn live_edits_apply_on_the_next_tick() {
     let mut q = world.query::<(&SimNode, &mut NodeParams)>();
     for (n, mut p) in q.iter_mut(world) {
         if n.0 == 0 {
-            p.0.kind = NodeKind::Client(ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, ..Default::default() });
+            p.0.kind =
+                NodeKind::Client(ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, ..Default::default() });
         }
     }
     run_headless(&mut app, 0.0, 10.0, |_| {});
@@ -299,7 +326,8 @@ fn deleting_busy_nodes_and_links_fails_their_work_without_losing_any() {
     // of it while messages are everywhere, then add new ones.
     let (s, _) = Scenario::parse("three-tier.ron", include_str!("../../scenarios/examples/three-tier.ron")).unwrap();
     let mut e = s.engine(3);
-    let id = |e: &systemdecoder::sim::Engine, name: &str| e.nodes.iter().position(|n| n.spec.id == name).unwrap() as u32;
+    let id =
+        |e: &systemdecoder::sim::Engine, name: &str| e.nodes.iter().position(|n| n.spec.id == name).unwrap() as u32;
     e.run_until(2_000_000_000);
     assert!(e.live_messages() > 10);
     let app2 = id(&e, "app-2");
@@ -404,7 +432,8 @@ fn a_spent_frame_budget_slows_the_clock_instead_of_the_frame() {
 
 #[test]
 fn retries_turn_a_busy_database_into_an_outage() {
-    let (mut s, _) = Scenario::parse("retry-storm.ron", include_str!("../../scenarios/examples/retry-storm.ron")).unwrap();
+    let (mut s, _) =
+        Scenario::parse("retry-storm.ron", include_str!("../../scenarios/examples/retry-storm.ron")).unwrap();
     let storm = run(&s, 5, 5.0, 30.0);
     assert!(storm.error_rate > 0.5, "with retries the system collapses: {:.3}", storm.error_rate);
     assert!(storm.throughput_rps < 0.3 * storm.offered_rps);

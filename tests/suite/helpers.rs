@@ -59,8 +59,16 @@ pub fn node_report<'a>(r: &'a Report, id: &str) -> &'a systemdecoder::sim::repor
 #[track_caller]
 pub fn close(what: &str, measured: f64, expected: f64, tol: f64) {
     let rel = (measured - expected).abs() / expected.abs().max(1e-12);
-    println!("{what}: measured {measured:.4}, expected {expected:.4} ({:+.2}%)", (measured - expected) / expected.abs().max(1e-12) * 100.0);
-    assert!(rel <= tol, "{what}: measured {measured:.5}, theory {expected:.5} (off by {:.2}%, allowed {:.2}%)", rel * 100.0, tol * 100.0);
+    println!(
+        "{what}: measured {measured:.4}, expected {expected:.4} ({:+.2}%)",
+        (measured - expected) / expected.abs().max(1e-12) * 100.0
+    );
+    assert!(
+        rel <= tol,
+        "{what}: measured {measured:.5}, theory {expected:.5} (off by {:.2}%, allowed {:.2}%)",
+        rel * 100.0,
+        tol * 100.0
+    );
 }
 
 /// Erlang C: probability an arrival waits in M/M/c with offered load a = λ/μ.

@@ -104,7 +104,12 @@ fn md1_queue_on_a_bandwidth_limited_wire() {
     // Responses are 1 byte (1 µs) so the way back adds almost nothing.
     let c = client(
         "c",
-        ClientSpec { traffic: Traffic::Poisson { rate: 500.0 }, request_bytes: 1000, response_bytes: 1, ..Default::default() },
+        ClientSpec {
+            traffic: Traffic::Poisson { rate: 500.0 },
+            request_bytes: 1000,
+            response_bytes: 1,
+            ..Default::default()
+        },
     );
     let mut l = link("c", "s", 0.0);
     l.bandwidth_mbps = Some(8.0);
@@ -119,11 +124,9 @@ fn web3tier_benchmark_round_trip() {
     // (Erlang C wait 0.102 ms, taken by 30 % of requests); the apps get
     // round-robin (Erlang-4) arrivals, so they wait less than M/M/8's
     // 0.056 ms. Hence 8.231 ms < mean < 8.287 ms.
-    let (s, _) = systemdecoder::scenario::Scenario::parse(
-        "web3tier.ron",
-        include_str!("../../scenarios/bench/web3tier.ron"),
-    )
-    .unwrap();
+    let (s, _) =
+        systemdecoder::scenario::Scenario::parse("web3tier.ron", include_str!("../../scenarios/bench/web3tier.ron"))
+            .unwrap();
     let r = run(&s, 1, 2.0, 20.0);
     println!("web3tier mean round trip: {:.4} ms", r.latency_ms.mean);
     assert!((8.225..8.29).contains(&r.latency_ms.mean), "mean {}", r.latency_ms.mean);

@@ -121,7 +121,14 @@ fn garbage_never_panics() {
             let _ = Scenario::parse("cut.ron", &text[..cut]);
         }
     }
-    for bad in ["", "(", ")", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "\"", "(version: 99999999999999999999)"] {
+    for bad in [
+        "",
+        "(",
+        ")",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+        "\"",
+        "(version: 99999999999999999999)",
+    ] {
         assert!(Scenario::parse("x.ron", bad).is_err());
     }
 }
@@ -191,7 +198,8 @@ fn saves_are_atomic_and_read_back() {
     s2.name = "changed".into();
     scenario::write_atomic(&path, &s2.to_ron()).unwrap();
     assert_eq!(Scenario::load(&path).unwrap().0.name, "changed");
-    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
     // A path that cannot be written fails cleanly and keeps the old file.
     let blocked = dir.join("nested").join("mine.ron").join("impossible.ron");
