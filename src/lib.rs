@@ -4,6 +4,7 @@
 //! (files in and out) form the core that also runs headless; the `gui`
 //! feature adds everything a person sees.
 
+pub mod chaos;
 pub mod scenario;
 pub mod sim;
 
@@ -20,6 +21,6 @@ pub struct CorePlugin;
 
 impl Plugin for CorePlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins((sim::plugin, scenario::plugin));
+        app.add_plugins((sim::plugin, scenario::plugin, chaos::plugin));
     }
 }

@@ -63,6 +63,12 @@ pub enum Command {
         /// Print the summary as JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Add a fault, e.g. "kill app-2 at 10s for 5s", "latency lb->app-1 +100ms at 5s",
+        /// "loss a->b 20%", "partition db,cache at 30s for 10s", "spike users x3 at 20s",
+        /// "pause db at 5s for 2s", "throttle db x2", "blackhole a->b", "bandwidth a->b 10Mbps".
+        /// Repeatable. Times are sim seconds from the start (warm-up included).
+        #[arg(long, value_name = "FAULT")]
+        chaos: Vec<String>,
     },
     /// Check scenario files and report the first problem in each, with its
     /// file, line:column and field path.
@@ -85,7 +91,9 @@ pub enum Command {
 /// (the caller decides how, depending on features).
 pub fn main(cli: &Cli) -> ExitCode {
     match &cli.command {
-        Some(Command::Run { file, seconds, warmup, seed, json }) => run(file, *seconds, *warmup, *seed, *json),
+        Some(Command::Run { file, seconds, warmup, seed, json, chaos }) => {
+            run(file, *seconds, *warmup, *seed, *json, chaos)
+        }
         Some(Command::Validate { files }) => validate(files),
         Some(Command::Bench { seconds, json }) => bench::run(*seconds, *json),
         None => match load_or_default(cli.file.as_deref()) {
@@ -138,8 +146,15 @@ fn print_warnings(file: &str, warnings: &[crate::scenario::Warning]) {
     }
 }
 
-fn run(file: &std::path::Path, seconds: Option<f64>, warmup: Option<f64>, seed: Option<u64>, json: bool) -> ExitCode {
-    let (scenario, warnings) = match Scenario::load(file) {
+fn run(
+    file: &std::path::Path,
+    seconds: Option<f64>,
+    warmup: Option<f64>,
+    seed: Option<u64>,
+    json: bool,
+    chaos: &[String],
+) -> ExitCode {
+    let (mut scenario, warnings) = match Scenario::load(file) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
@@ -148,6 +163,19 @@ fn run(file: &std::path::Path, seconds: Option<f64>, warmup: Option<f64>, seed: 
     };
     let name = file.display().to_string();
     print_warnings(&name, &warnings);
+    for c in chaos {
+        match crate::chaos::Fault::parse_cli(c) {
+            Ok(f) => scenario.chaos.push(f),
+            Err(e) => {
+                eprintln!("error: --chaos: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Err(e) = scenario.check() {
+        eprintln!("error: --chaos: {}: {}", e.path, e.message);
+        return ExitCode::FAILURE;
+    }
     let seconds = seconds.unwrap_or(scenario.duration_s);
     let warmup = warmup.unwrap_or(scenario.warmup_s);
     for (flag, v) in [("--seconds", seconds), ("--warmup", warmup)] {

@@ -42,6 +42,9 @@ pub struct Scenario {
     pub nodes: Vec<NodeSpec>,
     #[serde(default)]
     pub links: Vec<LinkSpec>,
+    /// Faults on a schedule, e.g. `(at_s: 30.0, for_s: 20.0, fault: Kill(node: "app-2"))`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chaos: Vec<crate::chaos::ScheduledFault>,
 }
 
 fn default_duration() -> f64 {
@@ -191,7 +194,14 @@ pub fn spawn(world: &mut World, scenario: &Scenario, seed: u64) {
     for e in stale {
         world.despawn(e);
     }
-    world.insert_resource(Sim(scenario.engine(seed)));
+    let mut engine = scenario.engine(seed);
+    for f in &scenario.chaos {
+        // Checked with the file; an error here would be a bug, not input.
+        if let Err(e) = f.schedule(&mut engine) {
+            warn!("scheduled fault skipped: {e}");
+        }
+    }
+    world.insert_resource(Sim(engine));
     world.insert_resource(LoadedScenario(scenario.clone()));
     for (i, n) in scenario.nodes.iter().enumerate() {
         crate::sim::edit::spawn_node_entity(world, i as u32, n.clone());

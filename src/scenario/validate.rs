@@ -172,6 +172,23 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
             })
         });
     }
+    for (i, f) in s.chaos.iter().enumerate() {
+        c.field("chaos", |c| {
+            c.at(Seg::Index(i), |c| {
+                c.number("at_s", f.at_s, 0.0, 1e7)?;
+                if let Some(d) = f.for_s {
+                    c.number("for_s", d, 0.0, 1e7)?;
+                }
+                let node_exists = |id: &str| ids.contains_key(id);
+                let link_exists = |a: &str, b: &str| s.links.iter().any(|l| l.from == a && l.to == b);
+                match f.fault.check(node_exists, link_exists) {
+                    Ok(()) => Ok(()),
+                    Err((field, msg)) => c.field("fault", |c| c.field(field, |c| c.fail(msg))),
+                }
+            })
+        })?;
+    }
+
     let depth = longest_paths(&out);
     for (i, n) in s.nodes.iter().enumerate() {
         if depth[i] >= MAX_DEPTH {

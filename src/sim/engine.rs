@@ -15,6 +15,14 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
+mod faults;
+
+pub use faults::FaultRecord;
+/// Fault effects, for the chaos module to build.
+pub mod faults_api {
+    pub use super::faults::Effect;
+}
+
 use super::dist::{Sampler, SimRng};
 use super::metrics::{FailReason, GlobalStats, LinkStats, NodeStats, Windows};
 use super::model::*;
@@ -126,6 +134,10 @@ struct Msg {
     orphan_depth: u8,
     depth: u8,
     serial: u32,
+    /// Bumped at each service start, so a stale completion is recognised.
+    svc: u32,
+    /// When the current service (or its last stretch, after a pause) began.
+    svc_start: Nanos,
     stack: [Hop; MAX_DEPTH],
     arrived: Nanos,
     place: Place,
@@ -150,7 +162,9 @@ enum What {
     ClientFire { node: u32, epoch: u32, arrive: bool },
     UserWake { node: u32, epoch: u32 },
     Arrive { msg: u32, era: u32 },
-    ServiceDone { msg: u32, era: u32 },
+    ServiceDone { msg: u32, era: u32, svc: u32 },
+    FaultStart { id: u32 },
+    FaultEnd { id: u32 },
     ReqTimeout { req: u32, era: u32, attempt: u8 },
     ClientRetry { req: u32, era: u32 },
     HopTimeout { msg: u32, era: u32, depth: u8, serial: u32 },
@@ -212,6 +226,51 @@ pub struct NodeRt {
     pub stats: NodeStats,
     /// Deleted from the running system; its index is never reused.
     pub removed: bool,
+    /// What active faults do to this node right now.
+    pub fx: NodeFx,
+}
+
+/// The combined effect of the active faults on a node.
+#[derive(Clone, Debug)]
+pub struct NodeFx {
+    /// Crashed: work there fails, arrivals are refused.
+    pub down: bool,
+    /// Frozen since this time: nothing progresses until it resumes.
+    pub paused_since: Option<Nanos>,
+    /// Recent pauses that have ended, (start, end), so work in service
+    /// across a pause is delayed by exactly its length.
+    pauses: Vec<(Nanos, Nanos)>,
+    /// Service times are multiplied by this (CPU throttle).
+    pub slow: f64,
+    /// Open-loop traffic rate multiplier (traffic spike on a client).
+    pub spike: f64,
+    /// Work frozen mid-service: (message, era, service token, time left).
+    frozen: Vec<(u32, u32, u32, Nanos)>,
+}
+
+impl NodeFx {
+    /// A crashed or frozen client sends nothing.
+    pub fn generating(&self) -> bool {
+        !self.down && self.paused_since.is_none()
+    }
+}
+
+impl Default for NodeFx {
+    fn default() -> Self {
+        Self { down: false, paused_since: None, pauses: Vec::new(), slow: 1.0, spike: 1.0, frozen: Vec::new() }
+    }
+}
+
+/// The combined effect of the active faults on a link.
+#[derive(Clone, Debug, Default)]
+pub struct LinkFx {
+    pub extra_latency: Nanos,
+    pub extra_jitter: f64,
+    pub extra_loss: f64,
+    /// Bandwidth cap in Mbit/s, overriding the link's own.
+    pub bandwidth_mbps: Option<f64>,
+    /// Everything sent is silently dropped (nobody is told).
+    pub blackhole: bool,
 }
 
 impl NodeRt {
@@ -236,6 +295,7 @@ pub struct LinkRt {
     ns_per_byte: f64,
     pub stats: LinkStats,
     pub removed: bool,
+    pub fx: LinkFx,
 }
 
 /// The whole running system.
@@ -257,6 +317,8 @@ pub struct Engine {
     /// When statistics were last reset (end of warm-up).
     pub stats_since: Nanos,
     pub events_processed: u64,
+    /// Faults scheduled, active or healed (see `faults.rs`).
+    faults: Vec<faults::ActiveFault>,
 }
 
 /// A topology the engine can run: nodes plus links between them by index.
@@ -325,6 +387,7 @@ impl Engine {
                 consumers_busy: 0,
                 stats: NodeStats::default(),
                 removed: false,
+                fx: NodeFx::default(),
             })
             .collect();
         let links: Vec<LinkRt> = topo
@@ -345,6 +408,7 @@ impl Engine {
                     spec,
                     stats: LinkStats::default(),
                     removed: false,
+                    fx: LinkFx::default(),
                 };
                 l.prepare();
                 l
@@ -367,6 +431,7 @@ impl Engine {
             live_msgs: 0,
             stats_since: 0,
             events_processed: 0,
+            faults: Vec::new(),
         };
         e.windows.rebase(e.nodes.len(), e.links.len());
         for n in 0..e.nodes.len() {
@@ -454,6 +519,7 @@ impl Engine {
             consumers_busy: 0,
             stats,
             removed: false,
+            fx: NodeFx::default(),
         });
         self.start_client(n);
         n
@@ -472,6 +538,7 @@ impl Engine {
             spec,
             stats: LinkStats::default(),
             removed: false,
+            fx: LinkFx::default(),
         };
         link.stats.in_transit.restart(self.now);
         link.prepare();
@@ -645,7 +712,7 @@ impl Engine {
     fn handle(&mut self, what: What) {
         match what {
             What::ClientFire { node, epoch, arrive } => {
-                if self.nodes[node as usize].epoch == epoch {
+                if self.nodes[node as usize].epoch == epoch && self.nodes[node as usize].fx.generating() {
                     if arrive {
                         self.new_request(node);
                     }
@@ -653,7 +720,7 @@ impl Engine {
                 }
             }
             What::UserWake { node, epoch } => {
-                if self.nodes[node as usize].epoch == epoch {
+                if self.nodes[node as usize].epoch == epoch && self.nodes[node as usize].fx.generating() {
                     self.new_request(node);
                 }
             }
@@ -662,11 +729,13 @@ impl Engine {
                     self.arrive(msg);
                 }
             }
-            What::ServiceDone { msg, era } => {
-                if self.msg_ok(msg, era) {
-                    self.service_done(msg);
+            What::ServiceDone { msg, era, svc } => {
+                if self.msg_ok(msg, era) && self.msgs[msg as usize].svc == svc {
+                    self.service_done_or_freeze(msg, era, svc);
                 }
             }
+            What::FaultStart { id } => self.fault_start(id),
+            What::FaultEnd { id } => self.fault_end(id),
             What::ReqTimeout { req, era, attempt } => self.req_timeout(req, era, attempt),
             What::ClientRetry { req, era } => {
                 let r = &self.reqs[req as usize];
@@ -676,7 +745,7 @@ impl Engine {
             }
             What::HopTimeout { msg, era, depth, serial } => self.hop_timeout(msg, era, depth, serial),
             What::HopRetry { msg, era } => {
-                if self.msg_ok(msg, era) {
+                if self.msg_ok(msg, era) && matches!(self.msgs[msg as usize].place, Place::Backoff { .. }) {
                     let m = &mut self.msgs[msg as usize];
                     m.resp = false;
                     m.error = None;
@@ -719,16 +788,20 @@ impl Engine {
         let NodeKind::Client(c) = &node.spec.kind else { return };
         let epoch = node.epoch;
         let now = self.now;
+        let spike = node.fx.spike;
         match c.traffic {
-            Traffic::Poisson { rate } if rate > 0.0 => {
+            Traffic::Poisson { rate } if rate * spike > 0.0 => {
+                let rate = rate * spike;
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
                 self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
             }
-            Traffic::Constant { rate } if rate > 0.0 => {
+            Traffic::Constant { rate } if rate * spike > 0.0 => {
+                let rate = rate * spike;
                 let gap = (1e9 / rate) as Nanos;
                 self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Burst { rate, burst_rate, period_s, burst_s } => {
+                let (rate, burst_rate) = (rate * spike, burst_rate * spike);
                 let period = secs_to_nanos(period_s).max(1);
                 let burst = secs_to_nanos(burst_s).min(period);
                 let phase = now % period;
@@ -823,7 +896,7 @@ impl Engine {
 
     /// A request's attempt failed: back off and try again, or give up.
     fn retry_or_fail(&mut self, req: u32, client: u32, reason: FailReason) {
-        if self.nodes[client as usize].removed {
+        if self.nodes[client as usize].removed || self.nodes[client as usize].fx.down {
             self.finish_request(req, Some(reason));
             return;
         }
@@ -872,7 +945,7 @@ impl Engine {
         }
         // A closed-loop user thinks, then asks again.
         let node = &mut self.nodes[client as usize];
-        if node.removed {
+        if node.removed || !node.fx.generating() {
             return;
         }
         if let NodeKind::Client(ClientSpec { traffic: Traffic::Closed { users, think_ms }, .. }) = node.spec.kind {
@@ -905,6 +978,8 @@ impl Engine {
                     orphan_depth: NO_ORPHAN,
                     depth: 0,
                     serial: 0,
+                    svc: 0,
+                    svc_start: 0,
                     stack: [Hop::default(); MAX_DEPTH],
                     arrived: 0,
                     place: Place::AtNode { node: origin },
@@ -990,16 +1065,28 @@ impl Engine {
         let l = &mut self.links[link as usize];
         l.stats.sent += 1;
         l.stats.bytes += bytes as u64;
-        if l.spec.loss > 0.0 && self.rng.chance(l.spec.loss) {
+        if l.fx.blackhole {
+            // Silently dropped: only a timeout will ever notice.
+            l.stats.lost += 1;
+            self.ledger.messages_lost += 1;
+            self.msgs[m as usize].place = Place::Lost;
+            return;
+        }
+        let loss = 1.0 - (1.0 - l.spec.loss) * (1.0 - l.fx.extra_loss);
+        if loss > 0.0 && self.rng.chance(loss) {
             l.stats.lost += 1;
             self.lose(m);
             return;
         }
         let dir = back as usize;
-        let depart = if l.ns_per_byte > 0.0 {
+        let ns_per_byte = match l.fx.bandwidth_mbps {
+            Some(mbps) if mbps > 0.0 => 8e3 / mbps,
+            _ => l.ns_per_byte,
+        };
+        let depart = if ns_per_byte > 0.0 {
             // The wire is a FIFO server: serialisation delay = size / bandwidth.
             let start = l.wire_free[dir].max(now);
-            l.wire_free[dir] = start + (bytes as f64 * l.ns_per_byte) as Nanos;
+            l.wire_free[dir] = start + (bytes as f64 * ns_per_byte) as Nanos;
             l.wire_free[dir]
         } else {
             now
@@ -1008,6 +1095,10 @@ impl Engine {
         let l = &mut self.links[link as usize];
         if l.jitter > 0.0 {
             delay += (l.jitter * self.rng.unit()) as Nanos;
+        }
+        delay += l.fx.extra_latency;
+        if l.fx.extra_jitter > 0.0 {
+            delay += (l.fx.extra_jitter * self.rng.unit()) as Nanos;
         }
         let arrive = depart + delay;
         l.stats.in_transit.add(now, 1);
@@ -1072,6 +1163,12 @@ impl Engine {
             self.reject(n, m, FailReason::NoRoute);
             return;
         }
+        if node.fx.down {
+            // Connection refused: the caller learns at once.
+            node.stats.rejected += 1;
+            self.fail_here(m, FailReason::NodeDown);
+            return;
+        }
         let full = match &node.spec.kind {
             NodeKind::Queue(q) => {
                 let held = node.buffer.len() + node.queue.len() + node.busy as usize;
@@ -1083,7 +1180,7 @@ impl Engine {
             self.reject(n, m, FailReason::QueueFull);
             return;
         }
-        if node.busy < node.prep.workers {
+        if node.busy < node.prep.workers && node.fx.paused_since.is_none() {
             self.start_service(n, m);
         } else if node.queue.len() < node.prep.queue_limit as usize {
             node.queue.push_back(m);
@@ -1110,12 +1207,19 @@ impl Engine {
         node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
         node.stats.waits += 1;
         let s = if self.msgs[m as usize].op == Op::Write { node.prep.write } else { node.prep.service };
+        let slow = node.fx.slow;
         if s.is_zero() {
             self.service_done(m);
         } else {
-            let d = s.sample(&mut self.rng);
-            let era = self.msgs[m as usize].era;
-            self.at(now + d, What::ServiceDone { msg: m, era });
+            let mut d = s.sample(&mut self.rng);
+            if slow != 1.0 {
+                d = (d as f64 * slow) as Nanos;
+            }
+            let msg = &mut self.msgs[m as usize];
+            msg.svc = msg.svc.wrapping_add(1);
+            msg.svc_start = now;
+            let (era, svc) = (msg.era, msg.svc);
+            self.at(now + d, What::ServiceDone { msg: m, era, svc });
         }
     }
 
@@ -1134,7 +1238,7 @@ impl Engine {
         let now = self.now;
         loop {
             let node = &mut self.nodes[n as usize];
-            if node.busy >= node.prep.workers {
+            if node.busy >= node.prep.workers || node.fx.paused_since.is_some() || node.fx.down {
                 return;
             }
             let Some(next) = node.queue.pop_front() else { return };
@@ -1262,10 +1366,11 @@ impl Engine {
             self.at_origin(m);
             return;
         }
-        if self.nodes[n as usize].removed {
+        if self.nodes[n as usize].removed || self.nodes[n as usize].fx.down {
             // The caller is gone: pass the failure further up.
+            let reason = if self.nodes[n as usize].removed { FailReason::Removed } else { FailReason::NodeDown };
             let msg = &mut self.msgs[m as usize];
-            msg.error = Some(FailReason::Removed);
+            msg.error = Some(reason);
             self.return_up(m);
             return;
         }
@@ -1311,7 +1416,11 @@ impl Engine {
     /// The message is back where it was created.
     fn at_origin(&mut self, m: u32) {
         let msg = &self.msgs[m as usize];
-        let (req, origin, error, born) = (msg.req, msg.origin, msg.error, msg.born);
+        let (req, origin, mut error, born) = (msg.req, msg.origin, msg.error, msg.born);
+        if self.nodes[origin as usize].fx.down && error.is_none() {
+            // The origin crashed while this was out: nobody receives it.
+            error = Some(FailReason::NodeDown);
+        }
         if req == NONE {
             // An async job came back to its queue: delivered or failed.
             let now = self.now;

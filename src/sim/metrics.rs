@@ -23,10 +23,18 @@ pub enum FailReason {
     NoRoute,
     /// A node or link it was using was deleted from the running system.
     Removed,
+    /// A node it needed had crashed (chaos: kill).
+    NodeDown,
 }
 
-pub const FAIL_REASONS: [FailReason; 5] =
-    [FailReason::Timeout, FailReason::QueueFull, FailReason::PacketLoss, FailReason::NoRoute, FailReason::Removed];
+pub const FAIL_REASONS: [FailReason; 6] = [
+    FailReason::Timeout,
+    FailReason::QueueFull,
+    FailReason::PacketLoss,
+    FailReason::NoRoute,
+    FailReason::Removed,
+    FailReason::NodeDown,
+];
 
 impl FailReason {
     pub fn index(self) -> usize {
@@ -39,6 +47,7 @@ impl FailReason {
             FailReason::PacketLoss => "packet_loss",
             FailReason::NoRoute => "no_route",
             FailReason::Removed => "removed",
+            FailReason::NodeDown => "node_down",
         }
     }
 }

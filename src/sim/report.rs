@@ -37,6 +37,8 @@ pub struct Report {
     pub nodes: Vec<NodeReport>,
     pub links: Vec<LinkReport>,
     pub events: u64,
+    /// Faults applied during the run (scheduled, from the command line or live).
+    pub faults: Vec<crate::sim::engine::FaultRecord>,
     /// "ok", or what does not balance.
     pub conservation: String,
 }
@@ -136,6 +138,7 @@ impl Report {
             nodes,
             links,
             events: e.events_processed,
+            faults: e.fault_log(),
             conservation: match e.check_conservation() {
                 Ok(()) => "ok".into(),
                 Err(msg) => msg,
@@ -177,6 +180,10 @@ impl Report {
             l.mean, l.p50, l.p95, l.p99, l.p999, l.max
         );
         let _ = writeln!(t, "  conservation: {}", self.conservation);
+        for f in &self.faults {
+            let end = f.end_s.map_or("end".to_string(), |e| format!("{e:.1} s"));
+            let _ = writeln!(t, "  fault     {} from {:.1} s to {end}", f.fault, f.start_s);
+        }
         let _ = writeln!(
             t,
             "\n  {:<16} {:<13} {:>10} {:>8} {:>7} {:>9} {:>10} {:>10}",

@@ -131,6 +131,7 @@ fn blank() -> Scenario {
         warmup_s: 0.0,
         nodes: Vec::new(),
         links: Vec::new(),
+        chaos: Vec::new(),
     }
 }
 

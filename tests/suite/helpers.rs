@@ -15,6 +15,7 @@ pub fn scenario(nodes: Vec<NodeSpec>, links: Vec<LinkSpec>) -> Scenario {
         warmup_s: 0.0,
         nodes,
         links,
+        chaos: Vec::new(),
     }
 }
 

@@ -3,10 +3,12 @@
 //! - `queueing`: the engine against queueing theory (M/M/1, M/M/c, M/M/1/K,
 //!   Jackson tandem, Little's law, M/D/1 on a bandwidth-limited wire).
 //! - `behaviour`: node kinds, policies and flows do what they claim.
+//! - `chaos`: every fault type has the effect a practitioner expects.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `determinism`: same input, same bits; tick size does not matter.
 
 mod behaviour;
+mod chaos;
 mod determinism;
 mod helpers;
 mod queueing;

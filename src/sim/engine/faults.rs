@@ -1,0 +1,251 @@
+//! Faults inside the engine: scheduling them, combining the active ones into
+//! per-node and per-link effects, and the transitions (a crash fails the work
+//! in progress; a pause freezes it exactly and resumes it later).
+
+use serde::Serialize;
+
+use super::*;
+
+/// What a fault does, resolved to engine indices.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    NodeDown(u32),
+    NodePause(u32),
+    NodeSlow(u32, f64),
+    Spike(u32, f64),
+    LinkLatency(u32, Nanos, f64),
+    LinkLoss(u32, f64),
+    LinkBandwidth(u32, f64),
+    LinkBlackhole(u32),
+}
+
+pub(super) struct ActiveFault {
+    label: String,
+    effects: Vec<Effect>,
+    start: Nanos,
+    end: Option<Nanos>,
+    active: bool,
+    healed: bool,
+}
+
+/// A fault as reports and the UI show it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FaultRecord {
+    pub id: u32,
+    pub fault: String,
+    pub start_s: f64,
+    pub end_s: Option<f64>,
+    pub active: bool,
+}
+
+impl Engine {
+    /// Schedule a fault from `start` (now, if earlier) until `end` (None:
+    /// until healed). Returns its id.
+    pub fn schedule_fault(&mut self, label: String, effects: Vec<Effect>, start: Nanos, end: Option<Nanos>) -> u32 {
+        let id = self.faults.len() as u32;
+        let start = start.max(self.now);
+        let end = end.map(|e| e.max(start));
+        self.faults.push(ActiveFault { label, effects, start, end, active: false, healed: false });
+        self.at(start, What::FaultStart { id });
+        if let Some(e) = end {
+            self.at(e, What::FaultEnd { id });
+        }
+        id
+    }
+
+    /// End a fault now (or cancel it if it has not started).
+    pub fn heal(&mut self, id: u32) {
+        let now = self.now;
+        let Some(f) = self.faults.get_mut(id as usize) else { return };
+        if f.healed {
+            return;
+        }
+        f.healed = true;
+        f.end = Some(now.max(f.start));
+        if f.active {
+            f.active = false;
+            self.refresh_fx();
+        }
+    }
+
+    /// Every fault so far, in order.
+    pub fn fault_log(&self) -> Vec<FaultRecord> {
+        self.faults
+            .iter()
+            .enumerate()
+            .map(|(i, f)| FaultRecord {
+                id: i as u32,
+                fault: f.label.clone(),
+                start_s: f.start as f64 / 1e9,
+                end_s: f.end.map(|e| e as f64 / 1e9),
+                active: f.active,
+            })
+            .collect()
+    }
+
+    pub(super) fn fault_start(&mut self, id: u32) {
+        let f = &mut self.faults[id as usize];
+        if f.healed || f.active {
+            return;
+        }
+        f.active = true;
+        self.refresh_fx();
+    }
+
+    pub(super) fn fault_end(&mut self, id: u32) {
+        let f = &mut self.faults[id as usize];
+        if !f.active {
+            return;
+        }
+        f.active = false;
+        f.healed = true;
+        self.refresh_fx();
+    }
+
+    /// Recombine every active fault into node and link effects (faults
+    /// compose: throttles multiply, latencies add, losses combine), then
+    /// carry out what changed.
+    fn refresh_fx(&mut self) {
+        let mut down = vec![false; self.nodes.len()];
+        let mut paused = vec![false; self.nodes.len()];
+        let mut slow = vec![1.0f64; self.nodes.len()];
+        let mut spike = vec![1.0f64; self.nodes.len()];
+        let mut links = vec![LinkFx::default(); self.links.len()];
+        for f in self.faults.iter().filter(|f| f.active) {
+            for e in &f.effects {
+                match *e {
+                    Effect::NodeDown(n) => down[n as usize] = true,
+                    Effect::NodePause(n) => paused[n as usize] = true,
+                    Effect::NodeSlow(n, k) => slow[n as usize] *= k,
+                    Effect::Spike(n, k) => spike[n as usize] *= k,
+                    Effect::LinkLatency(l, add, jitter) => {
+                        links[l as usize].extra_latency += add;
+                        links[l as usize].extra_jitter += jitter;
+                    }
+                    Effect::LinkLoss(l, p) => {
+                        let x = &mut links[l as usize].extra_loss;
+                        *x = 1.0 - (1.0 - *x) * (1.0 - p);
+                    }
+                    Effect::LinkBandwidth(l, mbps) => {
+                        let b = &mut links[l as usize].bandwidth_mbps;
+                        *b = Some(b.map_or(mbps, |x| x.min(mbps)));
+                    }
+                    Effect::LinkBlackhole(l) => links[l as usize].blackhole = true,
+                }
+            }
+        }
+        for (l, fx) in links.into_iter().enumerate() {
+            self.links[l].fx = fx;
+        }
+        for n in 0..self.nodes.len() {
+            let was = self.nodes[n].fx.clone();
+            let fx = &mut self.nodes[n].fx;
+            fx.slow = slow[n];
+            let spike_changed = fx.spike != spike[n];
+            fx.spike = spike[n];
+            let n32 = n as u32;
+            if down[n] && !was.down {
+                self.crash(n32);
+            } else if !down[n] && was.down {
+                self.nodes[n].fx.down = false;
+                self.restart_generation(n32);
+            }
+            if paused[n] && was.paused_since.is_none() {
+                self.nodes[n].fx.paused_since = Some(self.now);
+            } else if !paused[n] && was.paused_since.is_some() {
+                self.resume(n32);
+            }
+            if spike_changed && self.nodes[n].fx.generating() {
+                self.restart_generation(n32);
+            }
+        }
+    }
+
+    /// A client starts sending again (after a crash, pause or rate change).
+    fn restart_generation(&mut self, n: u32) {
+        if matches!(self.nodes[n as usize].spec.kind, NodeKind::Client(_)) {
+            self.start_client(n);
+        }
+    }
+
+    /// Crash: everything queued, in service or stored at the node fails at
+    /// once (reason `node_down`), as callers see a reset connection.
+    fn crash(&mut self, n: u32) {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.fx.down = true;
+        node.epoch = node.epoch.wrapping_add(1);
+        node.fx.frozen.clear();
+        let queued: Vec<u32> = node.queue.drain(..).collect();
+        let jobs: Vec<u32> = node.buffer.drain(..).collect();
+        node.busy = 0;
+        node.consumers_busy = 0;
+        node.stats.queue.set(now, 0);
+        node.stats.busy.set(now, 0);
+        for j in jobs {
+            self.ledger.jobs_live -= 1;
+            self.ledger.jobs_failed[FailReason::NodeDown.index()] += 1;
+            self.end_msg(j);
+        }
+        // Work in service or backing off here: find it in the arena.
+        let here: Vec<u32> = (0..self.msgs.len() as u32)
+            .filter(|&m| {
+                let msg = &self.msgs[m as usize];
+                msg.live
+                    && matches!(msg.place, Place::AtNode { node } | Place::Backoff { node } if node == n)
+                    && msg.depth > 0
+            })
+            .collect();
+        for m in queued.into_iter().chain(here) {
+            let msg = &mut self.msgs[m as usize];
+            if !msg.live {
+                continue;
+            }
+            // Its pending completion (if any) is now stale.
+            msg.svc = msg.svc.wrapping_add(1);
+            self.fail_here(m, FailReason::NodeDown);
+        }
+    }
+
+    /// Resume a paused node: frozen work continues where it stopped.
+    fn resume(&mut self, n: u32) {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        let Some(since) = node.fx.paused_since.take() else { return };
+        node.fx.pauses.push((since, now));
+        if node.fx.pauses.len() > 32 {
+            node.fx.pauses.remove(0);
+        }
+        let frozen = std::mem::take(&mut node.fx.frozen);
+        for (m, era, svc, left) in frozen {
+            if self.msg_ok(m, era) && self.msgs[m as usize].svc == svc {
+                self.msgs[m as usize].svc_start = now;
+                self.at(now + left, What::ServiceDone { msg: m, era, svc });
+            }
+        }
+        self.drain_queue(n);
+        self.restart_generation(n);
+    }
+
+    /// A service would end now. If the node was frozen for part of it, the
+    /// work still has that long to go: freeze it, or push the end back.
+    pub(super) fn service_done_or_freeze(&mut self, m: u32, era: u32, svc: u32) {
+        let Place::AtNode { node: n } = self.msgs[m as usize].place else { return };
+        let now = self.now;
+        let start = self.msgs[m as usize].svc_start;
+        let fx = &self.nodes[n as usize].fx;
+        let overlap: Nanos =
+            fx.pauses.iter().map(|&(p, r)| r.min(now).saturating_sub(p.max(start))).sum();
+        if let Some(p) = fx.paused_since {
+            let left = now - p.max(start) + overlap;
+            self.nodes[n as usize].fx.frozen.push((m, era, svc, left));
+            return;
+        }
+        if overlap > 0 {
+            self.msgs[m as usize].svc_start = now;
+            self.at(now + overlap, What::ServiceDone { msg: m, era, svc });
+            return;
+        }
+        self.service_done(m);
+    }
+}

@@ -1,0 +1,242 @@
+//! One test per fault type: the effect a practitioner expects, measured.
+
+use systemdecoder::chaos::{Fault, ScheduledFault};
+use systemdecoder::scenario::Scenario;
+use systemdecoder::sim::Engine;
+use systemdecoder::sim::dist::Dist;
+use systemdecoder::sim::metrics::{FailReason, Window};
+use systemdecoder::sim::model::*;
+
+use crate::helpers::*;
+
+const S: u64 = 1_000_000_000;
+
+fn engine(s: &Scenario, faults: &[&str]) -> Engine {
+    let mut e = s.engine(7);
+    for f in faults {
+        Fault::parse_cli(f).unwrap().schedule(&mut e).unwrap();
+    }
+    e
+}
+
+/// Sum a window statistic over sim seconds [from, to).
+fn sum(e: &Engine, from: f64, to: f64, f: impl Fn(&Window) -> f64) -> f64 {
+    e.windows.history.iter().filter(|w| w.t > from && w.t <= to).map(f).sum()
+}
+
+fn four_servers(retry: Option<RetryPolicy>) -> Scenario {
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 2000.0 }, retry, ..Default::default() });
+    let mut nodes = vec![c, lb("lb", LbPolicy::RoundRobin)];
+    let mut links = vec![link("c", "lb", 1.0)];
+    for i in 1..=4 {
+        nodes.push(service(&format!("s{i}"), 8, Dist::Exp(2.0)));
+        links.push(link("lb", &format!("s{i}"), 1.0));
+    }
+    scenario(nodes, links)
+}
+
+#[test]
+fn kill_one_of_four_fails_a_quarter_then_recovers() {
+    // No health checks yet: round robin keeps sending a quarter of the
+    // traffic to the dead server, whose callers are refused at once.
+    let mut e = engine(&four_servers(None), &["kill s2 at 10s for 10s"]);
+    e.run_until(30 * S);
+    let errors = sum(&e, 11.0, 20.0, |w| w.errors_rps);
+    let offered = sum(&e, 11.0, 20.0, |w| w.offered_rps);
+    close("error share while s2 is down", errors / offered, 0.25, 0.05);
+    assert_eq!(sum(&e, 21.0, 30.0, |w| w.errors_rps), 0.0, "healed: no more errors");
+    assert!(e.ledger.requests_failed[FailReason::NodeDown.index()] > 0);
+    e.check_conservation().unwrap();
+}
+
+#[test]
+fn kill_with_retries_is_mostly_masked() {
+    let retry = RetryPolicy { timeout_ms: 1000.0, max_retries: 2, backoff_ms: 1.0, max_backoff_ms: 5.0, jitter: 1.0 };
+    let mut e = engine(&four_servers(Some(retry)), &["kill s2 at 10s for 10s"]);
+    e.run_until(30 * S);
+    // Each attempt lands on the dead server with p = 1/4 (the round-robin
+    // turn is shared with everyone else's requests), so a request fails only
+    // if all three attempts do: 1/64 of those sent while s2 is down.
+    let failed: u64 = e.ledger.requests_failed.iter().sum();
+    let during = sum(&e, 10.0, 20.0, |w| w.offered_rps);
+    close("failed share with 2 retries", failed as f64 / during, 1.0 / 64.0, 0.15);
+    assert!(e.global.retries > 4000, "retries {}", e.global.retries);
+}
+
+#[test]
+fn pause_freezes_work_exactly_and_resumes_it() {
+    // One request at t = 1 s into a 100 ms service; the node freezes from
+    // 1.05 s to 1.25 s, so the answer comes 200 ms late: 300 ms in all.
+    let c = client("c", ClientSpec { traffic: Traffic::Constant { rate: 1.0 }, ..Default::default() });
+    let s = scenario(vec![c, service("s", 1, Dist::Const(100.0))], vec![link("c", "s", 0.0)]);
+    let mut e = engine(&s, &[]);
+    ScheduledFault { at_s: 1.05, for_s: Some(0.2), fault: Fault::Pause { node: "s".into() } }.schedule(&mut e).unwrap();
+    e.run_until(3 * S + S / 2);
+    let w = &e.windows.history;
+    assert_eq!(w[1].latency_ms.mean, 300.0, "paused request");
+    assert_eq!(w[2].latency_ms.mean, 100.0, "after the pause");
+}
+
+#[test]
+fn pause_queues_arrivals_and_drains_them_after() {
+    let s = scenario(vec![poisson("c", 500.0), service("s", 4, Dist::Exp(2.0))], vec![link("c", "s", 0.0)]);
+    let mut e = engine(&s, &["pause s at 5s for 2s"]);
+    e.run_until(6 * S + S / 2);
+    let q = e.nodes[1].queue_len();
+    assert!(q > 500, "arrivals wait while frozen: {q}");
+    assert_eq!(e.nodes[1].stats.completions, e.windows.history.iter().take(5).map(|w| w.nodes[1].completions).sum::<u64>() + sum(&e, 5.0, 6.0, |w| w.nodes[1].completions as f64) as u64);
+    e.run_until(12 * S);
+    assert!(e.nodes[1].queue_len() < 50, "drained after the pause");
+    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0);
+    e.check_conservation().unwrap();
+}
+
+#[test]
+fn cpu_throttle_pushes_a_busy_server_past_saturation() {
+    // ρ = 0.6; twice as slow means ρ = 1.2: the queue grows without bound.
+    let s = scenario(vec![poisson("c", 600.0), service("s", 1, Dist::Exp(1.0))], vec![link("c", "s", 0.0)]);
+    let mut e = engine(&s, &["throttle s x2 at 10s"]);
+    e.run_until(10 * S);
+    let before = e.nodes[1].queue_len();
+    e.run_until(40 * S);
+    let after = e.nodes[1].queue_len();
+    // 600/s arrive, 500/s leave: the backlog grows by ~100 a second.
+    assert!(before < 50 && after > 2500, "queue {before} -> {after}");
+    let w = e.windows.history.back().unwrap();
+    assert!(w.nodes[1].utilization > 0.999, "saturated: {}", w.nodes[1].utilization);
+}
+
+#[test]
+fn link_latency_adds_to_both_directions() {
+    let s = scenario(vec![poisson("c", 200.0), service("s", 100, Dist::Const(1.0))], vec![link("c", "s", 5.0)]);
+    let mut e = engine(&s, &["latency c->s +100ms at 10s for 10s"]);
+    e.run_until(30 * S);
+    let h = &e.windows.history;
+    close("mean before", h[5].latency_ms.mean, 11.0, 0.001);
+    close("mean during", h[15].latency_ms.mean, 211.0, 0.001);
+    close("mean after", h[25].latency_ms.mean, 11.0, 0.001);
+}
+
+#[test]
+fn packet_loss_on_the_request_path() {
+    let s = scenario(vec![poisson("c", 2000.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut e = engine(&s, &["loss c->s 20% at 0s"]);
+    e.run_until(50 * S);
+    let failed = e.ledger.requests_failed[FailReason::PacketLoss.index()] as f64;
+    let done = (e.ledger.requests_completed + e.ledger.requests_failed.iter().sum::<u64>()) as f64;
+    close("failed share, 1 - 0.8²", failed / done, 0.36, 0.02);
+}
+
+#[test]
+fn bandwidth_cap_queues_messages_on_the_wire() {
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 500.0 }, request_bytes: 1000, response_bytes: 1, ..Default::default() });
+    let s = scenario(vec![c, service("s", 1000, Dist::Const(0.0))], vec![link("c", "s", 0.0)]);
+    let mut e = engine(&s, &["bandwidth c->s 8Mbps at 0s"]);
+    e.run_until(500 * S);
+    // 1000 bytes at 8 Mbit/s = 1 ms each: an M/D/1 wire at ρ = 0.5.
+    close("M/D/1 through a throttled link (ms)", e.global.latency.mean_ms(), 1.501, 0.02);
+}
+
+#[test]
+fn blackhole_shows_up_as_timeouts_not_errors() {
+    let c = client(
+        "c",
+        ClientSpec {
+            traffic: Traffic::Poisson { rate: 1000.0 },
+            retry: Some(RetryPolicy { timeout_ms: 100.0, max_retries: 0, ..Default::default() }),
+            ..Default::default()
+        },
+    );
+    let s = scenario(vec![c, service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut e = engine(&s, &["blackhole c->s at 10s for 5s"]);
+    e.run_until(10 * S);
+    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0);
+    e.run_until(10 * S + 85_000_000);
+    // Nothing fails until the first timeouts expire (answers of requests
+    // sent just before 10 s are the first to vanish).
+    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0, "silence first");
+    e.run_until(20 * S);
+    let timeouts = e.ledger.requests_failed[FailReason::Timeout.index()];
+    close("timeouts ≈ requests sent into the hole", timeouts as f64, 5000.0, 0.05);
+    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), timeouts);
+    e.check_conservation().unwrap();
+}
+
+#[test]
+fn partition_cuts_a_group_off_and_heals() {
+    let c = client(
+        "c",
+        ClientSpec {
+            traffic: Traffic::Poisson { rate: 500.0 },
+            retry: Some(RetryPolicy { timeout_ms: 200.0, max_retries: 0, ..Default::default() }),
+            ..Default::default()
+        },
+    );
+    let api = service("api", 200, Dist::Const(1.0));
+    let db = node("db", NodeKind::Database(DatabaseSpec { pool: 100, ..Default::default() }));
+    let s = scenario(vec![c, api, db], vec![link("c", "api", 1.0), link("api", "db", 1.0)]);
+    let mut e = engine(&s, &["partition db at 10s for 5s"]);
+    e.run_until(25 * S);
+    let h = &e.windows.history;
+    assert_eq!(h[8].errors_rps, 0.0);
+    assert!(h[12].errors_rps > 400.0, "cut off: everything times out ({})", h[12].errors_rps);
+    assert_eq!(h[12].failed[FailReason::Timeout.index()] as f64, h[12].errors_rps, "timeouts, not instant errors");
+    assert_eq!(h[20].errors_rps, 0.0, "healed");
+}
+
+#[test]
+fn traffic_spike_multiplies_the_offered_rate() {
+    let s = scenario(vec![poisson("c", 300.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut e = engine(&s, &["spike c x3 at 10s for 10s"]);
+    e.run_until(30 * S);
+    close("before", sum(&e, 0.0, 10.0, |w| w.offered_rps) / 10.0, 300.0, 0.05);
+    close("during", sum(&e, 10.0, 20.0, |w| w.offered_rps) / 10.0, 900.0, 0.05);
+    close("after", sum(&e, 20.0, 30.0, |w| w.offered_rps) / 10.0, 300.0, 0.05);
+}
+
+#[test]
+fn faults_compose_and_are_listed() {
+    let s = scenario(vec![poisson("c", 100.0), service("s", 4, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut e = engine(&s, &["throttle s x2 at 1s for 10s", "throttle s x3 at 2s for 1s", "latency c->s +10ms at 0s"]);
+    e.run_until(2 * S + S / 2);
+    assert_eq!(e.nodes[1].fx.slow, 6.0, "throttles multiply");
+    e.run_until(4 * S);
+    assert_eq!(e.nodes[1].fx.slow, 2.0);
+    let log = e.fault_log();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[1].fault, "throttle s x3");
+    assert_eq!((log[1].start_s, log[1].end_s), (2.0, Some(3.0)));
+    assert!(log[2].active && log[2].end_s.is_none());
+    e.heal(2);
+    assert!(!e.fault_log()[2].active);
+    assert_eq!(e.links[0].fx.extra_latency, 0);
+}
+
+#[test]
+fn scheduled_chaos_in_a_file_and_its_errors() {
+    let text = r#"(
+        version: 1, name: "chaos", duration_s: 10.0,
+        nodes: [
+            (id: "c", kind: Client(traffic: Poisson(rate: 100.0))),
+            (id: "s", kind: Service()),
+        ],
+        links: [(from: "c", to: "s")],
+        chaos: [
+            (at_s: 2.0, for_s: 3.0, fault: Kill(node: "s")),
+            (at_s: 1.0, fault: Latency(from: "c", to: "s", add_ms: 5.0, jitter_ms: 1.0)),
+        ],
+    )"#;
+    let (s, _) = Scenario::parse("chaos.ron", text).unwrap();
+    let r = systemdecoder::sim::report::run_scenario(&s, "chaos", 1, 0.0, 10.0);
+    assert_eq!(r.faults.len(), 2);
+    assert!(r.failed["node_down"] > 100);
+    assert_eq!(Scenario::parse("again.ron", &s.to_ron()).unwrap().0, s);
+    let e = Scenario::parse("bad.ron", &text.replace("Kill(node: \"s\")", "Kill(node: \"x\")")).unwrap_err();
+    assert_eq!(e.path, "chaos[0].fault.node", "{e}");
+    assert!(e.line > 0 && e.message.contains("\"x\""), "{e}");
+    let e = Scenario::parse("bad.ron", &text.replace("for_s: 3.0", "for_s: -3.0")).unwrap_err();
+    assert_eq!(e.path, "chaos[0].for_s", "{e}");
+    assert!(Fault::parse_cli("kill").is_err());
+    assert!(Fault::parse_cli("loss a->b lots").is_err());
+    assert_eq!(Fault::parse_cli("spike users x3 at 20s for 5s").unwrap().for_s, Some(5.0));
+}
