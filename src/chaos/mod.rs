@@ -118,7 +118,11 @@ impl Fault {
     /// Resolve names to engine indices; `Err` names what is wrong.
     pub fn effects(&self, nodes: &[NodeRt], links: &[LinkRt]) -> Result<Vec<Effect>, String> {
         let node = |id: &str| {
-            nodes.iter().position(|n| n.spec.id == id && !n.removed).map(|i| i as u32).ok_or(format!("no node \"{id}\""))
+            nodes
+                .iter()
+                .position(|n| n.spec.id == id && !n.removed)
+                .map(|i| i as u32)
+                .ok_or(format!("no node \"{id}\""))
         };
         let link = |from: &str, to: &str| {
             links
@@ -146,7 +150,9 @@ impl Fault {
                 }
                 vec![Effect::LinkLoss(link(from, to)?, *loss)]
             }
-            Fault::Bandwidth { from, to, mbps } => vec![Effect::LinkBandwidth(link(from, to)?, positive("mbps", *mbps)?)],
+            Fault::Bandwidth { from, to, mbps } => {
+                vec![Effect::LinkBandwidth(link(from, to)?, positive("mbps", *mbps)?)]
+            }
             Fault::Blackhole { from, to } => vec![Effect::LinkBlackhole(link(from, to)?)],
             Fault::Partition { nodes: group } => {
                 let inside: Vec<u32> = group.iter().map(|n| node(n)).collect::<Result<_, _>>()?;
@@ -246,13 +252,15 @@ pub enum ChaosCommand {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_message::<ChaosCommand>().add_systems(
-        FixedUpdate,
-        apply_chaos.in_set(SimSystems::ApplyEdits).run_if(resource_exists::<Sim>),
-    );
+    app.add_message::<ChaosCommand>()
+        .add_systems(FixedUpdate, apply_chaos.in_set(SimSystems::ApplyEdits).run_if(resource_exists::<Sim>));
 }
 
-fn apply_chaos(mut commands: MessageReader<ChaosCommand>, mut sim: ResMut<Sim>, mut feedback: ResMut<crate::sim::edit::EditFeedback>) {
+fn apply_chaos(
+    mut commands: MessageReader<ChaosCommand>,
+    mut sim: ResMut<Sim>,
+    mut feedback: ResMut<crate::sim::edit::EditFeedback>,
+) {
     for c in commands.read() {
         match c {
             ChaosCommand::Inject(f) => {

@@ -64,6 +64,10 @@ pub struct NodeLive {
     /// Utilisation over the last closed one-second window.
     pub utilization: f64,
     pub rejected_last_window: u64,
+    /// Chaos: crashed, frozen, and the service-time multiplier.
+    pub down: bool,
+    pub paused: bool,
+    pub slow: f64,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -168,6 +172,9 @@ fn publish_live(sim: Res<Sim>, mut q: Query<(&SimNode, &mut NodeLive)>) {
             queued: n.queue_len() as u32,
             utilization: w.map_or(0.0, |w| w.utilization),
             rejected_last_window: w.map_or(0, |w| w.rejected),
+            down: n.fx.down,
+            paused: n.fx.paused_since.is_some(),
+            slow: n.fx.slow,
         });
     }
 }

@@ -47,7 +47,15 @@ pub struct CursorWorld(pub Option<Vec2>);
 
 #[derive(Component)]
 struct NodeBody {
-    saturated: Option<bool>,
+    state: Option<NodeState>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeState {
+    Normal,
+    Saturated,
+    Paused,
+    Down,
 }
 
 #[derive(Component)]
@@ -229,7 +237,7 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
             c.spawn((
                 Name::new("body"),
                 body(kind, theme::accent(kind), 2.5),
-                NodeBody { saturated: None },
+                NodeBody { state: None },
                 Transform::default(),
             ));
             c.spawn((
@@ -294,9 +302,21 @@ fn redraw_edges(
     mut links: Query<(Entity, Ref<LinkParams>, Option<&mut Shape>, &mut Visibility), With<EdgeShape>>,
     selection: Res<Selection>,
     mut last_selection: Local<Selection>,
+    sim: Option<Res<crate::sim::Sim>>,
+    link_index: Query<&SimLink>,
+    mut last_faults: Local<u64>,
 ) {
     let moved = !changed_nodes.is_empty();
-    let sel_changed = *selection != *last_selection;
+    // Redraw all edges when link faults change (cheap: a few dozen shapes).
+    let fault_key = sim.as_ref().map_or(0, |s| {
+        s.links.iter().enumerate().fold(0u64, |h, (i, l)| {
+            let on = l.fx.blackhole || l.fx.extra_loss > 0.0 || l.fx.extra_latency > 0 || l.fx.bandwidth_mbps.is_some();
+            h.wrapping_mul(31).wrapping_add(if on { i as u64 + 1 } else { 0 })
+        })
+    });
+    let faults_changed = fault_key != *last_faults;
+    *last_faults = fault_key;
+    let sel_changed = *selection != *last_selection || faults_changed;
     *last_selection = *selection;
     let pos_of = |id: &str| nodes.iter().find(|(n, _)| n.as_str() == id).map(|(_, p)| node_pos(p));
     for (e, lp, shape, mut vis) in &mut links {
@@ -321,8 +341,16 @@ fn redraw_edges(
             .line_to(tip)
             .line_to(back - normal * 6.5)
             .close();
+        let faulted = sim
+            .as_ref()
+            .and_then(|sim| sim.links.get(link_index.get(e).map_or(usize::MAX, |l| l.0 as usize)))
+            .is_some_and(|l| {
+                l.fx.blackhole || l.fx.extra_loss > 0.0 || l.fx.extra_latency > 0 || l.fx.bandwidth_mbps.is_some()
+            });
         let colour = if *selection == Selection::Link(e) {
             theme::SELECTED
+        } else if faulted {
+            theme::BAD
         } else if lp.0.loss > 0.0 {
             theme::EDGE_LOSSY
         } else {
@@ -359,6 +387,16 @@ fn show_live_state(
             _ => q / (q + 10.0),
         };
         let saturated = util >= 0.95 || fill >= 0.5 || live.rejected_last_window > 0;
+        // Chaos wins over load: a crashed node is grey, a frozen one amber.
+        let state = if live.down {
+            NodeState::Down
+        } else if live.paused {
+            NodeState::Paused
+        } else if saturated {
+            NodeState::Saturated
+        } else {
+            NodeState::Normal
+        };
         for &child in children {
             if let Ok((mut shape, mut r, mut vis)) = rings.get_mut(child) {
                 let key = (util * 100.0).round() as i32;
@@ -376,11 +414,16 @@ fn show_live_state(
                 }
             }
             if let Ok((mut shape, mut b)) = bodies.get_mut(child) {
-                if b.saturated == Some(saturated) {
+                if b.state == Some(state) {
                     continue;
                 }
-                b.saturated = Some(saturated);
-                let (stroke, width) = if saturated { (theme::BAD, 4.5) } else { (theme::accent(&params.0.kind), 2.5) };
+                b.state = Some(state);
+                let (stroke, width) = match state {
+                    NodeState::Down => (theme::DEAD, 2.5),
+                    NodeState::Paused => (theme::WARN, 4.5),
+                    NodeState::Saturated => (theme::BAD, 4.5),
+                    NodeState::Normal => (theme::accent(&params.0.kind), 2.5),
+                };
                 *shape = body(&params.0.kind, stroke, width);
             }
         }

@@ -11,6 +11,7 @@ use super::canvas::{CanvasRect, Selection, edge_ends};
 use super::files::{self, Document, FileUi};
 use super::packets::PacketCount;
 use super::{inspector, theme};
+use crate::chaos::{ChaosCommand, Fault};
 use crate::scenario::LoadedScenario;
 use crate::sim::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest, Revision};
 use crate::sim::metrics::Window;
@@ -23,11 +24,12 @@ pub struct Panels {
     pub inspector: bool,
     pub charts: bool,
     pub help: bool,
+    pub faults: bool,
 }
 
 impl Default for Panels {
     fn default() -> Self {
-        Self { inspector: true, charts: true, help: false }
+        Self { inspector: true, charts: true, help: false, faults: false }
     }
 }
 
@@ -160,6 +162,7 @@ struct UiState<'w, 's> {
     palette_drag: ResMut<'w, PaletteDrag>,
     canvas_rect: ResMut<'w, CanvasRect>,
     files: ResMut<'w, FileUi>,
+    chaos: MessageWriter<'w, ChaosCommand>,
     document: Res<'w, Document>,
     revision: Res<'w, Revision>,
 }
@@ -189,6 +192,7 @@ fn draw_ui(mut contexts: EguiContexts, mut st: UiState, mut fps: Local<f32>, mut
     drop_from_palette(&ctx, &mut st, free);
     feedback_toast(&ctx, &st, free, &mut toast);
     help_window(&ctx, &mut st.panels);
+    faults_window(&ctx, &mut st);
     Ok(())
 }
 
@@ -281,6 +285,15 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 {
                     history.write(HistoryRequest::Undo);
                 }
+                let active = sim.as_ref().map_or(0, |s| s.fault_log().iter().filter(|f| f.active).count());
+                let label = if active > 0 {
+                    RichText::new(format!("⚠ Chaos ({active})")).color(theme::to_egui(theme::BAD))
+                } else {
+                    RichText::new("Chaos")
+                };
+                if ui.selectable_label(panels.faults, label).on_hover_text("Active faults; heal them here").clicked() {
+                    panels.faults = !panels.faults;
+                }
                 if ui.selectable_label(panels.help, "?").on_hover_text("Shortcuts (F1)").clicked() {
                     panels.help = !panels.help;
                 }
@@ -327,9 +340,23 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                     .include_y(0.0)
                     .x_axis_label("sim s")
             };
+            // Fault starts (red) and ends (green) on every chart.
+            let log = sim.fault_log();
+            let t0 = all.first().map_or(0.0, |w| w.t - 1.0);
+            let marks = |p: &mut egui_plot::PlotUi| {
+                for f in &log {
+                    if f.start_s >= t0 {
+                        p.vline(egui_plot::VLine::new("fault", f.start_s).color(red).width(1.0));
+                    }
+                    if let Some(e) = f.end_s.filter(|e| *e >= t0 && *e <= live.t) {
+                        p.vline(egui_plot::VLine::new("healed", e).color(green).width(1.0));
+                    }
+                }
+            };
             ui.vertical(|ui| {
                 ui.label("Throughput (req/s)");
                 plot("throughput").show(ui, |p| {
+                    marks(p);
                     p.line(Line::new("offered", series(&all, &live, |w| w.offered_rps)).color(blue));
                     p.line(Line::new("completed", series(&all, &live, |w| w.throughput_rps)).color(green));
                 });
@@ -337,6 +364,7 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
             ui.vertical(|ui| {
                 ui.label("Latency (ms)");
                 plot("latency").show(ui, |p| {
+                    marks(p);
                     p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
                     p.line(Line::new("p99", series(&all, &live, |w| w.latency_ms.p99)).color(amber));
                 });
@@ -344,6 +372,7 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
             ui.vertical(|ui| {
                 ui.label("Errors (req/s)");
                 plot("errors").show(ui, |p| {
+                    marks(p);
                     p.line(Line::new("failed", series(&all, &live, |w| w.errors_rps)).color(red));
                 });
             });
@@ -378,7 +407,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
     if !st.panels.inspector {
         return;
     }
-    let UiState { selection, nodes, links, sim, edits, .. } = st;
+    let UiState { selection, nodes, links, sim, edits, chaos, .. } = st;
     egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| match **selection {
             Selection::Node(e) => {
@@ -397,6 +426,30 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                 if ui.button("🗑 Delete node").on_hover_text("Delete (its links go too; work in flight there fails)").clicked() {
                     edits.write(EditBatch::user(vec![Edit::RemoveNode(name.to_string())]));
                 }
+                ui.separator();
+                ui.label(RichText::new("Break it").strong()).on_hover_text("Faults start now and last until healed (Chaos in the top bar).");
+                let id = name.to_string();
+                ui.horizontal_wrapped(|ui| {
+                    let mut inject = |f: Fault| chaos.write(ChaosCommand::Inject(f));
+                    if matches!(params.0.kind, NodeKind::Client(_)) {
+                        if ui.button("Spike ×3").on_hover_text("Triple this client's request rate").clicked() {
+                            inject(Fault::TrafficSpike { client: id.clone(), factor: 3.0 });
+                        }
+                    } else {
+                        if ui.button("Kill").on_hover_text("Crash: work there fails, arrivals are refused").clicked() {
+                            inject(Fault::Kill { node: id.clone() });
+                        }
+                        if ui.button("Pause").on_hover_text("Freeze: nothing progresses until healed, then it resumes").clicked() {
+                            inject(Fault::Pause { node: id.clone() });
+                        }
+                        if ui.button("CPU ×2").on_hover_text("Every request takes twice as long").clicked() {
+                            inject(Fault::CpuThrottle { node: id.clone(), factor: 2.0 });
+                        }
+                        if ui.button("Partition").on_hover_text("Cut this node off from all others").clicked() {
+                            inject(Fault::Partition { nodes: vec![id.clone()] });
+                        }
+                    }
+                });
                 ui.separator();
                 if matches!(params.0.kind, NodeKind::Client(_)) {
                     // A client has no workers or queue; the charts show its traffic.
@@ -425,7 +478,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
             }
             Selection::Link(e) => {
                 let Ok(mut lp) = links.get_mut(e) else { return };
-                ui.heading(format!("{} → {}", lp.0.from, lp.0.to));
+                ui.heading(format!("{} -> {}", lp.0.from, lp.0.to));
                 ui.label(RichText::new("link").weak());
                 ui.separator();
                 let mut spec = lp.0.clone();
@@ -437,6 +490,24 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                 if ui.button("🗑 Delete link").on_hover_text("Delete").clicked() {
                     edits.write(EditBatch::user(vec![Edit::RemoveLink { from: lp.0.from.clone(), to: lp.0.to.clone() }]));
                 }
+                ui.separator();
+                ui.label(RichText::new("Break it").strong()).on_hover_text("Faults start now and last until healed (Chaos in the top bar).");
+                let (from, to) = (lp.0.from.clone(), lp.0.to.clone());
+                ui.horizontal_wrapped(|ui| {
+                    let mut inject = |f: Fault| chaos.write(ChaosCommand::Inject(f));
+                    if ui.button("+100 ms").on_hover_text("Add 100 ms (±20 ms jitter) each way").clicked() {
+                        inject(Fault::Latency { from: from.clone(), to: to.clone(), add_ms: 100.0, jitter_ms: 20.0 });
+                    }
+                    if ui.button("20% loss").on_hover_text("Lose one message in five").clicked() {
+                        inject(Fault::PacketLoss { from: from.clone(), to: to.clone(), loss: 0.2 });
+                    }
+                    if ui.button("1 Mbps").on_hover_text("Cap the bandwidth: messages queue for the wire").clicked() {
+                        inject(Fault::Bandwidth { from: from.clone(), to: to.clone(), mbps: 1.0 });
+                    }
+                    if ui.button("Blackhole").on_hover_text("Drop everything silently: only timeouts notice").clicked() {
+                        inject(Fault::Blackhole { from: from.clone(), to: to.clone() });
+                    }
+                });
             }
             Selection::None => {
                 ui.heading("Inspector");
@@ -523,7 +594,16 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
             accent,
         );
         painter.text(top, Align2::CENTER_BOTTOM, name.as_str(), FontId::proportional(14.0), Color32::from_gray(230));
+        if live.down || live.paused {
+            let (text, colour) = if live.down { ("× DOWN", theme::BAD) } else { ("⏸ PAUSED", theme::WARN) };
+            if let Some(p) = to_screen(c + Vec2::new(0.0, 50.0)) {
+                painter.text(p, Align2::CENTER_BOTTOM, text, FontId::proportional(12.0), theme::to_egui(colour));
+            }
+        }
         let mut info = String::new();
+        if live.slow != 1.0 {
+            info.push_str(&format!("CPU ×{} · ", live.slow));
+        }
         if live.workers != u32::MAX {
             info.push_str(&format!("{:.0}%", live.utilization * 100.0));
         }
@@ -653,4 +733,53 @@ fn feedback_toast(ctx: &egui::Context, st: &UiState, free: egui::Rect, shown: &m
             });
         },
     );
+}
+
+/// Active faults with a Heal button each, and the ones already over.
+fn faults_window(ctx: &egui::Context, st: &mut UiState) {
+    if !st.panels.faults {
+        return;
+    }
+    let Some(sim) = &st.sim else { return };
+    let log = sim.fault_log();
+    let mut open = true;
+    egui::Window::new("Chaos").open(&mut open).default_width(320.0).anchor(Align2::RIGHT_TOP, [-330.0, 40.0]).show(
+        ctx,
+        |ui| {
+            let active: Vec<_> = log.iter().filter(|f| f.active).collect();
+            if active.is_empty() {
+                ui.label(
+                    RichText::new("No active faults. Select a node or link and use \"Break it\" in the inspector.")
+                        .weak(),
+                );
+            } else {
+                for f in &active {
+                    ui.horizontal(|ui| {
+                        ui.colored_label(theme::to_egui(theme::BAD), &f.fault);
+                        ui.label(RichText::new(format!("since {:.1} s", f.start_s)).weak());
+                        if ui.button("Heal").clicked() {
+                            st.chaos.write(ChaosCommand::Heal(f.id));
+                        }
+                    });
+                }
+                if ui.button("Heal all").clicked() {
+                    st.chaos.write(ChaosCommand::HealAll);
+                }
+            }
+            let past: Vec<_> =
+                log.iter().filter(|f| !f.active && f.end_s.is_some_and(|e| e <= sim.now() as f64 / 1e9)).collect();
+            if !past.is_empty() {
+                ui.separator();
+                ui.label(RichText::new("Earlier").weak());
+                for f in past.iter().rev().take(8) {
+                    ui.label(
+                        RichText::new(format!("{}  {:.1}–{:.1} s", f.fault, f.start_s, f.end_s.unwrap_or(0.0)))
+                            .weak()
+                            .small(),
+                    );
+                }
+            }
+        },
+    );
+    st.panels.faults = open;
 }

@@ -15,6 +15,7 @@ pub const RING_TRACK: Color = Color::srgba(1.0, 1.0, 1.0, 0.07);
 pub const OK: Color = Color::srgb(0.30, 0.85, 0.55);
 pub const WARN: Color = Color::srgb(0.98, 0.70, 0.25);
 pub const BAD: Color = Color::srgb(0.95, 0.33, 0.33);
+pub const DEAD: Color = Color::srgb(0.40, 0.42, 0.46);
 
 pub const REQUEST: [f32; 4] = [0.45, 0.72, 1.0, 1.0];
 pub const RESPONSE: [f32; 4] = [0.40, 0.92, 0.62, 1.0];

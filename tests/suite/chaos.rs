@@ -84,7 +84,11 @@ fn pause_queues_arrivals_and_drains_them_after() {
     e.run_until(6 * S + S / 2);
     let q = e.nodes[1].queue_len();
     assert!(q > 500, "arrivals wait while frozen: {q}");
-    assert_eq!(e.nodes[1].stats.completions, e.windows.history.iter().take(5).map(|w| w.nodes[1].completions).sum::<u64>() + sum(&e, 5.0, 6.0, |w| w.nodes[1].completions as f64) as u64);
+    assert_eq!(
+        e.nodes[1].stats.completions,
+        e.windows.history.iter().take(5).map(|w| w.nodes[1].completions).sum::<u64>()
+            + sum(&e, 5.0, 6.0, |w| w.nodes[1].completions as f64) as u64
+    );
     e.run_until(12 * S);
     assert!(e.nodes[1].queue_len() < 50, "drained after the pause");
     assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0);
@@ -129,7 +133,15 @@ fn packet_loss_on_the_request_path() {
 
 #[test]
 fn bandwidth_cap_queues_messages_on_the_wire() {
-    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 500.0 }, request_bytes: 1000, response_bytes: 1, ..Default::default() });
+    let c = client(
+        "c",
+        ClientSpec {
+            traffic: Traffic::Poisson { rate: 500.0 },
+            request_bytes: 1000,
+            response_bytes: 1,
+            ..Default::default()
+        },
+    );
     let s = scenario(vec![c, service("s", 1000, Dist::Const(0.0))], vec![link("c", "s", 0.0)]);
     let mut e = engine(&s, &["bandwidth c->s 8Mbps at 0s"]);
     e.run_until(500 * S);

@@ -234,8 +234,7 @@ impl Engine {
         let now = self.now;
         let start = self.msgs[m as usize].svc_start;
         let fx = &self.nodes[n as usize].fx;
-        let overlap: Nanos =
-            fx.pauses.iter().map(|&(p, r)| r.min(now).saturating_sub(p.max(start))).sum();
+        let overlap: Nanos = fx.pauses.iter().map(|&(p, r)| r.min(now).saturating_sub(p.max(start))).sum();
         if let Some(p) = fx.paused_since {
             let left = now - p.max(start) + overlap;
             self.nodes[n as usize].fx.frozen.push((m, era, svc, left));
