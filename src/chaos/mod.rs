@@ -35,6 +35,32 @@ pub enum Fault {
     Partition { nodes: Vec<String> },
     /// Multiply a client's open-loop request rate.
     TrafficSpike { client: String, factor: f64 },
+    /// Crash and restart at once; the fresh process is 3× slower, warming
+    /// back to normal over `warmup_s` (cold caches, JIT, connection setup).
+    Restart { node: String, warmup_s: f64 },
+    /// A memory leak: work gets slower (up to 5×) until the node crashes
+    /// after `crash_after_s`, and stays down until healed.
+    MemoryLeak { node: String, crash_after_s: f64 },
+    /// Writes to this store fail (`disk_full`); reads still work.
+    DiskFull { node: String },
+    /// The client's clock runs at `factor`: its timeouts fire after
+    /// timeout × factor (0.1: ten times too early).
+    ClockSkew { client: String, factor: f64 },
+    /// This share of answers on the link arrive corrupted (`corrupt`).
+    Corrupt { from: String, to: String, share: f64 },
+    /// This share of requests on the link is delivered twice.
+    Duplicate { from: String, to: String, share: f64 },
+    /// Every node tagged with this zone crashes.
+    ZoneOutage { zone: String },
+    /// `requests` requests from the client at the same instant.
+    ThunderingHerd { client: String, requests: u32 },
+    /// This share of the client's requests use one single key (consistent
+    /// hashing sends them all to one backend).
+    HotKey { client: String, share: f64 },
+    /// Empty a cache: its hit ratio drops to zero and recovers over `warmup_s`.
+    CacheFlush { node: String, warmup_s: f64 },
+    /// `leaked` connections (workers) are held by a leak and unusable.
+    PoolExhaustion { node: String, leaked: u32 },
 }
 
 /// A fault on a schedule (times in sim seconds).
@@ -63,6 +89,17 @@ impl Fault {
             Fault::Blackhole { from, to } => format!("blackhole {from}->{to}"),
             Fault::Partition { nodes } => format!("partition {}", nodes.join(",")),
             Fault::TrafficSpike { client, factor } => format!("spike {client} x{factor}"),
+            Fault::Restart { node, warmup_s } => format!("restart {node} warm {warmup_s}s"),
+            Fault::MemoryLeak { node, crash_after_s } => format!("leak {node} crash {crash_after_s}s"),
+            Fault::DiskFull { node } => format!("diskfull {node}"),
+            Fault::ClockSkew { client, factor } => format!("skew {client} x{factor}"),
+            Fault::Corrupt { from, to, share } => format!("corrupt {from}->{to} {}%", share * 100.0),
+            Fault::Duplicate { from, to, share } => format!("duplicate {from}->{to} {}%", share * 100.0),
+            Fault::ZoneOutage { zone } => format!("zone {zone}"),
+            Fault::ThunderingHerd { client, requests } => format!("herd {client} {requests}"),
+            Fault::HotKey { client, share } => format!("hotkey {client} {}%", share * 100.0),
+            Fault::CacheFlush { node, warmup_s } => format!("flush {node} warm {warmup_s}s"),
+            Fault::PoolExhaustion { node, leaked } => format!("exhaust {node} {leaked}"),
         }
     }
 
@@ -81,6 +118,20 @@ impl Fault {
         };
         let positive = |field: &'static str, v: f64| {
             if v.is_finite() && v > 0.0 { Ok(()) } else { Err((field, format!("must be a positive number, got {v}"))) }
+        };
+        let nonneg = |field: &'static str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err((field, format!("must be a non-negative number, got {v}")))
+            }
+        };
+        let share_ok = |v: f64| {
+            if v.is_finite() && (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(("share", format!("must be between 0 and 1, got {v}")))
+            }
         };
         match self {
             Fault::Kill { node: n } | Fault::Pause { node: n } => node("node", n),
@@ -112,6 +163,36 @@ impl Fault {
                 nodes.iter().try_for_each(|n| node("nodes", n))
             }
             Fault::TrafficSpike { client, factor } => node("client", client).and(positive("factor", *factor)),
+            Fault::Restart { node: n, warmup_s } => node("node", n).and(nonneg("warmup_s", *warmup_s)),
+            Fault::MemoryLeak { node: n, crash_after_s } => {
+                node("node", n).and(positive("crash_after_s", *crash_after_s))
+            }
+            Fault::DiskFull { node: n } => node("node", n),
+            Fault::ClockSkew { client, factor } => node("client", client).and(positive("factor", *factor)),
+            Fault::Corrupt { from, to, share } | Fault::Duplicate { from, to, share } => {
+                link(from, to).and(share_ok(*share))
+            }
+            Fault::ZoneOutage { zone } => {
+                if zone.trim().is_empty() {
+                    Err(("zone", "a zone name is needed".into()))
+                } else {
+                    Ok(())
+                }
+            }
+            Fault::ThunderingHerd { client, requests } => {
+                node("client", client)?;
+                if (1..=1_000_000).contains(requests) {
+                    Ok(())
+                } else {
+                    Err(("requests", format!("must be between 1 and 1000000, got {requests}")))
+                }
+            }
+            Fault::HotKey { client, share } => node("client", client).and(share_ok(*share)),
+            Fault::CacheFlush { node: n, warmup_s } => node("node", n).and(nonneg("warmup_s", *warmup_s)),
+            Fault::PoolExhaustion { node: n, leaked } => {
+                node("node", n)?;
+                if *leaked == 0 { Err(("leaked", "must be at least 1".into())) } else { Ok(()) }
+            }
         }
     }
 
@@ -164,6 +245,24 @@ impl Fault {
                     .collect()
             }
             Fault::TrafficSpike { client, factor } => vec![Effect::Spike(node(client)?, positive("factor", *factor)?)],
+            Fault::Restart { node: n, warmup_s } => vec![Effect::Restart(node(n)?, secs_to_nanos(*warmup_s))],
+            Fault::MemoryLeak { node: n, crash_after_s } => {
+                vec![Effect::MemoryLeak(node(n)?, secs_to_nanos(positive("crash_after_s", *crash_after_s)?).max(1))]
+            }
+            Fault::DiskFull { node: n } => vec![Effect::DiskFull(node(n)?)],
+            Fault::ClockSkew { client, factor } => vec![Effect::ClockSkew(node(client)?, positive("factor", *factor)?)],
+            Fault::Corrupt { from, to, share } => vec![Effect::LinkCorrupt(link(from, to)?, share.clamp(0.0, 1.0))],
+            Fault::Duplicate { from, to, share } => vec![Effect::LinkDuplicate(link(from, to)?, share.clamp(0.0, 1.0))],
+            Fault::ZoneOutage { zone } => nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !n.removed && n.spec.zone.as_deref() == Some(zone.as_str()))
+                .map(|(i, _)| Effect::NodeDown(i as u32))
+                .collect(),
+            Fault::ThunderingHerd { client, requests } => vec![Effect::Herd(node(client)?, (*requests).min(1_000_000))],
+            Fault::HotKey { client, share } => vec![Effect::HotKey(node(client)?, share.clamp(0.0, 1.0))],
+            Fault::CacheFlush { node: n, warmup_s } => vec![Effect::CacheFlush(node(n)?, secs_to_nanos(*warmup_s))],
+            Fault::PoolExhaustion { node: n, leaked } => vec![Effect::PoolLeak(node(n)?, *leaked)],
         })
     }
 
@@ -172,8 +271,10 @@ impl Fault {
     /// `partition db,cache at 30s for 10s`, `spike users x3 at 20s`.
     pub fn parse_cli(text: &str) -> Result<ScheduledFault, String> {
         let usage = "expected e.g. \"kill app-2 at 10s for 5s\" (verbs: kill, pause, throttle NODE xK, \
-                     latency A->B +Nms, loss A->B N%, bandwidth A->B NMbps, blackhole A->B, \
-                     partition A,B,..., spike CLIENT xK)";
+                     restart NODE [warm Ns], leak NODE [crash Ns], diskfull NODE, exhaust NODE N, \
+                     flush CACHE [warm Ns], latency A->B +Nms, loss A->B N%, bandwidth A->B NMbps, \
+                     blackhole A->B, corrupt A->B N%, duplicate A->B N%, partition A,B,..., zone NAME, \
+                     spike CLIENT xK, herd CLIENT N, hotkey CLIENT N%, skew CLIENT xK)";
         let words: Vec<&str> = text.split_whitespace().collect();
         let find = |kw: &str| words.iter().position(|w| *w == kw);
         let secs = |w: Option<&&str>| -> Result<f64, String> {
@@ -202,6 +303,13 @@ impl Fault {
             w.parse::<f64>().map_err(|_| format!("bad number in \"{text}\": {usage}"))
         };
         let target = *args.get(1).ok_or(usage)?;
+        // `warm 5s`, `crash 30s`: an optional named duration.
+        let opt = |args: &[&str], key: &str, default: f64| -> Result<f64, String> {
+            match args.iter().position(|w| *w == key) {
+                Some(i) => secs(args.get(i + 1)),
+                None => Ok(default),
+            }
+        };
         let fault = match args.first().copied().unwrap_or("") {
             "kill" => Fault::Kill { node: target.into() },
             "pause" => Fault::Pause { node: target.into() },
@@ -224,6 +332,23 @@ impl Fault {
             }
             "partition" => Fault::Partition { nodes: target.split(',').map(String::from).collect() },
             "spike" => Fault::TrafficSpike { client: target.into(), factor: num(args.get(2), &["x", "×"])? },
+            "restart" => Fault::Restart { node: target.into(), warmup_s: opt(args, "warm", 10.0)? },
+            "leak" => Fault::MemoryLeak { node: target.into(), crash_after_s: opt(args, "crash", 60.0)? },
+            "diskfull" => Fault::DiskFull { node: target.into() },
+            "skew" => Fault::ClockSkew { client: target.into(), factor: num(args.get(2), &["x", "×"])? },
+            "corrupt" => {
+                let (from, to) = ends(target)?;
+                Fault::Corrupt { from, to, share: num(args.get(2), &["%"])? / 100.0 }
+            }
+            "duplicate" => {
+                let (from, to) = ends(target)?;
+                Fault::Duplicate { from, to, share: num(args.get(2), &["%"])? / 100.0 }
+            }
+            "zone" => Fault::ZoneOutage { zone: target.into() },
+            "herd" => Fault::ThunderingHerd { client: target.into(), requests: num(args.get(2), &[])? as u32 },
+            "hotkey" => Fault::HotKey { client: target.into(), share: num(args.get(2), &["%"])? / 100.0 },
+            "flush" => Fault::CacheFlush { node: target.into(), warmup_s: opt(args, "warm", 10.0)? },
+            "exhaust" => Fault::PoolExhaustion { node: target.into(), leaked: num(args.get(2), &[])? as u32 },
             other => return Err(format!("unknown fault \"{other}\": {usage}")),
         };
         if !at_s.is_finite() || at_s < 0.0 || for_s.is_some_and(|f| !f.is_finite() || f < 0.0) {

@@ -165,6 +165,7 @@ enum What {
     ServiceDone { msg: u32, era: u32, svc: u32 },
     FaultStart { id: u32 },
     FaultEnd { id: u32 },
+    FaultTick,
     ReqTimeout { req: u32, era: u32, attempt: u8 },
     ClientRetry { req: u32, era: u32 },
     HopTimeout { msg: u32, era: u32, depth: u8, serial: u32 },
@@ -244,6 +245,21 @@ pub struct NodeFx {
     pub slow: f64,
     /// Open-loop traffic rate multiplier (traffic spike on a client).
     pub spike: f64,
+    /// Writes are refused (disk full).
+    pub disk_full: bool,
+    /// A client's clock runs at this rate: its timeouts fire after
+    /// `timeout × skew` of real time.
+    pub skew: f64,
+    /// Share of a client's requests that all use the same key (hot key).
+    pub hot: f64,
+    /// Connections (workers) leaked and unusable.
+    pub leaked: u32,
+    /// Cache warming back up after a flush: (flushed at, warm at).
+    pub cold: Option<(Nanos, Nanos)>,
+    /// Warming up after a restart: (restarted at, warm at).
+    pub warming: Option<(Nanos, Nanos)>,
+    /// Leaking memory: (leak started, crash at).
+    pub leaking: Option<(Nanos, Nanos)>,
     /// Work frozen mid-service: (message, era, service token, time left).
     frozen: Vec<(u32, u32, u32, Nanos)>,
 }
@@ -253,11 +269,51 @@ impl NodeFx {
     pub fn generating(&self) -> bool {
         !self.down && self.paused_since.is_none()
     }
+
+    /// Service-time multiplier now: CPU throttle × restart warm-up (3× at
+    /// restart, back to 1× when warm) × memory leak (1× growing to 5×).
+    pub fn service_factor(&self, now: Nanos) -> f64 {
+        let mut f = self.slow;
+        if let Some((s, e)) = self.warming {
+            if now < e && e > s {
+                f *= 1.0 + 2.0 * (e - now) as f64 / (e - s) as f64;
+            }
+        }
+        if let Some((s, c)) = self.leaking {
+            if c > s {
+                f *= 1.0 + 4.0 * (now.min(c) - s.min(now)) as f64 / (c - s) as f64;
+            }
+        }
+        f
+    }
+
+    /// Share of a cache's normal hit ratio available now (0 right after a
+    /// flush, back to 1 once warm).
+    pub fn warmth(&self, now: Nanos) -> f64 {
+        match self.cold {
+            Some((s, e)) if now < e && e > s => (now.saturating_sub(s)) as f64 / (e - s) as f64,
+            _ => 1.0,
+        }
+    }
 }
 
 impl Default for NodeFx {
     fn default() -> Self {
-        Self { down: false, paused_since: None, pauses: Vec::new(), slow: 1.0, spike: 1.0, frozen: Vec::new() }
+        Self {
+            down: false,
+            paused_since: None,
+            pauses: Vec::new(),
+            slow: 1.0,
+            spike: 1.0,
+            disk_full: false,
+            skew: 1.0,
+            hot: 0.0,
+            leaked: 0,
+            cold: None,
+            warming: None,
+            leaking: None,
+            frozen: Vec::new(),
+        }
     }
 }
 
@@ -271,6 +327,10 @@ pub struct LinkFx {
     pub bandwidth_mbps: Option<f64>,
     /// Everything sent is silently dropped (nobody is told).
     pub blackhole: bool,
+    /// Share of answers that arrive corrupted (the caller sees an error).
+    pub corrupt: f64,
+    /// Share of requests delivered twice (the copy's answer is discarded).
+    pub duplicate: f64,
 }
 
 impl NodeRt {
@@ -280,6 +340,11 @@ impl NodeRt {
     /// Workers, or `u32::MAX` for unlimited.
     pub fn workers(&self) -> u32 {
         self.prep.workers
+    }
+
+    /// Workers usable now (leaked connections excluded).
+    fn capacity(&self) -> u32 {
+        self.prep.workers.saturating_sub(self.fx.leaked)
     }
 }
 
@@ -736,6 +801,7 @@ impl Engine {
             }
             What::FaultStart { id } => self.fault_start(id),
             What::FaultEnd { id } => self.fault_end(id),
+            What::FaultTick => self.fault_tick(),
             What::ReqTimeout { req, era, attempt } => self.req_timeout(req, era, attempt),
             What::ClientRetry { req, era } => {
                 let r = &self.reqs[req as usize];
@@ -861,7 +927,9 @@ impl Engine {
         let (write_ratio, keys, rq, rs) = (c.write_ratio, c.keys.max(1), c.request_bytes, c.response_bytes);
         let retry = c.retry.clone();
         let op = if self.rng.chance(write_ratio) { Op::Write } else { Op::Read };
-        let key = self.rng.next_u64() % keys;
+        let hot = self.nodes[client as usize].fx.hot;
+        let key = if hot > 0.0 && self.rng.chance(hot) { 0 } else { self.rng.next_u64() % keys };
+        let skew = self.nodes[client as usize].fx.skew;
         let m = self.new_msg(req, client, op, key, rq, rs);
         let (mg,) = (self.msgs[m as usize].era,);
         let r = &mut self.reqs[req as usize];
@@ -870,7 +938,7 @@ impl Engine {
         let i = self.pick_round_robin(client);
         self.call(client, m, i, NONE as u8, false, 0, self.now);
         if let Some(p) = retry {
-            let t = self.now + ms_to_nanos(p.timeout_ms).max(1);
+            let t = self.now + ms_to_nanos(p.timeout_ms * skew).max(1);
             self.at(t, What::ReqTimeout { req, era, attempt });
         }
     }
@@ -1102,10 +1170,31 @@ impl Engine {
         }
         let arrive = depart + delay;
         l.stats.in_transit.add(now, 1);
+        let duplicate = !back && l.fx.duplicate > 0.0;
         let msg = &mut self.msgs[m as usize];
         msg.place = Place::OnLink { link, back, depart: now, arrive };
         let era = msg.era;
         self.at(arrive, What::Arrive { msg: m, era });
+        if duplicate && self.rng.chance(self.links[link as usize].fx.duplicate) {
+            self.duplicate(m, link, arrive);
+        }
+    }
+
+    /// Deliver a second copy of a request: it does the work again, and its
+    /// answer is discarded by the caller that never asked for it.
+    fn duplicate(&mut self, m: u32, link: u32, arrive: Nanos) {
+        let orig = self.msgs[m as usize].clone();
+        let copy = self.new_msg(orig.req, orig.origin, orig.op, orig.key, orig.req_bytes, orig.resp_bytes);
+        let c = &mut self.msgs[copy as usize];
+        c.born = orig.born;
+        c.stack = orig.stack;
+        c.depth = orig.depth;
+        c.serial = orig.serial;
+        c.orphan_depth = orig.depth - 1;
+        c.place = Place::OnLink { link, back: false, depart: self.now, arrive: arrive + 1 };
+        let era = c.era;
+        self.links[link as usize].stats.in_transit.add(self.now, 1);
+        self.at(arrive + 1, What::Arrive { msg: copy, era });
     }
 
     /// A message vanished on a link. If a timeout is watching for it, the
@@ -1142,6 +1231,11 @@ impl Engine {
             return;
         }
         if back {
+            let corrupt = self.links[link as usize].fx.corrupt;
+            if corrupt > 0.0 && self.msgs[m as usize].error.is_none() && self.rng.chance(corrupt) {
+                // The bytes arrived but fail the checksum: an error answer.
+                self.msgs[m as usize].error = Some(FailReason::Corrupt);
+            }
             self.answer_arrived(m);
         } else {
             let to = self.links[link as usize].to;
@@ -1169,6 +1263,10 @@ impl Engine {
             self.fail_here(m, FailReason::NodeDown);
             return;
         }
+        if node.fx.disk_full && self.msgs[m as usize].op == Op::Write {
+            self.reject(n, m, FailReason::DiskFull);
+            return;
+        }
         let full = match &node.spec.kind {
             NodeKind::Queue(q) => {
                 let held = node.buffer.len() + node.queue.len() + node.busy as usize;
@@ -1180,7 +1278,7 @@ impl Engine {
             self.reject(n, m, FailReason::QueueFull);
             return;
         }
-        if node.busy < node.prep.workers && node.fx.paused_since.is_none() {
+        if node.busy < node.capacity() && node.fx.paused_since.is_none() {
             self.start_service(n, m);
         } else if node.queue.len() < node.prep.queue_limit as usize {
             node.queue.push_back(m);
@@ -1207,7 +1305,7 @@ impl Engine {
         node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
         node.stats.waits += 1;
         let s = if self.msgs[m as usize].op == Op::Write { node.prep.write } else { node.prep.service };
-        let slow = node.fx.slow;
+        let slow = node.fx.service_factor(now);
         if s.is_zero() {
             self.service_done(m);
         } else {
@@ -1238,7 +1336,7 @@ impl Engine {
         let now = self.now;
         loop {
             let node = &mut self.nodes[n as usize];
-            if node.busy >= node.prep.workers || node.fx.paused_since.is_some() || node.fx.down {
+            if node.busy >= node.capacity() || node.fx.paused_since.is_some() || node.fx.down {
                 return;
             }
             let Some(next) = node.queue.pop_front() else { return };
@@ -1268,6 +1366,7 @@ impl Engine {
                 }
             }
             NodeKind::Cache(_) => {
+                let hit_ratio = hit_ratio * self.nodes[n as usize].fx.warmth(self.now);
                 let hit = self.rng.chance(hit_ratio) || self.nodes[n as usize].out.is_empty();
                 if hit {
                     self.release(n, entered);

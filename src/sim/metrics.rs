@@ -25,15 +25,21 @@ pub enum FailReason {
     Removed,
     /// A node it needed had crashed (chaos: kill).
     NodeDown,
+    /// A write reached a store whose disk is full.
+    DiskFull,
+    /// The answer arrived corrupted.
+    Corrupt,
 }
 
-pub const FAIL_REASONS: [FailReason; 6] = [
+pub const FAIL_REASONS: [FailReason; 8] = [
     FailReason::Timeout,
     FailReason::QueueFull,
     FailReason::PacketLoss,
     FailReason::NoRoute,
     FailReason::Removed,
     FailReason::NodeDown,
+    FailReason::DiskFull,
+    FailReason::Corrupt,
 ];
 
 impl FailReason {
@@ -48,6 +54,8 @@ impl FailReason {
             FailReason::NoRoute => "no_route",
             FailReason::Removed => "removed",
             FailReason::NodeDown => "node_down",
+            FailReason::DiskFull => "disk_full",
+            FailReason::Corrupt => "corrupt",
         }
     }
 }

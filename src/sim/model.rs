@@ -19,6 +19,9 @@ pub struct NodeSpec {
     /// Canvas position (the simulation ignores it).
     #[serde(default)]
     pub pos: (f32, f32),
+    /// Availability zone, for zone outages (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -659,7 +659,7 @@ fn fresh_id(st: &UiState, kind: &NodeKind) -> String {
 
 fn add_node(st: &mut UiState, kind: NodeKind, at: Vec2) {
     let id = fresh_id(st, &kind);
-    st.edits.write(EditBatch::user(vec![Edit::AddNode(NodeSpec { id, kind, pos: (at.x, at.y) })]));
+    st.edits.write(EditBatch::user(vec![Edit::AddNode(NodeSpec { id, kind, pos: (at.x, at.y), zone: None })]));
 }
 
 fn palette(root: &mut egui::Ui, st: &mut UiState) {

@@ -252,3 +252,150 @@ fn scheduled_chaos_in_a_file_and_its_errors() {
     assert!(Fault::parse_cli("loss a->b lots").is_err());
     assert_eq!(Fault::parse_cli("spike users x3 at 20s for 5s").unwrap().for_s, Some(5.0));
 }
+
+fn db_behind_client(write_ratio: f64) -> Scenario {
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, write_ratio, ..Default::default() });
+    let db = node(
+        "db",
+        NodeKind::Database(DatabaseSpec { pool: 50, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(2.0) }),
+    );
+    scenario(vec![c, db], vec![link("c", "db", 1.0)])
+}
+
+#[test]
+fn restart_fails_work_in_flight_then_warms_up() {
+    let mut e = engine(&db_behind_client(0.0), &["restart db warm 10s at 10s"]);
+    e.run_until(30 * S);
+    assert!(e.ledger.requests_failed[FailReason::NodeDown.index()] > 0, "the crash fails what was in service");
+    let h = &e.windows.history;
+    let mean_sojourn = |i: usize| h[i].nodes[1].utilization * 50.0 / h[i].nodes[1].completions.max(1) as f64 * 1000.0;
+    // Cold: ~3× slower just after the restart; warm again 10 s later.
+    assert!(mean_sojourn(10) > 2.4 * mean_sojourn(5), "{} vs {}", mean_sojourn(10), mean_sojourn(5));
+    close("warm again", mean_sojourn(25), mean_sojourn(5), 0.1);
+}
+
+#[test]
+fn memory_leak_slows_then_crashes() {
+    let mut e = engine(&db_behind_client(0.0), &["leak db crash 20s at 5s"]);
+    e.run_until(24 * S);
+    let h = &e.windows.history;
+    let busy = |i: usize| h[i].nodes[1].utilization;
+    assert!(busy(22) > 3.0 * busy(4), "slower and slower: {} -> {}", busy(4), busy(22));
+    assert_eq!(e.ledger.requests_failed[FailReason::NodeDown.index()], 0);
+    e.run_until(30 * S);
+    assert!(e.ledger.requests_failed[FailReason::NodeDown.index()] > 4000, "crashed after 20 s");
+}
+
+#[test]
+fn disk_full_fails_writes_only() {
+    let mut e = engine(&db_behind_client(0.3), &["diskfull db at 0s"]);
+    e.run_until(30 * S);
+    let done = (e.ledger.requests_completed + e.ledger.requests_failed.iter().sum::<u64>()) as f64;
+    close("writes fail", e.ledger.requests_failed[FailReason::DiskFull.index()] as f64 / done, 0.3, 0.03);
+    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), e.ledger.requests_failed[FailReason::DiskFull.index()]);
+}
+
+#[test]
+fn clock_skew_makes_timeouts_fire_early() {
+    let retry = Some(RetryPolicy { timeout_ms: 100.0, max_retries: 0, ..Default::default() });
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 100.0 }, retry, ..Default::default() });
+    let s = scenario(vec![c, service("s", 100, Dist::Const(50.0))], vec![link("c", "s", 0.0)]);
+    let mut e = engine(&s, &["skew c x0.1 at 10s"]);
+    e.run_until(10 * S);
+    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0, "50 ms answers beat a 100 ms timeout");
+    e.run_until(20 * S);
+    let t = e.ledger.requests_failed[FailReason::Timeout.index()] as f64;
+    close("with the clock 10× fast, every request times out", t, 1000.0, 0.1);
+}
+
+#[test]
+fn corrupted_answers_are_errors() {
+    let s = scenario(vec![poisson("c", 1000.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut e = engine(&s, &["corrupt c->s 10% at 0s"]);
+    e.run_until(50 * S);
+    let done = (e.ledger.requests_completed + e.ledger.requests_failed.iter().sum::<u64>()) as f64;
+    close("corrupt share", e.ledger.requests_failed[FailReason::Corrupt.index()] as f64 / done, 0.1, 0.03);
+}
+
+#[test]
+fn duplicated_requests_double_the_work_not_the_answers() {
+    let s = scenario(vec![poisson("c", 1000.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut e = engine(&s, &["duplicate c->s 50% at 0s"]);
+    e.run_until(50 * S);
+    close("work per request", e.nodes[1].stats.arrivals as f64 / e.ledger.requests_created as f64, 1.5, 0.01);
+    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0);
+    assert!(e.ledger.messages_abandoned > 20_000, "the copies' answers are dropped");
+    e.check_conservation().unwrap();
+}
+
+#[test]
+fn zone_outage_takes_down_every_node_in_the_zone() {
+    let mut s = four_servers(None);
+    for n in &mut s.nodes {
+        if n.id == "s1" || n.id == "s2" {
+            n.zone = Some("eu-1a".into());
+        }
+    }
+    let mut e = engine(&s, &["zone eu-1a at 5s for 5s"]);
+    e.run_until(15 * S);
+    let errors = sum(&e, 6.0, 10.0, |w| w.errors_rps);
+    let offered = sum(&e, 6.0, 10.0, |w| w.offered_rps);
+    close("half the servers are gone", errors / offered, 0.5, 0.05);
+    assert_eq!(sum(&e, 11.0, 15.0, |w| w.errors_rps), 0.0);
+}
+
+#[test]
+fn thundering_herd_arrives_at_one_instant() {
+    let s = scenario(vec![poisson("c", 10.0), service("s", 10, Dist::Exp(5.0))], vec![link("c", "s", 0.0)]);
+    let mut e = engine(&s, &["herd c 5000 at 10s"]);
+    e.run_until(10 * S - 1);
+    let before = e.ledger.requests_created;
+    e.run_until(10 * S);
+    assert_eq!(e.ledger.requests_created - before, 5000);
+    assert!(e.nodes[1].queue_len() >= 4990, "all but ten wait");
+    e.run_until(20 * S);
+    assert!(e.nodes[1].queue_len() < 10, "drained at 2000/s");
+}
+
+#[test]
+fn hot_key_concentrates_consistent_hashing_on_one_backend() {
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 2000.0 }, ..Default::default() });
+    let mut nodes = vec![c, lb("lb", LbPolicy::ConsistentHash)];
+    let mut links = vec![link("c", "lb", 0.0)];
+    for i in 0..4 {
+        nodes.push(service(&format!("s{i}"), 100, Dist::Exp(1.0)));
+        links.push(link("lb", &format!("s{i}"), 0.0));
+    }
+    let mut e = engine(&scenario(nodes, links), &["hotkey c 90% at 0s"]);
+    e.run_until(20 * S);
+    let max = (2..6).map(|i| e.nodes[i].stats.arrivals).max().unwrap() as f64;
+    assert!(max / e.ledger.requests_created as f64 > 0.9, "one backend gets the hot key");
+}
+
+#[test]
+fn cache_flush_sends_every_request_to_the_database_then_warms() {
+    let cache = node("cache", NodeKind::Cache(CacheSpec { hit_ratio: 0.9, workers: 100, service: Dist::Const(0.1) }));
+    let db = node("db", NodeKind::Database(DatabaseSpec { pool: 100, ..Default::default() }));
+    let s = scenario(vec![poisson("c", 1000.0), cache, db], vec![link("c", "cache", 0.0), link("cache", "db", 0.0)]);
+    let mut e = engine(&s, &["flush cache warm 10s at 10s"]);
+    e.run_until(30 * S);
+    let miss =
+        |a: f64, b: f64| sum(&e, a, b, |w| w.nodes[2].arrivals as f64) / sum(&e, a, b, |w| w.nodes[1].arrivals as f64);
+    close("before", miss(1.0, 10.0), 0.1, 0.1);
+    assert!(miss(10.0, 11.0) > 0.85, "right after the flush nearly all miss: {}", miss(10.0, 11.0));
+    // Warmth grows linearly: second 15–16 averages 55 % of the hit ratio.
+    close("half warm after 5 s", miss(15.0, 16.0), 1.0 - 0.9 * 0.55, 0.1);
+    close("warm again", miss(20.0, 30.0), 0.1, 0.1);
+}
+
+#[test]
+fn pool_exhaustion_leaves_fewer_workers() {
+    // 4 workers at 2 ms carry 2000/s; with 3 leaked, 500/s: a backlog grows.
+    let s = scenario(vec![poisson("c", 1000.0), service("s", 4, Dist::Const(2.0))], vec![link("c", "s", 0.0)]);
+    let mut e = engine(&s, &["exhaust s 3 at 5s for 5s"]);
+    e.run_until(10 * S);
+    assert!(e.nodes[1].queue_len() > 2000, "queue {}", e.nodes[1].queue_len());
+    assert!(e.windows.history[8].nodes[1].utilization < 0.26);
+    e.run_until(30 * S);
+    assert!(e.nodes[1].queue_len() < 10, "the leak is fixed: drained");
+}

@@ -17,6 +17,20 @@ pub enum Effect {
     LinkLoss(u32, f64),
     LinkBandwidth(u32, f64),
     LinkBlackhole(u32),
+    LinkCorrupt(u32, f64),
+    LinkDuplicate(u32, f64),
+    DiskFull(u32),
+    ClockSkew(u32, f64),
+    HotKey(u32, f64),
+    PoolLeak(u32, u32),
+    /// Cache emptied; warms back over this long.
+    CacheFlush(u32, Nanos),
+    /// Crash and immediate restart, slow until warm after this long.
+    Restart(u32, Nanos),
+    /// Growing slowdown, then a crash after this long.
+    MemoryLeak(u32, Nanos),
+    /// This many requests from a client at the same instant.
+    Herd(u32, u32),
 }
 
 pub(super) struct ActiveFault {
@@ -89,6 +103,24 @@ impl Engine {
             return;
         }
         f.active = true;
+        let start = f.start;
+        let effects = f.effects.clone();
+        for e in effects {
+            match e {
+                // A leak ends in a crash: look again when it is due.
+                Effect::MemoryLeak(_, after) => self.at(start + after, What::FaultTick),
+                Effect::Herd(n, count) => {
+                    for _ in 0..count {
+                        self.new_request(n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.refresh_fx();
+    }
+
+    pub(super) fn fault_tick(&mut self) {
         self.refresh_fx();
     }
 
@@ -111,10 +143,39 @@ impl Engine {
         let mut slow = vec![1.0f64; self.nodes.len()];
         let mut spike = vec![1.0f64; self.nodes.len()];
         let mut links = vec![LinkFx::default(); self.links.len()];
+        let mut other = vec![NodeFx::default(); self.nodes.len()];
+        let mut restarts = Vec::new();
+        let now = self.now;
         for f in self.faults.iter().filter(|f| f.active) {
             for e in &f.effects {
                 match *e {
                     Effect::NodeDown(n) => down[n as usize] = true,
+                    Effect::DiskFull(n) => other[n as usize].disk_full = true,
+                    Effect::ClockSkew(n, k) => other[n as usize].skew *= k,
+                    Effect::HotKey(n, share) => other[n as usize].hot = other[n as usize].hot.max(share),
+                    Effect::PoolLeak(n, k) => other[n as usize].leaked += k,
+                    Effect::CacheFlush(n, warm) => other[n as usize].cold = Some((f.start, f.start + warm)),
+                    Effect::Restart(n, warm) => {
+                        other[n as usize].warming = Some((f.start, f.start + warm));
+                        if f.start == now && !self.nodes[n as usize].fx.warming.is_some_and(|w| w.0 == now) {
+                            restarts.push(n);
+                        }
+                    }
+                    Effect::MemoryLeak(n, after) => {
+                        other[n as usize].leaking = Some((f.start, f.start + after));
+                        if now >= f.start + after {
+                            down[n as usize] = true;
+                        }
+                    }
+                    Effect::Herd(..) => {}
+                    Effect::LinkCorrupt(l, p) => {
+                        let x = &mut links[l as usize].corrupt;
+                        *x = 1.0 - (1.0 - *x) * (1.0 - p);
+                    }
+                    Effect::LinkDuplicate(l, p) => {
+                        let x = &mut links[l as usize].duplicate;
+                        *x = 1.0 - (1.0 - *x) * (1.0 - p);
+                    }
                     Effect::NodePause(n) => paused[n as usize] = true,
                     Effect::NodeSlow(n, k) => slow[n as usize] *= k,
                     Effect::Spike(n, k) => spike[n as usize] *= k,
@@ -137,10 +198,27 @@ impl Engine {
         for (l, fx) in links.into_iter().enumerate() {
             self.links[l].fx = fx;
         }
+        // A restart is a crash followed at once by a cold start.
+        for n in restarts {
+            if !self.nodes[n as usize].fx.down {
+                self.crash(n);
+                self.nodes[n as usize].fx.down = false;
+                self.restart_generation(n);
+            }
+        }
         for n in 0..self.nodes.len() {
             let was = self.nodes[n].fx.clone();
             let fx = &mut self.nodes[n].fx;
             fx.slow = slow[n];
+            let o = &other[n];
+            fx.disk_full = o.disk_full;
+            fx.skew = o.skew;
+            fx.hot = o.hot;
+            fx.leaked = o.leaked;
+            fx.cold = o.cold;
+            fx.warming = o.warming;
+            fx.leaking = o.leaking;
+            let freed = was.leaked > fx.leaked;
             let spike_changed = fx.spike != spike[n];
             fx.spike = spike[n];
             let n32 = n as u32;
@@ -157,6 +235,9 @@ impl Engine {
             }
             if spike_changed && self.nodes[n].fx.generating() {
                 self.restart_generation(n32);
+            }
+            if freed {
+                self.drain_queue(n32);
             }
         }
     }
