@@ -63,6 +63,38 @@ pub enum Fault {
     PoolExhaustion { node: String, leaked: u32 },
 }
 
+/// The chaos monkey in a scenario file: random faults from `faults` at a
+/// mean interval, each lasting `duration_s`; reproducible from the seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonkeySpec {
+    pub mean_interval_s: f64,
+    #[serde(default = "ten")]
+    pub duration_s: f64,
+    #[serde(default = "all_monkey_faults")]
+    pub faults: Vec<crate::sim::engine::MonkeyFault>,
+}
+
+fn ten() -> f64 {
+    10.0
+}
+
+pub fn all_monkey_faults() -> Vec<crate::sim::engine::MonkeyFault> {
+    use crate::sim::engine::MonkeyFault::*;
+    vec![Kill, Pause, CpuThrottle, Restart, Latency, PacketLoss]
+}
+
+impl MonkeySpec {
+    pub fn monkey(&self, seed: u64) -> crate::sim::engine::Monkey {
+        crate::sim::engine::Monkey::new(
+            secs_to_nanos(self.mean_interval_s),
+            secs_to_nanos(self.duration_s),
+            self.faults.clone(),
+            seed,
+        )
+    }
+}
+
 /// A fault on a schedule (times in sim seconds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -374,6 +406,8 @@ pub enum ChaosCommand {
     Inject(Fault),
     Heal(u32),
     HealAll,
+    /// Start the monkey (mean seconds between faults), or stop it.
+    Monkey(Option<f64>),
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -401,6 +435,13 @@ fn apply_chaos(
                 }
             }
             ChaosCommand::Heal(id) => sim.heal(*id),
+            ChaosCommand::Monkey(interval) => {
+                let seed = sim.now();
+                let m = interval.filter(|s| s.is_finite() && *s > 0.0).map(|s| {
+                    MonkeySpec { mean_interval_s: s, duration_s: 10.0, faults: all_monkey_faults() }.monkey(seed)
+                });
+                sim.set_monkey(m);
+            }
             ChaosCommand::HealAll => {
                 let active: Vec<u32> = sim.fault_log().iter().filter(|f| f.active).map(|f| f.id).collect();
                 for id in active {

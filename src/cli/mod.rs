@@ -69,6 +69,10 @@ pub enum Command {
         /// Repeatable. Times are sim seconds from the start (warm-up included).
         #[arg(long, value_name = "FAULT")]
         chaos: Vec<String>,
+        /// Chaos monkey: a random fault (kill, pause, throttle, restart, latency or loss) on a
+        /// random target every SECONDS on average, each lasting 10 s; seeded, so reproducible.
+        #[arg(long, value_name = "SECONDS")]
+        monkey: Option<f64>,
     },
     /// Check scenario files and report the first problem in each, with its
     /// file, line:column and field path.
@@ -91,8 +95,8 @@ pub enum Command {
 /// (the caller decides how, depending on features).
 pub fn main(cli: &Cli) -> ExitCode {
     match &cli.command {
-        Some(Command::Run { file, seconds, warmup, seed, json, chaos }) => {
-            run(file, *seconds, *warmup, *seed, *json, chaos)
+        Some(Command::Run { file, seconds, warmup, seed, json, chaos, monkey }) => {
+            run(file, *seconds, *warmup, *seed, *json, chaos, *monkey)
         }
         Some(Command::Validate { files }) => validate(files),
         Some(Command::Bench { seconds, json }) => bench::run(*seconds, *json),
@@ -153,6 +157,7 @@ fn run(
     seed: Option<u64>,
     json: bool,
     chaos: &[String],
+    monkey: Option<f64>,
 ) -> ExitCode {
     let (mut scenario, warnings) = match Scenario::load(file) {
         Ok(x) => x,
@@ -172,8 +177,15 @@ fn run(
             }
         }
     }
+    if let Some(m) = monkey {
+        scenario.monkey = Some(crate::chaos::MonkeySpec {
+            mean_interval_s: m,
+            duration_s: 10.0,
+            faults: crate::chaos::all_monkey_faults(),
+        });
+    }
     if let Err(e) = scenario.check() {
-        eprintln!("error: --chaos: {}: {}", e.path, e.message);
+        eprintln!("error: --chaos/--monkey: {}: {}", e.path, e.message);
         return ExitCode::FAILURE;
     }
     let seconds = seconds.unwrap_or(scenario.duration_s);

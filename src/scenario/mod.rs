@@ -45,6 +45,9 @@ pub struct Scenario {
     /// Faults on a schedule, e.g. `(at_s: 30.0, for_s: 20.0, fault: Kill(node: "app-2"))`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chaos: Vec<crate::chaos::ScheduledFault>,
+    /// Random faults, e.g. `(mean_interval_s: 30.0, duration_s: 10.0)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monkey: Option<crate::chaos::MonkeySpec>,
 }
 
 fn default_duration() -> f64 {
@@ -200,6 +203,9 @@ pub fn spawn(world: &mut World, scenario: &Scenario, seed: u64) {
         if let Err(e) = f.schedule(&mut engine) {
             warn!("scheduled fault skipped: {e}");
         }
+    }
+    if let Some(m) = &scenario.monkey {
+        engine.set_monkey(Some(m.monkey(seed)));
     }
     world.insert_resource(Sim(engine));
     world.insert_resource(LoadedScenario(scenario.clone()));

@@ -189,6 +189,17 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         })?;
     }
 
+    if let Some(m) = &s.monkey {
+        c.field("monkey", |c| {
+            c.number("mean_interval_s", m.mean_interval_s, 0.001, 1e7)?;
+            c.number("duration_s", m.duration_s, 0.0, 1e7)?;
+            if m.faults.is_empty() {
+                return c.field("faults", |c| c.fail("list at least one fault"));
+            }
+            Ok(())
+        })?;
+    }
+
     let depth = longest_paths(&out);
     for (i, n) in s.nodes.iter().enumerate() {
         if depth[i] >= MAX_DEPTH {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::time::{Nanos, ms_to_nanos};
 
 /// The simulation's only source of randomness.
+#[derive(Clone, Debug)]
 pub struct SimRng(ChaCha8Rng);
 
 impl SimRng {

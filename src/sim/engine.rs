@@ -17,7 +17,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 mod faults;
 
-pub use faults::FaultRecord;
+pub use faults::{FaultRecord, Monkey, MonkeyFault};
 /// Fault effects, for the chaos module to build.
 pub mod faults_api {
     pub use super::faults::Effect;
@@ -102,6 +102,8 @@ struct Hop {
     /// The caller keeps a worker while it waits.
     blocking: bool,
     attempt: u8,
+    /// The caller's incarnation when it called (a crash forgets calls).
+    life: u32,
 }
 
 /// Where a message is, for drawing and for cleanup.
@@ -166,6 +168,7 @@ enum What {
     FaultStart { id: u32 },
     FaultEnd { id: u32 },
     FaultTick,
+    Monkey { epoch: u32 },
     ReqTimeout { req: u32, era: u32, attempt: u8 },
     ClientRetry { req: u32, era: u32 },
     HopTimeout { msg: u32, era: u32, depth: u8, serial: u32 },
@@ -229,6 +232,8 @@ pub struct NodeRt {
     pub removed: bool,
     /// What active faults do to this node right now.
     pub fx: NodeFx,
+    /// Incarnation: bumped by every crash, which forgets calls in progress.
+    life: u32,
 }
 
 /// The combined effect of the active faults on a node.
@@ -384,6 +389,7 @@ pub struct Engine {
     pub events_processed: u64,
     /// Faults scheduled, active or healed (see `faults.rs`).
     faults: Vec<faults::ActiveFault>,
+    monkey: Option<faults::Monkey>,
 }
 
 /// A topology the engine can run: nodes plus links between them by index.
@@ -453,6 +459,7 @@ impl Engine {
                 stats: NodeStats::default(),
                 removed: false,
                 fx: NodeFx::default(),
+                life: 0,
             })
             .collect();
         let links: Vec<LinkRt> = topo
@@ -497,6 +504,7 @@ impl Engine {
             stats_since: 0,
             events_processed: 0,
             faults: Vec::new(),
+            monkey: None,
         };
         e.windows.rebase(e.nodes.len(), e.links.len());
         for n in 0..e.nodes.len() {
@@ -585,6 +593,7 @@ impl Engine {
             stats,
             removed: false,
             fx: NodeFx::default(),
+            life: 0,
         });
         self.start_client(n);
         n
@@ -802,6 +811,7 @@ impl Engine {
             What::FaultStart { id } => self.fault_start(id),
             What::FaultEnd { id } => self.fault_end(id),
             What::FaultTick => self.fault_tick(),
+            What::Monkey { epoch } => self.monkey_strikes(epoch),
             What::ReqTimeout { req, era, attempt } => self.req_timeout(req, era, attempt),
             What::ClientRetry { req, era } => {
                 let r = &self.reqs[req as usize];
@@ -1103,7 +1113,8 @@ impl Engine {
             return;
         }
         msg.serial = msg.serial.wrapping_add(1);
-        msg.stack[d] = Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt };
+        let life = self.nodes[node as usize].life;
+        msg.stack[d] = Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt, life };
         msg.depth += 1;
         self.send_top(m);
     }
@@ -1325,7 +1336,7 @@ impl Engine {
     fn release(&mut self, n: u32, entered: Nanos) {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
-        node.busy -= 1;
+        node.busy = node.busy.saturating_sub(1);
         node.stats.busy.set(now, node.busy as u64);
         node.stats.completions += 1;
         node.stats.sojourn.record(now - entered);
@@ -1460,6 +1471,17 @@ impl Engine {
         let node = &mut self.nodes[n as usize];
         if let Some(i) = node.out.iter().position(|&l| l == hop.link) {
             node.outstanding[i] = node.outstanding[i].saturating_sub(1);
+        }
+        if hop.life != node.life {
+            // The caller crashed (and maybe restarted) since it made this
+            // call: the call, and any worker it held, died with it.
+            self.msgs[m as usize].error = Some(FailReason::NodeDown);
+            if d == 0 {
+                self.at_origin(m);
+            } else {
+                self.return_up(m);
+            }
+            return;
         }
         if d == 0 {
             self.at_origin(m);

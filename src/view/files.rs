@@ -132,6 +132,7 @@ fn blank() -> Scenario {
         nodes: Vec::new(),
         links: Vec::new(),
         chaos: Vec::new(),
+        monkey: None,
     }
 }
 

@@ -16,6 +16,7 @@ pub fn scenario(nodes: Vec<NodeSpec>, links: Vec<LinkSpec>) -> Scenario {
         nodes,
         links,
         chaos: Vec::new(),
+        monkey: None,
     }
 }
 

@@ -52,7 +52,102 @@ pub struct FaultRecord {
     pub active: bool,
 }
 
+/// What the chaos monkey may break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum MonkeyFault {
+    Kill,
+    Pause,
+    CpuThrottle,
+    Restart,
+    Latency,
+    PacketLoss,
+}
+
+/// Random faults at exponential intervals (mean `interval`), each lasting
+/// `duration`, drawn from their own seeded stream so a run replays exactly.
+#[derive(Clone, Debug)]
+pub struct Monkey {
+    pub interval: Nanos,
+    pub duration: Nanos,
+    pub faults: Vec<MonkeyFault>,
+    pub(super) rng: SimRng,
+    pub(super) epoch: u32,
+}
+
+impl Monkey {
+    pub fn new(interval: Nanos, duration: Nanos, faults: Vec<MonkeyFault>, seed: u64) -> Self {
+        // A separate stream: turning the monkey on changes nothing else.
+        Self { interval: interval.max(1), duration, faults, rng: SimRng::seeded(seed ^ 0x6d6f_6e6b_6579), epoch: 0 }
+    }
+}
+
 impl Engine {
+    /// Start (or stop, with `None`) the chaos monkey.
+    pub fn set_monkey(&mut self, monkey: Option<Monkey>) {
+        let epoch = self.monkey.as_ref().map_or(0, |m| m.epoch.wrapping_add(1));
+        self.monkey = monkey.map(|mut m| {
+            m.epoch = epoch;
+            m
+        });
+        self.next_monkey();
+    }
+
+    pub fn monkey(&self) -> Option<&Monkey> {
+        self.monkey.as_ref()
+    }
+
+    fn next_monkey(&mut self) {
+        let now = self.now;
+        let Some(m) = self.monkey.as_mut() else { return };
+        if m.faults.is_empty() {
+            return;
+        }
+        let gap = m.rng.exp(m.interval as f64) as Nanos;
+        let epoch = m.epoch;
+        self.at(now + gap.max(1), What::Monkey { epoch });
+    }
+
+    /// The monkey strikes: a random fault on a random target.
+    pub(super) fn monkey_strikes(&mut self, epoch: u32) {
+        let Some(m) = self.monkey.as_mut() else { return };
+        if m.epoch != epoch {
+            return;
+        }
+        let kind = m.faults[m.rng.below(m.faults.len() as u32) as usize];
+        let duration = m.duration;
+        let servers: Vec<u32> = (0..self.nodes.len() as u32)
+            .filter(|&n| {
+                let node = &self.nodes[n as usize];
+                !node.removed && !matches!(node.spec.kind, NodeKind::Client(_))
+            })
+            .collect();
+        let links: Vec<u32> = (0..self.links.len() as u32).filter(|&l| !self.links[l as usize].removed).collect();
+        let m = self.monkey.as_mut().expect("checked above");
+        let pick = |rng: &mut SimRng, v: &[u32]| (!v.is_empty()).then(|| v[rng.below(v.len() as u32) as usize]);
+        let choice = match kind {
+            MonkeyFault::Latency | MonkeyFault::PacketLoss => pick(&mut m.rng, &links).map(|l| (false, l)),
+            _ => pick(&mut m.rng, &servers).map(|n| (true, n)),
+        };
+        if let Some((is_node, i)) = choice {
+            let name = if is_node {
+                self.nodes[i as usize].spec.id.clone()
+            } else {
+                format!("{}->{}", self.links[i as usize].spec.from, self.links[i as usize].spec.to)
+            };
+            let (label, effect) = match kind {
+                MonkeyFault::Kill => (format!("kill {name}"), Effect::NodeDown(i)),
+                MonkeyFault::Pause => (format!("pause {name}"), Effect::NodePause(i)),
+                MonkeyFault::CpuThrottle => (format!("throttle {name} x3"), Effect::NodeSlow(i, 3.0)),
+                MonkeyFault::Restart => (format!("restart {name} warm 10s"), Effect::Restart(i, 10 * 1_000_000_000)),
+                MonkeyFault::Latency => (format!("latency {name} +200ms"), Effect::LinkLatency(i, 200_000_000, 50e6)),
+                MonkeyFault::PacketLoss => (format!("loss {name} 20%"), Effect::LinkLoss(i, 0.2)),
+            };
+            let now = self.now;
+            self.schedule_fault(format!("monkey: {label}"), vec![effect], now, Some(now + duration));
+        }
+        self.next_monkey();
+    }
+
     /// Schedule a fault from `start` (now, if earlier) until `end` (None:
     /// until healed). Returns its id.
     pub fn schedule_fault(&mut self, label: String, effects: Vec<Effect>, start: Nanos, end: Option<Nanos>) -> u32 {
@@ -255,6 +350,7 @@ impl Engine {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         node.fx.down = true;
+        node.life = node.life.wrapping_add(1);
         node.epoch = node.epoch.wrapping_add(1);
         node.fx.frozen.clear();
         let queued: Vec<u32> = node.queue.drain(..).collect();
