@@ -345,7 +345,7 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
             let t0 = all.first().map_or(0.0, |w| w.t - 1.0);
             let marks = |p: &mut egui_plot::PlotUi| {
                 for f in &log {
-                    if f.start_s >= t0 {
+                    if f.start_s >= t0 && f.start_s <= live.t {
                         p.vline(egui_plot::VLine::new("fault", f.start_s).color(red).width(1.0));
                     }
                     if let Some(e) = f.end_s.filter(|e| *e >= t0 && *e <= live.t) {
@@ -417,6 +417,13 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                 ui.separator();
                 let mut spec = params.0.clone();
                 inspector::node(ui, &mut spec.kind);
+                ui.horizontal(|ui| {
+                    ui.label("zone").on_hover_text("Availability zone, for zone-outage drills (empty: none).");
+                    let mut z = spec.zone.clone().unwrap_or_default();
+                    if ui.add(egui::TextEdit::singleline(&mut z).desired_width(90.0)).changed() {
+                        spec.zone = (!z.trim().is_empty()).then(|| z.trim().to_string());
+                    }
+                });
                 if spec != params.0 {
                     // Show it at once; the edit (with its undo step) reaches
                     // the engine on the next tick.
@@ -435,6 +442,15 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                         if ui.button("Spike ×3").on_hover_text("Triple this client's request rate").clicked() {
                             inject(Fault::TrafficSpike { client: id.clone(), factor: 3.0 });
                         }
+                        if ui.button("Herd").on_hover_text("2 000 requests at the same instant").clicked() {
+                            inject(Fault::ThunderingHerd { client: id.clone(), requests: 2000 });
+                        }
+                        if ui.button("Hot key").on_hover_text("90 % of requests use one key").clicked() {
+                            inject(Fault::HotKey { client: id.clone(), share: 0.9 });
+                        }
+                        if ui.button("Clock ×0.2").on_hover_text("Clock skew: timeouts fire five times too early").clicked() {
+                            inject(Fault::ClockSkew { client: id.clone(), factor: 0.2 });
+                        }
                     } else {
                         if ui.button("Kill").on_hover_text("Crash: work there fails, arrivals are refused").clicked() {
                             inject(Fault::Kill { node: id.clone() });
@@ -447,6 +463,36 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                         }
                         if ui.button("Partition").on_hover_text("Cut this node off from all others").clicked() {
                             inject(Fault::Partition { nodes: vec![id.clone()] });
+                        }
+                        if ui.button("Restart").on_hover_text("Crash and restart; 3× slower until warm (10 s)").clicked() {
+                            inject(Fault::Restart { node: id.clone(), warmup_s: 10.0 });
+                        }
+                        if ui.button("Memory leak").on_hover_text("Slower and slower, crashes after 30 s").clicked() {
+                            inject(Fault::MemoryLeak { node: id.clone(), crash_after_s: 30.0 });
+                        }
+                        if ui.button("Leak 75% of pool").on_hover_text("Connections held by a leak: fewer workers").clicked() {
+                            let w = match &params.0.kind {
+                                NodeKind::Service(s) => s.workers,
+                                NodeKind::Database(d) => d.pool,
+                                NodeKind::Cache(c) => c.workers,
+                                _ => 4,
+                            };
+                            inject(Fault::PoolExhaustion { node: id.clone(), leaked: (w * 3 / 4).max(1) });
+                        }
+                        if matches!(params.0.kind, NodeKind::Database(_) | NodeKind::Queue(_))
+                            && ui.button("Disk full").on_hover_text("Writes fail; reads still work").clicked()
+                        {
+                            inject(Fault::DiskFull { node: id.clone() });
+                        }
+                        if matches!(params.0.kind, NodeKind::Cache(_))
+                            && ui.button("Flush").on_hover_text("Empty the cache; it warms back over 10 s").clicked()
+                        {
+                            inject(Fault::CacheFlush { node: id.clone(), warmup_s: 10.0 });
+                        }
+                        if let Some(zone) = params.0.zone.clone() {
+                            if ui.button(format!("Zone {zone} outage")).on_hover_text("Crash every node in this zone").clicked() {
+                                inject(Fault::ZoneOutage { zone });
+                            }
                         }
                     }
                 });
@@ -506,6 +552,12 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                     }
                     if ui.button("Blackhole").on_hover_text("Drop everything silently: only timeouts notice").clicked() {
                         inject(Fault::Blackhole { from: from.clone(), to: to.clone() });
+                    }
+                    if ui.button("Corrupt 10%").on_hover_text("One answer in ten arrives corrupted").clicked() {
+                        inject(Fault::Corrupt { from: from.clone(), to: to.clone(), share: 0.1 });
+                    }
+                    if ui.button("Duplicate 30%").on_hover_text("Deliver 30 % of requests twice").clicked() {
+                        inject(Fault::Duplicate { from: from.clone(), to: to.clone(), share: 0.3 });
                     }
                 });
             }
@@ -735,51 +787,61 @@ fn feedback_toast(ctx: &egui::Context, st: &UiState, free: egui::Rect, shown: &m
     );
 }
 
-/// Active faults with a Heal button each, and the ones already over.
+/// Active faults with a Heal button each, the scheduled ones, the chaos
+/// monkey switch, and the faults already over.
 fn faults_window(ctx: &egui::Context, st: &mut UiState) {
     if !st.panels.faults {
         return;
     }
     let Some(sim) = &st.sim else { return };
     let log = sim.fault_log();
+    let now_s = sim.now() as f64 / 1e9;
+    let monkey_on = sim.monkey().is_some();
     let mut open = true;
-    egui::Window::new("Chaos").open(&mut open).default_width(320.0).anchor(Align2::RIGHT_TOP, [-330.0, 40.0]).show(
-        ctx,
-        |ui| {
-            let active: Vec<_> = log.iter().filter(|f| f.active).collect();
-            if active.is_empty() {
-                ui.label(
-                    RichText::new("No active faults. Select a node or link and use \"Break it\" in the inspector.")
-                        .weak(),
-                );
-            } else {
-                for f in &active {
-                    ui.horizontal(|ui| {
-                        ui.colored_label(theme::to_egui(theme::BAD), &f.fault);
-                        ui.label(RichText::new(format!("since {:.1} s", f.start_s)).weak());
-                        if ui.button("Heal").clicked() {
-                            st.chaos.write(ChaosCommand::Heal(f.id));
-                        }
-                    });
-                }
-                if ui.button("Heal all").clicked() {
-                    st.chaos.write(ChaosCommand::HealAll);
-                }
+    let window = egui::Window::new("Chaos").open(&mut open).default_width(320.0);
+    window.anchor(Align2::RIGHT_TOP, [-330.0, 40.0]).show(ctx, |ui| {
+        let active: Vec<_> = log.iter().filter(|f| f.active).collect();
+        if active.is_empty() {
+            let hint = "No active faults. Select a node or link and use \"Break it\" in the inspector.";
+            ui.label(RichText::new(hint).weak());
+        } else {
+            for f in &active {
+                ui.horizontal(|ui| {
+                    ui.colored_label(theme::to_egui(theme::BAD), &f.fault);
+                    ui.label(RichText::new(format!("since {:.1} s", f.start_s)).weak());
+                    if ui.button("Heal").clicked() {
+                        st.chaos.write(ChaosCommand::Heal(f.id));
+                    }
+                });
             }
-            let past: Vec<_> =
-                log.iter().filter(|f| !f.active && f.end_s.is_some_and(|e| e <= sim.now() as f64 / 1e9)).collect();
-            if !past.is_empty() {
-                ui.separator();
-                ui.label(RichText::new("Earlier").weak());
-                for f in past.iter().rev().take(8) {
-                    ui.label(
-                        RichText::new(format!("{}  {:.1}–{:.1} s", f.fault, f.start_s, f.end_s.unwrap_or(0.0)))
-                            .weak()
-                            .small(),
-                    );
-                }
+            if ui.button("Heal all").clicked() {
+                st.chaos.write(ChaosCommand::HealAll);
             }
-        },
-    );
+        }
+        let upcoming: Vec<_> = log.iter().filter(|f| !f.active && f.start_s > now_s).collect();
+        if !upcoming.is_empty() {
+            ui.separator();
+            ui.label(RichText::new("Scheduled").weak());
+            for f in upcoming.iter().take(8) {
+                let until = f.end_s.map_or(String::new(), |e| format!(" for {:.0} s", e - f.start_s));
+                ui.label(RichText::new(format!("at {:.0} s: {}{until}", f.start_s, f.fault)).small());
+            }
+        }
+        ui.separator();
+        let mut monkey = monkey_on;
+        let tip = "A random fault (kill, pause, throttle, restart, latency, loss) every 20 s on average, 10 s each";
+        if ui.checkbox(&mut monkey, "Chaos monkey").on_hover_text(tip).changed() {
+            st.chaos.write(ChaosCommand::Monkey(monkey.then_some(20.0)));
+        }
+        let past: Vec<_> = log.iter().filter(|f| !f.active && f.end_s.is_some_and(|e| e <= now_s)).collect();
+        if !past.is_empty() {
+            ui.separator();
+            ui.label(RichText::new("Earlier").weak());
+            for f in past.iter().rev().take(8) {
+                let text = format!("{}  {:.1}–{:.1} s", f.fault, f.start_s, f.end_s.unwrap_or(0.0));
+                ui.label(RichText::new(text).weak().small());
+            }
+        }
+    });
     st.panels.faults = open;
 }
