@@ -964,6 +964,9 @@ impl Engine {
         if self.msg_ok(m, mg) {
             let msg = &mut self.msgs[m as usize];
             if msg.place == Place::Lost {
+                // The client gave up on a message lost on the way: every
+                // call it was making is over (connections reset).
+                self.release_stack(m, 1);
                 self.end_msg(m);
             } else if msg.orphan_depth == NO_ORPHAN {
                 msg.orphan_depth = 0;
@@ -1086,6 +1089,25 @@ impl Engine {
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot
+    }
+
+    /// A message that will never come back: the callers of its calls from
+    /// `from_depth` down stop waiting for it (their connection counts drop
+    /// and blocking workers are freed), as when a connection is reset.
+    fn release_stack(&mut self, m: u32, from_depth: usize) {
+        let msg = &self.msgs[m as usize];
+        let depth = msg.depth as usize;
+        let hops: Vec<Hop> = msg.stack[from_depth.min(depth)..depth].to_vec();
+        for hop in hops.into_iter().rev() {
+            let n = self.links[hop.link as usize].from;
+            let node = &mut self.nodes[n as usize];
+            if let Some(i) = node.out.iter().position(|&l| l == hop.link) {
+                node.outstanding[i] = node.outstanding[i].saturating_sub(1);
+            }
+            if hop.blocking && hop.life == node.life && !node.removed {
+                self.release(n, hop.entered);
+            }
+        }
     }
 
     fn end_msg(&mut self, m: u32) {
@@ -1219,6 +1241,8 @@ impl Engine {
         let client_watched = msg.req != NONE && self.client_spec(msg.origin).retry.is_some();
         self.ledger.messages_lost += 1;
         if orphan {
+            let from = self.msgs[m as usize].orphan_depth as usize + 1;
+            self.release_stack(m, from);
             self.end_msg(m);
             return;
         }
@@ -1617,6 +1641,7 @@ impl Engine {
             }
         }
         if was_lost {
+            self.release_stack(m, d + 1);
             self.end_msg(m);
         }
         self.answer_arrived(m2);

@@ -387,6 +387,7 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                     let get =
                         |w: &Window, f: fn(&crate::sim::metrics::NodeWindow) -> f64| w.nodes.get(i).map_or(0.0, f);
                     plot("node").show(ui, |p| {
+                        marks(p);
                         p.line(
                             Line::new("util %", series(&all, &live, |w| get(w, |n| n.utilization * 100.0))).color(blue),
                         );
@@ -411,6 +412,8 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
     egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| match **selection {
             Selection::Node(e) => {
+                let zones: Vec<(String, Option<String>)> =
+                    nodes.iter().map(|(_, n, p, _)| (n.to_string(), p.0.zone.clone())).collect();
                 let Ok((_, name, mut params, live)) = nodes.get_mut(e) else { return };
                 ui.heading(format!("{} {}", inspector::kind_glyph(&params.0.kind), name));
                 ui.label(RichText::new(params.0.kind.label()).weak());
@@ -461,8 +464,13 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                         if ui.button("CPU ×2").on_hover_text("Every request takes twice as long").clicked() {
                             inject(Fault::CpuThrottle { node: id.clone(), factor: 2.0 });
                         }
-                        if ui.button("Partition").on_hover_text("Cut this node off from all others").clicked() {
-                            inject(Fault::Partition { nodes: vec![id.clone()] });
+                        let tip = "Cut this node (its whole zone, if it has one) off from all others";
+                        if ui.button("Partition").on_hover_text(tip).clicked() {
+                            let group: Vec<String> = match &params.0.zone {
+                                Some(z) => zones.iter().filter(|(_, nz)| nz.as_deref() == Some(z)).map(|(n, _)| n.clone()).collect(),
+                                None => vec![id.clone()],
+                            };
+                            inject(Fault::Partition { nodes: group });
                         }
                         if ui.button("Restart").on_hover_text("Crash and restart; 3× slower until warm (10 s)").clicked() {
                             inject(Fault::Restart { node: id.clone(), warmup_s: 10.0 });

@@ -438,3 +438,32 @@ fn a_frantic_monkey_never_breaks_the_books() {
         assert!(r.faults.len() > 80, "{}: {} faults", s.name, r.faults.len());
     }
 }
+
+#[test]
+fn lost_work_releases_workers_and_connections_once_abandoned() {
+    // Blocking API in front of a lossy link; the client times out lost
+    // requests. Once the loss heals, nothing may stay stuck: no worker held,
+    // no connection counted, so least-connections spreads evenly again.
+    let retry = Some(RetryPolicy { timeout_ms: 300.0, max_retries: 0, ..Default::default() });
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 400.0 }, retry, ..Default::default() });
+    let api = node(
+        "api",
+        NodeKind::Service(ServiceSpec { workers: 64, queue_limit: None, service: Dist::Exp(1.0), blocking: true }),
+    );
+    let mut nodes = vec![c, api, lb("lb", LbPolicy::LeastConnections)];
+    let mut links = vec![link("c", "api", 1.0), link("api", "lb", 1.0)];
+    for i in 0..2 {
+        nodes.push(service(&format!("s{i}"), 32, Dist::Exp(2.0)));
+        links.push(link("lb", &format!("s{i}"), 1.0));
+    }
+    let s = scenario(nodes, links);
+    let mut e = engine(&s, &["loss lb->s0 30% at 5s for 10s"]);
+    e.run_until(30 * S);
+    assert!(e.ledger.requests_failed[FailReason::Timeout.index()] > 100);
+    let h = &e.windows.history;
+    let share = |i: usize| h[i].nodes[3].arrivals as f64 / (h[i].nodes[3].arrivals + h[i].nodes[4].arrivals) as f64;
+    close("s0's share after healing", share(28), 0.5, 0.15);
+    let api_busy = h[28].nodes[1].utilization * 64.0;
+    assert!(api_busy < 10.0, "no API workers stuck on lost calls: {api_busy:.1} busy");
+    e.check_conservation().unwrap();
+}
