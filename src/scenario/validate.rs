@@ -249,7 +249,17 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             c.field("keys", |c| if cl.keys == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
             c.retry(&cl.retry)
         }
-        NodeKind::LoadBalancer(lb) => c.dist("service", &lb.service),
+        NodeKind::LoadBalancer(lb) => {
+            c.dist("service", &lb.service)?;
+            if let Some(hc) = &lb.health_check {
+                c.field("health_check", |c| {
+                    c.number("interval_ms", hc.interval_ms, 1.0, 3.6e6)?;
+                    c.count("unhealthy_after", hc.unhealthy_after, 1, 1000)?;
+                    c.count("healthy_after", hc.healthy_after, 1, 1000)
+                })?;
+            }
+            Ok(())
+        }
         NodeKind::Service(s) => {
             c.count("workers", s.workers, 1, MAX_COUNT)?;
             if let Some(q) = s.queue_limit {

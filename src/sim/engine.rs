@@ -169,6 +169,7 @@ enum What {
     FaultEnd { id: u32 },
     FaultTick,
     Monkey { epoch: u32 },
+    HealthCheck { node: u32, epoch: u32 },
     ReqTimeout { req: u32, era: u32, attempt: u8 },
     ClientRetry { req: u32, era: u32 },
     HopTimeout { msg: u32, era: u32, depth: u8, serial: u32 },
@@ -219,6 +220,10 @@ pub struct NodeRt {
     queue: VecDeque<u32>,
     /// Calls sent over each outgoing link and not yet answered.
     pub outstanding: Vec<u32>,
+    /// Load balancers with health checks: is each backend in rotation, and
+    /// its streak of probe results (> 0: passes in a row, < 0: failures).
+    pub healthy: Vec<bool>,
+    streak: Vec<i32>,
     rr: u32,
     ring: Vec<(u64, u32)>,
     epoch: u32,
@@ -450,6 +455,8 @@ impl Engine {
                 busy: 0,
                 queue: VecDeque::new(),
                 outstanding: Vec::new(),
+                healthy: Vec::new(),
+                streak: Vec::new(),
                 rr: 0,
                 ring: Vec::new(),
                 epoch: 0,
@@ -470,6 +477,8 @@ impl Engine {
             .map(|(i, (spec, (from, to)))| {
                 nodes[from as usize].out.push(i as u32);
                 nodes[from as usize].outstanding.push(0);
+                nodes[from as usize].healthy.push(true);
+                nodes[from as usize].streak.push(0);
                 let mut l = LinkRt {
                     from,
                     to,
@@ -510,6 +519,7 @@ impl Engine {
         for n in 0..e.nodes.len() {
             e.build_ring(n);
             e.start_client(n as u32);
+            e.start_health_checks(n as u32);
         }
         e
     }
@@ -535,6 +545,10 @@ impl Engine {
             _ => None,
         };
         let (old, new) = (traffic(&node.spec.kind), traffic(&spec.kind));
+        let old_hc = match &node.spec.kind {
+            NodeKind::LoadBalancer(lb) => lb.health_check.clone(),
+            _ => None,
+        };
         node.prep = prepare(&spec.kind);
         node.spec = spec;
         match (old, new) {
@@ -552,6 +566,13 @@ impl Engine {
             }
             (Some(a), Some(b)) if a != b => self.start_client(n as u32),
             _ => {}
+        }
+        let lb = |k: &NodeKind| match k {
+            NodeKind::LoadBalancer(lb) => lb.health_check.clone(),
+            _ => None,
+        };
+        if lb(&self.nodes[n].spec.kind) != old_hc {
+            self.start_health_checks(n as u32);
         }
         self.build_ring(n);
         // More workers may now be free to take queued work.
@@ -584,6 +605,8 @@ impl Engine {
             busy: 0,
             queue: VecDeque::new(),
             outstanding: Vec::new(),
+            healthy: Vec::new(),
+            streak: Vec::new(),
             rr: 0,
             ring: Vec::new(),
             epoch: 0,
@@ -620,6 +643,8 @@ impl Engine {
         let node = &mut self.nodes[from as usize];
         node.out.push(l);
         node.outstanding.push(0);
+        node.healthy.push(true);
+        node.streak.push(0);
         self.build_ring(from as usize);
         // A queue that had nowhere to deliver may start now.
         self.dispatch_jobs(from);
@@ -639,6 +664,8 @@ impl Engine {
         if let Some(i) = node.out.iter().position(|&x| x == l) {
             node.out.remove(i);
             node.outstanding.remove(i);
+            node.healthy.remove(i);
+            node.streak.remove(i);
         }
         self.build_ring(from);
     }
@@ -812,6 +839,7 @@ impl Engine {
             What::FaultEnd { id } => self.fault_end(id),
             What::FaultTick => self.fault_tick(),
             What::Monkey { epoch } => self.monkey_strikes(epoch),
+            What::HealthCheck { node, epoch } => self.health_check(node, epoch),
             What::ReqTimeout { req, era, attempt } => self.req_timeout(req, era, attempt),
             What::ClientRetry { req, era } => {
                 let r = &self.reqs[req as usize];
@@ -1681,6 +1709,10 @@ impl Engine {
         if len == 0 {
             return None;
         }
+        let node = &self.nodes[n as usize];
+        if node.healthy.iter().any(|h| !h) && node.healthy.iter().any(|h| *h) {
+            return Some(self.pick_healthy(n, m));
+        }
         let policy = match &self.nodes[n as usize].spec.kind {
             NodeKind::LoadBalancer(lb) => lb.policy,
             _ => return Some(0),
@@ -1726,6 +1758,116 @@ impl Engine {
                 }
             }
         })
+    }
+
+    /// Like `pick_backend`, among the backends in rotation only.
+    fn pick_healthy(&mut self, n: u32, m: u32) -> usize {
+        let node = &self.nodes[n as usize];
+        let ok: Vec<usize> = (0..node.out.len()).filter(|&i| node.healthy[i]).collect();
+        let policy = match &node.spec.kind {
+            NodeKind::LoadBalancer(lb) => lb.policy,
+            _ => LbPolicy::RoundRobin,
+        };
+        match policy {
+            LbPolicy::RoundRobin => {
+                let node = &mut self.nodes[n as usize];
+                loop {
+                    let i = node.rr as usize % node.out.len();
+                    node.rr = node.rr.wrapping_add(1);
+                    if node.healthy[i] {
+                        return i;
+                    }
+                }
+            }
+            LbPolicy::Random => ok[self.rng.below(ok.len() as u32) as usize],
+            LbPolicy::LeastConnections => {
+                let node = &mut self.nodes[n as usize];
+                let start = node.rr as usize % ok.len();
+                node.rr = node.rr.wrapping_add(1);
+                let mut best = ok[start];
+                for k in 1..ok.len() {
+                    let i = ok[(start + k) % ok.len()];
+                    if node.outstanding[i] < node.outstanding[best] {
+                        best = i;
+                    }
+                }
+                best
+            }
+            LbPolicy::PowerOfTwoChoices => {
+                let a = ok[self.rng.below(ok.len() as u32) as usize];
+                if ok.len() == 1 {
+                    return a;
+                }
+                let b = ok[self.rng.below(ok.len() as u32) as usize];
+                let o = &self.nodes[n as usize].outstanding;
+                if o[b] < o[a] { b } else { a }
+            }
+            LbPolicy::ConsistentHash => {
+                // Walk the ring past unhealthy backends: only their keys move.
+                let h = hash64(&self.msgs[m as usize].key.to_le_bytes(), 0);
+                let node = &self.nodes[n as usize];
+                let ring = &node.ring;
+                if ring.is_empty() {
+                    return ok[0];
+                }
+                let pos = ring.partition_point(|&(p, _)| p < h);
+                (0..ring.len())
+                    .map(|k| ring[(pos + k) % ring.len()].1 as usize)
+                    .find(|&i| node.healthy[i])
+                    .unwrap_or(ok[0])
+            }
+        }
+    }
+
+    fn start_health_checks(&mut self, n: u32) {
+        let node = &mut self.nodes[n as usize];
+        let NodeKind::LoadBalancer(lb) = &node.spec.kind else { return };
+        node.epoch = node.epoch.wrapping_add(1);
+        let (epoch, hc) = (node.epoch, lb.health_check.clone());
+        for h in &mut node.healthy {
+            *h = true;
+        }
+        for s in &mut node.streak {
+            *s = 0;
+        }
+        if let Some(hc) = hc {
+            let t = self.now + ms_to_nanos(hc.interval_ms).max(1);
+            self.at(t, What::HealthCheck { node: n, epoch });
+        }
+    }
+
+    /// Probe every backend: a crashed, frozen, deleted or cut-off one fails.
+    fn health_check(&mut self, n: u32, epoch: u32) {
+        let node = &self.nodes[n as usize];
+        if node.epoch != epoch || node.removed {
+            return;
+        }
+        let NodeKind::LoadBalancer(LoadBalancerSpec { health_check: Some(hc), .. }) = &node.spec.kind else { return };
+        let hc = hc.clone();
+        let results: Vec<bool> = node
+            .out
+            .iter()
+            .map(|&l| {
+                let link = &self.links[l as usize];
+                let b = &self.nodes[link.to as usize];
+                !link.removed && !link.fx.blackhole && !b.removed && !b.fx.down && b.fx.paused_since.is_none()
+            })
+            .collect();
+        let down = self.nodes[n as usize].fx.down;
+        let node = &mut self.nodes[n as usize];
+        if !down {
+            for (i, ok) in results.into_iter().enumerate() {
+                let s = &mut node.streak[i];
+                *s = if ok { (*s).max(0) + 1 } else { (*s).min(0) - 1 };
+                if node.healthy[i] && -*s >= hc.unhealthy_after.max(1) as i32 {
+                    node.healthy[i] = false;
+                } else if !node.healthy[i] && *s >= hc.healthy_after.max(1) as i32 {
+                    node.healthy[i] = true;
+                }
+            }
+        }
+        let t = self.now + ms_to_nanos(hc.interval_ms).max(1);
+        self.at(t, What::HealthCheck { node: n, epoch });
     }
 
     /// Hash ring for consistent hashing: each backend (by its node id) gets

@@ -119,11 +119,32 @@ pub struct LoadBalancerSpec {
     pub policy: LbPolicy,
     /// Time to route one request (usually negligible).
     pub service: Dist,
+    /// Probe backends and stop sending to the ones that fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
 }
 
 impl Default for LoadBalancerSpec {
     fn default() -> Self {
-        Self { policy: LbPolicy::RoundRobin, service: Dist::Const(0.0) }
+        Self { policy: LbPolicy::RoundRobin, service: Dist::Const(0.0), health_check: None }
+    }
+}
+
+/// Active health checks: every `interval_ms` the load balancer probes each
+/// backend; a crashed, frozen or cut-off backend fails the probe. After
+/// `unhealthy_after` failures in a row it gets no traffic, and after
+/// `healthy_after` successes in a row it gets traffic again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthCheck {
+    pub interval_ms: f64,
+    pub unhealthy_after: u32,
+    pub healthy_after: u32,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        Self { interval_ms: 1000.0, unhealthy_after: 3, healthy_after: 2 }
     }
 }
 

@@ -186,6 +186,27 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
                 });
             });
             row(ui, "routing time", "Time to route one request.", |ui| dist(ui, "lb-svc", &mut lb.service));
+            let mut on = lb.health_check.is_some();
+            if ui
+                .checkbox(&mut on, "Health checks")
+                .on_hover_text("Probe backends; stop sending to ones that fail (crashed, frozen, cut off).")
+                .changed()
+            {
+                lb.health_check = on.then(HealthCheck::default);
+            }
+            if let Some(hc) = &mut lb.health_check {
+                ui.indent("hc", |ui| {
+                    row(ui, "every", "Time between probes.", |ui| {
+                        ui.add(DragValue::new(&mut hc.interval_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+                    });
+                    row(ui, "eject after", "Failed probes in a row before a backend gets no traffic.", |ui| {
+                        ui.add(DragValue::new(&mut hc.unhealthy_after).range(1..=1000));
+                    });
+                    row(ui, "restore after", "Passed probes in a row before it gets traffic again.", |ui| {
+                        ui.add(DragValue::new(&mut hc.healthy_after).range(1..=1000));
+                    });
+                });
+            }
         }
         NodeKind::Service(s) => {
             workers(ui, "workers", "Requests served at the same time; the rest wait in the queue.", &mut s.workers);

@@ -467,3 +467,25 @@ fn lost_work_releases_workers_and_connections_once_abandoned() {
     assert!(api_busy < 10.0, "no API workers stuck on lost calls: {api_busy:.1} busy");
     e.check_conservation().unwrap();
 }
+
+#[test]
+fn health_checks_turn_a_kill_into_a_short_error_burst() {
+    // With probes every 500 ms and 2 failures to eject, the dead server gets
+    // a quarter of the traffic for ~1 s, then none; once healed it returns
+    // after 2 good probes and the four share the load again.
+    let mut s = four_servers(None);
+    for n in &mut s.nodes {
+        if let NodeKind::LoadBalancer(lb) = &mut n.kind {
+            lb.health_check = Some(HealthCheck { interval_ms: 500.0, unhealthy_after: 2, healthy_after: 2 });
+        }
+    }
+    let mut e = engine(&s, &["kill s2 at 10.2s for 10s"]);
+    e.run_until(30 * S);
+    let burst = sum(&e, 10.0, 12.0, |w| w.errors_rps);
+    close("errors: a quarter of ~1 s of traffic", burst, 0.25 * 2000.0 * 0.8, 0.2);
+    assert_eq!(sum(&e, 12.0, 20.0, |w| w.errors_rps), 0.0, "ejected: no more errors");
+    let after = sum(&e, 12.0, 20.0, |w| w.throughput_rps) / 8.0;
+    close("the other three carry everything", after, 2000.0, 0.03);
+    let h = &e.windows.history;
+    close("s2 back in rotation", h[25].nodes[3].arrivals as f64, 500.0, 0.15);
+}
