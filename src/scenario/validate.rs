@@ -111,6 +111,9 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
                     }
                     Ok(())
                 })?;
+                if let Some(p) = n.price_per_hour {
+                    c.number("price_per_hour", p, 0.0, 1e6)?;
+                }
                 c.number("pos", n.pos.0 as f64, -1e7, 1e7)?;
                 c.number("pos", n.pos.1 as f64, -1e7, 1e7)?;
                 c.field("kind", |c| check_kind(c, &n.kind))

@@ -22,6 +22,17 @@ pub struct NodeSpec {
     /// Availability zone, for zone outages (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
+    /// Price of this node in $ per hour; absent: the kind's default
+    /// (see [`NodeKind::default_price_per_hour`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_hour: Option<f64>,
+}
+
+impl NodeSpec {
+    /// What this node costs per hour.
+    pub fn price_per_hour(&self) -> f64 {
+        self.price_per_hour.unwrap_or_else(|| self.kind.default_price_per_hour())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,6 +46,20 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// Rough on-demand cloud prices in $/hour for one instance of each kind
+    /// (a general-purpose 2-vCPU VM is about $0.10/h; a managed database of
+    /// the same size about twice that). Clients are the users: free.
+    pub fn default_price_per_hour(&self) -> f64 {
+        match self {
+            NodeKind::Client(_) => 0.0,
+            NodeKind::LoadBalancer(_) => 0.025,
+            NodeKind::Service(_) => 0.10,
+            NodeKind::Cache(_) => 0.15,
+            NodeKind::Database(_) => 0.20,
+            NodeKind::Queue(_) => 0.05,
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             NodeKind::Client(_) => "client",

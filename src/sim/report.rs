@@ -37,10 +37,26 @@ pub struct Report {
     pub nodes: Vec<NodeReport>,
     pub links: Vec<LinkReport>,
     pub events: u64,
+    /// Running cost of the nodes, from their prices per hour.
+    pub cost: Cost,
     /// Faults applied during the run (scheduled, from the command line or live).
     pub faults: Vec<crate::sim::engine::FaultRecord>,
     /// "ok", or what does not balance.
     pub conservation: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Cost {
+    pub per_hour: f64,
+    /// 730 hours.
+    pub per_month: f64,
+}
+
+impl Cost {
+    pub fn of(e: &Engine) -> Cost {
+        let per_hour: f64 = e.nodes.iter().filter(|n| !n.removed).map(|n| n.spec.price_per_hour()).sum();
+        Cost { per_hour, per_month: per_hour * 730.0 }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -61,6 +77,7 @@ pub struct NodeReport {
     pub jobs_done: u64,
     /// Queue nodes: enqueue to processed.
     pub job_latency_ms: Option<LatencySummary>,
+    pub price_per_hour: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -104,6 +121,7 @@ impl Report {
                     sojourn_ms: s.sojourn.summary(),
                     jobs_done: s.jobs_done,
                     job_latency_ms: (s.job_latency.count() > 0).then(|| s.job_latency.summary()),
+                    price_per_hour: n.spec.price_per_hour(),
                 }
             })
             .collect();
@@ -138,6 +156,7 @@ impl Report {
             nodes,
             links,
             events: e.events_processed,
+            cost: Cost::of(e),
             faults: e.fault_log(),
             conservation: match e.check_conservation() {
                 Ok(()) => "ok".into(),
@@ -179,6 +198,7 @@ impl Report {
             "  latency   mean {:.3} ms  p50 {:.3}  p95 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
             l.mean, l.p50, l.p95, l.p99, l.p999, l.max
         );
+        let _ = writeln!(t, "  cost      ${:.2}/hour, ${:.0}/month", self.cost.per_hour, self.cost.per_month);
         let _ = writeln!(t, "  conservation: {}", self.conservation);
         for f in &self.faults {
             let end = f.end_s.map_or("end".to_string(), |e| format!("{e:.1} s"));

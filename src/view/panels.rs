@@ -3,7 +3,7 @@
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
-use bevy_egui::egui::{self, Align2, Color32, FontId, RichText};
+use bevy_egui::egui::{self, Align2, Color32, DragValue, FontId, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
@@ -268,6 +268,8 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 let ec = if err_pct > 1.0 { theme::to_egui(theme::BAD) } else { plain };
                 stat(ui, "errors", format!("{err_pct:.2}%"), ec);
                 stat(ui, "in flight", format!("{}", w.in_flight), plain);
+                let cost = crate::sim::report::Cost::of(sim);
+                stat(ui, "cost", format!("${:.2}/h", cost.per_hour), plain);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(RichText::new(format!("{fps:.0} fps\n{} packets", packets.0)).weak().small());
@@ -420,6 +422,15 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                 ui.separator();
                 let mut spec = params.0.clone();
                 inspector::node(ui, &mut spec.kind);
+                ui.horizontal(|ui| {
+                    ui.label("price").on_hover_text("What this node costs to run, in $ per hour.");
+                    let mut p = spec.price_per_hour();
+                    let r = ui.add(DragValue::new(&mut p).range(0.0..=1e6).speed(0.005).prefix("$").suffix("/h"));
+                    if r.changed() {
+                        spec.price_per_hour = Some(p);
+                    }
+                    ui.label(RichText::new(format!("${:.0}/month", p * 730.0)).weak());
+                });
                 ui.horizontal(|ui| {
                     ui.label("zone").on_hover_text("Availability zone, for zone-outage drills (empty: none).");
                     let mut z = spec.zone.clone().unwrap_or_default();
@@ -719,7 +730,13 @@ fn fresh_id(st: &UiState, kind: &NodeKind) -> String {
 
 fn add_node(st: &mut UiState, kind: NodeKind, at: Vec2) {
     let id = fresh_id(st, &kind);
-    st.edits.write(EditBatch::user(vec![Edit::AddNode(NodeSpec { id, kind, pos: (at.x, at.y), zone: None })]));
+    st.edits.write(EditBatch::user(vec![Edit::AddNode(NodeSpec {
+        id,
+        kind,
+        pos: (at.x, at.y),
+        zone: None,
+        price_per_hour: None,
+    })]));
 }
 
 fn palette(root: &mut egui::Ui, st: &mut UiState) {

@@ -466,3 +466,16 @@ fn one_second_windows_add_up_to_the_totals() {
         assert!((w.nodes[1].utilization - 0.5).abs() < 0.08, "window at {} s: {}", w.t, w.nodes[1].utilization);
     }
 }
+
+#[test]
+fn cost_adds_up_node_prices() {
+    let (mut s, _) =
+        Scenario::parse("three-tier.ron", include_str!("../../scenarios/examples/three-tier.ron")).unwrap();
+    // lb 0.025 + 3 services 0.10 + cache 0.15 + db 0.20 (clients are free).
+    let r = run(&s, 1, 0.0, 1.0);
+    close("default $/hour", r.cost.per_hour, 0.025 + 0.3 + 0.15 + 0.2, 1e-9);
+    close("$/month", r.cost.per_month, 730.0 * 0.675, 1e-9);
+    s.nodes.iter_mut().find(|n| n.id == "db").unwrap().price_per_hour = Some(1.0);
+    let r = run(&s, 1, 0.0, 1.0);
+    close("with an expensive database", r.cost.per_hour, 0.475 + 1.0, 1e-9);
+}

@@ -21,7 +21,7 @@ pub fn scenario(nodes: Vec<NodeSpec>, links: Vec<LinkSpec>) -> Scenario {
 }
 
 pub fn node(id: &str, kind: NodeKind) -> NodeSpec {
-    NodeSpec { id: id.into(), kind, pos: (0.0, 0.0), zone: None }
+    NodeSpec { id: id.into(), kind, pos: (0.0, 0.0), zone: None, price_per_hour: None }
 }
 
 pub fn poisson(id: &str, rate: f64) -> NodeSpec {
