@@ -153,6 +153,15 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
                 }
                 c.probability("call_probability", l.call_probability)?;
                 c.retry(&l.retry)?;
+                if let Some(cb) = &l.circuit_breaker {
+                    c.field("circuit_breaker", |c| {
+                        c.number("failure_ratio", cb.failure_ratio, 0.001, 1.0)?;
+                        c.count("min_calls", cb.min_calls, 1, 1_000_000)?;
+                        c.number("window_ms", cb.window_ms, 0.001, 3.6e6)?;
+                        c.number("open_ms", cb.open_ms, 0.001, 3.6e6)?;
+                        c.count("half_open_calls", cb.half_open_calls, 1, 1_000_000)
+                    })?;
+                }
                 Ok((from, to))
             })
         })?;

@@ -371,6 +371,29 @@ pub struct LinkRt {
     pub stats: LinkStats,
     pub removed: bool,
     pub fx: LinkFx,
+    pub breaker: Breaker,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BreakerState {
+    #[default]
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+/// A link's circuit-breaker state (see [`CircuitBreaker`]).
+#[derive(Clone, Debug, Default)]
+pub struct Breaker {
+    pub state: BreakerState,
+    window_start: Nanos,
+    calls: u32,
+    failures: u32,
+    opened_at: Nanos,
+    trials_sent: u32,
+    trials_ok: u32,
+    /// How many times it has opened.
+    pub opened: u64,
 }
 
 /// The whole running system.
@@ -490,6 +513,7 @@ impl Engine {
                     stats: LinkStats::default(),
                     removed: false,
                     fx: LinkFx::default(),
+                    breaker: Breaker::default(),
                 };
                 l.prepare();
                 l
@@ -588,6 +612,7 @@ impl Engine {
             link.spec.bandwidth_mbps = spec.bandwidth_mbps;
             link.spec.call_probability = spec.call_probability;
             link.spec.retry = spec.retry;
+            link.spec.circuit_breaker = spec.circuit_breaker;
             link.prepare();
         }
     }
@@ -636,6 +661,7 @@ impl Engine {
             stats: LinkStats::default(),
             removed: false,
             fx: LinkFx::default(),
+            breaker: Breaker::default(),
         };
         link.stats.in_transit.restart(self.now);
         link.prepare();
@@ -1138,6 +1164,67 @@ impl Engine {
         }
     }
 
+    /// May a call go over this link now? (Circuit breaker.)
+    fn breaker_allows(&mut self, l: u32) -> bool {
+        let now = self.now;
+        let link = &mut self.links[l as usize];
+        let Some(cb) = &link.spec.circuit_breaker else { return true };
+        let b = &mut link.breaker;
+        if b.state == BreakerState::Open {
+            if now < b.opened_at + ms_to_nanos(cb.open_ms) {
+                return false;
+            }
+            b.state = BreakerState::HalfOpen;
+            b.trials_sent = 0;
+            b.trials_ok = 0;
+        }
+        if b.state == BreakerState::HalfOpen {
+            if b.trials_sent >= cb.half_open_calls.max(1) {
+                return false;
+            }
+            b.trials_sent += 1;
+        }
+        true
+    }
+
+    /// A call over this link came back: count it towards the breaker.
+    fn breaker_record(&mut self, l: u32, ok: bool) {
+        let now = self.now;
+        let link = &mut self.links[l as usize];
+        let Some(cb) = &link.spec.circuit_breaker else { return };
+        let b = &mut link.breaker;
+        let open = |b: &mut Breaker| {
+            b.state = BreakerState::Open;
+            b.opened_at = now;
+            b.opened += 1;
+        };
+        match b.state {
+            BreakerState::Open => {}
+            BreakerState::HalfOpen => {
+                if !ok {
+                    open(b);
+                } else {
+                    b.trials_ok += 1;
+                    if b.trials_ok >= cb.half_open_calls.max(1) {
+                        *b = Breaker { opened: b.opened, window_start: now, ..Breaker::default() };
+                    }
+                }
+            }
+            BreakerState::Closed => {
+                if now.saturating_sub(b.window_start) >= ms_to_nanos(cb.window_ms) {
+                    b.window_start = now;
+                    b.calls = 0;
+                    b.failures = 0;
+                }
+                b.calls += 1;
+                b.failures += (!ok) as u32;
+                if b.calls >= cb.min_calls.max(1) && b.failures as f64 >= cb.failure_ratio * b.calls as f64 {
+                    open(b);
+                }
+            }
+        }
+    }
+
     fn end_msg(&mut self, m: u32) {
         let msg = &mut self.msgs[m as usize];
         debug_assert!(msg.live);
@@ -1171,8 +1258,13 @@ impl Engine {
 
     /// Send the message over the link of its top call, forwards.
     fn send_top(&mut self, m: u32) {
+        let top = self.msgs[m as usize].depth as usize - 1;
+        let link = self.msgs[m as usize].stack[top].link;
+        if !self.breaker_allows(link) {
+            self.fail_here(m, FailReason::CircuitOpen);
+            return;
+        }
         let msg = &mut self.msgs[m as usize];
-        let top = msg.depth as usize - 1;
         let hop = msg.stack[top];
         let bytes = msg.req_bytes;
         if let Some(p) = &self.links[hop.link as usize].spec.retry {
@@ -1519,6 +1611,10 @@ impl Engine {
             self.ledger.messages_abandoned += 1;
             self.end_msg(m);
             return;
+        }
+        match msg.error {
+            Some(FailReason::CircuitOpen) => {}
+            e => self.breaker_record(hop.link, e.is_none()),
         }
         let node = &mut self.nodes[n as usize];
         if let Some(i) = node.out.iter().position(|&l| l == hop.link) {

@@ -29,9 +29,11 @@ pub enum FailReason {
     DiskFull,
     /// The answer arrived corrupted.
     Corrupt,
+    /// A circuit breaker was open: the call failed fast.
+    CircuitOpen,
 }
 
-pub const FAIL_REASONS: [FailReason; 8] = [
+pub const FAIL_REASONS: [FailReason; 9] = [
     FailReason::Timeout,
     FailReason::QueueFull,
     FailReason::PacketLoss,
@@ -40,6 +42,7 @@ pub const FAIL_REASONS: [FailReason; 8] = [
     FailReason::NodeDown,
     FailReason::DiskFull,
     FailReason::Corrupt,
+    FailReason::CircuitOpen,
 ];
 
 impl FailReason {
@@ -56,6 +59,7 @@ impl FailReason {
             FailReason::NodeDown => "node_down",
             FailReason::DiskFull => "disk_full",
             FailReason::Corrupt => "corrupt",
+            FailReason::CircuitOpen => "circuit_open",
         }
     }
 }

@@ -288,6 +288,30 @@ pub struct LinkSpec {
     /// Per-hop timeout and retries made by the caller.
     #[serde(default)]
     pub retry: Option<RetryPolicy>,
+    /// Stop calling a failing dependency for a while (fail fast instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circuit_breaker: Option<CircuitBreaker>,
+}
+
+/// A circuit breaker on the caller's side of a link. Closed: calls go
+/// through; if at least `min_calls` calls in a `window_ms` window fail with
+/// at least `failure_ratio`, it opens. Open: calls fail at once
+/// (`circuit_open`) for `open_ms`. Half-open: `half_open_calls` trial calls go
+/// through; all succeed → closed, any fails → open again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CircuitBreaker {
+    pub failure_ratio: f64,
+    pub min_calls: u32,
+    pub window_ms: f64,
+    pub open_ms: f64,
+    pub half_open_calls: u32,
+}
+
+impl Default for CircuitBreaker {
+    fn default() -> Self {
+        Self { failure_ratio: 0.5, min_calls: 20, window_ms: 1000.0, open_ms: 5000.0, half_open_calls: 5 }
+    }
 }
 
 fn default_latency() -> Dist {
@@ -309,6 +333,7 @@ impl LinkSpec {
             bandwidth_mbps: None,
             call_probability: 1.0,
             retry: None,
+            circuit_breaker: None,
         }
     }
 }

@@ -310,7 +310,11 @@ fn redraw_edges(
     // Redraw all edges when link faults change (cheap: a few dozen shapes).
     let fault_key = sim.as_ref().map_or(0, |s| {
         s.links.iter().enumerate().fold(0u64, |h, (i, l)| {
-            let on = l.fx.blackhole || l.fx.extra_loss > 0.0 || l.fx.extra_latency > 0 || l.fx.bandwidth_mbps.is_some();
+            let on = l.fx.blackhole
+                || l.fx.extra_loss > 0.0
+                || l.fx.extra_latency > 0
+                || l.fx.bandwidth_mbps.is_some()
+                || l.breaker.state != crate::sim::engine::BreakerState::Closed;
             h.wrapping_mul(31).wrapping_add(if on { i as u64 + 1 } else { 0 })
         })
     });
@@ -347,8 +351,14 @@ fn redraw_edges(
             .is_some_and(|l| {
                 l.fx.blackhole || l.fx.extra_loss > 0.0 || l.fx.extra_latency > 0 || l.fx.bandwidth_mbps.is_some()
             });
+        let breaker_open = sim
+            .as_ref()
+            .and_then(|sim| sim.links.get(link_index.get(e).map_or(usize::MAX, |l| l.0 as usize)))
+            .is_some_and(|l| l.breaker.state != crate::sim::engine::BreakerState::Closed);
         let colour = if *selection == Selection::Link(e) {
             theme::SELECTED
+        } else if breaker_open {
+            theme::WARN
         } else if faulted {
             theme::BAD
         } else if lp.0.loss > 0.0 {

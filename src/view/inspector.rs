@@ -279,6 +279,33 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec) {
         ui.add(Slider::new(&mut l.call_probability, 0.0..=1.0));
     });
     retry(ui, "link-retry", &mut l.retry, "per hop");
+    let mut on = l.circuit_breaker.is_some();
+    if ui
+        .checkbox(&mut on, "Circuit breaker")
+        .on_hover_text("After too many failures, fail calls at once for a while instead of calling.")
+        .changed()
+    {
+        l.circuit_breaker = on.then(CircuitBreaker::default);
+    }
+    if let Some(cb) = &mut l.circuit_breaker {
+        ui.indent("cb", |ui| {
+            row(ui, "opens at", "Failure share (over at least `min calls` in a window) that opens it.", |ui| {
+                ui.add(Slider::new(&mut cb.failure_ratio, 0.01..=1.0));
+            });
+            row(ui, "min calls", "Calls in a window before it may open.", |ui| {
+                ui.add(DragValue::new(&mut cb.min_calls).range(1..=1_000_000));
+            });
+            row(ui, "window", "Failures are counted over windows this long.", |ui| {
+                ui.add(DragValue::new(&mut cb.window_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+            });
+            row(ui, "stays open", "How long calls fail fast before a trial.", |ui| {
+                ui.add(DragValue::new(&mut cb.open_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+            });
+            row(ui, "trial calls", "Calls let through half-open; all must succeed to close.", |ui| {
+                ui.add(DragValue::new(&mut cb.half_open_calls).range(1..=1_000_000));
+            });
+        });
+    }
 }
 
 pub fn kind_glyph(kind: &NodeKind) -> &'static str {

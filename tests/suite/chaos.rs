@@ -489,3 +489,33 @@ fn health_checks_turn_a_kill_into_a_short_error_burst() {
     let h = &e.windows.history;
     close("s2 back in rotation", h[25].nodes[3].arrivals as f64, 500.0, 0.15);
 }
+
+#[test]
+fn circuit_breaker_opens_on_a_dead_dependency_and_closes_after_it_heals() {
+    let api = node(
+        "api",
+        NodeKind::Service(ServiceSpec { workers: 100, queue_limit: None, service: Dist::Const(1.0), blocking: false }),
+    );
+    let db = node("db", NodeKind::Database(DatabaseSpec { pool: 100, ..Default::default() }));
+    let mut to_db = link("api", "db", 1.0);
+    to_db.circuit_breaker = Some(CircuitBreaker {
+        failure_ratio: 0.5,
+        min_calls: 20,
+        window_ms: 1000.0,
+        open_ms: 2000.0,
+        half_open_calls: 5,
+    });
+    let s = scenario(vec![poisson("c", 500.0), api, db], vec![link("c", "api", 1.0), to_db]);
+    let mut e = engine(&s, &["kill db at 5s for 10s"]);
+    e.run_until(30 * S);
+    let h = &e.windows.history;
+    let db_load = |a: usize, b: usize| h.range(a..b).map(|w| w.nodes[2].arrivals).sum::<u64>();
+    // Once open, the dead database is spared: only a few half-open trials.
+    assert!(db_load(7, 15) < 40, "calls reaching the dead db while open: {}", db_load(7, 15));
+    let open_fails: f64 = sum(&e, 6.0, 15.0, |w| w.failed[FailReason::CircuitOpen.index()] as f64);
+    assert!(open_fails > 0.9 * sum(&e, 6.0, 15.0, |w| w.errors_rps), "failures are fast circuit_open ones");
+    assert!(e.links[1].breaker.opened >= 2, "re-opens after failed half-open trials");
+    // Healed at 15 s: within one open period plus the trials it closes again.
+    assert_eq!(sum(&e, 19.0, 30.0, |w| w.errors_rps), 0.0);
+    assert_eq!(e.links[1].breaker.state, systemdecoder::sim::engine::BreakerState::Closed);
+}
