@@ -292,6 +292,10 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             c.dist("read", &d.read)?;
             c.dist("write", &d.write)
         }
+        NodeKind::RateLimiter(rl) => {
+            c.number("rate", rl.rate, 0.0, MAX_RATE)?;
+            c.count("burst", rl.burst, 1, MAX_COUNT)
+        }
         NodeKind::Queue(q) => {
             if let Some(cap) = q.capacity {
                 c.count("capacity", cap, 1, MAX_COUNT)?;

@@ -231,6 +231,9 @@ pub struct NodeRt {
     users: u32,
     /// Async jobs stored by a queue node, not yet delivered.
     buffer: VecDeque<u32>,
+    /// Rate limiter: tokens in the bucket as of `tokens_at`.
+    tokens: f64,
+    tokens_at: Nanos,
     pub consumers_busy: u32,
     pub stats: NodeStats,
     /// Deleted from the running system; its index is never reused.
@@ -449,6 +452,7 @@ fn prepare(kind: &NodeKind) -> Prepared {
             Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
         }
         NodeKind::Queue(q) => p(unlimited, unlimited, q.service.sampler()),
+        NodeKind::RateLimiter(_) => p(unlimited, unlimited, zero),
     }
 }
 
@@ -485,6 +489,8 @@ impl Engine {
                 epoch: 0,
                 users: 0,
                 buffer: VecDeque::new(),
+                tokens: f64::INFINITY,
+                tokens_at: 0,
                 consumers_busy: 0,
                 stats: NodeStats::default(),
                 removed: false,
@@ -637,6 +643,8 @@ impl Engine {
             epoch: 0,
             users: 0,
             buffer: VecDeque::new(),
+            tokens: f64::INFINITY,
+            tokens_at: 0,
             consumers_busy: 0,
             stats,
             removed: false,
@@ -1433,6 +1441,18 @@ impl Engine {
             self.reject(n, m, FailReason::QueueFull);
             return;
         }
+        if let NodeKind::RateLimiter(rl) = &node.spec.kind {
+            // Refill continuously, spend one token per request.
+            let (rate, burst) = (rl.rate.max(0.0), rl.burst.max(1) as f64);
+            let elapsed = (now - node.tokens_at) as f64 / 1e9;
+            node.tokens = (node.tokens + elapsed * rate).min(burst);
+            node.tokens_at = now;
+            if node.tokens < 1.0 {
+                self.reject(n, m, FailReason::RateLimited);
+                return;
+            }
+            node.tokens -= 1.0;
+        }
         if node.busy < node.capacity() && node.fx.paused_since.is_none() {
             self.start_service(n, m);
         } else if node.queue.len() < node.prep.queue_limit as usize {
@@ -1557,6 +1577,10 @@ impl Engine {
                 self.respond(m);
                 self.dispatch_jobs(n);
             }
+            NodeKind::RateLimiter(_) => {
+                self.release(n, entered);
+                self.continue_calls(n, m, 0, false, entered);
+            }
             NodeKind::Client(_) => {}
         }
     }
@@ -1670,7 +1694,7 @@ impl Engine {
             return;
         }
         match self.nodes[n as usize].spec.kind {
-            NodeKind::Service(_) | NodeKind::Cache(_) => {
+            NodeKind::Service(_) | NodeKind::Cache(_) | NodeKind::RateLimiter(_) => {
                 self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
             }
             _ => {

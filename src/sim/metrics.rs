@@ -31,9 +31,11 @@ pub enum FailReason {
     Corrupt,
     /// A circuit breaker was open: the call failed fast.
     CircuitOpen,
+    /// A rate limiter had no token for it.
+    RateLimited,
 }
 
-pub const FAIL_REASONS: [FailReason; 9] = [
+pub const FAIL_REASONS: [FailReason; 10] = [
     FailReason::Timeout,
     FailReason::QueueFull,
     FailReason::PacketLoss,
@@ -43,6 +45,7 @@ pub const FAIL_REASONS: [FailReason; 9] = [
     FailReason::DiskFull,
     FailReason::Corrupt,
     FailReason::CircuitOpen,
+    FailReason::RateLimited,
 ];
 
 impl FailReason {
@@ -60,6 +63,7 @@ impl FailReason {
             FailReason::DiskFull => "disk_full",
             FailReason::Corrupt => "corrupt",
             FailReason::CircuitOpen => "circuit_open",
+            FailReason::RateLimited => "rate_limited",
         }
     }
 }

@@ -43,6 +43,7 @@ pub enum NodeKind {
     Cache(CacheSpec),
     Database(DatabaseSpec),
     Queue(QueueSpec),
+    RateLimiter(RateLimiterSpec),
 }
 
 impl NodeKind {
@@ -57,6 +58,7 @@ impl NodeKind {
             NodeKind::Cache(_) => 0.15,
             NodeKind::Database(_) => 0.20,
             NodeKind::Queue(_) => 0.05,
+            NodeKind::RateLimiter(_) => 0.02,
         }
     }
 
@@ -68,6 +70,7 @@ impl NodeKind {
             NodeKind::Cache(_) => "cache",
             NodeKind::Database(_) => "database",
             NodeKind::Queue(_) => "queue",
+            NodeKind::RateLimiter(_) => "rate limiter",
         }
     }
 }
@@ -260,6 +263,22 @@ pub struct QueueSpec {
 impl Default for QueueSpec {
     fn default() -> Self {
         Self { capacity: Some(10_000), consumers: 4, service: Dist::Const(0.2) }
+    }
+}
+
+/// A token bucket in front of its outgoing links: `rate` tokens per second,
+/// at most `burst` saved up; a request without a token is rejected
+/// (`rate_limited`), the others pass on to the links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimiterSpec {
+    pub rate: f64,
+    pub burst: u32,
+}
+
+impl Default for RateLimiterSpec {
+    fn default() -> Self {
+        Self { rate: 100.0, burst: 20 }
     }
 }
 

@@ -179,6 +179,16 @@ fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
                 .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 34.0) })
                 .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 12.0) })
         ),
+        NodeKind::RateLimiter(_) => done!(ShapeBuilder::with(&shapes::RoundedPolygon {
+            points: vec![
+                Vec2::new(-46.0, 30.0),
+                Vec2::new(46.0, 30.0),
+                Vec2::new(14.0, -32.0),
+                Vec2::new(-14.0, -32.0)
+            ],
+            radius: 6.0,
+            closed: true,
+        })),
         NodeKind::Queue(_) => done!(
             ShapeBuilder::with(&rect(112.0, 44.0, 22.0))
                 .add(&shapes::Line(Vec2::new(-24.0, -14.0), Vec2::new(-24.0, 14.0)))

@@ -241,6 +241,14 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
             row(ui, "read time", "Time for one read query.", |ui| dist(ui, "db-read", &mut d.read));
             row(ui, "write time", "Time for one write query.", |ui| dist(ui, "db-write", &mut d.write));
         }
+        NodeKind::RateLimiter(rl) => {
+            row(ui, "rate", "Tokens added per second: the sustained rate let through.", |ui| {
+                ui.add(Slider::new(&mut rl.rate, 0.0..=1_000_000.0).logarithmic(true).suffix(" /s"));
+            });
+            row(ui, "burst", "Most tokens saved up: how big a burst passes at once.", |ui| {
+                ui.add(DragValue::new(&mut rl.burst).range(1..=10_000_000));
+            });
+        }
         NodeKind::Queue(q) => {
             optional_limit(
                 ui,
@@ -316,5 +324,6 @@ pub fn kind_glyph(kind: &NodeKind) -> &'static str {
         NodeKind::Cache(_) => "⚡",
         NodeKind::Database(_) => "🗄",
         NodeKind::Queue(_) => "📨",
+        NodeKind::RateLimiter(_) => "⛔",
     }
 }

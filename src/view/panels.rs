@@ -200,8 +200,11 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
     let UiState { sim, speed, panels, scenario, packets, history, undo_state, files, document, revision, .. } = st;
     egui::Panel::top("top").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("SystemDecoder").strong().color(Color32::from_rgb(140, 190, 255)));
-            ui.label(RichText::new(files::title(document, revision, scenario.as_deref())).weak());
+            // The product name is in the window title; the bar shows the file.
+            ui.label(
+                RichText::new(files::title(document, revision, scenario.as_deref()))
+                    .color(Color32::from_rgb(140, 190, 255)),
+            );
             ui.menu_button("File", |ui| {
                 if ui.button("New  (Ctrl+N)").clicked() {
                     files.want_new = true;
@@ -221,11 +224,12 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 }
             });
             ui.separator();
-            let play = if speed.paused { "▶ Play" } else { "⏸ Pause" };
-            if ui.button(play).on_hover_text("Space").clicked() {
+            let play = if speed.paused { "▶" } else { "⏸" };
+            let tip = if speed.paused { "Play (Space)" } else { "Pause (Space)" };
+            if ui.button(play).on_hover_text(tip).clicked() {
                 speed.paused = !speed.paused;
             }
-            if ui.button("⏭ Step").on_hover_text("N: advance one tick while paused").clicked() {
+            if ui.button("⏭").on_hover_text("Step one tick (N)").clicked() {
                 speed.paused = true;
                 speed.step_once = true;
             }
@@ -244,7 +248,8 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 .on_hover_text("Simulation speed (+ / -)");
             if let Some(sim) = &sim {
                 ui.separator();
-                ui.label(RichText::new(format!("t = {:.2} s", sim.now() as f64 / 1e9)).monospace());
+                ui.label(RichText::new(format!("{:.2} s", sim.now() as f64 / 1e9)).monospace())
+                    .on_hover_text("Sim clock");
                 if speed.behind > 0 && !speed.paused {
                     ui.label(RichText::new("sim behind").color(theme::to_egui(theme::WARN)))
                         .on_hover_text("The machine cannot simulate this fast; time runs slower than asked.");
@@ -261,18 +266,21 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                     ui.label(RichText::new(v).monospace().color(c));
                 };
                 let plain = Color32::from_gray(220);
-                stat(ui, "throughput", fmt_rate(w.throughput_rps), plain);
+                stat(ui, "done", fmt_rate(w.throughput_rps), plain);
                 stat(ui, "p50", format!("{:.1} ms", w.latency_ms.p50), plain);
                 let p99c = if w.latency_ms.p99 > 500.0 { theme::to_egui(theme::BAD) } else { plain };
                 stat(ui, "p99", format!("{:.1} ms", w.latency_ms.p99), p99c);
                 let ec = if err_pct > 1.0 { theme::to_egui(theme::BAD) } else { plain };
-                stat(ui, "errors", format!("{err_pct:.2}%"), ec);
-                stat(ui, "in flight", format!("{}", w.in_flight), plain);
-                let cost = crate::sim::report::Cost::of(sim);
-                stat(ui, "cost", format!("${:.2}/h", cost.per_hour), plain);
+                stat(ui, "err", format!("{err_pct:.2}%"), ec);
+                stat(ui, "flight", format!("{}", w.in_flight), plain);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(RichText::new(format!("{fps:.0} fps\n{} packets", packets.0)).weak().small());
+                if let Some(sim) = &sim {
+                    let cost = crate::sim::report::Cost::of(sim);
+                    ui.label(RichText::new(format!("${:.2}/h", cost.per_hour)).monospace())
+                        .on_hover_text(format!("Running cost: ${:.0} a month", cost.per_month));
+                }
                 if ui
                     .add_enabled(!undo_state.redo.is_empty(), egui::Button::new("Redo"))
                     .on_hover_text("Ctrl+Shift+Z")
@@ -705,6 +713,7 @@ pub fn palette_kinds() -> Vec<(NodeKind, &'static str)> {
         (NodeKind::Cache(CacheSpec::default()), "answers hits; misses go on"),
         (NodeKind::Database(DatabaseSpec::default()), "connection pool; reads and writes"),
         (NodeKind::Queue(QueueSpec::default()), "acks producers, consumers drain it"),
+        (NodeKind::RateLimiter(RateLimiterSpec::default()), "token bucket: rejects beyond its rate"),
     ]
 }
 
@@ -716,6 +725,7 @@ fn short_name(kind: &NodeKind) -> &'static str {
         NodeKind::Cache(_) => "cache",
         NodeKind::Database(_) => "db",
         NodeKind::Queue(_) => "queue",
+        NodeKind::RateLimiter(_) => "limiter",
     }
 }
 

@@ -30,6 +30,7 @@ pub fn accent(kind: &NodeKind) -> Color {
         NodeKind::Cache(_) => Color::srgb(0.98, 0.62, 0.30),
         NodeKind::Database(_) => Color::srgb(0.40, 0.85, 0.60),
         NodeKind::Queue(_) => Color::srgb(0.95, 0.80, 0.35),
+        NodeKind::RateLimiter(_) => Color::srgb(0.95, 0.45, 0.55),
     }
 }
 

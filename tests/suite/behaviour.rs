@@ -479,3 +479,23 @@ fn cost_adds_up_node_prices() {
     let r = run(&s, 1, 0.0, 1.0);
     close("with an expensive database", r.cost.per_hour, 0.475 + 1.0, 1e-9);
 }
+
+#[test]
+fn rate_limiter_passes_its_rate_and_rejects_the_rest() {
+    let rl = node("limit", NodeKind::RateLimiter(RateLimiterSpec { rate: 100.0, burst: 10 }));
+    let s = scenario(
+        vec![poisson("c", 300.0), rl, service("s", 10, Dist::Exp(1.0))],
+        vec![link("c", "limit", 1.0), link("limit", "s", 1.0)],
+    );
+    let r = run(&s, 2, 5.0, 200.0);
+    close("let through", node_report(&r, "s").arrivals as f64 / r.measured_seconds, 100.0, 0.02);
+    close("rejected", r.failed["rate_limited"] as f64 / r.measured_seconds, 200.0, 0.02);
+    // Under the rate, a burst within the bucket passes untouched.
+    let rl = node("limit", NodeKind::RateLimiter(RateLimiterSpec { rate: 100.0, burst: 50 }));
+    let s = scenario(
+        vec![poisson("c", 50.0), rl, service("s", 10, Dist::Exp(1.0))],
+        vec![link("c", "limit", 1.0), link("limit", "s", 1.0)],
+    );
+    let r = run(&s, 2, 0.0, 100.0);
+    assert_eq!(r.failed_total, 0);
+}
