@@ -259,6 +259,9 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             })?;
             c.probability("write_ratio", cl.write_ratio)?;
             c.field("keys", |c| if cl.keys == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
+            if let Some(z) = cl.zipf {
+                c.number("zipf", z, 0.01, 10.0)?;
+            }
             c.retry(&cl.retry)
         }
         NodeKind::LoadBalancer(lb) => {
@@ -281,6 +284,12 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
         }
         NodeKind::Cache(cache) => {
             c.probability("hit_ratio", cache.hit_ratio)?;
+            if let Some(cap) = cache.capacity {
+                c.count("capacity", cap, 1, MAX_COUNT)?;
+            }
+            if let Some(t) = cache.ttl_ms {
+                c.number("ttl_ms", t, 0.001, 3.6e9)?;
+            }
             c.count("workers", cache.workers, 1, MAX_COUNT)?;
             c.dist("service", &cache.service)
         }

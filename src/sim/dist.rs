@@ -209,3 +209,85 @@ mod tests {
         assert!(Dist::Exp(1.0).check().is_ok());
     }
 }
+
+/// Zipf-distributed ranks 1..=n with exponent `s` (rank k has probability
+/// ∝ k^-s), by rejection-inversion (Hörmann & Derflinger 1996): constant
+/// time per draw and no table, so a million keys cost nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct Zipf {
+    n: f64,
+    s: f64,
+    h_x1: f64,
+    h_n: f64,
+    shortcut: f64,
+}
+
+impl Zipf {
+    pub fn new(n: u64, s: f64) -> Self {
+        let n = n.max(1) as f64;
+        let s = if s.is_finite() && s > 0.0 { s } else { 1e-9 };
+        let mut z = Self { n, s, h_x1: 0.0, h_n: 0.0, shortcut: 0.0 };
+        z.h_x1 = z.big_h(1.5) - 1.0;
+        z.h_n = z.big_h(n + 0.5);
+        z.shortcut = 2.0 - z.big_h_inv(z.big_h(2.5) - z.h(2.0));
+        z
+    }
+
+    fn h(&self, x: f64) -> f64 {
+        libm::exp(-self.s * libm::log(x))
+    }
+
+    /// ∫ h, written so that s = 1 (the logarithm) needs no special case.
+    fn big_h(&self, x: f64) -> f64 {
+        let lx = libm::log(x);
+        helper2((1.0 - self.s) * lx) * lx
+    }
+
+    fn big_h_inv(&self, x: f64) -> f64 {
+        let t = (x * (1.0 - self.s)).max(-1.0);
+        libm::exp(helper1(t) * x)
+    }
+
+    /// A rank in 1..=n.
+    pub fn sample(&self, rng: &mut SimRng) -> u64 {
+        loop {
+            let u = self.h_n + rng.unit() * (self.h_x1 - self.h_n);
+            let x = self.big_h_inv(u);
+            let k = (x + 0.5).floor().clamp(1.0, self.n);
+            if k - x <= self.shortcut || u >= self.big_h(k + 0.5) - self.h(k) {
+                return k as u64;
+            }
+        }
+    }
+}
+
+/// ln(1 + x) / x, accurate near 0.
+fn helper1(x: f64) -> f64 {
+    if x.abs() > 1e-8 { libm::log1p(x) / x } else { 1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x)) }
+}
+
+/// (e^x - 1) / x, accurate near 0.
+fn helper2(x: f64) -> f64 {
+    if x.abs() > 1e-8 { libm::expm1(x) / x } else { 1.0 + x * 0.5 * (1.0 + x / 3.0 * (1.0 + 0.25 * x)) }
+}
+
+#[cfg(test)]
+mod zipf_tests {
+    use super::*;
+
+    #[test]
+    fn zipf_frequencies_follow_the_power_law() {
+        let z = Zipf::new(1000, 1.0);
+        let mut rng = SimRng::seeded(3);
+        let mut count = vec![0u32; 1001];
+        for _ in 0..400_000 {
+            count[z.sample(&mut rng) as usize] += 1;
+        }
+        let h: f64 = (1..=1000).map(|k| 1.0 / k as f64).sum();
+        for k in [1usize, 2, 10] {
+            let expected = 400_000.0 / (k as f64 * h);
+            let rel = (count[k] as f64 - expected).abs() / expected;
+            assert!(rel < 0.03, "rank {k}: {} vs {expected:.0}", count[k]);
+        }
+    }
+}

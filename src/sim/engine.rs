@@ -234,6 +234,10 @@ pub struct NodeRt {
     /// Rate limiter: tokens in the bucket as of `tokens_at`.
     tokens: f64,
     tokens_at: Nanos,
+    /// Cache with a capacity: the keys it holds.
+    store: Option<Box<LruStore>>,
+    /// Client: key popularity (Zipf), if not uniform.
+    zipf: Option<super::dist::Zipf>,
     pub consumers_busy: u32,
     pub stats: NodeStats,
     /// Deleted from the running system; its index is never reused.
@@ -385,6 +389,54 @@ pub enum BreakerState {
     HalfOpen,
 }
 
+/// A cache's keys with least-recently-used eviction and expiry times.
+struct LruStore {
+    capacity: usize,
+    /// key -> (recency stamp, expires at)
+    entries: std::collections::HashMap<u64, (u64, Nanos)>,
+    /// recency stamp -> key, oldest first
+    order: std::collections::BTreeMap<u64, u64>,
+    stamp: u64,
+}
+
+impl LruStore {
+    fn new(capacity: u32) -> Self {
+        Self { capacity: capacity.max(1) as usize, entries: Default::default(), order: Default::default(), stamp: 0 }
+    }
+
+    /// Hit (and refresh its recency) if present and not expired.
+    fn get(&mut self, key: u64, now: Nanos) -> bool {
+        let Some(&(old, expires)) = self.entries.get(&key) else { return false };
+        self.order.remove(&old);
+        if expires <= now {
+            self.entries.remove(&key);
+            return false;
+        }
+        self.stamp += 1;
+        self.order.insert(self.stamp, key);
+        self.entries.insert(key, (self.stamp, expires));
+        true
+    }
+
+    fn put(&mut self, key: u64, expires: Nanos) {
+        if let Some((old, _)) = self.entries.remove(&key) {
+            self.order.remove(&old);
+        }
+        while self.entries.len() >= self.capacity {
+            let Some((_, victim)) = self.order.pop_first() else { break };
+            self.entries.remove(&victim);
+        }
+        self.stamp += 1;
+        self.order.insert(self.stamp, key);
+        self.entries.insert(key, (self.stamp, expires));
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.order.clear();
+    }
+}
+
 /// A link's circuit-breaker state (see [`CircuitBreaker`]).
 #[derive(Clone, Debug, Default)]
 pub struct Breaker {
@@ -491,6 +543,8 @@ impl Engine {
                 buffer: VecDeque::new(),
                 tokens: f64::INFINITY,
                 tokens_at: 0,
+                store: None,
+                zipf: None,
                 consumers_busy: 0,
                 stats: NodeStats::default(),
                 removed: false,
@@ -581,6 +635,8 @@ impl Engine {
         };
         node.prep = prepare(&spec.kind);
         node.spec = spec;
+        // Key popularity may have changed: rebuild the sampler when next used.
+        node.zipf = None;
         match (old, new) {
             (Some(Traffic::Closed { .. }), Some(Traffic::Closed { users, think_ms })) => {
                 // Keep the people already there; add newcomers, and let
@@ -645,6 +701,8 @@ impl Engine {
             buffer: VecDeque::new(),
             tokens: f64::INFINITY,
             tokens_at: 0,
+            store: None,
+            zipf: None,
             consumers_busy: 0,
             stats,
             removed: false,
@@ -998,9 +1056,26 @@ impl Engine {
         let c = self.client_spec(client);
         let (write_ratio, keys, rq, rs) = (c.write_ratio, c.keys.max(1), c.request_bytes, c.response_bytes);
         let retry = c.retry.clone();
+        let zipf_s = c.zipf;
         let op = if self.rng.chance(write_ratio) { Op::Write } else { Op::Read };
         let hot = self.nodes[client as usize].fx.hot;
-        let key = if hot > 0.0 && self.rng.chance(hot) { 0 } else { self.rng.next_u64() % keys };
+        let zipf = match (zipf_s, &self.nodes[client as usize].zipf) {
+            (Some(_), Some(z)) => Some(*z),
+            (Some(s), None) => {
+                let z = super::dist::Zipf::new(keys, s);
+                self.nodes[client as usize].zipf = Some(z);
+                Some(z)
+            }
+            _ => None,
+        };
+        let key = if hot > 0.0 && self.rng.chance(hot) {
+            0
+        } else if let Some(z) = zipf {
+            // Rank 1 is key 0, the most popular.
+            z.sample(&mut self.rng) - 1
+        } else {
+            self.rng.next_u64() % keys
+        };
         let skew = self.nodes[client as usize].fx.skew;
         let m = self.new_msg(req, client, op, key, rq, rs);
         let (mg,) = (self.msgs[m as usize].era,);
@@ -1169,6 +1244,37 @@ impl Engine {
             if hop.blocking && hop.life == node.life && !node.removed {
                 self.release(n, hop.entered);
             }
+        }
+    }
+
+    /// Look the key up in a cache with a capacity (`None`: this cache has
+    /// no capacity and uses its fixed hit ratio).
+    fn cache_lookup(&mut self, n: u32, m: u32) -> Option<bool> {
+        let now = self.now;
+        let key = self.msgs[m as usize].key;
+        let node = &mut self.nodes[n as usize];
+        let NodeKind::Cache(c) = &node.spec.kind else { return None };
+        let capacity = c.capacity?;
+        let store = node.store.get_or_insert_with(|| Box::new(LruStore::new(capacity)));
+        Some(store.get(key, now))
+    }
+
+    fn cache_fill(&mut self, n: u32, m: u32) {
+        let now = self.now;
+        let key = self.msgs[m as usize].key;
+        let node = &mut self.nodes[n as usize];
+        let NodeKind::Cache(c) = &node.spec.kind else { return };
+        let (Some(capacity), ttl) = (c.capacity, c.ttl_ms) else { return };
+        let expires = ttl.map_or(Nanos::MAX, |t| now + ms_to_nanos(t));
+        let store = node.store.get_or_insert_with(|| Box::new(LruStore::new(capacity)));
+        store.capacity = capacity.max(1) as usize;
+        store.put(key, expires);
+    }
+
+    /// Empty a cache (flush fault).
+    pub(super) fn cache_clear(&mut self, n: u32) {
+        if let Some(s) = &mut self.nodes[n as usize].store {
+            s.clear();
         }
     }
 
@@ -1541,8 +1647,19 @@ impl Engine {
                 }
             }
             NodeKind::Cache(_) => {
-                let hit_ratio = hit_ratio * self.nodes[n as usize].fx.warmth(self.now);
-                let hit = self.rng.chance(hit_ratio) || self.nodes[n as usize].out.is_empty();
+                let hit = match self.cache_lookup(n, m) {
+                    Some(hit) => hit,
+                    None => {
+                        let hit_ratio = hit_ratio * self.nodes[n as usize].fx.warmth(self.now);
+                        self.rng.chance(hit_ratio)
+                    }
+                } || self.nodes[n as usize].out.is_empty();
+                let stats = &mut self.nodes[n as usize].stats;
+                if hit {
+                    stats.hits += 1;
+                } else {
+                    stats.misses += 1;
+                }
                 if hit {
                     self.release(n, entered);
                     self.respond(m);
@@ -1694,7 +1811,12 @@ impl Engine {
             return;
         }
         match self.nodes[n as usize].spec.kind {
-            NodeKind::Service(_) | NodeKind::Cache(_) | NodeKind::RateLimiter(_) => {
+            NodeKind::Cache(_) => {
+                // The miss came back with the value: keep it.
+                self.cache_fill(n, m);
+                self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
+            }
+            NodeKind::Service(_) | NodeKind::RateLimiter(_) => {
                 self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
             }
             _ => {

@@ -181,6 +181,9 @@ pub struct NodeStats {
     pub waits: u64,
     /// Messages drained by a queue's consumers (async jobs done).
     pub jobs_done: u64,
+    /// Cache lookups that hit and missed.
+    pub hits: u64,
+    pub misses: u64,
     /// Enqueue to processed, for a queue's async jobs.
     pub job_latency: LatencyHist,
 }

@@ -82,8 +82,13 @@ pub struct ClientSpec {
     pub traffic: Traffic,
     /// Share of requests that are writes (databases time them differently).
     pub write_ratio: f64,
-    /// Size of the key space requests draw from (consistent hashing uses it).
+    /// Size of the key space requests draw from (consistent hashing and
+    /// caches with a capacity use it).
     pub keys: u64,
+    /// Key popularity: `None` is uniform; `Some(s)` is Zipf with exponent s
+    /// (1.0 is typical: the k-th most popular key is asked k times less).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zipf: Option<f64>,
     /// Bytes on the wire, for links with a bandwidth limit.
     pub request_bytes: u32,
     pub response_bytes: u32,
@@ -97,6 +102,7 @@ impl Default for ClientSpec {
             traffic: Traffic::Poisson { rate: 100.0 },
             write_ratio: 0.0,
             keys: 1_000_000,
+            zipf: None,
             request_bytes: 1_000,
             response_bytes: 4_000,
             retry: None,
@@ -220,14 +226,22 @@ impl Default for ServiceSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheSpec {
+    /// Used when `capacity` is unset: each lookup hits with this probability.
     pub hit_ratio: f64,
     pub workers: u32,
     pub service: Dist,
+    /// Keys it can hold (least recently used evicted). When set, hits come
+    /// from the actual keys requested and `hit_ratio` is ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// How long a cached key stays valid (with `capacity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_ms: Option<f64>,
 }
 
 impl Default for CacheSpec {
     fn default() -> Self {
-        Self { hit_ratio: 0.8, workers: 64, service: Dist::Const(0.5) }
+        Self { hit_ratio: 0.8, workers: 64, service: Dist::Const(0.5), capacity: None, ttl_ms: None }
     }
 }
 

@@ -78,6 +78,8 @@ pub struct NodeReport {
     /// Queue nodes: enqueue to processed.
     pub job_latency_ms: Option<LatencySummary>,
     pub price_per_hour: f64,
+    /// Caches: share of lookups that hit.
+    pub hit_ratio: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -122,6 +124,7 @@ impl Report {
                     jobs_done: s.jobs_done,
                     job_latency_ms: (s.job_latency.count() > 0).then(|| s.job_latency.summary()),
                     price_per_hour: n.spec.price_per_hour(),
+                    hit_ratio: (s.hits + s.misses > 0).then(|| s.hits as f64 / (s.hits + s.misses) as f64),
                 }
             })
             .collect();

@@ -175,6 +175,18 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
             row(ui, "writes", "Share of requests that are writes (databases time them separately).", |ui| {
                 ui.add(Slider::new(&mut c.write_ratio, 0.0..=1.0));
             });
+            row(ui, "keys", "How many distinct keys requests ask for (caches and hashing use them).", |ui| {
+                ui.add(DragValue::new(&mut c.keys).range(1..=1_000_000_000).speed(10.0));
+            });
+            row(ui, "popularity", "Uniform, or Zipf: the k-th most popular key is asked k^s times less.", |ui| {
+                let mut zipf = c.zipf.is_some();
+                if ui.checkbox(&mut zipf, "Zipf").changed() {
+                    c.zipf = zipf.then_some(1.0);
+                }
+                if let Some(z) = &mut c.zipf {
+                    ui.add(DragValue::new(z).range(0.01..=10.0).speed(0.01).prefix("s = "));
+                }
+            });
             retry(ui, "client-retry", &mut c.retry, "end to end");
         }
         NodeKind::LoadBalancer(lb) => {
@@ -223,9 +235,28 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
             );
         }
         NodeKind::Cache(c) => {
-            row(ui, "hit ratio", "Share of requests answered by the cache; misses go to its links.", |ui| {
-                ui.add(Slider::new(&mut c.hit_ratio, 0.0..=1.0));
-            });
+            optional_limit(
+                ui,
+                "capacity",
+                "Keys it holds (least recently used evicted): hits then come from the keys clients ask for.",
+                &mut c.capacity,
+                1000,
+            );
+            if c.capacity.is_none() {
+                row(ui, "hit ratio", "Share of requests answered by the cache; misses go to its links.", |ui| {
+                    ui.add(Slider::new(&mut c.hit_ratio, 0.0..=1.0));
+                });
+            } else {
+                row(ui, "TTL", "How long a cached key stays valid (unchecked: until evicted).", |ui| {
+                    let mut on = c.ttl_ms.is_some();
+                    if ui.checkbox(&mut on, "expires").changed() {
+                        c.ttl_ms = on.then_some(60_000.0);
+                    }
+                    if let Some(t) = &mut c.ttl_ms {
+                        ui.add(DragValue::new(t).range(0.001..=3.6e9).speed(100.0).suffix(" ms"));
+                    }
+                });
+            }
             workers(ui, "workers", "Lookups served at the same time.", &mut c.workers);
             row(ui, "lookup time", "Time for one lookup.", |ui| dist(ui, "cache-svc", &mut c.service));
         }

@@ -210,7 +210,10 @@ fn blocking_calls_hold_workers_until_the_database_answers() {
 
 #[test]
 fn cache_hits_stop_at_the_cache_and_misses_reach_the_database() {
-    let cache = node("cache", NodeKind::Cache(CacheSpec { hit_ratio: 0.7, workers: 100, service: Dist::Const(0.1) }));
+    let cache = node(
+        "cache",
+        NodeKind::Cache(CacheSpec { hit_ratio: 0.7, workers: 100, service: Dist::Const(0.1), ..Default::default() }),
+    );
     let db = node("db", NodeKind::Database(DatabaseSpec { pool: 100, ..Default::default() }));
     let s = scenario(vec![poisson("c", 1000.0), cache, db], vec![link("c", "cache", 0.0), link("cache", "db", 0.0)]);
     let r = run(&s, 8, 0.0, 100.0);
@@ -498,4 +501,62 @@ fn rate_limiter_passes_its_rate_and_rejects_the_rest() {
     );
     let r = run(&s, 2, 0.0, 100.0);
     assert_eq!(r.failed_total, 0);
+}
+
+/// Che's approximation of an LRU cache's hit ratio: find T with
+/// Σ (1 - e^(-p_i T)) = C, then hit = Σ p_i (1 - e^(-p_i T)).
+fn che_hit_ratio(keys: usize, s: f64, capacity: f64) -> f64 {
+    let w: Vec<f64> = (1..=keys).map(|k| (k as f64).powf(-s)).collect();
+    let total: f64 = w.iter().sum();
+    let p: Vec<f64> = w.iter().map(|x| x / total).collect();
+    let filled = |t: f64| p.iter().map(|pi| 1.0 - (-pi * t).exp()).sum::<f64>();
+    let (mut lo, mut hi) = (0.0, 1e12);
+    for _ in 0..200 {
+        let mid = (lo + hi) / 2.0;
+        if filled(mid) < capacity { lo = mid } else { hi = mid }
+    }
+    p.iter().map(|pi| pi * (1.0 - (-pi * lo).exp())).sum()
+}
+
+#[test]
+fn lru_cache_over_zipf_keys_matches_ches_approximation() {
+    // Zipf(1.0) over 10 000 keys, a cache holding 10 % of them.
+    let c = client(
+        "c",
+        ClientSpec { traffic: Traffic::Poisson { rate: 2000.0 }, keys: 10_000, zipf: Some(1.0), ..Default::default() },
+    );
+    let cache = node(
+        "cache",
+        NodeKind::Cache(CacheSpec {
+            capacity: Some(1000),
+            workers: 100,
+            service: Dist::Const(0.1),
+            ..Default::default()
+        }),
+    );
+    let db = node("db", NodeKind::Database(DatabaseSpec { pool: 100, ..Default::default() }));
+    let s = scenario(vec![c, cache, db], vec![link("c", "cache", 0.0), link("cache", "db", 0.0)]);
+    let r = run(&s, 5, 30.0, 200.0);
+    let measured = node_report(&r, "cache").hit_ratio.unwrap();
+    close("LRU hit ratio vs Che", measured, che_hit_ratio(10_000, 1.0, 1000.0), 0.02);
+}
+
+#[test]
+fn ttl_bounds_the_hit_ratio_of_a_hot_key() {
+    // One key at 100/s, cached for 50 ms after each miss: each miss is
+    // followed on average by λτ = 5 hits, so the hit ratio is 5/6.
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 100.0 }, keys: 1, ..Default::default() });
+    let cache = node(
+        "cache",
+        NodeKind::Cache(CacheSpec {
+            capacity: Some(10),
+            ttl_ms: Some(50.0),
+            service: Dist::Const(0.0),
+            ..Default::default()
+        }),
+    );
+    let db = node("db", NodeKind::Database(DatabaseSpec { read: Dist::Const(0.0), ..Default::default() }));
+    let s = scenario(vec![c, cache, db], vec![link("c", "cache", 0.0), link("cache", "db", 0.0)]);
+    let r = run(&s, 6, 0.0, 500.0);
+    close("hit ratio with a TTL", node_report(&r, "cache").hit_ratio.unwrap(), 5.0 / 6.0, 0.02);
 }

@@ -374,7 +374,10 @@ fn hot_key_concentrates_consistent_hashing_on_one_backend() {
 
 #[test]
 fn cache_flush_sends_every_request_to_the_database_then_warms() {
-    let cache = node("cache", NodeKind::Cache(CacheSpec { hit_ratio: 0.9, workers: 100, service: Dist::Const(0.1) }));
+    let cache = node(
+        "cache",
+        NodeKind::Cache(CacheSpec { hit_ratio: 0.9, workers: 100, service: Dist::Const(0.1), ..Default::default() }),
+    );
     let db = node("db", NodeKind::Database(DatabaseSpec { pool: 100, ..Default::default() }));
     let s = scenario(vec![poisson("c", 1000.0), cache, db], vec![link("c", "cache", 0.0), link("cache", "db", 0.0)]);
     let mut e = engine(&s, &["flush cache warm 10s at 10s"]);

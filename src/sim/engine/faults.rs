@@ -303,6 +303,10 @@ impl Engine {
         }
         for n in 0..self.nodes.len() {
             let was = self.nodes[n].fx.clone();
+            if other[n].cold.is_some() && other[n].cold != was.cold {
+                // A flush empties a cache that holds real keys.
+                self.cache_clear(n as u32);
+            }
             let fx = &mut self.nodes[n].fx;
             fx.slow = slow[n];
             let o = &other[n];
