@@ -72,7 +72,11 @@ impl Ctx {
             c.count("max_retries", r.max_retries, 0, 100)?;
             c.number("backoff_ms", r.backoff_ms, 0.0, 3.6e6)?;
             c.number("max_backoff_ms", r.max_backoff_ms, 0.0, 3.6e6)?;
-            c.probability("jitter", r.jitter)
+            c.probability("jitter", r.jitter)?;
+            if let Some(b) = r.budget {
+                c.number("budget", b, 0.001, 10.0)?;
+            }
+            Ok(())
         })
     }
 }

@@ -32,6 +32,8 @@ use super::time::{Nanos, ms_to_nanos, secs_to_nanos};
 pub const MAX_DEPTH: usize = 16;
 const NONE: u32 = u32::MAX;
 const NO_ORPHAN: u8 = u8::MAX;
+/// A retry budget saves up at most this many retries.
+const RETRY_TOKENS_MAX: f64 = 10.0;
 
 /// Counters that must balance at every instant (the conservation invariant).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -238,6 +240,8 @@ pub struct NodeRt {
     store: Option<Box<LruStore>>,
     /// Client: key popularity (Zipf), if not uniform.
     zipf: Option<super::dist::Zipf>,
+    /// Client: retry-budget tokens.
+    retry_tokens: f64,
     pub consumers_busy: u32,
     pub stats: NodeStats,
     /// Deleted from the running system; its index is never reused.
@@ -545,6 +549,7 @@ impl Engine {
                 tokens_at: 0,
                 store: None,
                 zipf: None,
+                retry_tokens: RETRY_TOKENS_MAX,
                 consumers_busy: 0,
                 stats: NodeStats::default(),
                 removed: false,
@@ -703,6 +708,7 @@ impl Engine {
             tokens_at: 0,
             store: None,
             zipf: None,
+            retry_tokens: RETRY_TOKENS_MAX,
             consumers_busy: 0,
             stats,
             removed: false,
@@ -1032,6 +1038,13 @@ impl Engine {
         r.attempt = 0;
         self.ledger.requests_created += 1;
         self.ledger.requests_live += 1;
+        if let NodeKind::Client(ClientSpec { retry: Some(RetryPolicy { budget: Some(b), .. }), .. }) =
+            &self.nodes[client as usize].spec.kind
+        {
+            let b = *b;
+            let node = &mut self.nodes[client as usize];
+            node.retry_tokens = (node.retry_tokens + b).min(RETRY_TOKENS_MAX);
+        }
         self.global.created += 1;
         self.global.in_flight.add(self.now, 1);
         self.send_attempt(slot);
@@ -1119,9 +1132,18 @@ impl Engine {
             return;
         }
         let policy = self.client_spec(client).retry.clone();
+        // Out of retry budget: fail now instead of adding load.
+        let budget_ok = match policy.as_ref().and_then(|p| p.budget) {
+            Some(_) => self.nodes[client as usize].retry_tokens >= 1.0,
+            None => true,
+        };
         let r = &mut self.reqs[req as usize];
         match policy {
-            Some(p) if (r.attempt as u32) < p.max_retries.min(250) => {
+            Some(p) if budget_ok && (r.attempt as u32) < p.max_retries.min(250) => {
+                if p.budget.is_some() {
+                    self.nodes[client as usize].retry_tokens -= 1.0;
+                }
+                let r = &mut self.reqs[req as usize];
                 r.attempt += 1;
                 let n = r.attempt;
                 let era = r.era;

@@ -138,11 +138,16 @@ pub struct RetryPolicy {
     pub max_backoff_ms: f64,
     /// Fraction of that wait that is randomised (0 = none, 1 = "full jitter").
     pub jitter: f64,
+    /// Retry budget (client retries only): retries may add at most this
+    /// share of the requests (0.1 = 10 %); each request earns that many
+    /// tokens, each retry spends one, with 10 saved up at most. Absent: no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<f64>,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { timeout_ms: 1000.0, max_retries: 0, backoff_ms: 50.0, max_backoff_ms: 2000.0, jitter: 1.0 }
+        Self { timeout_ms: 1000.0, max_retries: 0, backoff_ms: 50.0, max_backoff_ms: 2000.0, jitter: 1.0, budget: None }
     }
 }
 

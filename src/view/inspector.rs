@@ -102,6 +102,15 @@ fn retry(ui: &mut Ui, id: &str, r: &mut Option<RetryPolicy>, what: &str) {
         row(ui, "jitter", "Share of the backoff that is randomised (1 = full jitter).", |ui| {
             ui.add(Slider::new(&mut p.jitter, 0.0..=1.0));
         });
+        row(ui, "budget", "Retries may add at most this share of the requests (client retries only).", |ui| {
+            let mut on = p.budget.is_some();
+            if ui.checkbox(&mut on, "limited").changed() {
+                p.budget = on.then_some(0.1);
+            }
+            if let Some(b) = &mut p.budget {
+                ui.add(DragValue::new(b).range(0.001..=10.0).speed(0.005));
+            }
+        });
     });
 }
 

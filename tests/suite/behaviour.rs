@@ -10,7 +10,7 @@ use systemdecoder::sim::{NodeParams, Sim, SimNode};
 use crate::helpers::*;
 
 fn retry(timeout_ms: f64, max_retries: u32) -> Option<RetryPolicy> {
-    Some(RetryPolicy { timeout_ms, max_retries, backoff_ms: 1.0, max_backoff_ms: 10.0, jitter: 1.0 })
+    Some(RetryPolicy { timeout_ms, max_retries, backoff_ms: 1.0, max_backoff_ms: 10.0, jitter: 1.0, budget: None })
 }
 
 fn lossy(from: &str, to: &str, loss: f64) -> LinkSpec {
@@ -559,4 +559,35 @@ fn ttl_bounds_the_hit_ratio_of_a_hot_key() {
     let s = scenario(vec![c, cache, db], vec![link("c", "cache", 0.0), link("cache", "db", 0.0)]);
     let r = run(&s, 6, 0.0, 500.0);
     close("hit ratio with a TTL", node_report(&r, "cache").hit_ratio.unwrap(), 5.0 / 6.0, 0.02);
+}
+
+#[test]
+fn a_retry_budget_caps_the_extra_load_retries_add() {
+    let policy = |budget| RetryPolicy {
+        timeout_ms: 50.0,
+        max_retries: 3,
+        backoff_ms: 1.0,
+        max_backoff_ms: 10.0,
+        jitter: 1.0,
+        budget,
+    };
+    let make = |budget| {
+        let c = client(
+            "c",
+            ClientSpec {
+                traffic: Traffic::Poisson { rate: 2000.0 },
+                retry: Some(policy(budget)),
+                ..Default::default()
+            },
+        );
+        scenario(vec![c, service("s", 64, Dist::Exp(1.0))], vec![lossy("c", "s", 0.1)])
+    };
+    let free = run(&make(None), 2, 0.0, 100.0);
+    let capped = run(&make(Some(0.05)), 2, 0.0, 100.0);
+    // Unlimited: ~23 % of requests are retried (0.19 + 0.19² + …).
+    assert!(free.retries as f64 > 0.2 * free.created as f64);
+    // Budgeted: at most 5 % (plus the 10 saved up), and the rest fail instead.
+    assert!(capped.retries as f64 <= 0.05 * capped.created as f64 + 10.0, "{} retries", capped.retries);
+    assert!(capped.retries as f64 > 0.045 * capped.created as f64, "the budget is used");
+    assert!(capped.failed_total > 10 * free.failed_total.max(1));
 }

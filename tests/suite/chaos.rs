@@ -51,7 +51,14 @@ fn kill_one_of_four_fails_a_quarter_then_recovers() {
 
 #[test]
 fn kill_with_retries_is_mostly_masked() {
-    let retry = RetryPolicy { timeout_ms: 1000.0, max_retries: 2, backoff_ms: 1.0, max_backoff_ms: 5.0, jitter: 1.0 };
+    let retry = RetryPolicy {
+        timeout_ms: 1000.0,
+        max_retries: 2,
+        backoff_ms: 1.0,
+        max_backoff_ms: 5.0,
+        jitter: 1.0,
+        budget: None,
+    };
     let mut e = engine(&four_servers(Some(retry)), &["kill s2 at 10s for 10s"]);
     e.run_until(30 * S);
     // Each attempt lands on the dead server with p = 1/4 (the round-robin
