@@ -157,6 +157,9 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
                 }
                 c.probability("call_probability", l.call_probability)?;
                 c.retry(&l.retry)?;
+                if let Some(max) = l.max_concurrent {
+                    c.count("max_concurrent", max, 1, MAX_COUNT)?;
+                }
                 if let Some(cb) = &l.circuit_breaker {
                     c.field("circuit_breaker", |c| {
                         c.number("failure_ratio", cb.failure_ratio, 0.001, 1.0)?;

@@ -680,6 +680,7 @@ impl Engine {
             link.spec.call_probability = spec.call_probability;
             link.spec.retry = spec.retry;
             link.spec.circuit_breaker = spec.circuit_breaker;
+            link.spec.max_concurrent = spec.max_concurrent;
             link.prepare();
         }
     }
@@ -1374,6 +1375,19 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn call(&mut self, node: u32, m: u32, i: usize, next_call: u8, blocking: bool, attempt: u8, entered: Nanos) {
         let link = self.nodes[node as usize].out[i];
+        if let Some(max) = self.links[link as usize].spec.max_concurrent {
+            if self.nodes[node as usize].outstanding[i] >= max {
+                // The bulkhead is full: refuse at once, before any call is made.
+                let msg = &mut self.msgs[m as usize];
+                msg.resp = true;
+                msg.error = Some(FailReason::BulkheadFull);
+                if blocking {
+                    self.release(node, entered);
+                }
+                self.return_up(m);
+                return;
+            }
+        }
         self.nodes[node as usize].outstanding[i] += 1;
         let msg = &mut self.msgs[m as usize];
         let d = msg.depth as usize;

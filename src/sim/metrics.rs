@@ -33,9 +33,11 @@ pub enum FailReason {
     CircuitOpen,
     /// A rate limiter had no token for it.
     RateLimited,
+    /// A bulkhead on the link was full.
+    BulkheadFull,
 }
 
-pub const FAIL_REASONS: [FailReason; 10] = [
+pub const FAIL_REASONS: [FailReason; 11] = [
     FailReason::Timeout,
     FailReason::QueueFull,
     FailReason::PacketLoss,
@@ -46,6 +48,7 @@ pub const FAIL_REASONS: [FailReason; 10] = [
     FailReason::Corrupt,
     FailReason::CircuitOpen,
     FailReason::RateLimited,
+    FailReason::BulkheadFull,
 ];
 
 impl FailReason {
@@ -64,6 +67,7 @@ impl FailReason {
             FailReason::Corrupt => "corrupt",
             FailReason::CircuitOpen => "circuit_open",
             FailReason::RateLimited => "rate_limited",
+            FailReason::BulkheadFull => "bulkhead_full",
         }
     }
 }

@@ -329,6 +329,11 @@ pub struct LinkSpec {
     /// Stop calling a failing dependency for a while (fail fast instead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub circuit_breaker: Option<CircuitBreaker>,
+    /// Bulkhead: at most this many calls over this link at once; more fail
+    /// at once (`bulkhead_full`), so one slow dependency cannot take every
+    /// worker of the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent: Option<u32>,
 }
 
 /// A circuit breaker on the caller's side of a link. Closed: calls go
@@ -372,6 +377,7 @@ impl LinkSpec {
             call_probability: 1.0,
             retry: None,
             circuit_breaker: None,
+            max_concurrent: None,
         }
     }
 }

@@ -326,6 +326,13 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec) {
     row(ui, "used by", "Share of requests that make this call (services and caches).", |ui| {
         ui.add(Slider::new(&mut l.call_probability, 0.0..=1.0));
     });
+    optional_limit(
+        ui,
+        "bulkhead",
+        "At most this many calls over this link at once; more fail at once (bulkhead_full).",
+        &mut l.max_concurrent,
+        10,
+    );
     retry(ui, "link-retry", &mut l.retry, "per hop");
     let mut on = l.circuit_breaker.is_some();
     if ui

@@ -591,3 +591,19 @@ fn a_retry_budget_caps_the_extra_load_retries_add() {
     assert!(capped.retries as f64 > 0.045 * capped.created as f64, "the budget is used");
     assert!(capped.failed_total > 10 * free.failed_total.max(1));
 }
+
+#[test]
+fn a_bulkhead_caps_calls_to_a_slow_dependency() {
+    // 500/s into a 100 ms dependency would keep 50 calls in flight; the
+    // bulkhead allows 10, so ~100/s get through and the rest fail at once.
+    let mut to_slow = link("api", "slow", 0.0);
+    to_slow.max_concurrent = Some(10);
+    let s = scenario(
+        vec![poisson("c", 500.0), service("api", 1000, Dist::Const(0.0)), service("slow", 1000, Dist::Const(100.0))],
+        vec![link("c", "api", 0.0), to_slow],
+    );
+    let r = run(&s, 3, 5.0, 100.0);
+    close("through the bulkhead", r.throughput_rps, 100.0, 0.05);
+    close("refused at once", r.failed["bulkhead_full"] as f64 / r.measured_seconds, 400.0, 0.05);
+    assert_eq!(r.failed_total, r.failed["bulkhead_full"]);
+}
