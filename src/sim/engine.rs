@@ -355,6 +355,46 @@ pub struct LinkFx {
 }
 
 impl NodeRt {
+    /// A fresh node; its time integrals start at `now`.
+    fn new(spec: NodeSpec, now: Nanos) -> Self {
+        let mut stats = NodeStats::default();
+        stats.queue.restart(now);
+        stats.busy.restart(now);
+        NodeRt {
+            prep: prepare(&spec.kind),
+            spec,
+            out: Vec::new(),
+            busy: 0,
+            queue: VecDeque::new(),
+            outstanding: Vec::new(),
+            healthy: Vec::new(),
+            streak: Vec::new(),
+            rr: 0,
+            ring: Vec::new(),
+            epoch: 0,
+            users: 0,
+            buffer: VecDeque::new(),
+            tokens: f64::INFINITY,
+            tokens_at: 0,
+            store: None,
+            zipf: None,
+            retry_tokens: RETRY_TOKENS_MAX,
+            consumers_busy: 0,
+            stats,
+            removed: false,
+            fx: NodeFx::default(),
+            life: 0,
+        }
+    }
+
+    /// Start using outgoing link `l` (per-link state stays index-aligned).
+    fn attach(&mut self, l: u32) {
+        self.out.push(l);
+        self.outstanding.push(0);
+        self.healthy.push(true);
+        self.streak.push(0);
+    }
+
     pub fn queue_len(&self) -> usize {
         self.queue.len() + self.buffer.len()
     }
@@ -528,60 +568,15 @@ const RING_POINTS: u64 = 64;
 
 impl Engine {
     pub fn new(topo: Topology, seed: u64) -> Self {
-        let mut nodes: Vec<NodeRt> = topo
-            .nodes
-            .into_iter()
-            .map(|spec| NodeRt {
-                prep: prepare(&spec.kind),
-                spec,
-                out: Vec::new(),
-                busy: 0,
-                queue: VecDeque::new(),
-                outstanding: Vec::new(),
-                healthy: Vec::new(),
-                streak: Vec::new(),
-                rr: 0,
-                ring: Vec::new(),
-                epoch: 0,
-                users: 0,
-                buffer: VecDeque::new(),
-                tokens: f64::INFINITY,
-                tokens_at: 0,
-                store: None,
-                zipf: None,
-                retry_tokens: RETRY_TOKENS_MAX,
-                consumers_busy: 0,
-                stats: NodeStats::default(),
-                removed: false,
-                fx: NodeFx::default(),
-                life: 0,
-            })
-            .collect();
+        let mut nodes: Vec<NodeRt> = topo.nodes.into_iter().map(|spec| NodeRt::new(spec, 0)).collect();
         let links: Vec<LinkRt> = topo
             .links
             .into_iter()
             .zip(topo.link_ends)
             .enumerate()
             .map(|(i, (spec, (from, to)))| {
-                nodes[from as usize].out.push(i as u32);
-                nodes[from as usize].outstanding.push(0);
-                nodes[from as usize].healthy.push(true);
-                nodes[from as usize].streak.push(0);
-                let mut l = LinkRt {
-                    from,
-                    to,
-                    latency: spec.latency.sampler(),
-                    jitter: 0.0,
-                    wire_free: [0; 2],
-                    ns_per_byte: 0.0,
-                    spec,
-                    stats: LinkStats::default(),
-                    removed: false,
-                    fx: LinkFx::default(),
-                    breaker: Breaker::default(),
-                };
-                l.prepare();
-                l
+                nodes[from as usize].attach(i as u32);
+                LinkRt::new(spec, from, to, 0)
             })
             .collect();
         let mut e = Engine {
@@ -688,62 +683,17 @@ impl Engine {
     /// Add a node to the running system; returns its index.
     pub fn add_node(&mut self, spec: NodeSpec) -> u32 {
         let n = self.nodes.len() as u32;
-        let mut stats = NodeStats::default();
-        stats.queue.restart(self.now);
-        stats.busy.restart(self.now);
-        self.nodes.push(NodeRt {
-            prep: prepare(&spec.kind),
-            spec,
-            out: Vec::new(),
-            busy: 0,
-            queue: VecDeque::new(),
-            outstanding: Vec::new(),
-            healthy: Vec::new(),
-            streak: Vec::new(),
-            rr: 0,
-            ring: Vec::new(),
-            epoch: 0,
-            users: 0,
-            buffer: VecDeque::new(),
-            tokens: f64::INFINITY,
-            tokens_at: 0,
-            store: None,
-            zipf: None,
-            retry_tokens: RETRY_TOKENS_MAX,
-            consumers_busy: 0,
-            stats,
-            removed: false,
-            fx: NodeFx::default(),
-            life: 0,
-        });
+        self.nodes.push(NodeRt::new(spec, self.now));
         self.start_client(n);
+        self.start_health_checks(n);
         n
     }
 
     /// Add a link between two live nodes; returns its index.
     pub fn add_link(&mut self, spec: LinkSpec, from: u32, to: u32) -> u32 {
         let l = self.links.len() as u32;
-        let mut link = LinkRt {
-            from,
-            to,
-            latency: spec.latency.sampler(),
-            jitter: 0.0,
-            wire_free: [0; 2],
-            ns_per_byte: 0.0,
-            spec,
-            stats: LinkStats::default(),
-            removed: false,
-            fx: LinkFx::default(),
-            breaker: Breaker::default(),
-        };
-        link.stats.in_transit.restart(self.now);
-        link.prepare();
-        self.links.push(link);
-        let node = &mut self.nodes[from as usize];
-        node.out.push(l);
-        node.outstanding.push(0);
-        node.healthy.push(true);
-        node.streak.push(0);
+        self.links.push(LinkRt::new(spec, from, to, self.now));
+        self.nodes[from as usize].attach(l);
         self.build_ring(from as usize);
         // A queue that had nowhere to deliver may start now.
         self.dispatch_jobs(from);
@@ -2167,6 +2117,25 @@ impl Engine {
 }
 
 impl LinkRt {
+    fn new(spec: LinkSpec, from: u32, to: u32, now: Nanos) -> Self {
+        let mut link = LinkRt {
+            from,
+            to,
+            latency: spec.latency.sampler(),
+            jitter: 0.0,
+            wire_free: [0; 2],
+            ns_per_byte: 0.0,
+            spec,
+            stats: LinkStats::default(),
+            removed: false,
+            fx: LinkFx::default(),
+            breaker: Breaker::default(),
+        };
+        link.stats.in_transit.restart(now);
+        link.prepare();
+        link
+    }
+
     fn prepare(&mut self) {
         self.latency = self.spec.latency.sampler();
         self.jitter = self.spec.jitter_ms.max(0.0) * 1e6;

@@ -295,7 +295,7 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 {
                     history.write(HistoryRequest::Undo);
                 }
-                let active = sim.as_ref().map_or(0, |s| s.fault_log().iter().filter(|f| f.active).count());
+                let active = sim.as_ref().map_or(0, |s| s.active_fault_count());
                 let label = if active > 0 {
                     RichText::new(format!("⚠ Chaos ({active})")).color(theme::to_egui(theme::BAD))
                 } else {

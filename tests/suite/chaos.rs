@@ -529,3 +529,20 @@ fn circuit_breaker_opens_on_a_dead_dependency_and_closes_after_it_heals() {
     assert_eq!(sum(&e, 19.0, 30.0, |w| w.errors_rps), 0.0);
     assert_eq!(e.links[1].breaker.state, systemdecoder::sim::engine::BreakerState::Closed);
 }
+
+#[test]
+fn a_load_balancer_added_while_running_starts_its_health_checks() {
+    let s = scenario(vec![poisson("c", 500.0)], vec![]);
+    let mut e = s.engine(1);
+    let hc = Some(HealthCheck { interval_ms: 200.0, unhealthy_after: 2, healthy_after: 2 });
+    let lb =
+        e.add_node(node("lb", NodeKind::LoadBalancer(LoadBalancerSpec { health_check: hc, ..Default::default() })));
+    e.add_link(link("c", "lb", 0.0), 0, lb);
+    for i in 0..2 {
+        let n = e.add_node(service(&format!("s{i}"), 10, Dist::Exp(1.0)));
+        e.add_link(link("lb", &format!("s{i}"), 0.0), lb, n);
+    }
+    Fault::parse_cli("kill s1 at 1s").unwrap().schedule(&mut e).unwrap();
+    e.run_until(5 * S);
+    assert_eq!(sum(&e, 2.0, 5.0, |w| w.errors_rps), 0.0, "the dead backend was ejected");
+}

@@ -177,6 +177,11 @@ impl Engine {
         }
     }
 
+    /// How many faults are in effect now (cheap: no records built).
+    pub fn active_fault_count(&self) -> usize {
+        self.faults.iter().filter(|f| f.active).count()
+    }
+
     /// Every fault so far, in order.
     pub fn fault_log(&self) -> Vec<FaultRecord> {
         self.faults
