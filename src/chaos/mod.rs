@@ -61,6 +61,13 @@ pub enum Fault {
     CacheFlush { node: String, warmup_s: f64 },
     /// `leaked` connections (workers) are held by a leak and unusable.
     PoolExhaustion { node: String, leaked: u32 },
+    /// A replicated database's replicas fall `add_ms` further behind: more
+    /// reads see old data.
+    ReplicaLag { node: String, add_ms: f64 },
+    /// A replicated database's primary dies: writes fail until a replica is
+    /// promoted (its `failover_s`); writes not yet replicated are lost. The
+    /// old primary rejoins as a replica when the fault ends.
+    LeaderFailover { node: String },
 }
 
 /// The chaos monkey in a scenario file: random faults from `faults` at a
@@ -132,6 +139,8 @@ impl Fault {
             Fault::HotKey { client, share } => format!("hotkey {client} {}%", share * 100.0),
             Fault::CacheFlush { node, warmup_s } => format!("flush {node} warm {warmup_s}s"),
             Fault::PoolExhaustion { node, leaked } => format!("exhaust {node} {leaked}"),
+            Fault::ReplicaLag { node, add_ms } => format!("lag {node} +{add_ms}ms"),
+            Fault::LeaderFailover { node } => format!("failover {node}"),
         }
     }
 
@@ -225,6 +234,8 @@ impl Fault {
                 node("node", n)?;
                 if *leaked == 0 { Err(("leaked", "must be at least 1".into())) } else { Ok(()) }
             }
+            Fault::ReplicaLag { node: n, add_ms } => node("node", n).and(nonneg("add_ms", *add_ms)),
+            Fault::LeaderFailover { node: n } => node("node", n),
         }
     }
 
@@ -246,6 +257,13 @@ impl Fault {
         };
         let positive = |what: &str, v: f64| {
             if v.is_finite() && v > 0.0 { Ok(v) } else { Err(format!("{what} must be a positive number, got {v}")) }
+        };
+        let replicated = |id: &str| {
+            let n = node(id)?;
+            match nodes[n as usize].spec.kind {
+                crate::sim::NodeKind::ReplicatedDatabase(_) => Ok(n),
+                _ => Err(format!("\"{id}\" is not a replicated database")),
+            }
         };
         Ok(match self {
             Fault::Kill { node: n } => vec![Effect::NodeDown(node(n)?)],
@@ -295,6 +313,13 @@ impl Fault {
             Fault::HotKey { client, share } => vec![Effect::HotKey(node(client)?, share.clamp(0.0, 1.0))],
             Fault::CacheFlush { node: n, warmup_s } => vec![Effect::CacheFlush(node(n)?, secs_to_nanos(*warmup_s))],
             Fault::PoolExhaustion { node: n, leaked } => vec![Effect::PoolLeak(node(n)?, *leaked)],
+            Fault::ReplicaLag { node: n, add_ms } => {
+                if !(add_ms.is_finite() && *add_ms >= 0.0) {
+                    return Err(format!("add_ms must be a non-negative number, got {add_ms}"));
+                }
+                vec![Effect::ReplicaLag(replicated(n)?, *add_ms)]
+            }
+            Fault::LeaderFailover { node: n } => vec![Effect::LeaderFailover(replicated(n)?)],
         })
     }
 
@@ -306,7 +331,8 @@ impl Fault {
                      restart NODE [warm Ns], leak NODE [crash Ns], diskfull NODE, exhaust NODE N, \
                      flush CACHE [warm Ns], latency A->B +Nms, loss A->B N%, bandwidth A->B NMbps, \
                      blackhole A->B, corrupt A->B N%, duplicate A->B N%, partition A,B,..., zone NAME, \
-                     spike CLIENT xK, herd CLIENT N, hotkey CLIENT N%, skew CLIENT xK)";
+                     spike CLIENT xK, herd CLIENT N, hotkey CLIENT N%, skew CLIENT xK, \
+                     lag DB +Nms, failover DB)";
         let words: Vec<&str> = text.split_whitespace().collect();
         let find = |kw: &str| words.iter().position(|w| *w == kw);
         let secs = |w: Option<&&str>| -> Result<f64, String> {
@@ -381,6 +407,8 @@ impl Fault {
             "hotkey" => Fault::HotKey { client: target.into(), share: num(args.get(2), &["%"])? / 100.0 },
             "flush" => Fault::CacheFlush { node: target.into(), warmup_s: opt(args, "warm", 10.0)? },
             "exhaust" => Fault::PoolExhaustion { node: target.into(), leaked: num(args.get(2), &[])? as u32 },
+            "lag" => Fault::ReplicaLag { node: target.into(), add_ms: num(args.get(2), &["+", "ms"])? },
+            "failover" => Fault::LeaderFailover { node: target.into() },
             other => return Err(format!("unknown fault \"{other}\": {usage}")),
         };
         if !at_s.is_finite() || at_s < 0.0 || for_s.is_some_and(|f| !f.is_finite() || f < 0.0) {

@@ -125,6 +125,22 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         })?;
     }
 
+    // Request types are tracked as bits of a 64-bit mask.
+    let mut types: std::collections::BTreeSet<&str> = ["read", "write"].into();
+    for n in &s.nodes {
+        match &n.kind {
+            NodeKind::Client(cl) => types.extend(cl.mix.iter().map(|t| t.name.as_str())),
+            NodeKind::Service(sv) => types.extend(sv.by_type.keys().map(|t| t.as_str())),
+            _ => {}
+        }
+    }
+    for l in &s.links {
+        types.extend(l.only.iter().map(|t| t.as_str()));
+    }
+    if types.len() > 60 {
+        return c.fail(format!("{} request types are named; the limit is 60", types.len()));
+    }
+
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); s.nodes.len()];
     let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, l) in s.links.iter().enumerate() {
@@ -156,6 +172,7 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
                     c.number("bandwidth_mbps", bw, 1e-6, 1e9)?;
                 }
                 c.probability("call_probability", l.call_probability)?;
+                c.field("only", |c| l.only.iter().try_for_each(|t| type_name(c, t)))?;
                 c.retry(&l.retry)?;
                 if let Some(max) = l.max_concurrent {
                     c.count("max_concurrent", max, 1, MAX_COUNT)?;
@@ -269,6 +286,20 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             if let Some(z) = cl.zipf {
                 c.number("zipf", z, 0.01, 10.0)?;
             }
+            if !cl.mix.is_empty() {
+                c.field("mix", |c| {
+                    for (i, t) in cl.mix.iter().enumerate() {
+                        c.at(Seg::Index(i), |c| {
+                            c.field("name", |c| type_name(c, &t.name))?;
+                            c.number("share", t.share, 0.0, 1e9)
+                        })?;
+                    }
+                    if cl.mix.iter().map(|t| t.share).sum::<f64>() <= 0.0 {
+                        return c.fail("the shares add up to 0: no request type would ever be sent");
+                    }
+                    Ok(())
+                })?;
+            }
             c.retry(&cl.retry)
         }
         NodeKind::LoadBalancer(lb) => {
@@ -287,7 +318,14 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             if let Some(q) = s.queue_limit {
                 c.count("queue_limit", q, 0, MAX_COUNT)?;
             }
-            c.dist("service", &s.service)
+            c.dist("service", &s.service)?;
+            c.field("by_type", |c| {
+                for (name, d) in &s.by_type {
+                    type_name(c, name)?;
+                    c.dist(name, d)?;
+                }
+                Ok(())
+            })
         }
         NodeKind::Cache(cache) => {
             c.probability("hit_ratio", cache.hit_ratio)?;
@@ -317,9 +355,94 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
                 c.count("capacity", cap, 1, MAX_COUNT)?;
             }
             c.count("consumers", q.consumers, 1, MAX_COUNT)?;
+            if let Some(v) = q.visibility_timeout_ms {
+                c.number("visibility_timeout_ms", v, 0.001, 3.6e9)?;
+            }
+            if let Some(r) = q.max_receives {
+                c.count("max_receives", r, 1, 250)?;
+            }
             c.dist("service", &q.service)
         }
+        NodeKind::Gateway(g) => {
+            c.count("workers", g.workers, 1, MAX_COUNT)?;
+            if let Some(q) = g.queue_limit {
+                c.count("queue_limit", q, 0, MAX_COUNT)?;
+            }
+            c.dist("auth", &g.auth)
+        }
+        NodeKind::Serverless(f) => {
+            c.count("concurrency", f.concurrency, 1, MAX_COUNT)?;
+            c.dist("service", &f.service)?;
+            c.dist("cold_start", &f.cold_start)?;
+            c.number("keep_warm_s", f.keep_warm_s, 0.0, 1e7)
+        }
+        NodeKind::Autoscaling(a) => {
+            c.count("min", a.min, 1, 10_000)?;
+            c.count("max", a.max, a.min, 10_000)?;
+            c.count("initial", a.initial, a.min, a.max)?;
+            c.count("workers_per_instance", a.workers_per_instance, 1, 100_000)?;
+            if let Some(q) = a.queue_limit {
+                c.count("queue_limit", q, 0, MAX_COUNT)?;
+            }
+            c.dist("service", &a.service)?;
+            c.number("target_utilization", a.target_utilization, 0.05, 1.0)?;
+            c.number("interval_s", a.interval_s, 0.1, 3600.0)?;
+            c.number("boot_s", a.boot_s, 0.0, 3600.0)?;
+            c.number("cooldown_s", a.cooldown_s, 0.0, 86_400.0)
+        }
+        NodeKind::ShardedDatabase(d) => {
+            c.count("shards", d.shards, 1, 250)?;
+            c.count("pool", d.pool, 1, MAX_COUNT)?;
+            if let Some(q) = d.queue_limit {
+                c.count("queue_limit", q, 0, MAX_COUNT)?;
+            }
+            c.dist("read", &d.read)?;
+            c.dist("write", &d.write)
+        }
+        NodeKind::ReplicatedDatabase(d) => {
+            c.count("replicas", d.replicas, 0, 249)?;
+            c.count("pool", d.pool, 1, MAX_COUNT)?;
+            if let Some(q) = d.queue_limit {
+                c.count("queue_limit", q, 0, MAX_COUNT)?;
+            }
+            c.dist("read", &d.read)?;
+            c.dist("write", &d.write)?;
+            c.dist("lag", &d.lag)?;
+            c.number("failover_s", d.failover_s, 0.0, 86_400.0)
+        }
+        NodeKind::PubSub(p) => c.dist("service", &p.service),
+        NodeKind::Cdn(cdn) => {
+            c.probability("hit_ratio", cdn.hit_ratio)?;
+            if let Some(cap) = cdn.capacity {
+                c.count("capacity", cap, 1, MAX_COUNT)?;
+            }
+            if let Some(t) = cdn.ttl_ms {
+                c.number("ttl_ms", t, 0.001, 3.6e9)?;
+            }
+            c.dist("service", &cdn.service)
+        }
+        NodeKind::Dns(d) => {
+            c.number("ttl_s", d.ttl_s, 0.0, 1e7)?;
+            c.count("resolvers", d.resolvers, 1, 1_000_000)?;
+            c.dist("lookup", &d.lookup)?;
+            if let Some(hc) = &d.health_check {
+                c.field("health_check", |c| {
+                    c.number("interval_ms", hc.interval_ms, 1.0, 3.6e6)?;
+                    c.count("unhealthy_after", hc.unhealthy_after, 1, 1000)?;
+                    c.count("healthy_after", hc.healthy_after, 1, 1000)
+                })?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// Request type names: short and printable.
+fn type_name(c: &mut Ctx, name: &str) -> Result<(), Fail> {
+    if name.trim().is_empty() || name.len() > 40 || name.chars().any(|ch| ch.is_control()) {
+        return c.fail(format!("\"{name}\" is not a usable request type name (1 to 40 printable characters)"));
+    }
+    Ok(())
 }
 
 /// A directed cycle as a node list (first node repeated at the end), if any.

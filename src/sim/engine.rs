@@ -34,6 +34,8 @@ const NONE: u32 = u32::MAX;
 const NO_ORPHAN: u8 = u8::MAX;
 /// A retry budget saves up at most this many retries.
 const RETRY_TOKENS_MAX: f64 = 10.0;
+/// A coalescing cache stops waiting for a fetch silent this long.
+const FETCH_PRESUMED_LOST: Nanos = 5_000_000_000;
 
 /// Counters that must balance at every instant (the conservation invariant).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -147,6 +149,12 @@ struct Msg {
     place: Place,
     req_bytes: u32,
     resp_bytes: u32,
+    /// Request type (index into the engine's type names).
+    class: u8,
+    /// Which pool of a multi-pool node (shard, replica) serves it.
+    member: u8,
+    /// Async jobs: deliveries so far that failed or timed out.
+    receives: u8,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -163,19 +171,73 @@ struct Req {
 
 #[derive(Clone, Copy, Debug)]
 enum What {
-    ClientFire { node: u32, epoch: u32, arrive: bool },
-    UserWake { node: u32, epoch: u32 },
-    Arrive { msg: u32, era: u32 },
-    ServiceDone { msg: u32, era: u32, svc: u32 },
-    FaultStart { id: u32 },
-    FaultEnd { id: u32 },
+    ClientFire {
+        node: u32,
+        epoch: u32,
+        arrive: bool,
+    },
+    UserWake {
+        node: u32,
+        epoch: u32,
+    },
+    Arrive {
+        msg: u32,
+        era: u32,
+    },
+    ServiceDone {
+        msg: u32,
+        era: u32,
+        svc: u32,
+    },
+    FaultStart {
+        id: u32,
+    },
+    FaultEnd {
+        id: u32,
+    },
     FaultTick,
-    Monkey { epoch: u32 },
-    HealthCheck { node: u32, epoch: u32 },
-    ReqTimeout { req: u32, era: u32, attempt: u8 },
-    ClientRetry { req: u32, era: u32 },
-    HopTimeout { msg: u32, era: u32, depth: u8, serial: u32 },
-    HopRetry { msg: u32, era: u32 },
+    Monkey {
+        epoch: u32,
+    },
+    HealthCheck {
+        node: u32,
+        epoch: u32,
+    },
+    ReqTimeout {
+        req: u32,
+        era: u32,
+        attempt: u8,
+    },
+    ClientRetry {
+        req: u32,
+        era: u32,
+    },
+    HopTimeout {
+        msg: u32,
+        era: u32,
+        depth: u8,
+        serial: u32,
+    },
+    HopRetry {
+        msg: u32,
+        era: u32,
+    },
+    /// An autoscaling group reviews its size.
+    Scale {
+        node: u32,
+        epoch: u32,
+    },
+    /// Instances an autoscaling group ordered are ready.
+    Booted {
+        node: u32,
+        epoch: u32,
+        count: u32,
+    },
+    /// A failed async job becomes visible in its queue again.
+    Requeue {
+        msg: u32,
+        era: u32,
+    },
 }
 
 struct Ev {
@@ -210,6 +272,30 @@ struct Prepared {
     service: Sampler,
     write: Sampler,
     blocking: bool,
+    /// Service time by request type, where a service sets one.
+    by_class: Vec<(u8, Sampler)>,
+    /// Serverless: extra time when no warm instance is free.
+    cold_start: Sampler,
+}
+
+/// One pool of workers with its own queue. Most nodes have one; a sharded
+/// database has one per shard, a replicated one per primary/replica.
+#[derive(Default)]
+pub struct Member {
+    pub busy: u32,
+    queue: VecDeque<u32>,
+    /// Requests served, for spotting a hot shard.
+    pub served: u64,
+}
+
+/// One type of request in a client's mix, ready to draw.
+#[derive(Clone, Copy, Debug)]
+struct MixEntry {
+    cumulative: f64,
+    class: u8,
+    write: bool,
+    req_bytes: u32,
+    resp_bytes: u32,
 }
 
 /// A node's runtime state.
@@ -219,7 +305,8 @@ pub struct NodeRt {
     pub out: Vec<u32>,
     prep: Prepared,
     pub busy: u32,
-    queue: VecDeque<u32>,
+    /// Worker pools with their queues (`busy` is their total).
+    pub members: Vec<Member>,
     /// Calls sent over each outgoing link and not yet answered.
     pub outstanding: Vec<u32>,
     /// Load balancers with health checks: is each backend in rotation, and
@@ -250,6 +337,25 @@ pub struct NodeRt {
     pub fx: NodeFx,
     /// Incarnation: bumped by every crash, which forgets calls in progress.
     life: u32,
+    /// Client: its traffic mix by request type (empty: read/write ratio).
+    mix: Vec<MixEntry>,
+    /// Serverless: when each warm idle instance became idle (oldest first).
+    warm: Vec<Nanos>,
+    /// Autoscaling: instances serving, instances booting, last change,
+    /// and the busy-time mark of the last review.
+    pub instances: u32,
+    pub booting: u32,
+    last_scale: Nanos,
+    scale_epoch: u32,
+    scale_mark: (u128, Nanos),
+    /// Replicated database: when the latest write of each recent key
+    /// becomes visible on the replicas.
+    replicated_at: std::collections::HashMap<u64, Nanos>,
+    /// Caches that coalesce: keys being fetched, since when, and the
+    /// misses waiting for them.
+    fetching: std::collections::HashMap<u64, (Nanos, Vec<(u32, u32)>)>,
+    /// DNS: each resolver's cached answer (backend index, expires at).
+    resolvers: Vec<(u32, Nanos)>,
 }
 
 /// The combined effect of the active faults on a node.
@@ -283,6 +389,10 @@ pub struct NodeFx {
     pub leaking: Option<(Nanos, Nanos)>,
     /// Work frozen mid-service: (message, era, service token, time left).
     frozen: Vec<(u32, u32, u32, Nanos)>,
+    /// Replicated database: extra replication lag (ms).
+    pub extra_lag_ms: f64,
+    /// Replicated database: the primary failed at .0; a replica takes over at .1.
+    pub failover: Option<(Nanos, Nanos)>,
 }
 
 impl NodeFx {
@@ -334,6 +444,8 @@ impl Default for NodeFx {
             warming: None,
             leaking: None,
             frozen: Vec::new(),
+            extra_lag_ms: 0.0,
+            failover: None,
         }
     }
 }
@@ -360,12 +472,18 @@ impl NodeRt {
         let mut stats = NodeStats::default();
         stats.queue.restart(now);
         stats.busy.restart(now);
-        NodeRt {
+        let instances = match &spec.kind {
+            NodeKind::Autoscaling(a) => a.initial.clamp(a.min.max(1), a.max.max(a.min.max(1))),
+            k => k.members(),
+        };
+        stats.instances.set(now, instances as u64);
+        stats.instances.restart(now);
+        let mut node = NodeRt {
             prep: prepare(&spec.kind),
+            members: (0..spec.kind.members()).map(|_| Member::default()).collect(),
             spec,
             out: Vec::new(),
             busy: 0,
-            queue: VecDeque::new(),
             outstanding: Vec::new(),
             healthy: Vec::new(),
             streak: Vec::new(),
@@ -384,7 +502,49 @@ impl NodeRt {
             removed: false,
             fx: NodeFx::default(),
             life: 0,
+            mix: Vec::new(),
+            warm: Vec::new(),
+            instances,
+            booting: 0,
+            last_scale: now,
+            scale_epoch: 0,
+            scale_mark: (0, now),
+            replicated_at: Default::default(),
+            fetching: Default::default(),
+            resolvers: Vec::new(),
+        };
+        node.fit_capacity();
+        node
+    }
+
+    /// An autoscaling group's workers follow its instance count.
+    fn fit_capacity(&mut self) {
+        if let NodeKind::Autoscaling(a) = &self.spec.kind {
+            self.prep.workers = self.instances.saturating_mul(a.workers_per_instance.max(1));
         }
+    }
+
+    /// Instances running now (what the node costs): an autoscaling group's
+    /// instances (booting ones included), a serverless function's busy
+    /// ones, a multi-pool database's members; 1 for everything else.
+    pub fn instances_now(&self) -> u32 {
+        match &self.spec.kind {
+            NodeKind::Autoscaling(_) => self.instances + self.booting,
+            NodeKind::Serverless(_) => self.busy,
+            k => k.members(),
+        }
+    }
+
+    /// Serverless: instances alive (busy or warm and idle).
+    pub fn live_instances(&self, now: Nanos) -> u32 {
+        let NodeKind::Serverless(s) = &self.spec.kind else { return self.instances_now() };
+        let keep = secs_to_nanos(s.keep_warm_s);
+        self.busy + self.warm.iter().filter(|&&t| t + keep > now).count() as u32
+    }
+
+    /// Misses parked on keys being fetched (for a crash or removal).
+    fn take_waiters(&mut self) -> Vec<u32> {
+        self.fetching.drain().flat_map(|(_, (_, w))| w.into_iter().map(|(m, _)| m)).collect()
     }
 
     /// Start using outgoing link `l` (per-link state stays index-aligned).
@@ -396,14 +556,14 @@ impl NodeRt {
     }
 
     pub fn queue_len(&self) -> usize {
-        self.queue.len() + self.buffer.len()
+        self.members.iter().map(|m| m.queue.len()).sum::<usize>() + self.buffer.len()
     }
-    /// Workers, or `u32::MAX` for unlimited.
+    /// Workers in all pools, or `u32::MAX` for unlimited.
     pub fn workers(&self) -> u32 {
-        self.prep.workers
+        self.prep.workers.saturating_mul(self.members.len().max(1) as u32)
     }
 
-    /// Workers usable now (leaked connections excluded).
+    /// Workers usable now in each pool (leaked connections excluded).
     fn capacity(&self) -> u32 {
         self.prep.workers.saturating_sub(self.fx.leaked)
     }
@@ -423,6 +583,8 @@ pub struct LinkRt {
     pub removed: bool,
     pub fx: LinkFx,
     pub breaker: Breaker,
+    /// Request types it carries, as bits of type indices (0: all).
+    mask: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -517,6 +679,8 @@ pub struct Engine {
     /// Faults scheduled, active or healed (see `faults.rs`).
     faults: Vec<faults::ActiveFault>,
     monkey: Option<faults::Monkey>,
+    /// Request type names; a message's `class` indexes this.
+    classes: Vec<String>,
 }
 
 /// A topology the engine can run: nodes plus links between them by index.
@@ -536,6 +700,8 @@ fn prepare(kind: &NodeKind) -> Prepared {
         service,
         write: service,
         blocking: false,
+        by_class: Vec::new(),
+        cold_start: zero,
     };
     match kind {
         NodeKind::Client(_) => p(unlimited, unlimited, zero),
@@ -549,6 +715,35 @@ fn prepare(kind: &NodeKind) -> Prepared {
         }
         NodeKind::Queue(q) => p(unlimited, unlimited, q.service.sampler()),
         NodeKind::RateLimiter(_) => p(unlimited, unlimited, zero),
+        NodeKind::Gateway(g) => p(g.workers, limit(g.queue_limit), g.auth.sampler()),
+        // One request per instance, no waiting room; the instance is held
+        // for the whole invocation, downstream calls included.
+        NodeKind::Serverless(f) => {
+            Prepared { blocking: true, cold_start: f.cold_start.sampler(), ..p(f.concurrency, 0, f.service.sampler()) }
+        }
+        // Workers are set from the instance count (`fit_capacity`).
+        NodeKind::Autoscaling(a) => {
+            Prepared { blocking: a.blocking, ..p(a.workers_per_instance, limit(a.queue_limit), a.service.sampler()) }
+        }
+        NodeKind::ShardedDatabase(d) => {
+            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
+        }
+        NodeKind::ReplicatedDatabase(d) => {
+            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
+        }
+        NodeKind::PubSub(ps) => p(unlimited, unlimited, ps.service.sampler()),
+        NodeKind::Cdn(c) => p(unlimited, unlimited, c.service.sampler()),
+        // The lookup time is applied per request, only on a resolver miss.
+        NodeKind::Dns(d) => p(unlimited, unlimited, d.lookup.sampler()),
+    }
+}
+
+/// Health checks configured on a load balancer or DNS.
+fn health_check_of(kind: &NodeKind) -> Option<HealthCheck> {
+    match kind {
+        NodeKind::LoadBalancer(lb) => lb.health_check.clone(),
+        NodeKind::Dns(d) => d.health_check.clone(),
+        _ => None,
     }
 }
 
@@ -598,14 +793,86 @@ impl Engine {
             events_processed: 0,
             faults: Vec::new(),
             monkey: None,
+            classes: vec!["read".into(), "write".into()],
         };
         e.windows.rebase(e.nodes.len(), e.links.len());
+        for l in 0..e.links.len() {
+            e.prepare_link(l);
+        }
         for n in 0..e.nodes.len() {
+            e.prepare_types(n);
             e.build_ring(n);
             e.start_client(n as u32);
             e.start_health_checks(n as u32);
+            e.start_autoscaler(n as u32);
         }
         e
+    }
+
+    /// Index of a request type name (types are never forgotten; beyond 64
+    /// names the last index is shared).
+    fn class_id(&mut self, name: &str) -> u8 {
+        match self.classes.iter().position(|c| c == name) {
+            Some(i) => i as u8,
+            None if self.classes.len() < 64 => {
+                self.classes.push(name.to_string());
+                (self.classes.len() - 1) as u8
+            }
+            None => 63,
+        }
+    }
+
+    /// Name of a request type.
+    pub fn class_name(&self, class: u8) -> &str {
+        self.classes.get(class as usize).map_or("?", |s| s.as_str())
+    }
+
+    /// Resolve a node's request-type names (traffic mix, per-type times).
+    fn prepare_types(&mut self, n: usize) {
+        let kind = self.nodes[n].spec.kind.clone();
+        let mut mix = Vec::new();
+        let mut by_class = Vec::new();
+        match &kind {
+            NodeKind::Client(c) => {
+                let mut cumulative = 0.0;
+                for t in &c.mix {
+                    cumulative += t.share.max(0.0);
+                    let class = self.class_id(&t.name);
+                    mix.push(MixEntry {
+                        cumulative,
+                        class,
+                        write: t.write,
+                        req_bytes: t.request_bytes.unwrap_or(c.request_bytes),
+                        resp_bytes: t.response_bytes.unwrap_or(c.response_bytes),
+                    });
+                }
+            }
+            NodeKind::Service(s) => {
+                for (name, d) in &s.by_type {
+                    by_class.push((self.class_id(name), d.sampler()));
+                }
+            }
+            _ => {}
+        }
+        let node = &mut self.nodes[n];
+        node.mix = mix;
+        node.prep.by_class = by_class;
+    }
+
+    fn prepare_link(&mut self, l: usize) {
+        let only = self.links[l].spec.only.clone();
+        let mut mask = 0u64;
+        for name in &only {
+            mask |= 1u64 << self.class_id(name);
+        }
+        self.links[l].mask = mask;
+    }
+
+    /// Does link `l` carry requests of this type?
+    #[inline]
+    fn carries(&self, l: u32, class: u8) -> bool {
+        let mask = self.links[l as usize].mask;
+        mask == 0 || mask & (1u64 << class) != 0
     }
 
     pub fn now(&self) -> Nanos {
@@ -629,14 +896,27 @@ impl Engine {
             _ => None,
         };
         let (old, new) = (traffic(&node.spec.kind), traffic(&spec.kind));
-        let old_hc = match &node.spec.kind {
-            NodeKind::LoadBalancer(lb) => lb.health_check.clone(),
-            _ => None,
-        };
-        node.prep = prepare(&spec.kind);
-        node.spec = spec;
+        let old_hc = health_check_of(&node.spec.kind);
+        let old_kind = std::mem::replace(&mut node.spec, spec).kind;
+        node.prep = prepare(&node.spec.kind);
         // Key popularity may have changed: rebuild the sampler when next used.
         node.zipf = None;
+        self.resize_members(n);
+        self.prepare_types(n);
+        let node = &mut self.nodes[n];
+        if let (NodeKind::Autoscaling(a), NodeKind::Autoscaling(b)) = (&old_kind, &node.spec.kind.clone()) {
+            node.instances = node.instances.clamp(b.min.max(1), b.max.max(b.min.max(1)));
+            node.fit_capacity();
+            if a != b {
+                self.start_autoscaler(n as u32);
+            }
+        }
+        let node = &mut self.nodes[n];
+        if let (NodeKind::Dns(a), NodeKind::Dns(b)) = (&old_kind, &node.spec.kind) {
+            if a.resolvers != b.resolvers {
+                node.resolvers.clear();
+            }
+        }
         match (old, new) {
             (Some(Traffic::Closed { .. }), Some(Traffic::Closed { users, think_ms })) => {
                 // Keep the people already there; add newcomers, and let
@@ -653,11 +933,7 @@ impl Engine {
             (Some(a), Some(b)) if a != b => self.start_client(n as u32),
             _ => {}
         }
-        let lb = |k: &NodeKind| match k {
-            NodeKind::LoadBalancer(lb) => lb.health_check.clone(),
-            _ => None,
-        };
-        if lb(&self.nodes[n].spec.kind) != old_hc {
+        if health_check_of(&self.nodes[n].spec.kind) != old_hc {
             self.start_health_checks(n as u32);
         }
         self.build_ring(n);
@@ -676,16 +952,47 @@ impl Engine {
             link.spec.retry = spec.retry;
             link.spec.circuit_breaker = spec.circuit_breaker;
             link.spec.max_concurrent = spec.max_concurrent;
+            link.spec.only = spec.only;
             link.prepare();
+            self.prepare_link(l);
         }
+    }
+
+    /// A multi-pool node changed its pool count: queued work of pools that
+    /// go away moves to the last remaining one.
+    fn resize_members(&mut self, n: usize) {
+        let want = self.nodes[n].spec.kind.members() as usize;
+        let node = &mut self.nodes[n];
+        if node.members.len() == want {
+            return;
+        }
+        let mut moved = Vec::new();
+        while node.members.len() > want {
+            let m = node.members.pop().expect("more than wanted");
+            // Work in service there finishes and frees nobody's worker.
+            node.busy -= m.busy;
+            moved.extend(m.queue);
+        }
+        node.members.resize_with(want, Member::default);
+        let last = (want - 1) as u8;
+        for &m in &moved {
+            self.msgs[m as usize].member = last;
+        }
+        self.nodes[n].members[last as usize].queue.extend(moved);
+        let now = self.now;
+        let node = &mut self.nodes[n];
+        node.stats.busy.set(now, node.busy as u64);
+        node.stats.instances.set(now, node.instances_now() as u64);
     }
 
     /// Add a node to the running system; returns its index.
     pub fn add_node(&mut self, spec: NodeSpec) -> u32 {
         let n = self.nodes.len() as u32;
         self.nodes.push(NodeRt::new(spec, self.now));
+        self.prepare_types(n as usize);
         self.start_client(n);
         self.start_health_checks(n);
+        self.start_autoscaler(n);
         n
     }
 
@@ -693,6 +1000,7 @@ impl Engine {
     pub fn add_link(&mut self, spec: LinkSpec, from: u32, to: u32) -> u32 {
         let l = self.links.len() as u32;
         self.links.push(LinkRt::new(spec, from, to, self.now));
+        self.prepare_link(l as usize);
         self.nodes[from as usize].attach(l);
         self.build_ring(from as usize);
         // A queue that had nowhere to deliver may start now.
@@ -740,11 +1048,14 @@ impl Engine {
         let node = &mut self.nodes[n as usize];
         node.removed = true;
         node.epoch = node.epoch.wrapping_add(1);
-        let queued: Vec<u32> = node.queue.drain(..).collect();
+        let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.queue.drain(..)).collect();
+        queued.extend(node.take_waiters());
         let jobs: Vec<u32> = node.buffer.drain(..).collect();
         node.stats.queue.set(now, 0);
         for m in queued {
-            self.fail_here(m, FailReason::Removed);
+            if self.msgs[m as usize].live {
+                self.fail_here(m, FailReason::Removed);
+            }
         }
         for j in jobs {
             self.ledger.jobs_live -= 1;
@@ -780,6 +1091,12 @@ impl Engine {
             n.stats.queue.restart(now);
             n.stats.busy.set(now, b);
             n.stats.busy.restart(now);
+            n.stats.instances.set(now, n.instances_now() as u64);
+            n.stats.instances.restart(now);
+            n.scale_mark = (0, now);
+            for k in &mut n.members {
+                k.served = 0;
+            }
         }
         for l in &mut self.links {
             let t = l.stats.in_transit.value;
@@ -812,14 +1129,14 @@ impl Engine {
     }
 
     fn close_window(&mut self) {
-        let nodes: Vec<_> = self.nodes.iter().map(|n| (&n.stats, n.prep.workers)).collect();
+        let nodes: Vec<_> = self.nodes.iter().map(|n| (&n.stats, n.workers())).collect();
         let links: Vec<_> = self.links.iter().map(|l| &l.stats).collect();
         self.windows.close(&self.global, &nodes, &links);
     }
 
     /// The current, still-open one-second window up to now.
     pub fn live_window(&self) -> super::metrics::Window {
-        let nodes: Vec<_> = self.nodes.iter().map(|n| (&n.stats, n.prep.workers)).collect();
+        let nodes: Vec<_> = self.nodes.iter().map(|n| (&n.stats, n.workers())).collect();
         let links: Vec<_> = self.links.iter().map(|l| &l.stats).collect();
         self.windows.partial(&self.global, &nodes, &links, self.now)
     }
@@ -897,6 +1214,13 @@ impl Engine {
                 }
             }
             What::HopTimeout { msg, era, depth, serial } => self.hop_timeout(msg, era, depth, serial),
+            What::Scale { node, epoch } => self.autoscale(node, epoch),
+            What::Booted { node, epoch, count } => self.booted(node, epoch, count),
+            What::Requeue { msg, era } => {
+                if self.msg_ok(msg, era) {
+                    self.requeue(msg);
+                }
+            }
             What::HopRetry { msg, era } => {
                 if self.msg_ok(msg, era) && matches!(self.msgs[msg as usize].place, Place::Backoff { .. }) {
                     let m = &mut self.msgs[msg as usize];
@@ -1018,10 +1342,24 @@ impl Engine {
             return;
         }
         let c = self.client_spec(client);
-        let (write_ratio, keys, rq, rs) = (c.write_ratio, c.keys.max(1), c.request_bytes, c.response_bytes);
+        let (write_ratio, keys, mut rq, mut rs) = (c.write_ratio, c.keys.max(1), c.request_bytes, c.response_bytes);
         let retry = c.retry.clone();
         let zipf_s = c.zipf;
-        let op = if self.rng.chance(write_ratio) { Op::Write } else { Op::Read };
+        let (op, class) = if self.nodes[client as usize].mix.is_empty() {
+            let op = if self.rng.chance(write_ratio) { Op::Write } else { Op::Read };
+            (op, (op == Op::Write) as u8)
+        } else {
+            let mix = &self.nodes[client as usize].mix;
+            let total = mix.last().map_or(0.0, |e| e.cumulative);
+            let u = self.rng.unit() * total;
+            let e = mix.iter().find(|e| u < e.cumulative).unwrap_or(&mix[mix.len() - 1]);
+            (rq, rs) = (e.req_bytes, e.resp_bytes);
+            (if e.write { Op::Write } else { Op::Read }, e.class)
+        };
+        let Some(first) = self.pick_carrier(client, class) else {
+            self.finish_request(req, Some(FailReason::NoRoute));
+            return;
+        };
         let hot = self.nodes[client as usize].fx.hot;
         let zipf = match (zipf_s, &self.nodes[client as usize].zipf) {
             (Some(_), Some(z)) => Some(*z),
@@ -1042,12 +1380,12 @@ impl Engine {
         };
         let skew = self.nodes[client as usize].fx.skew;
         let m = self.new_msg(req, client, op, key, rq, rs);
+        self.msgs[m as usize].class = class;
         let (mg,) = (self.msgs[m as usize].era,);
         let r = &mut self.reqs[req as usize];
         r.msg = m;
         r.msg_gen = mg;
-        let i = self.pick_round_robin(client);
-        self.call(client, m, i, NONE as u8, false, 0, self.now);
+        self.call(client, m, first, NONE as u8, false, 0, self.now);
         if let Some(p) = retry {
             let t = self.now + ms_to_nanos(p.timeout_ms * skew).max(1);
             self.at(t, What::ReqTimeout { req, era, attempt });
@@ -1176,6 +1514,9 @@ impl Engine {
                     place: Place::AtNode { node: origin },
                     req_bytes: 0,
                     resp_bytes: 0,
+                    class: 0,
+                    member: 0,
+                    receives: 0,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -1196,6 +1537,9 @@ impl Engine {
         m.place = Place::AtNode { node: origin };
         m.req_bytes = req_bytes;
         m.resp_bytes = resp_bytes;
+        m.class = (op == Op::Write) as u8;
+        m.member = 0;
+        m.receives = 0;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot
@@ -1215,7 +1559,7 @@ impl Engine {
                 node.outstanding[i] = node.outstanding[i].saturating_sub(1);
             }
             if hop.blocking && hop.life == node.life && !node.removed {
-                self.release(n, hop.entered);
+                self.release(n, 0, hop.entered);
             }
         }
     }
@@ -1226,8 +1570,7 @@ impl Engine {
         let now = self.now;
         let key = self.msgs[m as usize].key;
         let node = &mut self.nodes[n as usize];
-        let NodeKind::Cache(c) = &node.spec.kind else { return None };
-        let capacity = c.capacity?;
+        let capacity = node.spec.kind.caching()?.capacity?;
         let store = node.store.get_or_insert_with(|| Box::new(LruStore::new(capacity)));
         Some(store.get(key, now))
     }
@@ -1236,7 +1579,7 @@ impl Engine {
         let now = self.now;
         let key = self.msgs[m as usize].key;
         let node = &mut self.nodes[n as usize];
-        let NodeKind::Cache(c) = &node.spec.kind else { return };
+        let Some(c) = node.spec.kind.caching() else { return };
         let (Some(capacity), ttl) = (c.capacity, c.ttl_ms) else { return };
         let expires = ttl.map_or(Nanos::MAX, |t| now + ms_to_nanos(t));
         let store = node.store.get_or_insert_with(|| Box::new(LruStore::new(capacity)));
@@ -1332,7 +1675,7 @@ impl Engine {
                 msg.resp = true;
                 msg.error = Some(FailReason::BulkheadFull);
                 if blocking {
-                    self.release(node, entered);
+                    self.release(node, 0, entered);
                 }
                 self.return_up(m);
                 return;
@@ -1444,6 +1787,8 @@ impl Engine {
         c.depth = orig.depth;
         c.serial = orig.serial;
         c.orphan_depth = orig.depth - 1;
+        c.class = orig.class;
+        c.receives = orig.receives;
         c.place = Place::OnLink { link, back: false, depart: self.now, arrive: arrive + 1 };
         let era = c.era;
         self.links[link as usize].stats.in_transit.add(self.now, 1);
@@ -1524,7 +1869,7 @@ impl Engine {
         }
         let full = match &node.spec.kind {
             NodeKind::Queue(q) => {
-                let held = node.buffer.len() + node.queue.len() + node.busy as usize;
+                let held = node.queue_len() + node.busy as usize;
                 q.capacity.is_some_and(|c| held >= c as usize)
             }
             _ => false,
@@ -1545,14 +1890,55 @@ impl Engine {
             }
             node.tokens -= 1.0;
         }
-        if node.busy < node.capacity() && node.fx.paused_since.is_none() {
+        let k = match self.pick_member(n, m) {
+            Ok(k) => k,
+            Err(reason) => {
+                self.reject(n, m, reason);
+                return;
+            }
+        };
+        self.msgs[m as usize].member = k as u8;
+        let node = &mut self.nodes[n as usize];
+        if node.members[k].busy < node.capacity() && node.fx.paused_since.is_none() {
             self.start_service(n, m);
-        } else if node.queue.len() < node.prep.queue_limit as usize {
-            node.queue.push_back(m);
-            let len = node.queue.len() as u64;
-            node.stats.queue.set(now, len);
+        } else if node.members[k].queue.len() < node.prep.queue_limit as usize {
+            node.members[k].queue.push_back(m);
+            node.stats.queue.add(now, 1);
+        } else if let NodeKind::Serverless(_) = node.spec.kind {
+            self.reject(n, m, FailReason::Throttled);
         } else {
             self.reject(n, m, FailReason::QueueFull);
+        }
+    }
+
+    /// Which pool serves this message: a shard by key, the primary for
+    /// writes, a replica for reads; 0 for single-pool nodes.
+    fn pick_member(&mut self, n: u32, m: u32) -> Result<usize, FailReason> {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        let msg = &self.msgs[m as usize];
+        match &node.spec.kind {
+            NodeKind::ShardedDatabase(_) => {
+                Ok((hash64(&msg.key.to_le_bytes(), 7) % node.members.len() as u64) as usize)
+            }
+            NodeKind::ReplicatedDatabase(d) => {
+                let electing = node.fx.failover.is_some_and(|(_, elected)| now < elected);
+                // After a failover one replica has become the primary.
+                let promoted = node.fx.failover.is_some() as usize;
+                let replicas = node.members.len() - 1 - promoted.min(node.members.len() - 1);
+                if msg.op == Op::Write {
+                    return if electing { Err(FailReason::NodeDown) } else { Ok(0) };
+                }
+                let primary_reads = (d.read_from_primary || replicas == 0) && !electing;
+                let choices = replicas + primary_reads as usize;
+                if choices == 0 {
+                    return Err(FailReason::NodeDown);
+                }
+                let pick = node.rr as usize % choices;
+                node.rr = node.rr.wrapping_add(1);
+                Ok(if primary_reads { pick } else { pick + 1 })
+            }
+            _ => Ok(0),
         }
     }
 
@@ -1566,17 +1952,46 @@ impl Engine {
 
     fn start_service(&mut self, n: u32, m: u32) {
         let now = self.now;
+        let (k, class, write, key) = {
+            let msg = &self.msgs[m as usize];
+            (msg.member as usize, msg.class, msg.op == Op::Write, msg.key)
+        };
         let node = &mut self.nodes[n as usize];
         node.busy += 1;
+        node.members[k].busy += 1;
         node.stats.busy.set(now, node.busy as u64);
         node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
         node.stats.waits += 1;
-        let s = if self.msgs[m as usize].op == Op::Write { node.prep.write } else { node.prep.service };
+        let mut s = if write { node.prep.write } else { node.prep.service };
+        if let Some(&(_, by_type)) = node.prep.by_class.iter().find(|(c, _)| *c == class) {
+            s = by_type;
+        }
+        let mut extra: Nanos = 0;
+        match &node.spec.kind {
+            NodeKind::Serverless(f) => {
+                // Reclaim instances idle too long; reuse the most recent one.
+                let keep = secs_to_nanos(f.keep_warm_s);
+                let expired = node.warm.iter().take_while(|&&t| t + keep <= now).count();
+                node.warm.drain(..expired);
+                if node.warm.pop().is_none() {
+                    node.stats.cold_starts += 1;
+                    extra = node.prep.cold_start.sample(&mut self.rng);
+                }
+            }
+            NodeKind::Dns(d) => {
+                // Only a resolver without a fresh answer has to ask.
+                let r = (hash64(&key.to_le_bytes(), 3) % d.resolvers.max(1) as u64) as usize;
+                if node.resolvers.get(r).is_some_and(|&(_, exp)| exp > now) {
+                    s = Sampler::Const(0);
+                }
+            }
+            _ => {}
+        }
         let slow = node.fx.service_factor(now);
-        if s.is_zero() {
+        if s.is_zero() && extra == 0 {
             self.service_done(m);
         } else {
-            let mut d = s.sample(&mut self.rng);
+            let mut d = s.sample(&mut self.rng) + extra;
             if slow != 1.0 {
                 d = (d as f64 * slow) as Nanos;
             }
@@ -1588,28 +2003,36 @@ impl Engine {
         }
     }
 
-    /// Free one worker of `n` and give it the next queued message.
-    fn release(&mut self, n: u32, entered: Nanos) {
+    /// Free one worker of pool `k` of `n` and give it the next queued message.
+    fn release(&mut self, n: u32, k: usize, entered: Nanos) {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         node.busy = node.busy.saturating_sub(1);
+        if let Some(member) = node.members.get_mut(k) {
+            member.busy = member.busy.saturating_sub(1);
+            member.served += 1;
+        }
         node.stats.busy.set(now, node.busy as u64);
         node.stats.completions += 1;
         node.stats.sojourn.record(now - entered);
+        if let NodeKind::Serverless(_) = node.spec.kind {
+            node.warm.push(now);
+        }
         self.drain_queue(n);
     }
 
     fn drain_queue(&mut self, n: u32) {
         let now = self.now;
-        loop {
-            let node = &mut self.nodes[n as usize];
-            if node.busy >= node.capacity() || node.fx.paused_since.is_some() || node.fx.down {
-                return;
+        for k in 0..self.nodes[n as usize].members.len() {
+            loop {
+                let node = &mut self.nodes[n as usize];
+                if node.members[k].busy >= node.capacity() || node.fx.paused_since.is_some() || node.fx.down {
+                    break;
+                }
+                let Some(next) = node.members[k].queue.pop_front() else { break };
+                node.stats.queue.add(now, -1);
+                self.start_service(n, next);
             }
-            let Some(next) = node.queue.pop_front() else { return };
-            let len = node.queue.len() as u64;
-            node.stats.queue.set(now, len);
-            self.start_service(n, next);
         }
     }
 
@@ -1620,23 +2043,22 @@ impl Engine {
             return;
         }
         let entered = self.msgs[m as usize].arrived;
-        let hit_ratio = match &self.nodes[n as usize].spec.kind {
-            NodeKind::Cache(c) => c.hit_ratio,
-            _ => 0.0,
-        };
+        let k = self.msgs[m as usize].member as usize;
+        let caching = self.nodes[n as usize].spec.kind.caching();
         match self.nodes[n as usize].spec.kind {
             NodeKind::LoadBalancer(_) => {
-                self.release(n, entered);
+                self.release(n, 0, entered);
                 match self.pick_backend(n, m) {
                     Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
                     None => self.reject(n, m, FailReason::NoRoute),
                 }
             }
-            NodeKind::Cache(_) => {
+            NodeKind::Cache(_) | NodeKind::Cdn(_) => {
+                let c = caching.expect("caches cache");
                 let hit = match self.cache_lookup(n, m) {
                     Some(hit) => hit,
                     None => {
-                        let hit_ratio = hit_ratio * self.nodes[n as usize].fx.warmth(self.now);
+                        let hit_ratio = c.hit_ratio * self.nodes[n as usize].fx.warmth(self.now);
                         self.rng.chance(hit_ratio)
                     }
                 } || self.nodes[n as usize].out.is_empty();
@@ -1646,63 +2068,196 @@ impl Engine {
                 } else {
                     stats.misses += 1;
                 }
+                self.release(n, 0, entered);
                 if hit {
-                    self.release(n, entered);
                     self.respond(m);
-                } else {
-                    self.release(n, entered);
+                } else if !(c.coalesce && c.capacity.is_some() && self.wait_for_fetch(n, m)) {
                     self.continue_calls(n, m, 0, false, entered);
                 }
             }
-            NodeKind::Service(_) => {
+            NodeKind::Service(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_) => {
                 let blocking = self.nodes[n as usize].prep.blocking;
                 self.continue_calls(n, m, 0, blocking, entered);
                 if !blocking {
-                    self.release(n, entered);
+                    self.release(n, 0, entered);
                 }
             }
-            NodeKind::Database(_) => {
-                self.release(n, entered);
+            NodeKind::Database(_) | NodeKind::ShardedDatabase(_) => {
+                self.release(n, k, entered);
                 self.respond(m);
             }
-            NodeKind::Queue(_) => {
-                self.release(n, entered);
-                let msg = &self.msgs[m as usize];
-                let (op, key, rq, rs) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes);
-                let job = self.new_msg(NONE, n, op, key, rq, rs);
-                self.ledger.jobs_created += 1;
-                self.ledger.jobs_live += 1;
-                let node = &mut self.nodes[n as usize];
-                node.buffer.push_back(job);
-                let held = (node.buffer.len() + node.queue.len()) as u64;
-                node.stats.queue.set(self.now, held);
+            NodeKind::ReplicatedDatabase(_) => {
+                self.release(n, k, entered);
+                self.replicate(n, m);
+                self.respond(m);
+            }
+            NodeKind::Queue(_) | NodeKind::PubSub(_) => {
+                self.release(n, 0, entered);
+                self.store_jobs(n, m);
                 // Acknowledge the producer now; delivery happens later.
                 self.respond(m);
                 self.dispatch_jobs(n);
             }
             NodeKind::RateLimiter(_) => {
-                self.release(n, entered);
+                self.release(n, 0, entered);
                 self.continue_calls(n, m, 0, false, entered);
+            }
+            NodeKind::Gateway(_) => {
+                self.release(n, 0, entered);
+                let class = self.msgs[m as usize].class;
+                match self.pick_carrier(n, class) {
+                    Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
+                    None => self.reject(n, m, FailReason::NoRoute),
+                }
+            }
+            NodeKind::Dns(_) => {
+                self.release(n, 0, entered);
+                match self.resolve(n, m) {
+                    Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
+                    None => self.reject(n, m, FailReason::NoRoute),
+                }
             }
             NodeKind::Client(_) => {}
         }
+    }
+
+    /// Store what a producer sent: one job for a queue, one per subscriber
+    /// (each aimed at its link) for a topic.
+    fn store_jobs(&mut self, n: u32, m: u32) {
+        let msg = &self.msgs[m as usize];
+        let (op, key, rq, rs, class) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class);
+        let copies = match self.nodes[n as usize].spec.kind {
+            NodeKind::PubSub(_) => self.nodes[n as usize].out.len(),
+            _ => 1,
+        };
+        for sub in 0..copies {
+            let job = self.new_msg(NONE, n, op, key, rq, rs);
+            let j = &mut self.msgs[job as usize];
+            j.class = class;
+            // For a topic, the subscriber's link index.
+            j.member = sub as u8;
+            self.ledger.jobs_created += 1;
+            self.ledger.jobs_live += 1;
+            self.nodes[n as usize].buffer.push_back(job);
+        }
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.stats.queue.set(now, node.queue_len() as u64);
+    }
+
+    /// A write committed on the primary: it reaches the replicas after the
+    /// replication lag. A replica read of a key whose latest write has not
+    /// reached it yet is stale.
+    fn replicate(&mut self, n: u32, m: u32) {
+        let now = self.now;
+        let (op, key, k) = {
+            let msg = &self.msgs[m as usize];
+            (msg.op, msg.key, msg.member)
+        };
+        let NodeKind::ReplicatedDatabase(d) = &self.nodes[n as usize].spec.kind else { return };
+        if self.nodes[n as usize].members.len() < 2 {
+            return;
+        }
+        if op == Op::Write {
+            let lag = d.lag.sampler().sample(&mut self.rng) + ms_to_nanos(self.nodes[n as usize].fx.extra_lag_ms);
+            let node = &mut self.nodes[n as usize];
+            node.replicated_at.insert(key, now + lag);
+            if node.replicated_at.len() > 100_000 {
+                node.replicated_at.retain(|_, &mut t| t > now);
+            }
+        } else if k != 0 {
+            let node = &mut self.nodes[n as usize];
+            if node.replicated_at.get(&key).is_some_and(|&t| t > now) {
+                node.stats.stale_reads += 1;
+            }
+        }
+    }
+
+    /// Coalescing cache miss: if the key is already being fetched, wait for
+    /// that fetch (true); otherwise note that this miss fetches it (false).
+    fn wait_for_fetch(&mut self, n: u32, m: u32) -> bool {
+        let now = self.now;
+        let (key, era) = (self.msgs[m as usize].key, self.msgs[m as usize].era);
+        let node = &mut self.nodes[n as usize];
+        match node.fetching.get_mut(&key) {
+            // A fetch silent for this long is presumed lost: fetch again.
+            Some((since, waiters)) if now - *since < FETCH_PRESUMED_LOST => {
+                waiters.push((m, era));
+                node.stats.coalesced += 1;
+                true
+            }
+            Some((since, _)) => {
+                *since = now;
+                false
+            }
+            None => {
+                node.fetching.insert(key, (now, Vec::new()));
+                false
+            }
+        }
+    }
+
+    /// A fetch for `key` ended: the misses waiting for it get its answer.
+    fn wake_waiters(&mut self, n: u32, key: u64, error: Option<FailReason>) {
+        let Some((_, waiters)) = self.nodes[n as usize].fetching.remove(&key) else { return };
+        for (w, era) in waiters {
+            if self.msg_ok(w, era) && self.msgs[w as usize].place == (Place::AtNode { node: n }) {
+                self.msgs[w as usize].error = error;
+                self.respond(w);
+            }
+        }
+    }
+
+    /// DNS: the user's resolver answers from its cache, or asks again and
+    /// gets the next healthy entry point; returns the outgoing link index.
+    fn resolve(&mut self, n: u32, m: u32) -> Option<usize> {
+        let now = self.now;
+        let key = self.msgs[m as usize].key;
+        let node = &mut self.nodes[n as usize];
+        let NodeKind::Dns(d) = &node.spec.kind else { return None };
+        let len = node.out.len();
+        if len == 0 {
+            return None;
+        }
+        let (resolvers, ttl) = (d.resolvers.max(1) as usize, secs_to_nanos(d.ttl_s));
+        if node.resolvers.len() != resolvers {
+            node.resolvers = vec![(0, 0); resolvers];
+        }
+        let r = (hash64(&key.to_le_bytes(), 3) % resolvers as u64) as usize;
+        let (cached, expires) = node.resolvers[r];
+        if expires > now && (cached as usize) < len {
+            return Some(cached as usize);
+        }
+        node.stats.lookups += 1;
+        let any_healthy = node.healthy.iter().any(|h| *h);
+        let mut i = node.rr as usize % len;
+        for _ in 0..len {
+            i = node.rr as usize % len;
+            node.rr = node.rr.wrapping_add(1);
+            if node.healthy[i] || !any_healthy {
+                break;
+            }
+        }
+        node.resolvers[r] = (i as u32, now + ttl);
+        Some(i)
     }
 
     /// Make the next downstream call from `from` on, or answer if none is due.
     /// `holding`: the caller still holds a worker (blocking mode).
     fn continue_calls(&mut self, n: u32, m: u32, from: u8, holding: bool, entered: Nanos) {
         let out_len = self.nodes[n as usize].out.len();
+        let class = self.msgs[m as usize].class;
         let mut i = from as usize;
         while i < out_len {
             let link = self.nodes[n as usize].out[i];
-            if self.rng.chance(self.links[link as usize].spec.call_probability) {
+            if self.carries(link, class) && self.rng.chance(self.links[link as usize].spec.call_probability) {
                 self.call(n, m, i, (i + 1) as u8, holding, 0, entered);
                 return;
             }
             i += 1;
         }
         if holding {
-            self.release(n, entered);
+            self.release(n, 0, entered);
         }
         self.respond(m);
     }
@@ -1791,23 +2346,29 @@ impl Engine {
             }
             debug_assert!(reason.index() < super::metrics::FAIL_REASONS.len());
             if hop.blocking {
-                self.release(n, hop.entered);
+                self.release(n, 0, hop.entered);
+            }
+            if self.nodes[n as usize].spec.kind.caching().is_some() {
+                let key = self.msgs[m as usize].key;
+                self.wake_waiters(n, key, Some(reason));
             }
             self.return_up(m);
             return;
         }
         match self.nodes[n as usize].spec.kind {
-            NodeKind::Cache(_) => {
+            NodeKind::Cache(_) | NodeKind::Cdn(_) => {
                 // The miss came back with the value: keep it.
                 self.cache_fill(n, m);
+                let key = self.msgs[m as usize].key;
+                self.wake_waiters(n, key, None);
                 self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
             }
-            NodeKind::Service(_) | NodeKind::RateLimiter(_) => {
+            NodeKind::Service(_) | NodeKind::RateLimiter(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_) => {
                 self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
             }
             _ => {
                 if hop.blocking {
-                    self.release(n, hop.entered);
+                    self.release(n, 0, hop.entered);
                 }
                 self.return_up(m)
             }
@@ -1827,16 +2388,41 @@ impl Engine {
             let now = self.now;
             let node = &mut self.nodes[origin as usize];
             node.consumers_busy = node.consumers_busy.saturating_sub(1);
-            self.ledger.jobs_live -= 1;
-            match error {
-                None => {
+            let (max_receives, visibility) = match &node.spec.kind {
+                NodeKind::Queue(q) => (q.max_receives, q.visibility_timeout_ms),
+                _ => (None, None),
+            };
+            match (error, max_receives) {
+                (None, _) => {
+                    self.ledger.jobs_live -= 1;
                     self.ledger.jobs_done += 1;
                     node.stats.jobs_done += 1;
                     node.stats.job_latency.record(now - born);
+                    self.end_msg(m);
                 }
-                Some(r) => self.ledger.jobs_failed[r.index()] += 1,
+                (Some(r), Some(max)) if (self.msgs[m as usize].receives as u32 + 1) < max.min(250) => {
+                    // Not deleted by a consumer: it becomes visible again
+                    // (at once if its visibility timeout already ran out).
+                    node.stats.redeliveries += 1;
+                    let msg = &mut self.msgs[m as usize];
+                    msg.receives += 1;
+                    msg.resp = false;
+                    msg.error = None;
+                    msg.place = Place::Backoff { node: origin };
+                    let wait = if r == FailReason::Timeout { 0 } else { visibility.map_or(0, ms_to_nanos) };
+                    let era = msg.era;
+                    self.at(now + wait, What::Requeue { msg: m, era });
+                }
+                (Some(r), max) => {
+                    if max.is_some() {
+                        // Out of deliveries: parked in the dead-letter queue.
+                        node.stats.dead_lettered += 1;
+                    }
+                    self.ledger.jobs_live -= 1;
+                    self.ledger.jobs_failed[r.index()] += 1;
+                    self.end_msg(m);
+                }
             }
-            self.end_msg(m);
             self.dispatch_jobs(origin);
             return;
         }
@@ -1881,6 +2467,9 @@ impl Engine {
             c.depth = depth + 1;
             c.resp = true;
             c.error = Some(FailReason::Timeout);
+            c.class = copy.class;
+            c.member = copy.member;
+            c.receives = copy.receives;
         }
         if req != NONE {
             let r = &mut self.reqs[req as usize];
@@ -1906,30 +2495,140 @@ impl Engine {
     fn dispatch_jobs(&mut self, n: u32) {
         loop {
             let node = &mut self.nodes[n as usize];
-            let consumers = match &node.spec.kind {
-                NodeKind::Queue(q) => q.consumers,
+            let (consumers, visibility) = match &node.spec.kind {
+                NodeKind::Queue(q) => (q.consumers, q.visibility_timeout_ms),
+                // A topic pushes every copy at once.
+                NodeKind::PubSub(_) => (u32::MAX, None),
                 _ => return,
             };
-            if node.consumers_busy >= consumers || node.out.is_empty() {
+            if node.consumers_busy >= consumers || node.out.is_empty() || node.fx.down {
                 return;
             }
             let Some(job) = node.buffer.pop_front() else { return };
             node.consumers_busy += 1;
-            let held = (node.buffer.len() + node.queue.len()) as u64;
+            let held = node.queue_len() as u64;
             node.stats.queue.set(self.now, held);
-            let i = self.pick_round_robin(n);
+            let class = self.msgs[job as usize].class;
+            let target = match node.spec.kind {
+                NodeKind::PubSub(_) => Some(self.msgs[job as usize].member as usize).filter(|&i| i < node.out.len()),
+                _ => self.pick_carrier(n, class),
+            };
+            let Some(i) = target else {
+                // Nobody takes this type (or the subscriber left).
+                self.msgs[job as usize].resp = true;
+                self.msgs[job as usize].error = Some(FailReason::NoRoute);
+                self.at_origin(job);
+                continue;
+            };
             let now = self.now;
             self.call(n, job, i, NONE as u8, false, 0, now);
+            let msg = &mut self.msgs[job as usize];
+            if let (Some(v), true) = (visibility, msg.live && msg.depth == 1 && !msg.resp) {
+                // The consumer has this long before the job is visible again.
+                let t = now + ms_to_nanos(v).max(1);
+                msg.stack[0].deadline = t;
+                let (era, serial) = (msg.era, msg.stack[0].serial);
+                self.at(t, What::HopTimeout { msg: job, era, depth: 0, serial });
+            }
         }
+    }
+
+    /// A failed job is visible in its queue again.
+    fn requeue(&mut self, m: u32) {
+        let Place::Backoff { node: n } = self.msgs[m as usize].place else { return };
+        let node = &self.nodes[n as usize];
+        if node.removed || node.fx.down {
+            let reason = if node.removed { FailReason::Removed } else { FailReason::NodeDown };
+            self.ledger.jobs_live -= 1;
+            self.ledger.jobs_failed[reason.index()] += 1;
+            self.end_msg(m);
+            return;
+        }
+        self.msgs[m as usize].place = Place::AtNode { node: n };
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.buffer.push_back(m);
+        node.stats.queue.set(now, node.queue_len() as u64);
+        self.dispatch_jobs(n);
+    }
+
+    // ----- autoscaling --------------------------------------------------
+
+    fn start_autoscaler(&mut self, n: u32) {
+        let node = &mut self.nodes[n as usize];
+        let NodeKind::Autoscaling(a) = &node.spec.kind else { return };
+        node.scale_epoch = node.scale_epoch.wrapping_add(1);
+        node.booting = 0;
+        node.scale_mark = (node.stats.busy.area_to(self.now), self.now);
+        let (epoch, every) = (node.scale_epoch, secs_to_nanos(a.interval_s).max(1));
+        self.at(self.now + every, What::Scale { node: n, epoch });
+    }
+
+    /// Target tracking: size the group so the last interval's busy time
+    /// would have run at the target utilisation.
+    fn autoscale(&mut self, n: u32, epoch: u32) {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        if node.scale_epoch != epoch || node.removed {
+            return;
+        }
+        let NodeKind::Autoscaling(a) = node.spec.kind.clone() else { return };
+        let area = node.stats.busy.area_to(now);
+        let (mark, since) = node.scale_mark;
+        node.scale_mark = (area, now);
+        let capacity = node.prep.workers.max(1) as f64;
+        let util = if now > since { area.saturating_sub(mark) as f64 / (now - since) as f64 / capacity } else { 0.0 };
+        let (lo, hi) = (a.min.max(1), a.max.max(a.min.max(1)));
+        let desired = ((node.instances as f64 * util / a.target_utilization.max(0.01)).ceil() as u32).clamp(lo, hi);
+        let total = node.instances + node.booting;
+        if !node.fx.down && desired > total {
+            let count = desired - total;
+            node.booting += count;
+            node.last_scale = now;
+            node.stats.scale_ups += 1;
+            node.stats.instances.set(now, (node.instances + node.booting) as u64);
+            self.at(now + secs_to_nanos(a.boot_s), What::Booted { node: n, epoch, count });
+        } else if desired < node.instances
+            && node.booting == 0
+            && now.saturating_sub(node.last_scale) >= secs_to_nanos(a.cooldown_s)
+        {
+            // Scale in: the removed instances finish what they are doing.
+            node.instances = desired;
+            node.last_scale = now;
+            node.stats.scale_downs += 1;
+            node.fit_capacity();
+            node.stats.instances.set(now, node.instances as u64);
+        }
+        self.at(now + secs_to_nanos(a.interval_s).max(1), What::Scale { node: n, epoch });
+    }
+
+    fn booted(&mut self, n: u32, epoch: u32, count: u32) {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        if node.scale_epoch != epoch || node.removed {
+            return;
+        }
+        node.booting = node.booting.saturating_sub(count);
+        node.instances += count;
+        node.fit_capacity();
+        node.stats.instances.set(now, (node.instances + node.booting) as u64);
+        self.drain_queue(n);
     }
 
     // ----- routing ----------------------------------------------------
 
-    fn pick_round_robin(&mut self, n: u32) -> usize {
-        let node = &mut self.nodes[n as usize];
-        let i = node.rr as usize % node.out.len();
-        node.rr = node.rr.wrapping_add(1);
-        i
+    /// Next outgoing link, taking turns, among those that carry `class`.
+    fn pick_carrier(&mut self, n: u32, class: u8) -> Option<usize> {
+        let len = self.nodes[n as usize].out.len();
+        for _ in 0..len {
+            let node = &mut self.nodes[n as usize];
+            let i = node.rr as usize % len;
+            node.rr = node.rr.wrapping_add(1);
+            if self.carries(self.nodes[n as usize].out[i], class) {
+                return Some(i);
+            }
+        }
+        None
     }
 
     fn pick_backend(&mut self, n: u32, m: u32) -> Option<usize> {
@@ -1938,6 +2637,12 @@ impl Engine {
             return None;
         }
         let node = &self.nodes[n as usize];
+        let class = self.msgs[m as usize].class;
+        let filtered = node.out.iter().any(|&l| self.links[l as usize].mask != 0);
+        if filtered {
+            let any = node.out.iter().any(|&l| self.carries(l, class));
+            return any.then(|| self.pick_healthy(n, m));
+        }
         if node.healthy.iter().any(|h| !h) && node.healthy.iter().any(|h| *h) {
             return Some(self.pick_healthy(n, m));
         }
@@ -1946,7 +2651,12 @@ impl Engine {
             _ => return Some(0),
         };
         Some(match policy {
-            LbPolicy::RoundRobin => self.pick_round_robin(n),
+            LbPolicy::RoundRobin => {
+                let node = &mut self.nodes[n as usize];
+                let i = node.rr as usize % len;
+                node.rr = node.rr.wrapping_add(1);
+                i
+            }
             LbPolicy::Random => self.rng.below(len as u32) as usize,
             LbPolicy::LeastConnections => {
                 let node = &mut self.nodes[n as usize];
@@ -1988,10 +2698,16 @@ impl Engine {
         })
     }
 
-    /// Like `pick_backend`, among the backends in rotation only.
+    /// Like `pick_backend`, among the backends in rotation that carry the
+    /// message's type (or among those that carry it, if none is healthy).
     fn pick_healthy(&mut self, n: u32, m: u32) -> usize {
         let node = &self.nodes[n as usize];
-        let ok: Vec<usize> = (0..node.out.len()).filter(|&i| node.healthy[i]).collect();
+        let class = self.msgs[m as usize].class;
+        let carry: Vec<usize> = (0..node.out.len()).filter(|&i| self.carries(node.out[i], class)).collect();
+        let mut ok: Vec<usize> = carry.iter().copied().filter(|&i| node.healthy[i]).collect();
+        if ok.is_empty() {
+            ok = carry;
+        }
         let policy = match &node.spec.kind {
             NodeKind::LoadBalancer(lb) => lb.policy,
             _ => LbPolicy::RoundRobin,
@@ -1999,13 +2715,9 @@ impl Engine {
         match policy {
             LbPolicy::RoundRobin => {
                 let node = &mut self.nodes[n as usize];
-                loop {
-                    let i = node.rr as usize % node.out.len();
-                    node.rr = node.rr.wrapping_add(1);
-                    if node.healthy[i] {
-                        return i;
-                    }
-                }
+                let i = ok[node.rr as usize % ok.len()];
+                node.rr = node.rr.wrapping_add(1);
+                i
             }
             LbPolicy::Random => ok[self.rng.below(ok.len() as u32) as usize],
             LbPolicy::LeastConnections => {
@@ -2041,7 +2753,7 @@ impl Engine {
                 let pos = ring.partition_point(|&(p, _)| p < h);
                 (0..ring.len())
                     .map(|k| ring[(pos + k) % ring.len()].1 as usize)
-                    .find(|&i| node.healthy[i])
+                    .find(|i| ok.contains(i))
                     .unwrap_or(ok[0])
             }
         }
@@ -2049,9 +2761,11 @@ impl Engine {
 
     fn start_health_checks(&mut self, n: u32) {
         let node = &mut self.nodes[n as usize];
-        let NodeKind::LoadBalancer(lb) = &node.spec.kind else { return };
+        if !matches!(node.spec.kind, NodeKind::LoadBalancer(_) | NodeKind::Dns(_)) {
+            return;
+        }
         node.epoch = node.epoch.wrapping_add(1);
-        let (epoch, hc) = (node.epoch, lb.health_check.clone());
+        let (epoch, hc) = (node.epoch, health_check_of(&node.spec.kind));
         for h in &mut node.healthy {
             *h = true;
         }
@@ -2070,8 +2784,7 @@ impl Engine {
         if node.epoch != epoch || node.removed {
             return;
         }
-        let NodeKind::LoadBalancer(LoadBalancerSpec { health_check: Some(hc), .. }) = &node.spec.kind else { return };
-        let hc = hc.clone();
+        let Some(hc) = health_check_of(&node.spec.kind) else { return };
         let results: Vec<bool> = node
             .out
             .iter()
@@ -2130,6 +2843,7 @@ impl LinkRt {
             removed: false,
             fx: LinkFx::default(),
             breaker: Breaker::default(),
+            mask: 0,
         };
         link.stats.in_transit.restart(now);
         link.prepare();

@@ -35,9 +35,11 @@ pub enum FailReason {
     RateLimited,
     /// A bulkhead on the link was full.
     BulkheadFull,
+    /// A serverless function was at its concurrency limit.
+    Throttled,
 }
 
-pub const FAIL_REASONS: [FailReason; 11] = [
+pub const FAIL_REASONS: [FailReason; 12] = [
     FailReason::Timeout,
     FailReason::QueueFull,
     FailReason::PacketLoss,
@@ -49,6 +51,7 @@ pub const FAIL_REASONS: [FailReason; 11] = [
     FailReason::CircuitOpen,
     FailReason::RateLimited,
     FailReason::BulkheadFull,
+    FailReason::Throttled,
 ];
 
 impl FailReason {
@@ -68,6 +71,7 @@ impl FailReason {
             FailReason::CircuitOpen => "circuit_open",
             FailReason::RateLimited => "rate_limited",
             FailReason::BulkheadFull => "bulkhead_full",
+            FailReason::Throttled => "throttled",
         }
     }
 }
@@ -190,6 +194,24 @@ pub struct NodeStats {
     pub misses: u64,
     /// Enqueue to processed, for a queue's async jobs.
     pub job_latency: LatencyHist,
+    /// Instances running (what the node is billed for), time-integrated.
+    pub instances: Level,
+    /// Serverless: requests that had to start a new instance.
+    pub cold_starts: u64,
+    /// Autoscaling: scale-out and scale-in decisions.
+    pub scale_ups: u64,
+    pub scale_downs: u64,
+    /// Replicated database: replica reads older than the latest write;
+    /// acknowledged writes lost in a failover (not yet replicated).
+    pub stale_reads: u64,
+    pub lost_writes: u64,
+    /// Queue: deliveries retried, and messages moved to the dead-letter queue.
+    pub redeliveries: u64,
+    pub dead_lettered: u64,
+    /// Caches that coalesce: misses that waited for another's fetch.
+    pub coalesced: u64,
+    /// DNS: resolver lookups (cache misses).
+    pub lookups: u64,
 }
 
 #[derive(Default)]

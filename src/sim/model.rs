@@ -44,6 +44,14 @@ pub enum NodeKind {
     Database(DatabaseSpec),
     Queue(QueueSpec),
     RateLimiter(RateLimiterSpec),
+    Gateway(GatewaySpec),
+    Serverless(ServerlessSpec),
+    Autoscaling(AutoscalingSpec),
+    ShardedDatabase(ShardedDatabaseSpec),
+    ReplicatedDatabase(ReplicatedDatabaseSpec),
+    PubSub(PubSubSpec),
+    Cdn(CdnSpec),
+    Dns(DnsSpec),
 }
 
 impl NodeKind {
@@ -59,6 +67,17 @@ impl NodeKind {
             NodeKind::Database(_) => 0.20,
             NodeKind::Queue(_) => 0.05,
             NodeKind::RateLimiter(_) => 0.02,
+            NodeKind::Gateway(_) => 0.05,
+            // Per instance-hour of execution (about 1 GB of memory); idle
+            // instances cost nothing.
+            NodeKind::Serverless(_) => 0.06,
+            // Per instance: the group's cost follows its instance count.
+            NodeKind::Autoscaling(_) => 0.10,
+            // Per shard / per member (primary or replica).
+            NodeKind::ShardedDatabase(_) | NodeKind::ReplicatedDatabase(_) => 0.20,
+            NodeKind::PubSub(_) => 0.05,
+            NodeKind::Cdn(_) => 0.08,
+            NodeKind::Dns(_) => 0.01,
         }
     }
 
@@ -71,7 +90,71 @@ impl NodeKind {
             NodeKind::Database(_) => "database",
             NodeKind::Queue(_) => "queue",
             NodeKind::RateLimiter(_) => "rate limiter",
+            NodeKind::Gateway(_) => "API gateway",
+            NodeKind::Serverless(_) => "serverless function",
+            NodeKind::Autoscaling(_) => "autoscaling group",
+            NodeKind::ShardedDatabase(_) => "sharded database",
+            NodeKind::ReplicatedDatabase(_) => "replicated database",
+            NodeKind::PubSub(_) => "pub/sub topic",
+            NodeKind::Cdn(_) => "CDN",
+            NodeKind::Dns(_) => "DNS",
         }
+    }
+
+    /// Caching behaviour, for the kinds that cache.
+    pub fn caching(&self) -> Option<Caching> {
+        match self {
+            NodeKind::Cache(c) => {
+                Some(Caching { hit_ratio: c.hit_ratio, capacity: c.capacity, ttl_ms: c.ttl_ms, coalesce: c.coalesce })
+            }
+            NodeKind::Cdn(c) => {
+                Some(Caching { hit_ratio: c.hit_ratio, capacity: c.capacity, ttl_ms: c.ttl_ms, coalesce: c.coalesce })
+            }
+            _ => None,
+        }
+    }
+
+    /// Independent pools inside the node (shards, or primary + replicas).
+    pub fn members(&self) -> u32 {
+        match self {
+            NodeKind::ShardedDatabase(d) => d.shards.max(1),
+            NodeKind::ReplicatedDatabase(d) => 1 + d.replicas,
+            _ => 1,
+        }
+    }
+}
+
+/// What a cache or CDN does with lookups.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Caching {
+    pub hit_ratio: f64,
+    pub capacity: Option<u32>,
+    pub ttl_ms: Option<f64>,
+    pub coalesce: bool,
+}
+
+/// One kind of request in a client's traffic mix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequestType {
+    /// Links can be limited to some types (`only`), and services can time
+    /// each type differently (`by_type`).
+    pub name: String,
+    /// Relative weight in the mix.
+    pub share: f64,
+    /// Writes change data: databases time them as writes, replicas receive
+    /// them, full disks refuse them.
+    pub write: bool,
+    /// Bytes on the wire; absent: the client's own sizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_bytes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_bytes: Option<u32>,
+}
+
+impl Default for RequestType {
+    fn default() -> Self {
+        Self { name: "read".into(), share: 1.0, write: false, request_bytes: None, response_bytes: None }
     }
 }
 
@@ -94,6 +177,10 @@ pub struct ClientSpec {
     pub response_bytes: u32,
     /// End-to-end timeout and retries for each request.
     pub retry: Option<RetryPolicy>,
+    /// Traffic mix by request type; empty: reads and writes by `write_ratio`
+    /// (named "read" and "write").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mix: Vec<RequestType>,
 }
 
 impl Default for ClientSpec {
@@ -106,6 +193,7 @@ impl Default for ClientSpec {
             request_bytes: 1_000,
             response_bytes: 4_000,
             retry: None,
+            mix: Vec::new(),
         }
     }
 }
@@ -219,11 +307,14 @@ pub struct ServiceSpec {
     /// own work ends; `true` keeps it until every downstream call has
     /// answered (a thread-per-request server).
     pub blocking: bool,
+    /// Service time per request type, where it differs from `service`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub by_type: std::collections::BTreeMap<String, Dist>,
 }
 
 impl Default for ServiceSpec {
     fn default() -> Self {
-        Self { workers: 4, queue_limit: None, service: Dist::Exp(10.0), blocking: false }
+        Self { workers: 4, queue_limit: None, service: Dist::Exp(10.0), blocking: false, by_type: Default::default() }
     }
 }
 
@@ -242,11 +333,16 @@ pub struct CacheSpec {
     /// How long a cached key stays valid (with `capacity`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_ms: Option<f64>,
+    /// Request coalescing: while a key is being fetched, other misses for
+    /// it wait for that fetch instead of each going to the backend (the cure
+    /// for a stampede when a hot key expires). Needs `capacity`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub coalesce: bool,
 }
 
 impl Default for CacheSpec {
     fn default() -> Self {
-        Self { hit_ratio: 0.8, workers: 64, service: Dist::Const(0.5), capacity: None, ttl_ms: None }
+        Self { hit_ratio: 0.8, workers: 64, service: Dist::Const(0.5), capacity: None, ttl_ms: None, coalesce: false }
     }
 }
 
@@ -277,11 +373,27 @@ pub struct QueueSpec {
     pub consumers: u32,
     /// Time to accept (persist) one message.
     pub service: Dist,
+    /// A consumer must finish a message within this time, or the message
+    /// becomes visible again and is delivered once more (the first consumer
+    /// may still finish it: a duplicate). Absent: no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility_timeout_ms: Option<f64>,
+    /// Deliveries a message gets (failures and timeouts count) before it is
+    /// moved to the dead-letter queue. Absent: a failed message is dropped
+    /// at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_receives: Option<u32>,
 }
 
 impl Default for QueueSpec {
     fn default() -> Self {
-        Self { capacity: Some(10_000), consumers: 4, service: Dist::Const(0.2) }
+        Self {
+            capacity: Some(10_000),
+            consumers: 4,
+            service: Dist::Const(0.2),
+            visibility_timeout_ms: None,
+            max_receives: None,
+        }
     }
 }
 
@@ -298,6 +410,206 @@ pub struct RateLimiterSpec {
 impl Default for RateLimiterSpec {
     fn default() -> Self {
         Self { rate: 100.0, burst: 20 }
+    }
+}
+
+/// The front door: checks each request (authentication, parsing) with
+/// `workers` in parallel, then routes it to exactly one outgoing link: one
+/// that carries the request's type (see `LinkSpec::only`), taking turns
+/// where several do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewaySpec {
+    pub workers: u32,
+    pub queue_limit: Option<u32>,
+    /// Time to authenticate and route one request.
+    pub auth: Dist,
+}
+
+impl Default for GatewaySpec {
+    fn default() -> Self {
+        Self { workers: 64, queue_limit: Some(1000), auth: Dist::Const(1.0) }
+    }
+}
+
+/// Functions as a service: each request runs in its own instance. A warm
+/// idle instance takes it at once; otherwise a new instance starts cold
+/// (extra `cold_start` time). Idle instances are reclaimed after
+/// `keep_warm_s` (scale to zero); beyond `concurrency` instances, requests
+/// are throttled (refused).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerlessSpec {
+    pub concurrency: u32,
+    pub service: Dist,
+    pub cold_start: Dist,
+    pub keep_warm_s: f64,
+}
+
+impl Default for ServerlessSpec {
+    fn default() -> Self {
+        Self { concurrency: 100, service: Dist::Exp(20.0), cold_start: Dist::Const(250.0), keep_warm_s: 300.0 }
+    }
+}
+
+/// A group of identical instances behind one queue whose size follows the
+/// load (target tracking): every `interval_s` it compares the utilisation
+/// of the last interval with `target_utilization` and asks for
+/// `ceil(instances × utilisation / target)` instances, within `min`..`max`.
+/// New instances serve after `boot_s`; it removes instances only when no
+/// scaling happened in the last `cooldown_s`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AutoscalingSpec {
+    pub min: u32,
+    pub max: u32,
+    /// Instances at the start.
+    pub initial: u32,
+    pub workers_per_instance: u32,
+    pub queue_limit: Option<u32>,
+    pub service: Dist,
+    pub target_utilization: f64,
+    pub interval_s: f64,
+    pub boot_s: f64,
+    pub cooldown_s: f64,
+    /// Like a service's `blocking`: workers wait for downstream calls.
+    pub blocking: bool,
+}
+
+impl Default for AutoscalingSpec {
+    fn default() -> Self {
+        Self {
+            min: 2,
+            max: 10,
+            initial: 2,
+            workers_per_instance: 4,
+            queue_limit: None,
+            service: Dist::Exp(10.0),
+            target_utilization: 0.6,
+            interval_s: 10.0,
+            boot_s: 30.0,
+            cooldown_s: 60.0,
+            blocking: false,
+        }
+    }
+}
+
+/// Data split over `shards` by key (a stable hash), each shard its own
+/// database with a `pool` of connections: a hot key loads one shard only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShardedDatabaseSpec {
+    pub shards: u32,
+    /// Connections per shard.
+    pub pool: u32,
+    /// Waiting room per shard; `None` is unbounded.
+    pub queue_limit: Option<u32>,
+    pub read: Dist,
+    pub write: Dist,
+}
+
+impl Default for ShardedDatabaseSpec {
+    fn default() -> Self {
+        Self { shards: 4, pool: 16, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(8.0) }
+    }
+}
+
+/// A primary that takes the writes and `replicas` that serve the reads
+/// (round robin), each with its own `pool`. A write reaches the replicas
+/// `lag` after it commits; a replica read of a key written more recently
+/// than that is counted as stale. If the primary fails, writes fail until a
+/// replica is promoted (`failover_s`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplicatedDatabaseSpec {
+    pub replicas: u32,
+    /// Connections per member.
+    pub pool: u32,
+    pub queue_limit: Option<u32>,
+    pub read: Dist,
+    pub write: Dist,
+    /// Replication lag (ms).
+    pub lag: Dist,
+    /// Reads go to the primary as well as the replicas.
+    pub read_from_primary: bool,
+    /// Time to detect a failed primary and promote a replica.
+    pub failover_s: f64,
+}
+
+impl Default for ReplicatedDatabaseSpec {
+    fn default() -> Self {
+        Self {
+            replicas: 2,
+            pool: 16,
+            queue_limit: None,
+            read: Dist::Exp(2.0),
+            write: Dist::Exp(8.0),
+            lag: Dist::Exp(20.0),
+            read_from_primary: false,
+            failover_s: 15.0,
+        }
+    }
+}
+
+/// A topic: acknowledges the publisher once the message is stored, then
+/// delivers one copy to every subscriber (each outgoing link) at once.
+/// Failed deliveries are retried by the links' retry policies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PubSubSpec {
+    /// Time to accept (persist) one message.
+    pub service: Dist,
+}
+
+impl Default for PubSubSpec {
+    fn default() -> Self {
+        Self { service: Dist::Const(0.5) }
+    }
+}
+
+/// A content delivery network: edge locations answer what they hold; a
+/// miss fetches from the origin (the outgoing links) and keeps the answer.
+/// Misses for a key already being fetched wait for that fetch (`coalesce`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CdnSpec {
+    /// Used when `capacity` is unset.
+    pub hit_ratio: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_ms: Option<f64>,
+    pub coalesce: bool,
+    /// Time for the edge to answer.
+    pub service: Dist,
+}
+
+impl Default for CdnSpec {
+    fn default() -> Self {
+        Self { hit_ratio: 0.95, capacity: None, ttl_ms: Some(300_000.0), coalesce: true, service: Dist::Const(1.0) }
+    }
+}
+
+/// Name resolution in front of several entry points (DNS load balancing).
+/// Users sit behind `resolvers` caching resolvers (a user always uses the
+/// same one). A resolver keeps its answer for `ttl_s`; when it has none, it
+/// asks (taking `lookup` time) and gets the next healthy entry point in
+/// turn. So after a failure, users keep going to the dead address until
+/// their resolver's answer expires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DnsSpec {
+    pub ttl_s: f64,
+    pub resolvers: u32,
+    pub lookup: Dist,
+    /// Stop handing out entry points that fail their health checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+}
+
+impl Default for DnsSpec {
+    fn default() -> Self {
+        Self { ttl_s: 60.0, resolvers: 100, lookup: Dist::Const(30.0), health_check: None }
     }
 }
 
@@ -334,6 +646,11 @@ pub struct LinkSpec {
     /// worker of the caller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrent: Option<u32>,
+    /// Request types this link carries; empty: all. Callers skip links that
+    /// do not carry a request's type (gateways and load balancers choose
+    /// among those that do).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only: Vec<String>,
 }
 
 /// A circuit breaker on the caller's side of a link. Closed: calls go
@@ -378,6 +695,7 @@ impl LinkSpec {
             retry: None,
             circuit_breaker: None,
             max_concurrent: None,
+            only: Vec::new(),
         }
     }
 }

@@ -53,8 +53,31 @@ pub struct Cost {
 }
 
 impl Cost {
+    /// What the system costs right now: each node's price times its
+    /// running instances (autoscaling groups and serverless functions vary).
     pub fn of(e: &Engine) -> Cost {
-        let per_hour: f64 = e.nodes.iter().filter(|n| !n.removed).map(|n| n.spec.price_per_hour()).sum();
+        let per_hour: f64 =
+            e.nodes.iter().filter(|n| !n.removed).map(|n| n.spec.price_per_hour() * n.instances_now() as f64).sum();
+        Cost { per_hour, per_month: per_hour * 730.0 }
+    }
+
+    /// The average over the measured time (instances time-averaged;
+    /// serverless billed for busy instance time only).
+    pub fn averaged(e: &Engine) -> Cost {
+        let now = e.now();
+        let span = now.saturating_sub(e.stats_since).max(1) as f64;
+        let per_hour: f64 = e
+            .nodes
+            .iter()
+            .filter(|n| !n.removed)
+            .map(|n| {
+                let area = match n.spec.kind {
+                    crate::sim::NodeKind::Serverless(_) => n.stats.busy.area_to(now),
+                    _ => n.stats.instances.area_to(now),
+                };
+                n.spec.price_per_hour() * area as f64 / span
+            })
+            .sum();
         Cost { per_hour, per_month: per_hour * 730.0 }
     }
 }
@@ -80,6 +103,13 @@ pub struct NodeReport {
     pub price_per_hour: f64,
     /// Caches: share of lookups that hit.
     pub hit_ratio: Option<f64>,
+    /// Kind-specific counters (cold starts, stale reads, dead letters…),
+    /// only those that apply.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub detail: BTreeMap<&'static str, f64>,
+    /// Multi-pool nodes: requests served by each shard or member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members_served: Option<Vec<u64>>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -90,6 +120,41 @@ pub struct LinkReport {
     pub lost: u64,
     pub loss_rate: f64,
     pub mean_in_transit: f64,
+}
+
+/// The counters that mean something for this node's kind.
+fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&'static str, f64> {
+    use crate::sim::NodeKind as K;
+    let s = &n.stats;
+    let mut d = BTreeMap::new();
+    match &n.spec.kind {
+        K::Serverless(_) => {
+            d.insert("cold_starts", s.cold_starts as f64);
+            d.insert("instances_now", n.live_instances(now) as f64);
+        }
+        K::Autoscaling(_) => {
+            d.insert("scale_ups", s.scale_ups as f64);
+            d.insert("scale_downs", s.scale_downs as f64);
+            d.insert("instances_now", n.instances as f64);
+            d.insert("instances_mean", s.instances.area_to(now) as f64 / span.max(1) as f64);
+        }
+        K::ReplicatedDatabase(_) => {
+            d.insert("stale_reads", s.stale_reads as f64);
+            d.insert("lost_writes", s.lost_writes as f64);
+        }
+        K::Queue(q) if q.max_receives.is_some() || q.visibility_timeout_ms.is_some() => {
+            d.insert("redeliveries", s.redeliveries as f64);
+            d.insert("dead_lettered", s.dead_lettered as f64);
+        }
+        K::Cache(_) | K::Cdn(_) if s.coalesced > 0 => {
+            d.insert("coalesced", s.coalesced as f64);
+        }
+        K::Dns(_) => {
+            d.insert("lookups", s.lookups as f64);
+        }
+        _ => {}
+    }
+    d
 }
 
 impl Report {
@@ -125,6 +190,8 @@ impl Report {
                     job_latency_ms: (s.job_latency.count() > 0).then(|| s.job_latency.summary()),
                     price_per_hour: n.spec.price_per_hour(),
                     hit_ratio: (s.hits + s.misses > 0).then(|| s.hits as f64 / (s.hits + s.misses) as f64),
+                    detail: detail(n, now, span),
+                    members_served: (n.members.len() > 1).then(|| n.members.iter().map(|m| m.served).collect()),
                 }
             })
             .collect();
@@ -159,7 +226,7 @@ impl Report {
             nodes,
             links,
             events: e.events_processed,
-            cost: Cost::of(e),
+            cost: Cost::averaged(e),
             faults: e.fault_log(),
             conservation: match e.check_conservation() {
                 Ok(()) => "ok".into(),

@@ -178,8 +178,16 @@ fn consistent_hashing_is_sticky_and_spreads_many_keys() {
 }
 
 fn app_and_db(blocking: bool, rate: f64, queue_limit: Option<u32>) -> Report {
-    let app =
-        node("app", NodeKind::Service(ServiceSpec { workers: 4, queue_limit, service: Dist::Exp(1.0), blocking }));
+    let app = node(
+        "app",
+        NodeKind::Service(ServiceSpec {
+            workers: 4,
+            queue_limit,
+            service: Dist::Exp(1.0),
+            blocking,
+            ..Default::default()
+        }),
+    );
     let db = node(
         "db",
         NodeKind::Database(DatabaseSpec {
@@ -246,7 +254,10 @@ fn database_pool_limits_concurrency() {
 
 #[test]
 fn queue_acks_producers_at_once_and_consumers_drain_it() {
-    let q = node("q", NodeKind::Queue(QueueSpec { capacity: None, consumers: 2, service: Dist::Const(0.2) }));
+    let q = node(
+        "q",
+        NodeKind::Queue(QueueSpec { capacity: None, consumers: 2, service: Dist::Const(0.2), ..Default::default() }),
+    );
     let worker = service("worker", 1, Dist::Exp(5.0));
     let s = scenario(vec![poisson("c", 100.0), q, worker], vec![link("c", "q", 1.0), link("q", "worker", 1.0)]);
     let r = run(&s, 11, 0.0, 300.0);
@@ -261,7 +272,15 @@ fn queue_acks_producers_at_once_and_consumers_drain_it() {
 
 #[test]
 fn full_queue_rejects_producers() {
-    let q = node("q", NodeKind::Queue(QueueSpec { capacity: Some(10), consumers: 1, service: Dist::Const(0.0) }));
+    let q = node(
+        "q",
+        NodeKind::Queue(QueueSpec {
+            capacity: Some(10),
+            consumers: 1,
+            service: Dist::Const(0.0),
+            ..Default::default()
+        }),
+    );
     let s = scenario(
         vec![poisson("c", 400.0), q, service("worker", 1, Dist::Const(5.0))],
         vec![link("c", "q", 0.0), link("q", "worker", 0.0)],

@@ -458,7 +458,13 @@ fn lost_work_releases_workers_and_connections_once_abandoned() {
     let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 400.0 }, retry, ..Default::default() });
     let api = node(
         "api",
-        NodeKind::Service(ServiceSpec { workers: 64, queue_limit: None, service: Dist::Exp(1.0), blocking: true }),
+        NodeKind::Service(ServiceSpec {
+            workers: 64,
+            queue_limit: None,
+            service: Dist::Exp(1.0),
+            blocking: true,
+            ..Default::default()
+        }),
     );
     let mut nodes = vec![c, api, lb("lb", LbPolicy::LeastConnections)];
     let mut links = vec![link("c", "api", 1.0), link("api", "lb", 1.0)];
@@ -504,7 +510,13 @@ fn health_checks_turn_a_kill_into_a_short_error_burst() {
 fn circuit_breaker_opens_on_a_dead_dependency_and_closes_after_it_heals() {
     let api = node(
         "api",
-        NodeKind::Service(ServiceSpec { workers: 100, queue_limit: None, service: Dist::Const(1.0), blocking: false }),
+        NodeKind::Service(ServiceSpec {
+            workers: 100,
+            queue_limit: None,
+            service: Dist::Const(1.0),
+            blocking: false,
+            ..Default::default()
+        }),
     );
     let db = node("db", NodeKind::Database(DatabaseSpec { pool: 100, ..Default::default() }));
     let mut to_db = link("api", "db", 1.0);

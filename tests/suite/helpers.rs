@@ -33,7 +33,10 @@ pub fn client(id: &str, spec: ClientSpec) -> NodeSpec {
 }
 
 pub fn service(id: &str, workers: u32, service: Dist) -> NodeSpec {
-    node(id, NodeKind::Service(ServiceSpec { workers, queue_limit: None, service, blocking: false }))
+    node(
+        id,
+        NodeKind::Service(ServiceSpec { workers, queue_limit: None, service, blocking: false, ..Default::default() }),
+    )
 }
 
 pub fn lb(id: &str, policy: LbPolicy) -> NodeSpec {

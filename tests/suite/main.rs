@@ -4,6 +4,8 @@
 //!   Jackson tandem, Little's law, M/D/1 on a bandwidth-limited wire).
 //! - `behaviour`: node kinds, policies and flows do what they claim.
 //! - `chaos`: every fault type has the effect a practitioner expects.
+//! - `kinds`: the catalogue kinds (gateway, serverless, autoscaling, shards,
+//!   replicas, pub/sub, dead letters, coalescing, CDN, DNS) and request types.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `determinism`: same input, same bits; tick size does not matter.
 
@@ -11,5 +13,6 @@ mod behaviour;
 mod chaos;
 mod determinism;
 mod helpers;
+mod kinds;
 mod queueing;
 mod scenarios;

@@ -31,6 +31,10 @@ pub enum Effect {
     MemoryLeak(u32, Nanos),
     /// This many requests from a client at the same instant.
     Herd(u32, u32),
+    /// Replicated database: this much extra replication lag (ms).
+    ReplicaLag(u32, f64),
+    /// Replicated database: the primary fails; a replica takes over.
+    LeaderFailover(u32),
 }
 
 pub(super) struct ActiveFault {
@@ -268,6 +272,14 @@ impl Engine {
                         }
                     }
                     Effect::Herd(..) => {}
+                    Effect::ReplicaLag(n, ms) => other[n as usize].extra_lag_ms += ms,
+                    Effect::LeaderFailover(n) => {
+                        let elect = match &self.nodes[n as usize].spec.kind {
+                            NodeKind::ReplicatedDatabase(d) => secs_to_nanos(d.failover_s),
+                            _ => 0,
+                        };
+                        other[n as usize].failover = Some((f.start, f.start + elect));
+                    }
                     Effect::LinkCorrupt(l, p) => {
                         let x = &mut links[l as usize].corrupt;
                         *x = 1.0 - (1.0 - *x) * (1.0 - p);
@@ -322,10 +334,16 @@ impl Engine {
             fx.cold = o.cold;
             fx.warming = o.warming;
             fx.leaking = o.leaking;
+            fx.extra_lag_ms = o.extra_lag_ms;
+            let failed_over = o.failover.is_some() && fx.failover.is_none();
+            fx.failover = o.failover;
             let freed = was.leaked > fx.leaked;
             let spike_changed = fx.spike != spike[n];
             fx.spike = spike[n];
             let n32 = n as u32;
+            if failed_over {
+                self.primary_fails(n32);
+            }
             if down[n] && !was.down {
                 self.crash(n32);
             } else if !down[n] && was.down {
@@ -362,8 +380,14 @@ impl Engine {
         node.life = node.life.wrapping_add(1);
         node.epoch = node.epoch.wrapping_add(1);
         node.fx.frozen.clear();
-        let queued: Vec<u32> = node.queue.drain(..).collect();
+        let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.queue.drain(..)).collect();
+        queued.extend(node.take_waiters());
         let jobs: Vec<u32> = node.buffer.drain(..).collect();
+        for k in &mut node.members {
+            k.busy = 0;
+        }
+        node.warm.clear();
+        node.resolvers.clear();
         node.busy = 0;
         node.consumers_busy = 0;
         node.stats.queue.set(now, 0);
@@ -388,6 +412,37 @@ impl Engine {
                 continue;
             }
             // Its pending completion (if any) is now stale.
+            msg.svc = msg.svc.wrapping_add(1);
+            self.fail_here(m, FailReason::NodeDown);
+        }
+    }
+
+    /// A replicated database loses its primary: work there fails, and
+    /// acknowledged writes not yet on a replica are lost with it.
+    fn primary_fails(&mut self, n: u32) {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        if node.members.len() < 2 {
+            return;
+        }
+        let lost = node.replicated_at.values().filter(|&&t| t > now).count() as u64;
+        node.stats.lost_writes += lost;
+        node.replicated_at.clear();
+        let queued: Vec<u32> = node.members[0].queue.drain(..).collect();
+        node.stats.queue.add(now, -(queued.len() as i64));
+        let here: Vec<u32> = (0..self.msgs.len() as u32)
+            .filter(|&m| {
+                let msg = &self.msgs[m as usize];
+                msg.live && msg.member == 0 && msg.depth > 0 && msg.place == (Place::AtNode { node: n })
+            })
+            .filter(|m| !queued.contains(m))
+            .collect();
+        let node = &mut self.nodes[n as usize];
+        node.busy -= node.members[0].busy.min(node.busy);
+        node.members[0].busy = 0;
+        node.stats.busy.set(now, node.busy as u64);
+        for m in queued.into_iter().chain(here) {
+            let msg = &mut self.msgs[m as usize];
             msg.svc = msg.svc.wrapping_add(1);
             self.fail_here(m, FailReason::NodeDown);
         }

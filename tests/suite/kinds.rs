@@ -1,0 +1,447 @@
+//! The component catalogue beyond the basic kinds: each kind and policy
+//! shows the mechanism that makes it different, measured, and where theory
+//! gives a number, against that number.
+
+use systemdecoder::chaos::Fault;
+use systemdecoder::scenario::Scenario;
+use systemdecoder::sim::Engine;
+use systemdecoder::sim::dist::Dist;
+use systemdecoder::sim::metrics::{FailReason, Window};
+use systemdecoder::sim::model::*;
+use systemdecoder::sim::report::Report;
+
+use crate::helpers::*;
+
+const S: u64 = 1_000_000_000;
+
+fn engine(s: &Scenario, seed: u64, faults: &[&str]) -> Engine {
+    let mut e = s.engine(seed);
+    for f in faults {
+        Fault::parse_cli(f).unwrap().schedule(&mut e).unwrap();
+    }
+    e
+}
+
+fn report(e: &Engine) -> Report {
+    let r = Report::from_engine(e, "test", 0);
+    assert_eq!(r.conservation, "ok");
+    r
+}
+
+/// Sum a window statistic over sim seconds (from, to].
+fn sum(e: &Engine, from: f64, to: f64, f: impl Fn(&Window) -> f64) -> f64 {
+    e.windows.history.iter().filter(|w| w.t > from && w.t <= to).map(f).sum()
+}
+
+fn only(mut l: LinkSpec, types: &[&str]) -> LinkSpec {
+    l.only = types.iter().map(|t| t.to_string()).collect();
+    l
+}
+
+fn mix(types: &[(&str, f64, bool)]) -> Vec<RequestType> {
+    types
+        .iter()
+        .map(|&(name, share, write)| RequestType { name: name.into(), share, write, ..Default::default() })
+        .collect()
+}
+
+fn database(id: &str) -> NodeSpec {
+    node(id, NodeKind::Database(DatabaseSpec { pool: 64, ..Default::default() }))
+}
+
+/// Erlang B: blocking probability of M/G/c/c with offered load a.
+fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b))
+}
+
+#[test]
+fn gateway_routes_each_request_type_to_its_service() {
+    let c = client(
+        "c",
+        ClientSpec {
+            traffic: Traffic::Poisson { rate: 1000.0 },
+            mix: mix(&[("read", 0.6, false), ("upload", 0.3, true), ("search", 0.1, false)]),
+            ..Default::default()
+        },
+    );
+    let gw = node("gw", NodeKind::Gateway(GatewaySpec::default()));
+    let s = scenario(
+        vec![c, gw, service("reads", 64, Dist::Exp(1.0)), service("uploads", 64, Dist::Exp(1.0))],
+        vec![
+            link("c", "gw", 1.0),
+            only(link("gw", "reads", 1.0), &["read"]),
+            only(link("gw", "uploads", 1.0), &["upload"]),
+        ],
+    );
+    let r = run(&s, 1, 0.0, 60.0);
+    let total = r.created as f64;
+    close("reads share", node_report(&r, "reads").arrivals as f64 / total, 0.6, 0.02);
+    close("uploads share", node_report(&r, "uploads").arrivals as f64 / total, 0.3, 0.03);
+    // Nobody serves search: exactly those fail, as no_route.
+    close("search fails", r.failed["no_route"] as f64 / total, 0.1, 0.05);
+    assert_eq!(r.failed_total, r.failed["no_route"]);
+}
+
+#[test]
+fn reads_go_to_the_cache_and_writes_to_the_database() {
+    // A service calls each link that carries the request's type, in order.
+    let c =
+        client("c", ClientSpec { traffic: Traffic::Poisson { rate: 500.0 }, write_ratio: 0.25, ..Default::default() });
+    let s = scenario(
+        vec![
+            c,
+            service("app", 64, Dist::Exp(1.0)),
+            node("cache", NodeKind::Cache(CacheSpec::default())),
+            database("db"),
+        ],
+        vec![
+            link("c", "app", 1.0),
+            only(link("app", "cache", 1.0), &["read"]),
+            only(link("app", "db", 1.0), &["write"]),
+            link("cache", "db", 1.0),
+        ],
+    );
+    let r = run(&s, 2, 0.0, 60.0);
+    let cache = node_report(&r, "cache");
+    close("cache sees only reads", cache.arrivals as f64 / r.created as f64, 0.75, 0.02);
+    // The database gets every write plus the cache's misses (20 % of reads).
+    let expected = r.created as f64 * (0.25 + 0.75 * 0.2);
+    close("database arrivals", node_report(&r, "db").arrivals as f64, expected, 0.03);
+}
+
+#[test]
+fn service_time_by_request_type() {
+    let c = client(
+        "c",
+        ClientSpec {
+            traffic: Traffic::Poisson { rate: 100.0 },
+            mix: mix(&[("get", 0.8, false), ("search", 0.2, false)]),
+            ..Default::default()
+        },
+    );
+    let mut app = ServiceSpec { workers: 1000, service: Dist::Const(2.0), ..Default::default() };
+    app.by_type.insert("search".into(), Dist::Const(50.0));
+    let s = scenario(vec![c, node("app", NodeKind::Service(app))], vec![link("c", "app", 0.0)]);
+    let r = run(&s, 3, 0.0, 100.0);
+    close("mean latency", r.latency_ms.mean, 0.8 * 2.0 + 0.2 * 50.0, 0.03);
+}
+
+fn serverless(concurrency: u32, service: Dist, cold_ms: f64, keep_warm_s: f64) -> NodeSpec {
+    node(
+        "fn",
+        NodeKind::Serverless(ServerlessSpec { concurrency, service, cold_start: Dist::Const(cold_ms), keep_warm_s }),
+    )
+}
+
+#[test]
+fn serverless_cold_starts_follow_the_idle_gaps() {
+    // One request a second, instances kept warm 0.5 s: a request starts
+    // cold when nothing ran in the last 0.5 s (plus the 1 ms of work),
+    // which for Poisson arrivals happens with probability e^-0.501.
+    let run_with = |cold_ms: f64| {
+        let s = scenario(
+            vec![poisson("c", 1.0), serverless(100, Dist::Const(1.0), cold_ms, 0.5)],
+            vec![link("c", "fn", 0.0)],
+        );
+        run(&s, 4, 0.0, 4000.0)
+    };
+    let r = run_with(0.0);
+    let f = node_report(&r, "fn");
+    close("cold share", f.detail["cold_starts"] / f.arrivals as f64, (-0.501f64).exp(), 0.02);
+    // With a 200 ms start-up, cold requests pay it (and while one starts,
+    // the next arrival finds no warm instance either: more cold starts).
+    let r = run_with(200.0);
+    let f = node_report(&r, "fn");
+    let share = f.detail["cold_starts"] / f.arrivals as f64;
+    assert!(share > (-0.501f64).exp(), "cold share {share}");
+    close("mean latency", r.latency_ms.mean, 1.0 + 200.0 * share, 0.01);
+    // It scales to zero: nothing is alive long after the last request.
+    assert!(f.detail["instances_now"] <= 1.0);
+}
+
+#[test]
+fn serverless_concurrency_limit_throttles_like_erlang_b() {
+    // No waiting room: M/D/10/10, whose refusals follow Erlang B exactly
+    // (it depends only on the mean service time).
+    let s =
+        scenario(vec![poisson("c", 200.0), serverless(10, Dist::Const(100.0), 0.0, 60.0)], vec![link("c", "fn", 0.0)]);
+    let r = run(&s, 5, 10.0, 400.0);
+    let share = r.failed["throttled"] as f64 / (r.completed + r.failed_total) as f64;
+    close("throttled share", share, erlang_b(10, 20.0), 0.03);
+}
+
+fn autoscaled(max: u32) -> Scenario {
+    let group = AutoscalingSpec {
+        min: 2,
+        max,
+        initial: 2,
+        workers_per_instance: 4,
+        service: Dist::Exp(10.0),
+        target_utilization: 0.6,
+        interval_s: 10.0,
+        boot_s: 20.0,
+        cooldown_s: 60.0,
+        ..Default::default()
+    };
+    scenario(vec![poisson("c", 400.0), node("web", NodeKind::Autoscaling(group))], vec![link("c", "web", 1.0)])
+}
+
+#[test]
+fn autoscaling_adds_instances_after_the_boot_delay_and_latency_recovers() {
+    // 400/s on 2 instances of 4 workers at 10 ms is 50 % busy. At 60 s the
+    // load triples, past what 2 instances can serve.
+    let spike = ["spike c x3 at 60s"];
+    let mut fixed = engine(&autoscaled(2), 9, &spike);
+    let mut scaled = engine(&autoscaled(20), 9, &spike);
+    fixed.run_until(240 * S);
+    scaled.run_until(62 * S);
+    assert_eq!(scaled.nodes[1].instances, 2, "nothing new serves before the boot delay");
+    scaled.run_until(240 * S);
+    let p99 = |e: &Engine, from: f64, to: f64| {
+        let n = sum(e, from, to, |_| 1.0);
+        sum(e, from, to, |w| w.latency_ms.p99) / n
+    };
+    let r = report(&scaled);
+    let web = node_report(&r, "web");
+    // 1200/s needs 3 instances at 100 %; at 60 % it settles at 5.
+    assert!((5.0..=6.0).contains(&web.detail["instances_now"]), "instances {}", web.detail["instances_now"]);
+    assert!(web.detail["scale_ups"] >= 1.0);
+    let (before, after) = (p99(&scaled, 30.0, 60.0), p99(&scaled, 180.0, 240.0));
+    println!("p99 before {before:.1} ms, recovered {after:.1} ms, fixed {:.1} ms", p99(&fixed, 180.0, 240.0));
+    assert!(after < 2.0 * before, "p99 recovers: {after} vs {before} before the spike");
+    assert!(p99(&fixed, 180.0, 240.0) > 20.0 * after, "without scaling the queue grows without bound");
+    // It pays for what it ran: the time-averaged instance count.
+    let expected = 0.10 * web.detail["instances_mean"];
+    close("cost per hour", r.cost.per_hour, expected, 1e-9);
+}
+
+#[test]
+fn autoscaling_scales_in_after_the_cooldown() {
+    let mut s = autoscaled(20);
+    if let NodeKind::Autoscaling(a) = &mut s.nodes[1].kind {
+        a.initial = 10;
+    }
+    let mut e = engine(&s, 10, &[]);
+    e.run_until(50 * S);
+    assert_eq!(e.nodes[1].instances, 10, "no scale-in within the first 60 s cooldown");
+    e.run_until(300 * S);
+    // 400/s needs 1 instance at 100 % and 2 (the minimum) at 60 %.
+    assert!(e.nodes[1].instances <= 3, "instances {}", e.nodes[1].instances);
+}
+
+fn sharded() -> NodeSpec {
+    node("db", NodeKind::ShardedDatabase(ShardedDatabaseSpec { shards: 4, pool: 8, ..Default::default() }))
+}
+
+#[test]
+fn sharding_spreads_keys_and_a_hot_key_loads_one_shard() {
+    let s = scenario(vec![poisson("c", 2000.0), sharded()], vec![link("c", "db", 1.0)]);
+    let mut e = engine(&s, 11, &["hotkey c 50% at 30s"]);
+    e.run_until(30 * S);
+    let even = report(&e).nodes[1].members_served.clone().unwrap();
+    let (lo, hi) = (*even.iter().min().unwrap() as f64, *even.iter().max().unwrap() as f64);
+    assert!(hi / lo < 1.05, "uniform keys spread evenly: {even:?}");
+    e.reset_stats();
+    e.run_until(60 * S);
+    let hot = report(&e).nodes[1].members_served.clone().unwrap();
+    let total: u64 = hot.iter().sum();
+    // Half the requests on one shard, plus its quarter of the rest.
+    close("hot shard share", *hot.iter().max().unwrap() as f64 / total as f64, 0.5 + 0.5 / 4.0, 0.02);
+}
+
+fn replicated(lag_ms: f64) -> NodeSpec {
+    node(
+        "db",
+        NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec {
+            replicas: 2,
+            pool: 32,
+            read: Dist::Const(1.0),
+            write: Dist::Const(1.0),
+            lag: Dist::Const(lag_ms),
+            failover_s: 5.0,
+            ..Default::default()
+        }),
+    )
+}
+
+fn writers(rate: f64, keys: u64) -> NodeSpec {
+    client("c", ClientSpec { traffic: Traffic::Poisson { rate }, write_ratio: 0.5, keys, ..Default::default() })
+}
+
+#[test]
+fn replica_reads_are_stale_as_often_as_the_lag_predicts() {
+    // Writes to a key arrive at 500/s ÷ 100 keys = 5/s. A replica read is
+    // stale when the key was written in the last 50 ms: 1 - e^(-5 × 0.05).
+    let s = scenario(vec![writers(1000.0, 100), replicated(50.0)], vec![link("c", "db", 1.0)]);
+    let r = run(&s, 12, 1.0, 200.0);
+    let db = node_report(&r, "db");
+    let reads = db.arrivals as f64 * 0.5;
+    close("stale share", db.detail["stale_reads"] / reads, 1.0 - (-0.25f64).exp(), 0.03);
+    let served = db.members_served.clone().unwrap();
+    // Writes on the primary, reads shared by the two replicas.
+    close("primary share", served[0] as f64 / db.arrivals as f64, 0.5, 0.02);
+    close("replica balance", served[1] as f64 / served[2] as f64, 1.0, 0.02);
+}
+
+#[test]
+fn replica_lag_fault_makes_more_reads_stale() {
+    let s = scenario(vec![writers(1000.0, 100), replicated(5.0)], vec![link("c", "db", 1.0)]);
+    let mut e = engine(&s, 13, &["lag db +95ms at 50s"]);
+    e.run_until(50 * S);
+    let calm = report(&e).nodes[1].detail["stale_reads"];
+    e.reset_stats();
+    e.run_until(100 * S);
+    let lagging = report(&e).nodes[1].detail["stale_reads"];
+    assert!(lagging > 10.0 * calm, "stale reads {calm} → {lagging}");
+}
+
+#[test]
+fn leader_failover_fails_writes_until_a_replica_is_promoted() {
+    let s = scenario(vec![writers(1000.0, 1_000_000), replicated(50.0)], vec![link("c", "db", 1.0)]);
+    let mut e = engine(&s, 14, &["failover db at 20s for 60s"]);
+    e.run_until(100 * S);
+    let r = report(&e);
+    // 500 writes/s fail for the 5 s election; reads carry on.
+    close("writes refused", r.failed["node_down"] as f64, 500.0 * 5.0, 0.1);
+    let down = |from, to| sum(&e, from, to, |w| w.failed[FailReason::NodeDown.index()] as f64);
+    assert_eq!(down(26.0, 100.0), 0.0, "writes work again once a replica is promoted");
+    // Writes acknowledged in the last 50 ms had not reached a replica.
+    let lost = r.nodes[1].detail["lost_writes"];
+    assert!((5.0..=60.0).contains(&lost), "lost writes {lost} (about 500/s × 50 ms)");
+}
+
+#[test]
+fn pub_sub_delivers_a_copy_to_every_subscriber() {
+    let topic = node("topic", NodeKind::PubSub(PubSubSpec::default()));
+    let subs = ["email", "push", "audit"];
+    let mut nodes = vec![poisson("c", 300.0), topic];
+    let mut links = vec![link("c", "topic", 1.0)];
+    for s in subs {
+        nodes.push(service(s, 16, Dist::Exp(2.0)));
+        links.push(link("topic", s, 1.0));
+    }
+    let r = run(&scenario(nodes, links), 15, 0.0, 30.0);
+    let published = node_report(&r, "topic").arrivals as f64;
+    for s in subs {
+        close(s, node_report(&r, s).arrivals as f64, published, 0.001);
+    }
+    close("deliveries done", node_report(&r, "topic").jobs_done as f64, 3.0 * published, 0.001);
+}
+
+fn queue(visibility_timeout_ms: Option<f64>, max_receives: Option<u32>) -> NodeSpec {
+    node(
+        "q",
+        NodeKind::Queue(QueueSpec {
+            capacity: None,
+            consumers: 8,
+            visibility_timeout_ms,
+            max_receives,
+            ..Default::default()
+        }),
+    )
+}
+
+#[test]
+fn failed_messages_are_redelivered_then_dead_lettered() {
+    // Half the messages are lost each way: a delivery works with p = 1/4.
+    // With 3 receives, 0.75³ of the messages end in the dead-letter queue.
+    let mut flaky = link("q", "worker", 1.0);
+    flaky.loss = 0.5;
+    let s = scenario(
+        vec![poisson("c", 200.0), queue(Some(20.0), Some(3)), service("worker", 64, Dist::Exp(1.0))],
+        vec![link("c", "q", 1.0), flaky],
+    );
+    let r = run(&s, 16, 0.0, 100.0);
+    let q = node_report(&r, "q");
+    let jobs = (q.jobs_done as f64 + q.detail["dead_lettered"]).max(1.0);
+    close("dead-lettered share", q.detail["dead_lettered"] / jobs, 0.75f64.powi(3), 0.04);
+    close("redeliveries per message", q.detail["redeliveries"] / jobs, 0.75 + 0.75 * 0.75, 0.03);
+}
+
+#[test]
+fn a_visibility_timeout_shorter_than_the_work_duplicates_it() {
+    // Work takes 100 ms, the queue waits 50 ms: every message is delivered
+    // twice (both copies are worked on) and then dead-lettered.
+    let s = scenario(
+        vec![poisson("c", 50.0), queue(Some(50.0), Some(2)), service("worker", 64, Dist::Const(100.0))],
+        vec![link("c", "q", 0.0), link("q", "worker", 0.0)],
+    );
+    let r = run(&s, 17, 0.0, 60.0);
+    let q = node_report(&r, "q");
+    close("deliveries per message", node_report(&r, "worker").arrivals as f64 / q.arrivals as f64, 2.0, 0.01);
+    close("dead-lettered", q.detail["dead_lettered"], q.arrivals as f64, 0.01);
+}
+
+fn hot_cache(coalesce: bool) -> Scenario {
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, keys: 1, ..Default::default() });
+    let cache = CacheSpec { capacity: Some(10), ttl_ms: Some(1000.0), coalesce, ..Default::default() };
+    let db = node("db", NodeKind::Database(DatabaseSpec { pool: 1000, read: Dist::Const(50.0), ..Default::default() }));
+    scenario(
+        vec![c, node("cache", NodeKind::Cache(cache)), db],
+        vec![link("c", "cache", 0.0), link("cache", "db", 0.0)],
+    )
+}
+
+#[test]
+fn coalescing_stops_the_stampede_when_a_hot_key_expires() {
+    // One key, read 1000 times a second, valid for 1 s, 50 ms to fetch.
+    let stampede = run(&hot_cache(false), 18, 0.0, 20.0);
+    let calm = run(&hot_cache(true), 18, 0.0, 20.0);
+    let fetches = |r: &Report| node_report(r, "db").arrivals as f64;
+    // Without coalescing every read in the 50 ms fetch window misses too.
+    assert!(fetches(&stampede) > 20.0 * 40.0, "stampede fetches {}", fetches(&stampede));
+    // With it, one fetch per expiry (the first miss included): about 20.
+    assert!(fetches(&calm) <= 21.0, "coalesced fetches {}", fetches(&calm));
+    assert!(node_report(&calm, "cache").detail["coalesced"] > 900.0);
+    // Waiting for the fetch in flight still gets an answer, not an error.
+    assert_eq!(calm.failed_total, 0);
+}
+
+#[test]
+fn cdn_answers_from_the_edge_and_fetches_misses_from_the_origin() {
+    let c = client(
+        "c",
+        ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, zipf: Some(1.0), keys: 10_000, ..Default::default() },
+    );
+    let cdn = node("cdn", NodeKind::Cdn(CdnSpec { capacity: Some(1000), ttl_ms: None, ..Default::default() }));
+    let s = scenario(
+        vec![c, cdn, service("origin", 64, Dist::Exp(5.0))],
+        vec![link("c", "cdn", 5.0), link("cdn", "origin", 40.0)],
+    );
+    let r = run(&s, 19, 30.0, 60.0);
+    let hit = node_report(&r, "cdn").hit_ratio.unwrap();
+    assert!(hit > 0.6, "hit ratio {hit}");
+    close("origin share", node_report(&r, "origin").arrivals as f64 / r.created as f64, 1.0 - hit, 0.05);
+}
+
+#[test]
+fn dns_failover_waits_for_cached_answers_to_expire() {
+    let dns = DnsSpec {
+        ttl_s: 30.0,
+        resolvers: 200,
+        lookup: Dist::Const(20.0),
+        health_check: Some(HealthCheck { interval_ms: 1000.0, unhealthy_after: 2, healthy_after: 2 }),
+    };
+    let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, ..Default::default() });
+    let s = scenario(
+        vec![
+            c,
+            node("dns", NodeKind::Dns(dns)),
+            service("east", 64, Dist::Exp(1.0)),
+            service("west", 64, Dist::Exp(1.0)),
+        ],
+        vec![link("c", "dns", 0.0), link("dns", "east", 10.0), link("dns", "west", 10.0)],
+    );
+    let mut e = engine(&s, 20, &["kill east at 60s"]);
+    e.run_until(120 * S);
+    let down = |from, to| sum(&e, from, to, |w| w.failed[FailReason::NodeDown.index()] as f64);
+    // A load balancer with these checks would stop failing 2 s after the
+    // kill; users of DNS keep going to the dead address until their
+    // resolver's answer expires, up to a TTL later.
+    assert!(down(70.0, 85.0) > 0.0, "failures continue after the health checks noticed");
+    assert_eq!(down(93.0, 120.0), 0.0, "and end within one TTL");
+    let r = report(&e);
+    // Each of the 200 resolvers asks about once per 30 s.
+    let lookups = node_report(&r, "dns").detail["lookups"];
+    assert!((200.0 * 4.0..=200.0 * 6.0).contains(&lookups), "lookups {lookups}");
+}
