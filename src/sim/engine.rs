@@ -288,6 +288,12 @@ pub struct Member {
     pub served: u64,
 }
 
+impl Member {
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+}
+
 /// One type of request in a client's mix, ready to draw.
 #[derive(Clone, Copy, Debug)]
 struct MixEntry {
@@ -356,6 +362,8 @@ pub struct NodeRt {
     fetching: std::collections::HashMap<u64, (Nanos, Vec<(u32, u32)>)>,
     /// DNS: each resolver's cached answer (backend index, expires at).
     resolvers: Vec<(u32, Nanos)>,
+    /// Some outgoing link carries only some request types.
+    typed_links: bool,
 }
 
 /// The combined effect of the active faults on a node.
@@ -512,6 +520,7 @@ impl NodeRt {
             replicated_at: Default::default(),
             fetching: Default::default(),
             resolvers: Vec::new(),
+            typed_links: false,
         };
         node.fit_capacity();
         node
@@ -866,6 +875,14 @@ impl Engine {
             mask |= 1u64 << self.class_id(name);
         }
         self.links[l].mask = mask;
+        self.note_typed_links(self.links[l].from as usize);
+    }
+
+    /// Remember whether any of a node's links filters by type (so routing
+    /// without types stays a fast path).
+    fn note_typed_links(&mut self, n: usize) {
+        let typed = self.nodes[n].out.iter().any(|&l| self.links[l as usize].mask != 0);
+        self.nodes[n].typed_links = typed;
     }
 
     /// Does link `l` carry requests of this type?
@@ -1000,8 +1017,8 @@ impl Engine {
     pub fn add_link(&mut self, spec: LinkSpec, from: u32, to: u32) -> u32 {
         let l = self.links.len() as u32;
         self.links.push(LinkRt::new(spec, from, to, self.now));
-        self.prepare_link(l as usize);
         self.nodes[from as usize].attach(l);
+        self.prepare_link(l as usize);
         self.build_ring(from as usize);
         // A queue that had nowhere to deliver may start now.
         self.dispatch_jobs(from);
@@ -1024,6 +1041,7 @@ impl Engine {
             node.healthy.remove(i);
             node.streak.remove(i);
         }
+        self.note_typed_links(from);
         self.build_ring(from);
     }
 
@@ -1924,7 +1942,7 @@ impl Engine {
             NodeKind::ReplicatedDatabase(d) => {
                 let electing = node.fx.failover.is_some_and(|(_, elected)| now < elected);
                 // After a failover one replica has become the primary.
-                let promoted = node.fx.failover.is_some() as usize;
+                let promoted = node.fx.failover.is_some_and(|(_, elected)| now >= elected) as usize;
                 let replicas = node.members.len() - 1 - promoted.min(node.members.len() - 1);
                 if msg.op == Op::Write {
                     return if electing { Err(FailReason::NodeDown) } else { Ok(0) };
@@ -2579,7 +2597,11 @@ impl Engine {
         let capacity = node.prep.workers.max(1) as f64;
         let util = if now > since { area.saturating_sub(mark) as f64 / (now - since) as f64 / capacity } else { 0.0 };
         let (lo, hi) = (a.min.max(1), a.max.max(a.min.max(1)));
-        let desired = ((node.instances as f64 * util / a.target_utilization.max(0.01)).ceil() as u32).clamp(lo, hi);
+        let target = a.target_utilization.max(0.01);
+        let desired = ((node.instances as f64 * util / target).ceil() as u32).clamp(lo, hi);
+        // Scale in only to a size that would still run 10 % under the
+        // target, so the group does not flap around it.
+        let smaller = ((node.instances as f64 * util / (0.9 * target)).ceil() as u32).clamp(lo, hi);
         let total = node.instances + node.booting;
         if !node.fx.down && desired > total {
             let count = desired - total;
@@ -2588,12 +2610,12 @@ impl Engine {
             node.stats.scale_ups += 1;
             node.stats.instances.set(now, (node.instances + node.booting) as u64);
             self.at(now + secs_to_nanos(a.boot_s), What::Booted { node: n, epoch, count });
-        } else if desired < node.instances
+        } else if smaller < node.instances
             && node.booting == 0
             && now.saturating_sub(node.last_scale) >= secs_to_nanos(a.cooldown_s)
         {
             // Scale in: the removed instances finish what they are doing.
-            node.instances = desired;
+            node.instances = smaller;
             node.last_scale = now;
             node.stats.scale_downs += 1;
             node.fit_capacity();
@@ -2638,8 +2660,7 @@ impl Engine {
         }
         let node = &self.nodes[n as usize];
         let class = self.msgs[m as usize].class;
-        let filtered = node.out.iter().any(|&l| self.links[l as usize].mask != 0);
-        if filtered {
+        if node.typed_links {
             let any = node.out.iter().any(|&l| self.carries(l, class));
             return any.then(|| self.pick_healthy(n, m));
         }

@@ -456,8 +456,9 @@ impl Default for ServerlessSpec {
 /// load (target tracking): every `interval_s` it compares the utilisation
 /// of the last interval with `target_utilization` and asks for
 /// `ceil(instances × utilisation / target)` instances, within `min`..`max`.
-/// New instances serve after `boot_s`; it removes instances only when no
-/// scaling happened in the last `cooldown_s`.
+/// New instances serve after `boot_s`. It removes instances only when no
+/// scaling happened in the last `cooldown_s`, and only down to a size that
+/// would run 10 % under the target (so it does not flap around it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AutoscalingSpec {

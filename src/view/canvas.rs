@@ -195,6 +195,63 @@ fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
                 .add(&shapes::Line(Vec2::new(0.0, -14.0), Vec2::new(0.0, 14.0)))
                 .add(&shapes::Line(Vec2::new(24.0, -14.0), Vec2::new(24.0, 14.0)))
         ),
+        // A shield: the front door.
+        NodeKind::Gateway(_) => done!(ShapeBuilder::with(&shapes::RoundedPolygon {
+            points: vec![
+                Vec2::new(-44.0, 32.0),
+                Vec2::new(44.0, 32.0),
+                Vec2::new(44.0, -4.0),
+                Vec2::new(0.0, -40.0),
+                Vec2::new(-44.0, -4.0)
+            ],
+            radius: 8.0,
+            closed: true,
+        })),
+        NodeKind::Serverless(_) => done!(ShapeBuilder::with(&shapes::RoundedPolygon {
+            points: vec![Vec2::new(0.0, 48.0), Vec2::new(48.0, 0.0), Vec2::new(0.0, -48.0), Vec2::new(-48.0, 0.0)],
+            radius: 8.0,
+            closed: true,
+        })),
+        // A stack of instances.
+        NodeKind::Autoscaling(_) => done!(
+            ShapeBuilder::with(&rect(88.0, 56.0, 10.0))
+                .add(&shapes::Line(Vec2::new(-36.0, 36.0), Vec2::new(52.0, 36.0)))
+                .add(&shapes::Line(Vec2::new(52.0, 36.0), Vec2::new(52.0, -20.0)))
+                .add(&shapes::Line(Vec2::new(-28.0, 44.0), Vec2::new(60.0, 44.0)))
+                .add(&shapes::Line(Vec2::new(60.0, 44.0), Vec2::new(60.0, -12.0)))
+        ),
+        // A cylinder cut into slices.
+        NodeKind::ShardedDatabase(_) => done!(
+            ShapeBuilder::with(&rect(96.0, 68.0, 6.0))
+                .add(&shapes::Ellipse { radii: Vec2::new(48.0, 11.0), center: Vec2::new(0.0, 34.0) })
+                .add(&shapes::Line(Vec2::new(-16.0, 24.0), Vec2::new(-16.0, -34.0)))
+                .add(&shapes::Line(Vec2::new(16.0, 24.0), Vec2::new(16.0, -34.0)))
+        ),
+        // A cylinder with a copy behind it.
+        NodeKind::ReplicatedDatabase(_) => done!(
+            ShapeBuilder::with(&rect(80.0, 68.0, 6.0))
+                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 34.0) })
+                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 12.0) })
+                .add(&shapes::Line(Vec2::new(44.0, 30.0), Vec2::new(52.0, 30.0)))
+                .add(&shapes::Line(Vec2::new(52.0, 30.0), Vec2::new(52.0, -26.0)))
+        ),
+        // A hub that fans out to three spokes.
+        NodeKind::PubSub(_) => done!(
+            ShapeBuilder::with(&shapes::Circle { radius: 30.0, center: Vec2::new(-10.0, 0.0) })
+                .add(&shapes::Line(Vec2::new(18.0, 10.0), Vec2::new(46.0, 30.0)))
+                .add(&shapes::Line(Vec2::new(20.0, 0.0), Vec2::new(50.0, 0.0)))
+                .add(&shapes::Line(Vec2::new(18.0, -10.0), Vec2::new(46.0, -30.0)))
+                .add(&shapes::Circle { radius: 5.0, center: Vec2::new(48.0, 32.0) })
+                .add(&shapes::Circle { radius: 5.0, center: Vec2::new(54.0, 0.0) })
+                .add(&shapes::Circle { radius: 5.0, center: Vec2::new(48.0, -32.0) })
+        ),
+        // A globe.
+        NodeKind::Cdn(_) => done!(
+            ShapeBuilder::with(&shapes::Circle { radius: 40.0, center: Vec2::ZERO })
+                .add(&shapes::Ellipse { radii: Vec2::new(16.0, 40.0), center: Vec2::ZERO })
+                .add(&shapes::Line(Vec2::new(-40.0, 0.0), Vec2::new(40.0, 0.0)))
+        ),
+        NodeKind::Dns(_) => done!(ShapeBuilder::with(&polygon(3, 48.0))),
     }
 }
 
@@ -225,7 +282,10 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
         let pos = node_pos(p);
         commands.entity(e).insert((Transform::from_xyz(pos.x, pos.y, 2.0), Visibility::default()));
         // Clients and load balancers have no worker limit: no ring, no queue.
-        let gauges = if matches!(kind, NodeKind::Client(_) | NodeKind::LoadBalancer(_)) {
+        let gauges = if matches!(
+            kind,
+            NodeKind::Client(_) | NodeKind::LoadBalancer(_) | NodeKind::Dns(_) | NodeKind::Cdn(_) | NodeKind::PubSub(_)
+        ) {
             Visibility::Hidden
         } else {
             Visibility::Inherited
@@ -400,6 +460,11 @@ fn show_live_state(
             NodeKind::Service(s) => s.queue_limit,
             NodeKind::Database(d) => d.queue_limit,
             NodeKind::Queue(qs) => qs.capacity,
+            NodeKind::Gateway(g) => g.queue_limit,
+            NodeKind::Autoscaling(a) => a.queue_limit,
+            // Per pool: the bar shows all pools' queues against all limits.
+            NodeKind::ShardedDatabase(d) => d.queue_limit.map(|l| l.saturating_mul(d.shards)),
+            NodeKind::ReplicatedDatabase(d) => d.queue_limit.map(|l| l.saturating_mul(d.replicas + 1)),
             _ => None,
         };
         let fill = match limit {

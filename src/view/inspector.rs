@@ -2,7 +2,7 @@
 //! field with a one-sentence tooltip. They edit a copy; the caller writes it
 //! back only if something changed, so the engine sees each edit once.
 
-use bevy_egui::egui::{ComboBox, DragValue, Slider, Ui};
+use bevy_egui::egui::{self, ComboBox, DragValue, Slider, Ui};
 
 use crate::sim::dist::Dist;
 use crate::sim::model::*;
@@ -176,14 +176,98 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
     }
 }
 
+fn health_check(ui: &mut Ui, check: &mut Option<HealthCheck>) {
+    let mut on = check.is_some();
+    if ui
+        .checkbox(&mut on, "Health checks")
+        .on_hover_text("Probe backends; stop sending to ones that fail (crashed, frozen, cut off).")
+        .changed()
+    {
+        *check = on.then(HealthCheck::default);
+    }
+    if let Some(hc) = check {
+        ui.indent("hc", |ui| {
+            row(ui, "every", "Time between probes.", |ui| {
+                ui.add(DragValue::new(&mut hc.interval_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+            });
+            row(ui, "eject after", "Failed probes in a row before a backend gets no traffic.", |ui| {
+                ui.add(DragValue::new(&mut hc.unhealthy_after).range(1..=1000));
+            });
+            row(ui, "restore after", "Passed probes in a row before it gets traffic again.", |ui| {
+                ui.add(DragValue::new(&mut hc.healthy_after).range(1..=1000));
+            });
+        });
+    }
+}
+
+fn seconds(ui: &mut Ui, label: &str, tip: &str, v: &mut f64, max: f64) {
+    row(ui, label, tip, |ui| {
+        ui.add(DragValue::new(v).range(0.0..=max).speed(0.1).suffix(" s"));
+    });
+}
+
+fn pool_and_times(ui: &mut Ui, pool: &mut u32, queue: &mut Option<u32>, read: &mut Dist, write: &mut Dist, per: &str) {
+    workers(ui, "pool", &format!("Connections {per}: queries running at the same time."), pool);
+    optional_limit(ui, "queue", &format!("Queries waiting {per}; beyond it they are rejected."), queue, 100);
+    row(ui, "read time", "Time for one read query.", |ui| dist(ui, "db-read", read));
+    row(ui, "write time", "Time for one write query.", |ui| dist(ui, "db-write", write));
+}
+
+/// The client's traffic mix: named request types with shares.
+fn request_mix(ui: &mut Ui, c: &mut ClientSpec) {
+    let mut on = !c.mix.is_empty();
+    if ui
+        .checkbox(&mut on, "Request types")
+        .on_hover_text("A mix of named request types (read, upload, search…); links can carry only some types.")
+        .changed()
+    {
+        c.mix = if on {
+            vec![
+                RequestType { name: "read".into(), share: 1.0 - c.write_ratio, ..Default::default() },
+                RequestType { name: "write".into(), share: c.write_ratio.max(0.01), write: true, ..Default::default() },
+            ]
+        } else {
+            Vec::new()
+        };
+    }
+    if c.mix.is_empty() {
+        row(ui, "writes", "Share of requests that are writes (databases time them separately).", |ui| {
+            ui.add(Slider::new(&mut c.write_ratio, 0.0..=1.0));
+        });
+        return;
+    }
+    let mut remove = None;
+    ui.indent("mix", |ui| {
+        for (i, t) in c.mix.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(&mut t.name).desired_width(70.0))
+                    .on_hover_text("Type name, as links' \"carries only\" lists use it.");
+                ui.add(DragValue::new(&mut t.share).range(0.0..=1e6).speed(0.01))
+                    .on_hover_text("Relative weight in the mix.");
+                ui.checkbox(&mut t.write, "write")
+                    .on_hover_text("Writes go to a database's primary and count as writes.");
+                if ui.small_button("✖").on_hover_text("Remove this type").clicked() {
+                    remove = Some(i);
+                }
+            });
+        }
+        if ui.small_button("+ type").clicked() {
+            let name = (1..).map(|i| format!("type-{i}")).find(|n| !c.mix.iter().any(|t| &t.name == n));
+            c.mix.push(RequestType { name: name.unwrap_or_default(), share: 0.1, ..Default::default() });
+        }
+    });
+    if let Some(i) = remove {
+        c.mix.remove(i);
+    }
+}
+
 /// Editors for a node's kind-specific parameters.
-pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
+/// `types`: the request type names in use, for per-type settings.
+pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
     match kind {
         NodeKind::Client(c) => {
             traffic(ui, &mut c.traffic);
-            row(ui, "writes", "Share of requests that are writes (databases time them separately).", |ui| {
-                ui.add(Slider::new(&mut c.write_ratio, 0.0..=1.0));
-            });
+            request_mix(ui, c);
             row(ui, "keys", "How many distinct keys requests ask for (caches and hashing use them).", |ui| {
                 ui.add(DragValue::new(&mut c.keys).range(1..=1_000_000_000).speed(10.0));
             });
@@ -207,27 +291,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
                 });
             });
             row(ui, "routing time", "Time to route one request.", |ui| dist(ui, "lb-svc", &mut lb.service));
-            let mut on = lb.health_check.is_some();
-            if ui
-                .checkbox(&mut on, "Health checks")
-                .on_hover_text("Probe backends; stop sending to ones that fail (crashed, frozen, cut off).")
-                .changed()
-            {
-                lb.health_check = on.then(HealthCheck::default);
-            }
-            if let Some(hc) = &mut lb.health_check {
-                ui.indent("hc", |ui| {
-                    row(ui, "every", "Time between probes.", |ui| {
-                        ui.add(DragValue::new(&mut hc.interval_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
-                    });
-                    row(ui, "eject after", "Failed probes in a row before a backend gets no traffic.", |ui| {
-                        ui.add(DragValue::new(&mut hc.unhealthy_after).range(1..=1000));
-                    });
-                    row(ui, "restore after", "Passed probes in a row before it gets traffic again.", |ui| {
-                        ui.add(DragValue::new(&mut hc.healthy_after).range(1..=1000));
-                    });
-                });
-            }
+            health_check(ui, &mut lb.health_check);
         }
         NodeKind::Service(s) => {
             workers(ui, "workers", "Requests served at the same time; the rest wait in the queue.", &mut s.workers);
@@ -239,6 +303,29 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
                 100,
             );
             row(ui, "service time", "Time one worker spends on a request.", |ui| dist(ui, "svc", &mut s.service));
+            let mut remove = None;
+            for (name, d) in s.by_type.iter_mut() {
+                row(ui, &format!("  {name}"), "Service time for this request type.", |ui| {
+                    dist(ui, &format!("svc-{name}"), d);
+                    if ui.small_button("✖").clicked() {
+                        remove = Some(name.clone());
+                    }
+                });
+            }
+            if let Some(name) = remove {
+                s.by_type.remove(&name);
+            }
+            ui.horizontal(|ui| {
+                ui.label("time by type").on_hover_text("Give one request type its own service time.");
+                ComboBox::from_id_salt("svc-by-type").selected_text("add…").show_ui(ui, |ui| {
+                    let free: Vec<&String> = types.iter().filter(|t| !s.by_type.contains_key(*t)).collect();
+                    for t in free {
+                        if ui.selectable_label(false, t).clicked() {
+                            s.by_type.insert(t.clone(), s.service.clone());
+                        }
+                    }
+                });
+            });
             ui.checkbox(&mut s.blocking, "blocking calls").on_hover_text(
                 "Hold the worker until every downstream call answers (thread-per-request), instead of freeing it when its own work ends.",
             );
@@ -265,6 +352,9 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
                         ui.add(DragValue::new(t).range(0.001..=3.6e9).speed(100.0).suffix(" ms"));
                     }
                 });
+                ui.checkbox(&mut c.coalesce, "coalesce misses").on_hover_text(
+                    "Misses for a key already being fetched wait for that fetch instead of all going to the database (no stampede).",
+                );
             }
             workers(ui, "workers", "Lookups served at the same time.", &mut c.workers);
             row(ui, "lookup time", "Time for one lookup.", |ui| dist(ui, "cache-svc", &mut c.service));
@@ -301,12 +391,165 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind) {
             row(ui, "enqueue time", "Time to store one message before the producer is acknowledged.", |ui| {
                 dist(ui, "q-svc", &mut q.service)
             });
+            row(
+                ui,
+                "visibility",
+                "A consumer must finish within this time, or the message is delivered again.",
+                |ui| {
+                    let mut on = q.visibility_timeout_ms.is_some();
+                    if ui.checkbox(&mut on, "limited").changed() {
+                        q.visibility_timeout_ms = on.then_some(30_000.0);
+                    }
+                    if let Some(v) = &mut q.visibility_timeout_ms {
+                        ui.add(DragValue::new(v).range(0.001..=3.6e9).speed(10.0).suffix(" ms"));
+                    }
+                },
+            );
+            row(ui, "max receives", "Deliveries before a failing message goes to the dead-letter queue.", |ui| {
+                let mut on = q.max_receives.is_some();
+                if ui.checkbox(&mut on, "redeliver").changed() {
+                    q.max_receives = on.then_some(3);
+                }
+                if let Some(r) = &mut q.max_receives {
+                    ui.add(DragValue::new(r).range(1..=250));
+                }
+            });
+        }
+        NodeKind::Gateway(g) => {
+            workers(ui, "workers", "Requests checked at the same time.", &mut g.workers);
+            optional_limit(
+                ui,
+                "queue",
+                "Requests waiting to be checked; beyond it they are rejected.",
+                &mut g.queue_limit,
+                1000,
+            );
+            row(ui, "auth time", "Time to authenticate and route one request.", |ui| dist(ui, "gw-auth", &mut g.auth));
+            ui.label(egui::RichText::new("Routes each request to one link that carries its type.").weak().small());
+        }
+        NodeKind::Serverless(f) => {
+            row(ui, "concurrency", "Most instances at once; requests beyond it are throttled.", |ui| {
+                ui.add(Slider::new(&mut f.concurrency, 1..=100_000).logarithmic(true));
+            });
+            row(ui, "run time", "Time one invocation takes (downstream calls come on top).", |ui| {
+                dist(ui, "fn-svc", &mut f.service)
+            });
+            row(ui, "cold start", "Extra time when no warm instance is free and a new one starts.", |ui| {
+                dist(ui, "fn-cold", &mut f.cold_start)
+            });
+            seconds(
+                ui,
+                "keep warm",
+                "Idle instances are reclaimed after this long (scale to zero).",
+                &mut f.keep_warm_s,
+                1e7,
+            );
+        }
+        NodeKind::Autoscaling(a) => {
+            row(ui, "instances", "Fewest and most instances the group may run.", |ui| {
+                ui.add(DragValue::new(&mut a.min).range(1..=a.max).prefix("min "));
+                ui.add(DragValue::new(&mut a.max).range(a.min..=10_000).prefix("max "));
+            });
+            a.initial = a.initial.clamp(a.min, a.max);
+            row(ui, "at start", "Instances running when the simulation starts.", |ui| {
+                ui.add(DragValue::new(&mut a.initial).range(a.min..=a.max));
+            });
+            workers(ui, "workers each", "Requests one instance serves at the same time.", &mut a.workers_per_instance);
+            optional_limit(
+                ui,
+                "queue",
+                "Shared waiting room; arrivals beyond it are rejected.",
+                &mut a.queue_limit,
+                1000,
+            );
+            row(ui, "service time", "Time one worker spends on a request.", |ui| dist(ui, "as-svc", &mut a.service));
+            row(ui, "target", "Utilisation the group steers towards.", |ui| {
+                ui.add(Slider::new(&mut a.target_utilization, 0.05..=1.0));
+            });
+            seconds(
+                ui,
+                "review every",
+                "How often it compares utilisation with the target.",
+                &mut a.interval_s,
+                3600.0,
+            );
+            seconds(ui, "boot time", "Delay before a new instance takes traffic.", &mut a.boot_s, 3600.0);
+            seconds(ui, "cooldown", "No scale-in within this long of the last change.", &mut a.cooldown_s, 86_400.0);
+            ui.checkbox(&mut a.blocking, "blocking calls")
+                .on_hover_text("Hold the worker until every downstream call answers.");
+        }
+        NodeKind::ShardedDatabase(d) => {
+            row(ui, "shards", "Partitions; each key lives on one (hashing), each has its own pool.", |ui| {
+                ui.add(DragValue::new(&mut d.shards).range(1..=250));
+            });
+            pool_and_times(ui, &mut d.pool, &mut d.queue_limit, &mut d.read, &mut d.write, "per shard");
+        }
+        NodeKind::ReplicatedDatabase(d) => {
+            row(ui, "replicas", "Copies that serve reads; the primary takes the writes.", |ui| {
+                ui.add(DragValue::new(&mut d.replicas).range(0..=249));
+            });
+            pool_and_times(ui, &mut d.pool, &mut d.queue_limit, &mut d.read, &mut d.write, "per member");
+            row(ui, "replication lag", "How long a write takes to reach the replicas.", |ui| {
+                dist(ui, "rdb-lag", &mut d.lag)
+            });
+            ui.checkbox(&mut d.read_from_primary, "primary serves reads too")
+                .on_hover_text("Reads are shared by the primary and the replicas.");
+            seconds(
+                ui,
+                "failover",
+                "Time to notice a dead primary and promote a replica.",
+                &mut d.failover_s,
+                86_400.0,
+            );
+        }
+        NodeKind::PubSub(p) => {
+            row(ui, "publish time", "Time to store one message before the publisher is acknowledged.", |ui| {
+                dist(ui, "ps-svc", &mut p.service)
+            });
+            ui.label(egui::RichText::new("Every outgoing link is a subscriber and gets a copy.").weak().small());
+        }
+        NodeKind::Cdn(c) => {
+            optional_limit(
+                ui,
+                "capacity",
+                "Objects each edge holds (least recently used evicted).",
+                &mut c.capacity,
+                100_000,
+            );
+            if c.capacity.is_none() {
+                row(ui, "hit ratio", "Share of requests the edge answers; misses go to the origin.", |ui| {
+                    ui.add(Slider::new(&mut c.hit_ratio, 0.0..=1.0));
+                });
+            } else {
+                row(ui, "TTL", "How long a cached object stays valid.", |ui| {
+                    let mut on = c.ttl_ms.is_some();
+                    if ui.checkbox(&mut on, "expires").changed() {
+                        c.ttl_ms = on.then_some(300_000.0);
+                    }
+                    if let Some(t) = &mut c.ttl_ms {
+                        ui.add(DragValue::new(t).range(0.001..=3.6e9).speed(100.0).suffix(" ms"));
+                    }
+                });
+                ui.checkbox(&mut c.coalesce, "coalesce misses")
+                    .on_hover_text("Misses for an object already being fetched wait for that fetch.");
+            }
+            row(ui, "edge time", "Time for the edge to answer.", |ui| dist(ui, "cdn-svc", &mut c.service));
+        }
+        NodeKind::Dns(d) => {
+            seconds(ui, "TTL", "How long resolvers keep an answer before asking again.", &mut d.ttl_s, 1e7);
+            row(ui, "resolvers", "Independent caching resolvers the users sit behind.", |ui| {
+                ui.add(DragValue::new(&mut d.resolvers).range(1..=1_000_000));
+            });
+            row(ui, "lookup time", "Extra time for a request whose resolver has to ask.", |ui| {
+                dist(ui, "dns-lookup", &mut d.lookup)
+            });
+            health_check(ui, &mut d.health_check);
         }
     }
 }
 
-/// Editors for a link.
-pub fn link(ui: &mut Ui, l: &mut LinkSpec) {
+/// Editors for a link; `types`: the request type names in use.
+pub fn link(ui: &mut Ui, l: &mut LinkSpec, types: &[String]) {
     row(ui, "latency", "One-way delay; answers pay it again on the way back.", |ui| dist(ui, "lat", &mut l.latency));
     row(ui, "jitter", "Extra delay drawn uniformly from zero to this.", |ui| {
         ui.add(DragValue::new(&mut l.jitter_ms).range(0.0..=3_600_000.0).speed(0.1).suffix(" ms"));
@@ -325,6 +568,22 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec) {
     });
     row(ui, "used by", "Share of requests that make this call (services and caches).", |ui| {
         ui.add(Slider::new(&mut l.call_probability, 0.0..=1.0));
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label("carries").on_hover_text("Request types sent over this link; none ticked: all types.");
+        for t in types {
+            let mut on = l.only.contains(t);
+            if ui.checkbox(&mut on, t.as_str()).changed() {
+                if on {
+                    l.only.push(t.clone());
+                } else {
+                    l.only.retain(|x| x != t);
+                }
+            }
+        }
+        if l.only.is_empty() {
+            ui.label(egui::RichText::new("(all)").weak());
+        }
     });
     optional_limit(
         ui,
@@ -372,5 +631,37 @@ pub fn kind_glyph(kind: &NodeKind) -> &'static str {
         NodeKind::Database(_) => "🗄",
         NodeKind::Queue(_) => "📨",
         NodeKind::RateLimiter(_) => "⛔",
+        NodeKind::Gateway(_) => "🛡",
+        NodeKind::Serverless(_) => "λ",
+        NodeKind::Autoscaling(_) => "📈",
+        NodeKind::ShardedDatabase(_) => "⊞",
+        NodeKind::ReplicatedDatabase(_) => "📚",
+        NodeKind::PubSub(_) => "📢",
+        NodeKind::Cdn(_) => "🌐",
+        NodeKind::Dns(_) => "📖",
     }
+}
+
+/// Request type names used anywhere in the system (read and write always).
+pub fn type_names<'a>(
+    kinds: impl Iterator<Item = &'a NodeKind>,
+    links: impl Iterator<Item = &'a LinkSpec>,
+) -> Vec<String> {
+    let mut names: Vec<String> = vec!["read".into(), "write".into()];
+    let mut add = |n: &String| {
+        if !n.trim().is_empty() && !names.contains(n) {
+            names.push(n.clone());
+        }
+    };
+    for k in kinds {
+        match k {
+            NodeKind::Client(c) => c.mix.iter().for_each(|t| add(&t.name)),
+            NodeKind::Service(s) => s.by_type.keys().for_each(&mut add),
+            _ => {}
+        }
+    }
+    for l in links {
+        l.only.iter().for_each(&mut add);
+    }
+    names
 }

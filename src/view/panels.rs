@@ -419,6 +419,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
         return;
     }
     let UiState { selection, nodes, links, sim, edits, chaos, .. } = st;
+    let types = inspector::type_names(nodes.iter().map(|(_, _, p, _)| &p.0.kind), links.iter().map(|l| &l.0));
     egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| match **selection {
             Selection::Node(e) => {
@@ -429,7 +430,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                 ui.label(RichText::new(params.0.kind.label()).weak());
                 ui.separator();
                 let mut spec = params.0.clone();
-                inspector::node(ui, &mut spec.kind);
+                inspector::node(ui, &mut spec.kind, &types);
                 ui.horizontal(|ui| {
                     ui.label("price").on_hover_text("What this node costs to run, in $ per hour.");
                     let mut p = spec.price_per_hour();
@@ -501,17 +502,36 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                             let w = match &params.0.kind {
                                 NodeKind::Service(s) => s.workers,
                                 NodeKind::Database(d) => d.pool,
+                                NodeKind::ShardedDatabase(d) => d.pool,
+                                NodeKind::ReplicatedDatabase(d) => d.pool,
                                 NodeKind::Cache(c) => c.workers,
+                                NodeKind::Gateway(g) => g.workers,
+                                NodeKind::Autoscaling(a) => a.workers_per_instance * a.initial,
+                                NodeKind::Serverless(f) => f.concurrency,
                                 _ => 4,
                             };
                             inject(Fault::PoolExhaustion { node: id.clone(), leaked: (w * 3 / 4).max(1) });
                         }
-                        if matches!(params.0.kind, NodeKind::Database(_) | NodeKind::Queue(_))
-                            && ui.button("Disk full").on_hover_text("Writes fail; reads still work").clicked()
+                        if matches!(params.0.kind, NodeKind::ReplicatedDatabase(_)) {
+                            let tip = "The primary dies: writes fail until a replica is promoted";
+                            if ui.button("Failover").on_hover_text(tip).clicked() {
+                                inject(Fault::LeaderFailover { node: id.clone() });
+                            }
+                            if ui.button("Lag +500 ms").on_hover_text("Replicas fall further behind: more stale reads").clicked() {
+                                inject(Fault::ReplicaLag { node: id.clone(), add_ms: 500.0 });
+                            }
+                        }
+                        if matches!(
+                            params.0.kind,
+                            NodeKind::Database(_)
+                                | NodeKind::Queue(_)
+                                | NodeKind::ShardedDatabase(_)
+                                | NodeKind::ReplicatedDatabase(_)
+                        ) && ui.button("Disk full").on_hover_text("Writes fail; reads still work").clicked()
                         {
                             inject(Fault::DiskFull { node: id.clone() });
                         }
-                        if matches!(params.0.kind, NodeKind::Cache(_))
+                        if matches!(params.0.kind, NodeKind::Cache(_) | NodeKind::Cdn(_))
                             && ui.button("Flush").on_hover_text("Empty the cache; it warms back over 10 s").clicked()
                         {
                             inject(Fault::CacheFlush { node: id.clone(), warmup_s: 10.0 });
@@ -538,7 +558,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                     ui.colored_label(theme::to_egui(theme::BAD), format!("{} rejected last second", live.rejected_last_window));
                 }
                 if let Some(sim) = sim {
-                    if let Some(n) = sim.nodes.iter().find(|n| n.spec.id == name.as_str()) {
+                    if let Some(n) = sim.nodes.iter().find(|n| n.spec.id == name.as_str() && !n.removed) {
                         let s = &n.stats;
                         ui.label(format!(
                             "since start: {} arrivals, sojourn mean {:.2} ms, p99 {:.2} ms",
@@ -546,6 +566,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                             s.sojourn.mean_ms(),
                             s.sojourn.quantile_ms(0.99)
                         ));
+                        kind_live(ui, n, sim.now());
                     }
                 }
             }
@@ -555,7 +576,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                 ui.label(RichText::new("link").weak());
                 ui.separator();
                 let mut spec = lp.0.clone();
-                inspector::link(ui, &mut spec);
+                inspector::link(ui, &mut spec, &types);
                 if spec != lp.0 {
                     lp.0 = spec.clone();
                     edits.write(EditBatch::user(vec![Edit::SetLink(spec)]));
@@ -656,6 +677,9 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
         if l.0.loss > 0.0 {
             text.push_str(&format!(" · {:.1}% loss", l.0.loss * 100.0));
         }
+        if !l.0.only.is_empty() {
+            text.push_str(&format!(" · {}", l.0.only.join(", ")));
+        }
         painter.text(mid, Align2::CENTER_CENTER, text, FontId::proportional(11.0), Color32::from_gray(150));
     }
     for (_, name, p, live) in nodes.iter() {
@@ -704,6 +728,74 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
     }
 }
 
+/// What only this kind can tell: instances, cold starts, stale reads…
+fn kind_live(ui: &mut egui::Ui, n: &crate::sim::engine::NodeRt, now: crate::sim::time::Nanos) {
+    let s = &n.stats;
+    match &n.spec.kind {
+        NodeKind::Serverless(_) => {
+            ui.label(format!("instances alive {} · cold starts {}", n.live_instances(now), s.cold_starts));
+        }
+        NodeKind::Autoscaling(_) => {
+            let booting = if n.booting > 0 { format!(" (+{} booting)", n.booting) } else { String::new() };
+            ui.label(format!(
+                "instances {}{booting} · scaled out {}×, in {}×",
+                n.instances, s.scale_ups, s.scale_downs
+            ));
+        }
+        NodeKind::ReplicatedDatabase(_) => {
+            ui.label(format!("stale reads {} · writes lost in failover {}", s.stale_reads, s.lost_writes));
+            if let Some((_, elected)) = n.fx.failover {
+                let state =
+                    if now < elected { "electing a new primary: writes fail" } else { "running on a promoted replica" };
+                ui.colored_label(theme::to_egui(theme::BAD), state);
+            }
+        }
+        NodeKind::Queue(_) => {
+            ui.label(format!(
+                "delivered {} · redelivered {} · dead letters {}",
+                s.jobs_done, s.redeliveries, s.dead_lettered
+            ));
+        }
+        NodeKind::PubSub(_) => {
+            ui.label(format!("deliveries done {}", s.jobs_done));
+        }
+        NodeKind::Cache(_) | NodeKind::Cdn(_) => {
+            let lookups = (s.hits + s.misses).max(1);
+            ui.label(format!(
+                "hit ratio {:.1}% · coalesced misses {}",
+                s.hits as f64 * 100.0 / lookups as f64,
+                s.coalesced
+            ));
+        }
+        NodeKind::Dns(_) => {
+            ui.label(format!("resolver lookups {}", s.lookups));
+        }
+        _ => {}
+    }
+    if n.members.len() > 1 {
+        let what = if matches!(n.spec.kind, NodeKind::ShardedDatabase(_)) { "shard" } else { "member" };
+        egui::Grid::new("members").striped(true).show(ui, |ui| {
+            ui.label(what);
+            ui.label("busy");
+            ui.label("queued");
+            ui.label("served");
+            ui.end_row();
+            for (i, m) in n.members.iter().enumerate() {
+                let label = match (&n.spec.kind, i) {
+                    (NodeKind::ReplicatedDatabase(_), 0) => "primary".to_string(),
+                    (NodeKind::ReplicatedDatabase(_), i) => format!("replica {i}"),
+                    _ => format!("{i}"),
+                };
+                ui.label(label);
+                ui.label(format!("{}/{}", m.busy, n.workers() / n.members.len() as u32));
+                ui.label(format!("{}", m.queue_len()));
+                ui.label(format!("{}", m.served));
+                ui.end_row();
+            }
+        });
+    }
+}
+
 /// Every kind a person can add, with a one-line description.
 pub fn palette_kinds() -> Vec<(NodeKind, &'static str)> {
     vec![
@@ -714,6 +806,17 @@ pub fn palette_kinds() -> Vec<(NodeKind, &'static str)> {
         (NodeKind::Database(DatabaseSpec::default()), "connection pool; reads and writes"),
         (NodeKind::Queue(QueueSpec::default()), "acks producers, consumers drain it"),
         (NodeKind::RateLimiter(RateLimiterSpec::default()), "token bucket: rejects beyond its rate"),
+        (NodeKind::Gateway(GatewaySpec::default()), "checks each request, routes it by type"),
+        (NodeKind::Serverless(ServerlessSpec::default()), "an instance per request; cold starts, scale to zero"),
+        (NodeKind::Autoscaling(AutoscalingSpec::default()), "instances follow the load (target utilisation)"),
+        (NodeKind::ShardedDatabase(ShardedDatabaseSpec::default()), "keys split over shards; hot keys hurt one"),
+        (
+            NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec::default()),
+            "primary for writes, replicas for reads; lag",
+        ),
+        (NodeKind::PubSub(PubSubSpec::default()), "every subscriber link gets a copy"),
+        (NodeKind::Cdn(CdnSpec::default()), "edge cache in front of an origin"),
+        (NodeKind::Dns(DnsSpec::default()), "resolves users to entry points; answers cached for a TTL"),
     ]
 }
 
@@ -726,6 +829,14 @@ fn short_name(kind: &NodeKind) -> &'static str {
         NodeKind::Database(_) => "db",
         NodeKind::Queue(_) => "queue",
         NodeKind::RateLimiter(_) => "limiter",
+        NodeKind::Gateway(_) => "gateway",
+        NodeKind::Serverless(_) => "fn",
+        NodeKind::Autoscaling(_) => "asg",
+        NodeKind::ShardedDatabase(_) => "shards",
+        NodeKind::ReplicatedDatabase(_) => "rdb",
+        NodeKind::PubSub(_) => "topic",
+        NodeKind::Cdn(_) => "cdn",
+        NodeKind::Dns(_) => "dns",
     }
 }
 
@@ -758,19 +869,21 @@ fn palette(root: &mut egui::Ui, st: &mut UiState) {
         ui.label(RichText::new("Add").strong());
         ui.label(RichText::new("drag onto the canvas").weak().small());
         ui.add_space(4.0);
-        for (kind, what) in palette_kinds() {
-            let accent = theme::to_egui(theme::accent(&kind));
-            let text = RichText::new(format!("{}  {}", inspector::kind_glyph(&kind), kind.label())).color(accent);
-            let r = ui
-                .add_sized([136.0, 28.0], egui::Button::new(text).sense(egui::Sense::click_and_drag()))
-                .on_hover_text(what);
-            if r.drag_started() {
-                st.palette_drag.0 = Some(kind.clone());
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for (kind, what) in palette_kinds() {
+                let accent = theme::to_egui(theme::accent(&kind));
+                let text = RichText::new(format!("{}  {}", inspector::kind_glyph(&kind), kind.label())).color(accent);
+                let r = ui
+                    .add_sized([136.0, 28.0], egui::Button::new(text).sense(egui::Sense::click_and_drag()))
+                    .on_hover_text(what);
+                if r.drag_started() {
+                    st.palette_drag.0 = Some(kind.clone());
+                }
+                if r.clicked() {
+                    clicked = Some(kind);
+                }
             }
-            if r.clicked() {
-                clicked = Some(kind);
-            }
-        }
+        });
     });
     if let Some(kind) = clicked {
         // A click drops it in the middle of the view.

@@ -31,6 +31,14 @@ pub fn accent(kind: &NodeKind) -> Color {
         NodeKind::Database(_) => Color::srgb(0.40, 0.85, 0.60),
         NodeKind::Queue(_) => Color::srgb(0.95, 0.80, 0.35),
         NodeKind::RateLimiter(_) => Color::srgb(0.95, 0.45, 0.55),
+        NodeKind::Gateway(_) => Color::srgb(0.60, 0.65, 1.0),
+        NodeKind::Serverless(_) => Color::srgb(1.0, 0.70, 0.45),
+        NodeKind::Autoscaling(_) => Color::srgb(0.35, 0.90, 0.85),
+        NodeKind::ShardedDatabase(_) => Color::srgb(0.55, 0.85, 0.40),
+        NodeKind::ReplicatedDatabase(_) => Color::srgb(0.40, 0.85, 0.75),
+        NodeKind::PubSub(_) => Color::srgb(0.95, 0.65, 0.85),
+        NodeKind::Cdn(_) => Color::srgb(0.50, 0.80, 1.0),
+        NodeKind::Dns(_) => Color::srgb(0.80, 0.80, 0.60),
     }
 }
 
