@@ -130,7 +130,10 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
     for n in &s.nodes {
         match &n.kind {
             NodeKind::Client(cl) => types.extend(cl.mix.iter().map(|t| t.name.as_str())),
-            NodeKind::Service(sv) => types.extend(sv.by_type.keys().map(|t| t.as_str())),
+            NodeKind::Service(sv) => {
+                types.extend(sv.by_type.keys().map(|t| t.as_str()));
+                types.extend(sv.shedding.priority.iter().map(|t| t.as_str()));
+            }
             _ => {}
         }
     }
@@ -319,6 +322,12 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
                 c.count("queue_limit", q, 0, MAX_COUNT)?;
             }
             c.dist("service", &s.service)?;
+            c.field("shedding", |c| {
+                if let Some(t) = s.shedding.lifo_above {
+                    c.count("lifo_above", t, 0, MAX_COUNT)?;
+                }
+                c.field("priority", |c| s.shedding.priority.iter().try_for_each(|t| type_name(c, t)))
+            })?;
             c.field("by_type", |c| {
                 for (name, d) in &s.by_type {
                     type_name(c, name)?;
@@ -411,6 +420,15 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             c.number("failover_s", d.failover_s, 0.0, 86_400.0)
         }
         NodeKind::PubSub(p) => c.dist("service", &p.service),
+        NodeKind::ObjectStorage(o) => {
+            c.dist("first_byte", &o.first_byte)?;
+            c.number("mbps", o.mbps, 1e-6, 1e9)
+        }
+        NodeKind::Stream(st) => {
+            c.count("partitions", st.partitions, 1, 10_000)?;
+            c.dist("service", &st.service)?;
+            c.number("retry_ms", st.retry_ms, 0.001, 3.6e6)
+        }
         NodeKind::Cdn(cdn) => {
             c.probability("hit_ratio", cdn.hit_ratio)?;
             if let Some(cap) = cdn.capacity {

@@ -276,6 +276,10 @@ struct Prepared {
     by_class: Vec<(u8, Sampler)>,
     /// Serverless: extra time when no warm instance is free.
     cold_start: Sampler,
+    /// Load shedding: request types served first (bits), and the queue
+    /// length beyond which the newest is served first.
+    priority_mask: u64,
+    lifo_above: u32,
 }
 
 /// One pool of workers with its own queue. Most nodes have one; a sharded
@@ -284,14 +288,27 @@ struct Prepared {
 pub struct Member {
     pub busy: u32,
     queue: VecDeque<u32>,
+    /// Priority request types wait here and are served first.
+    urgent: VecDeque<u32>,
     /// Requests served, for spotting a hot shard.
     pub served: u64,
 }
 
 impl Member {
     pub fn queue_len(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.urgent.len()
     }
+
+    fn drain_all(&mut self) -> Vec<u32> {
+        self.urgent.drain(..).chain(self.queue.drain(..)).collect()
+    }
+}
+
+/// A stream's consumer group: the link it reads over, and per partition
+/// the messages waiting and whether one is being delivered.
+struct Group {
+    link: u32,
+    lanes: Vec<(VecDeque<u32>, bool)>,
 }
 
 /// One type of request in a client's mix, ready to draw.
@@ -364,6 +381,8 @@ pub struct NodeRt {
     resolvers: Vec<(u32, Nanos)>,
     /// Some outgoing link carries only some request types.
     typed_links: bool,
+    /// Stream: consumer groups with their partitions.
+    groups: Vec<Group>,
 }
 
 /// The combined effect of the active faults on a node.
@@ -521,6 +540,7 @@ impl NodeRt {
             fetching: Default::default(),
             resolvers: Vec::new(),
             typed_links: false,
+            groups: Vec::new(),
         };
         node.fit_capacity();
         node
@@ -551,6 +571,19 @@ impl NodeRt {
         self.busy + self.warm.iter().filter(|&&t| t + keep > now).count() as u32
     }
 
+    /// Async jobs stored here (queue buffer, stream partitions).
+    fn take_stored_jobs(&mut self) -> Vec<u32> {
+        let mut jobs: Vec<u32> = self.buffer.drain(..).collect();
+        for g in &mut self.groups {
+            for lane in &mut g.lanes {
+                jobs.extend(lane.0.drain(..));
+                // Deliveries out now come back as failures and are dropped.
+                lane.1 = false;
+            }
+        }
+        jobs
+    }
+
     /// Misses parked on keys being fetched (for a crash or removal).
     fn take_waiters(&mut self) -> Vec<u32> {
         self.fetching.drain().flat_map(|(_, (_, w))| w.into_iter().map(|(m, _)| m)).collect()
@@ -565,7 +598,17 @@ impl NodeRt {
     }
 
     pub fn queue_len(&self) -> usize {
-        self.members.iter().map(|m| m.queue.len()).sum::<usize>() + self.buffer.len()
+        self.members.iter().map(|m| m.queue_len()).sum::<usize>() + self.buffer.len() + self.stream_lag()
+    }
+
+    /// Stream: messages not yet consumed, over all groups.
+    pub fn stream_lag(&self) -> usize {
+        self.groups.iter().map(|g| g.lanes.iter().map(|l| l.0.len() + l.1 as usize).sum::<usize>()).sum()
+    }
+
+    /// Stream: each consumer group's lag (messages appended, not yet consumed).
+    pub fn group_lags(&self) -> Vec<usize> {
+        self.groups.iter().map(|g| g.lanes.iter().map(|l| l.0.len() + l.1 as usize).sum()).collect()
     }
     /// Workers in all pools, or `u32::MAX` for unlimited.
     pub fn workers(&self) -> u32 {
@@ -711,6 +754,8 @@ fn prepare(kind: &NodeKind) -> Prepared {
         blocking: false,
         by_class: Vec::new(),
         cold_start: zero,
+        priority_mask: 0,
+        lifo_above: u32::MAX,
     };
     match kind {
         NodeKind::Client(_) => p(unlimited, unlimited, zero),
@@ -744,7 +789,16 @@ fn prepare(kind: &NodeKind) -> Prepared {
         NodeKind::Cdn(c) => p(unlimited, unlimited, c.service.sampler()),
         // The lookup time is applied per request, only on a resolver miss.
         NodeKind::Dns(d) => p(unlimited, unlimited, d.lookup.sampler()),
+        // Transfer time is added per request from its size.
+        NodeKind::ObjectStorage(o) => p(unlimited, unlimited, o.first_byte.sampler()),
+        NodeKind::Stream(st) => p(unlimited, unlimited, st.service.sampler()),
     }
+}
+
+/// Does this request type jump the queue at this node?
+#[inline]
+fn node_urgent(node: &NodeRt, class: u8) -> bool {
+    node.prep.priority_mask & (1u64 << class) != 0
 }
 
 /// Health checks configured on a load balancer or DNS.
@@ -863,9 +917,18 @@ impl Engine {
             }
             _ => {}
         }
+        let (mut priority_mask, mut lifo_above) = (0u64, u32::MAX);
+        if let NodeKind::Service(s) = &kind {
+            for name in &s.shedding.priority {
+                priority_mask |= 1u64 << self.class_id(name);
+            }
+            lifo_above = s.shedding.lifo_above.unwrap_or(u32::MAX);
+        }
         let node = &mut self.nodes[n];
         node.mix = mix;
         node.prep.by_class = by_class;
+        node.prep.priority_mask = priority_mask;
+        node.prep.lifo_above = lifo_above;
     }
 
     fn prepare_link(&mut self, l: usize) {
@@ -988,6 +1051,7 @@ impl Engine {
             let m = node.members.pop().expect("more than wanted");
             // Work in service there finishes and frees nobody's worker.
             node.busy -= m.busy;
+            moved.extend(m.urgent);
             moved.extend(m.queue);
         }
         node.members.resize_with(want, Member::default);
@@ -1043,6 +1107,18 @@ impl Engine {
         }
         self.note_typed_links(from);
         self.build_ring(from);
+        // A stream's consumer group on this link is gone with it.
+        let node = &mut self.nodes[from];
+        if let Some(g) = node.groups.iter().position(|g| g.link == l) {
+            let group = node.groups.remove(g);
+            for (jobs, _) in group.lanes {
+                for j in jobs {
+                    self.ledger.jobs_live -= 1;
+                    self.ledger.jobs_failed[FailReason::Removed.index()] += 1;
+                    self.end_msg(j);
+                }
+            }
+        }
     }
 
     /// Delete a node and its links. Work queued there fails now; work in
@@ -1066,9 +1142,9 @@ impl Engine {
         let node = &mut self.nodes[n as usize];
         node.removed = true;
         node.epoch = node.epoch.wrapping_add(1);
-        let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.queue.drain(..)).collect();
+        let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.drain_all()).collect();
         queued.extend(node.take_waiters());
-        let jobs: Vec<u32> = node.buffer.drain(..).collect();
+        let jobs: Vec<u32> = node.take_stored_jobs();
         node.stats.queue.set(now, 0);
         for m in queued {
             if self.msgs[m as usize].live {
@@ -1916,12 +1992,30 @@ impl Engine {
             }
         };
         self.msgs[m as usize].member = k as u8;
+        let urgent = node_urgent(&self.nodes[n as usize], self.msgs[m as usize].class);
         let node = &mut self.nodes[n as usize];
-        if node.members[k].busy < node.capacity() && node.fx.paused_since.is_none() {
+        let limit = node.prep.queue_limit as usize;
+        let free = node.members[k].busy < node.capacity() && node.fx.paused_since.is_none();
+        let member = &mut node.members[k];
+        if free {
             self.start_service(n, m);
-        } else if node.members[k].queue.len() < node.prep.queue_limit as usize {
-            node.members[k].queue.push_back(m);
+        } else if member.queue_len() < limit {
+            if urgent {
+                member.urgent.push_back(m)
+            } else {
+                member.queue.push_back(m)
+            }
             node.stats.queue.add(now, 1);
+        } else if urgent && !member.queue.is_empty() {
+            // Priority sheds the newest ordinary request to make room.
+            let victim = member.queue.pop_back().expect("not empty");
+            member.urgent.push_back(m);
+            self.reject(n, victim, FailReason::QueueFull);
+        } else if !urgent && member.queue.len() > node.prep.lifo_above as usize {
+            // Serving newest first, a full queue drops its oldest instead.
+            let victim = member.queue.pop_front().expect("not empty");
+            member.queue.push_back(m);
+            self.reject(n, victim, FailReason::QueueFull);
         } else if let NodeKind::Serverless(_) = node.spec.kind {
             self.reject(n, m, FailReason::Throttled);
         } else {
@@ -1996,6 +2090,12 @@ impl Engine {
                     extra = node.prep.cold_start.sample(&mut self.rng);
                 }
             }
+            NodeKind::ObjectStorage(o) => {
+                let bytes = if write { self.msgs[m as usize].req_bytes } else { self.msgs[m as usize].resp_bytes };
+                if o.mbps > 0.0 {
+                    extra = (bytes as f64 * 8e3 / o.mbps) as Nanos;
+                }
+            }
             NodeKind::Dns(d) => {
                 // Only a resolver without a fresh answer has to ask.
                 let r = (hash64(&key.to_le_bytes(), 3) % d.resolvers.max(1) as u64) as usize;
@@ -2047,7 +2147,14 @@ impl Engine {
                 if node.members[k].busy >= node.capacity() || node.fx.paused_since.is_some() || node.fx.down {
                     break;
                 }
-                let Some(next) = node.members[k].queue.pop_front() else { break };
+                let lifo = node.members[k].queue.len() > node.prep.lifo_above as usize;
+                let member = &mut node.members[k];
+                let next = match member.urgent.pop_front() {
+                    Some(m) => Some(m),
+                    None if lifo => member.queue.pop_back(),
+                    None => member.queue.pop_front(),
+                };
+                let Some(next) = next else { break };
                 node.stats.queue.add(now, -1);
                 self.start_service(n, next);
             }
@@ -2100,8 +2207,13 @@ impl Engine {
                     self.release(n, 0, entered);
                 }
             }
-            NodeKind::Database(_) | NodeKind::ShardedDatabase(_) => {
+            NodeKind::Database(_) | NodeKind::ShardedDatabase(_) | NodeKind::ObjectStorage(_) => {
                 self.release(n, k, entered);
+                self.respond(m);
+            }
+            NodeKind::Stream(_) => {
+                self.release(n, 0, entered);
+                self.append(n, m);
                 self.respond(m);
             }
             NodeKind::ReplicatedDatabase(_) => {
@@ -2161,6 +2273,114 @@ impl Engine {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         node.stats.queue.set(now, node.queue_len() as u64);
+    }
+
+    /// Stream: append a copy for every consumer group to the key's partition.
+    fn append(&mut self, n: u32, m: u32) {
+        let msg = &self.msgs[m as usize];
+        let (op, key, rq, rs, class) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class);
+        self.sync_groups(n);
+        let p = self.partition_of(n, key);
+        for g in 0..self.nodes[n as usize].groups.len() {
+            let job = self.new_msg(NONE, n, op, key, rq, rs);
+            self.msgs[job as usize].class = class;
+            self.ledger.jobs_created += 1;
+            self.ledger.jobs_live += 1;
+            self.nodes[n as usize].groups[g].lanes[p].0.push_back(job);
+            self.dispatch_lane(n, g, p);
+        }
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.stats.queue.set(now, node.queue_len() as u64);
+    }
+
+    fn partition_of(&self, n: u32, key: u64) -> usize {
+        let parts = match &self.nodes[n as usize].spec.kind {
+            NodeKind::Stream(s) => s.partitions.max(1),
+            _ => 1,
+        };
+        (hash64(&key.to_le_bytes(), 11) % parts as u64) as usize
+    }
+
+    /// Stream: one consumer group per outgoing link, each with every
+    /// partition (a changed partition count applies to groups made later).
+    fn sync_groups(&mut self, n: u32) {
+        let node = &mut self.nodes[n as usize];
+        let NodeKind::Stream(s) = &node.spec.kind else { return };
+        let parts = s.partitions.max(1) as usize;
+        for &l in &node.out {
+            if !node.groups.iter().any(|g| g.link == l) {
+                node.groups.push(Group { link: l, lanes: (0..parts).map(|_| (VecDeque::new(), false)).collect() });
+            }
+        }
+        for g in &mut node.groups {
+            if g.lanes.len() < parts {
+                g.lanes.resize_with(parts, || (VecDeque::new(), false));
+            }
+        }
+    }
+
+    /// Deliver the next message of a partition to its group, if none is out.
+    fn dispatch_lane(&mut self, n: u32, g: usize, p: usize) {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        if node.fx.down || node.fx.paused_since.is_some() {
+            return;
+        }
+        let link = node.groups[g].link;
+        let Some(i) = node.out.iter().position(|&l| l == link) else { return };
+        let p = p % node.groups[g].lanes.len();
+        let lane = &mut node.groups[g].lanes[p];
+        if lane.1 {
+            return;
+        }
+        let Some(job) = lane.0.pop_front() else { return };
+        lane.1 = true;
+        self.call(n, job, i, NONE as u8, false, 0, now);
+    }
+
+    /// Stream: a delivery came back; on success the partition moves on, on
+    /// failure the same message is tried again later (order is kept).
+    fn stream_job_back(&mut self, n: u32, m: u32, error: Option<FailReason>) {
+        let now = self.now;
+        let (link, key, born) = {
+            let msg = &self.msgs[m as usize];
+            (msg.stack[0].link, msg.key, msg.born)
+        };
+        let p = self.partition_of(n, key);
+        let node = &mut self.nodes[n as usize];
+        let Some(g) = node.groups.iter().position(|g| g.link == link) else {
+            self.ledger.jobs_live -= 1;
+            self.ledger.jobs_failed[error.unwrap_or(FailReason::Removed).index()] += 1;
+            self.end_msg(m);
+            return;
+        };
+        let p = p % node.groups[g].lanes.len();
+        match error {
+            None => {
+                node.groups[g].lanes[p].1 = false;
+                node.stats.jobs_done += 1;
+                node.stats.job_latency.record(now - born);
+                node.stats.queue.set(now, node.queue_len() as u64);
+                self.ledger.jobs_live -= 1;
+                self.ledger.jobs_done += 1;
+                self.end_msg(m);
+                self.dispatch_lane(n, g, p);
+            }
+            Some(_) => {
+                node.stats.redeliveries += 1;
+                let wait = match &node.spec.kind {
+                    NodeKind::Stream(s) => ms_to_nanos(s.retry_ms).max(1),
+                    _ => 1,
+                };
+                let msg = &mut self.msgs[m as usize];
+                msg.resp = false;
+                msg.error = None;
+                msg.place = Place::Backoff { node: n };
+                let era = msg.era;
+                self.at(now + wait, What::Requeue { msg: m, era });
+            }
+        }
     }
 
     /// A write committed on the primary: it reaches the replicas after the
@@ -2401,6 +2621,10 @@ impl Engine {
             // The origin crashed while this was out: nobody receives it.
             error = Some(FailReason::NodeDown);
         }
+        if req == NONE && matches!(self.nodes[origin as usize].spec.kind, NodeKind::Stream(_)) {
+            self.stream_job_back(origin, m, error);
+            return;
+        }
         if req == NONE {
             // An async job came back to its queue: delivered or failed.
             let now = self.now;
@@ -2511,6 +2735,15 @@ impl Engine {
     }
 
     fn dispatch_jobs(&mut self, n: u32) {
+        if let NodeKind::Stream(_) = self.nodes[n as usize].spec.kind {
+            self.sync_groups(n);
+            for g in 0..self.nodes[n as usize].groups.len() {
+                for p in 0..self.nodes[n as usize].groups[g].lanes.len() {
+                    self.dispatch_lane(n, g, p);
+                }
+            }
+            return;
+        }
         loop {
             let node = &mut self.nodes[n as usize];
             let (consumers, visibility) = match &node.spec.kind {
@@ -2563,6 +2796,26 @@ impl Engine {
             return;
         }
         self.msgs[m as usize].place = Place::AtNode { node: n };
+        if let NodeKind::Stream(_) = self.nodes[n as usize].spec.kind {
+            // Back to the head of its partition: order is kept.
+            let (link, key) = (self.msgs[m as usize].stack[0].link, self.msgs[m as usize].key);
+            let p = self.partition_of(n, key);
+            let node = &mut self.nodes[n as usize];
+            match node.groups.iter().position(|g| g.link == link) {
+                Some(g) => {
+                    let p = p % node.groups[g].lanes.len();
+                    node.groups[g].lanes[p].0.push_front(m);
+                    node.groups[g].lanes[p].1 = false;
+                    self.dispatch_lane(n, g, p);
+                }
+                None => {
+                    self.ledger.jobs_live -= 1;
+                    self.ledger.jobs_failed[FailReason::Removed.index()] += 1;
+                    self.end_msg(m);
+                }
+            }
+            return;
+        }
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         node.buffer.push_back(m);

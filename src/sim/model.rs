@@ -52,6 +52,8 @@ pub enum NodeKind {
     PubSub(PubSubSpec),
     Cdn(CdnSpec),
     Dns(DnsSpec),
+    ObjectStorage(ObjectStorageSpec),
+    Stream(StreamSpec),
 }
 
 impl NodeKind {
@@ -78,6 +80,8 @@ impl NodeKind {
             NodeKind::PubSub(_) => 0.05,
             NodeKind::Cdn(_) => 0.08,
             NodeKind::Dns(_) => 0.01,
+            NodeKind::ObjectStorage(_) => 0.03,
+            NodeKind::Stream(_) => 0.15,
         }
     }
 
@@ -98,6 +102,8 @@ impl NodeKind {
             NodeKind::PubSub(_) => "pub/sub topic",
             NodeKind::Cdn(_) => "CDN",
             NodeKind::Dns(_) => "DNS",
+            NodeKind::ObjectStorage(_) => "object storage",
+            NodeKind::Stream(_) => "stream",
         }
     }
 
@@ -310,11 +316,43 @@ pub struct ServiceSpec {
     /// Service time per request type, where it differs from `service`.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub by_type: std::collections::BTreeMap<String, Dist>,
+    /// Load shedding: how the queue behaves under overload.
+    #[serde(skip_serializing_if = "Shedding::is_off")]
+    pub shedding: Shedding,
 }
 
 impl Default for ServiceSpec {
     fn default() -> Self {
-        Self { workers: 4, queue_limit: None, service: Dist::Exp(10.0), blocking: false, by_type: Default::default() }
+        Self {
+            workers: 4,
+            queue_limit: None,
+            service: Dist::Exp(10.0),
+            blocking: false,
+            by_type: Default::default(),
+            shedding: Shedding::default(),
+        }
+    }
+}
+
+/// Queue discipline under overload.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Shedding {
+    /// Adaptive LIFO: once more than this many wait, serve the newest
+    /// first (and when the queue is full, drop the oldest). Under overload
+    /// the oldest have probably been given up on by their callers already;
+    /// serving the newest keeps answers in time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifo_above: Option<u32>,
+    /// Request types served before all others, and shed last: when the queue
+    /// is full, one of them pushes out the newest other request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub priority: Vec<String>,
+}
+
+impl Shedding {
+    pub fn is_off(&self) -> bool {
+        self.lifo_above.is_none() && self.priority.is_empty()
     }
 }
 
@@ -606,6 +644,43 @@ pub struct DnsSpec {
     /// Stop handing out entry points that fail their health checks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
+}
+
+/// Object storage (S3-like): every request gets its own connection; it
+/// takes `first_byte` to start, then the object streams at `mbps` (reads
+/// send the client's `response_bytes`, writes its `request_bytes`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObjectStorageSpec {
+    pub first_byte: Dist,
+    /// Per-connection throughput, megabits per second.
+    pub mbps: f64,
+}
+
+impl Default for ObjectStorageSpec {
+    fn default() -> Self {
+        Self { first_byte: Dist::LogNormal { mean: 20.0, std_dev: 10.0 }, mbps: 400.0 }
+    }
+}
+
+/// A partitioned log (Kafka-like). Appends are acknowledged once stored;
+/// each key always goes to the same partition. Every outgoing link is a
+/// consumer group that reads every message, each partition strictly in
+/// order, one message at a time: a slow or failing message holds up its
+/// partition (it is retried every `retry_ms`) while the group's lag grows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamSpec {
+    pub partitions: u32,
+    /// Time to append one message.
+    pub service: Dist,
+    pub retry_ms: f64,
+}
+
+impl Default for StreamSpec {
+    fn default() -> Self {
+        Self { partitions: 8, service: Dist::Const(1.0), retry_ms: 1000.0 }
+    }
 }
 
 impl Default for DnsSpec {

@@ -152,6 +152,10 @@ fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&
         K::Dns(_) => {
             d.insert("lookups", s.lookups as f64);
         }
+        K::Stream(_) => {
+            d.insert("lag", n.stream_lag() as f64);
+            d.insert("redeliveries", s.redeliveries as f64);
+        }
         _ => {}
     }
     d

@@ -252,6 +252,26 @@ fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
                 .add(&shapes::Line(Vec2::new(-40.0, 0.0), Vec2::new(40.0, 0.0)))
         ),
         NodeKind::Dns(_) => done!(ShapeBuilder::with(&polygon(3, 48.0))),
+        // A bucket.
+        NodeKind::ObjectStorage(_) => done!(
+            ShapeBuilder::with(&shapes::RoundedPolygon {
+                points: vec![
+                    Vec2::new(-44.0, 30.0),
+                    Vec2::new(44.0, 30.0),
+                    Vec2::new(32.0, -34.0),
+                    Vec2::new(-32.0, -34.0)
+                ],
+                radius: 6.0,
+                closed: true,
+            })
+            .add(&shapes::Ellipse { radii: Vec2::new(44.0, 8.0), center: Vec2::new(0.0, 30.0) })
+        ),
+        // A log: a long queue with lanes (partitions).
+        NodeKind::Stream(_) => done!(
+            ShapeBuilder::with(&rect(120.0, 52.0, 8.0))
+                .add(&shapes::Line(Vec2::new(-60.0, 9.0), Vec2::new(60.0, 9.0)))
+                .add(&shapes::Line(Vec2::new(-60.0, -9.0), Vec2::new(60.0, -9.0)))
+        ),
     }
 }
 
@@ -284,7 +304,12 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
         // Clients and load balancers have no worker limit: no ring, no queue.
         let gauges = if matches!(
             kind,
-            NodeKind::Client(_) | NodeKind::LoadBalancer(_) | NodeKind::Dns(_) | NodeKind::Cdn(_) | NodeKind::PubSub(_)
+            NodeKind::Client(_)
+                | NodeKind::LoadBalancer(_)
+                | NodeKind::Dns(_)
+                | NodeKind::Cdn(_)
+                | NodeKind::PubSub(_)
+                | NodeKind::ObjectStorage(_)
         ) {
             Visibility::Hidden
         } else {

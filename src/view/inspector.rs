@@ -326,6 +326,28 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                     }
                 });
             });
+            row(ui, "LIFO above", "Once more than this many wait, serve the newest first (adaptive LIFO).", |ui| {
+                let mut on = s.shedding.lifo_above.is_some();
+                if ui.checkbox(&mut on, "on").changed() {
+                    s.shedding.lifo_above = on.then_some(50);
+                }
+                if let Some(t) = &mut s.shedding.lifo_above {
+                    ui.add(DragValue::new(t).range(0..=10_000_000));
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.label("priority").on_hover_text("Request types served first and shed last when the queue is full.");
+                for t in types {
+                    let mut on = s.shedding.priority.contains(t);
+                    if ui.checkbox(&mut on, t.as_str()).changed() {
+                        if on {
+                            s.shedding.priority.push(t.clone());
+                        } else {
+                            s.shedding.priority.retain(|x| x != t);
+                        }
+                    }
+                }
+            });
             ui.checkbox(&mut s.blocking, "blocking calls").on_hover_text(
                 "Hold the worker until every downstream call answers (thread-per-request), instead of freeing it when its own work ends.",
             );
@@ -535,6 +557,31 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
             }
             row(ui, "edge time", "Time for the edge to answer.", |ui| dist(ui, "cdn-svc", &mut c.service));
         }
+        NodeKind::ObjectStorage(o) => {
+            row(ui, "first byte", "Time before an object starts to stream.", |ui| dist(ui, "os-fb", &mut o.first_byte));
+            row(ui, "throughput", "Per-connection transfer rate: size / rate is added to each request.", |ui| {
+                ui.add(DragValue::new(&mut o.mbps).range(0.001..=1e6).speed(1.0).suffix(" Mb/s"));
+            });
+        }
+        NodeKind::Stream(st) => {
+            row(
+                ui,
+                "partitions",
+                "Each key goes to one partition; each is consumed in order, one message at a time.",
+                |ui| {
+                    ui.add(DragValue::new(&mut st.partitions).range(1..=10_000));
+                },
+            );
+            row(ui, "append time", "Time to store one message before the producer is acknowledged.", |ui| {
+                dist(ui, "st-svc", &mut st.service)
+            });
+            row(ui, "retry after", "A failed delivery holds its partition and is tried again after this long.", |ui| {
+                ui.add(DragValue::new(&mut st.retry_ms).range(0.001..=3.6e6).speed(10.0).suffix(" ms"));
+            });
+            ui.label(
+                egui::RichText::new("Every outgoing link is a consumer group that reads every message.").weak().small(),
+            );
+        }
         NodeKind::Dns(d) => {
             seconds(ui, "TTL", "How long resolvers keep an answer before asking again.", &mut d.ttl_s, 1e7);
             row(ui, "resolvers", "Independent caching resolvers the users sit behind.", |ui| {
@@ -639,6 +686,8 @@ pub fn kind_glyph(kind: &NodeKind) -> &'static str {
         NodeKind::PubSub(_) => "📢",
         NodeKind::Cdn(_) => "🌐",
         NodeKind::Dns(_) => "📖",
+        NodeKind::ObjectStorage(_) => "📦",
+        NodeKind::Stream(_) => "☰",
     }
 }
 
@@ -656,7 +705,10 @@ pub fn type_names<'a>(
     for k in kinds {
         match k {
             NodeKind::Client(c) => c.mix.iter().for_each(|t| add(&t.name)),
-            NodeKind::Service(s) => s.by_type.keys().for_each(&mut add),
+            NodeKind::Service(s) => {
+                s.by_type.keys().for_each(&mut add);
+                s.shedding.priority.iter().for_each(&mut add);
+            }
             _ => {}
         }
     }

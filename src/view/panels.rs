@@ -566,7 +566,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                             s.sojourn.mean_ms(),
                             s.sojourn.quantile_ms(0.99)
                         ));
-                        kind_live(ui, n, sim.now());
+                        kind_live(ui, n, &sim.links, sim.now());
                     }
                 }
             }
@@ -729,7 +729,12 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
 }
 
 /// What only this kind can tell: instances, cold starts, stale reads…
-fn kind_live(ui: &mut egui::Ui, n: &crate::sim::engine::NodeRt, now: crate::sim::time::Nanos) {
+fn kind_live(
+    ui: &mut egui::Ui,
+    n: &crate::sim::engine::NodeRt,
+    links: &[crate::sim::engine::LinkRt],
+    now: crate::sim::time::Nanos,
+) {
     let s = &n.stats;
     match &n.spec.kind {
         NodeKind::Serverless(_) => {
@@ -769,6 +774,13 @@ fn kind_live(ui: &mut egui::Ui, n: &crate::sim::engine::NodeRt, now: crate::sim:
         }
         NodeKind::Dns(_) => {
             ui.label(format!("resolver lookups {}", s.lookups));
+        }
+        NodeKind::Stream(_) => {
+            ui.label(format!("consumed {} · retried {}", s.jobs_done, s.redeliveries));
+            for (l, lag) in n.out.iter().zip(n.group_lags()) {
+                let to = links.get(*l as usize).map_or("?", |k| k.spec.to.as_str());
+                ui.label(format!("  group {to}: lag {lag}"));
+            }
         }
         _ => {}
     }
@@ -817,6 +829,8 @@ pub fn palette_kinds() -> Vec<(NodeKind, &'static str)> {
         (NodeKind::PubSub(PubSubSpec::default()), "every subscriber link gets a copy"),
         (NodeKind::Cdn(CdnSpec::default()), "edge cache in front of an origin"),
         (NodeKind::Dns(DnsSpec::default()), "resolves users to entry points; answers cached for a TTL"),
+        (NodeKind::ObjectStorage(ObjectStorageSpec::default()), "blobs: first byte, then size / throughput"),
+        (NodeKind::Stream(StreamSpec::default()), "partitioned log; each link a consumer group"),
     ]
 }
 
@@ -837,6 +851,8 @@ fn short_name(kind: &NodeKind) -> &'static str {
         NodeKind::PubSub(_) => "topic",
         NodeKind::Cdn(_) => "cdn",
         NodeKind::Dns(_) => "dns",
+        NodeKind::ObjectStorage(_) => "blobs",
+        NodeKind::Stream(_) => "stream",
     }
 }
 

@@ -39,6 +39,8 @@ pub fn accent(kind: &NodeKind) -> Color {
         NodeKind::PubSub(_) => Color::srgb(0.95, 0.65, 0.85),
         NodeKind::Cdn(_) => Color::srgb(0.50, 0.80, 1.0),
         NodeKind::Dns(_) => Color::srgb(0.80, 0.80, 0.60),
+        NodeKind::ObjectStorage(_) => Color::srgb(0.85, 0.70, 0.50),
+        NodeKind::Stream(_) => Color::srgb(0.95, 0.85, 0.50),
     }
 }
 

@@ -445,3 +445,99 @@ fn dns_failover_waits_for_cached_answers_to_expire() {
     let lookups = node_report(&r, "dns").detail["lookups"];
     assert!((200.0 * 4.0..=200.0 * 6.0).contains(&lookups), "lookups {lookups}");
 }
+
+fn overloaded(shedding: Shedding, mix_: Vec<RequestType>) -> Scenario {
+    // 1.5× more work than the service can do; callers give up after 1 s.
+    let c = client(
+        "c",
+        ClientSpec {
+            traffic: Traffic::Poisson { rate: 1500.0 },
+            retry: Some(RetryPolicy { timeout_ms: 1000.0, ..Default::default() }),
+            mix: mix_,
+            ..Default::default()
+        },
+    );
+    let app =
+        ServiceSpec { workers: 10, queue_limit: Some(5000), service: Dist::Exp(10.0), shedding, ..Default::default() };
+    scenario(vec![c, node("app", NodeKind::Service(app))], vec![link("c", "app", 1.0)])
+}
+
+#[test]
+fn adaptive_lifo_keeps_answers_in_time_under_overload() {
+    // FIFO: the queue fills, every request waits ~5 s and its caller has
+    // long given up: the service works flat out for nobody. LIFO beyond a
+    // short queue serves the newest, whose callers are still waiting.
+    let fifo = run(&overloaded(Shedding::default(), Vec::new()), 21, 20.0, 60.0);
+    let lifo = run(&overloaded(Shedding { lifo_above: Some(50), ..Default::default() }, Vec::new()), 21, 20.0, 60.0);
+    println!("goodput fifo {:.0}/s, lifo {:.0}/s", fifo.throughput_rps, lifo.throughput_rps);
+    assert!(fifo.throughput_rps < 100.0, "FIFO goodput collapses: {}", fifo.throughput_rps);
+    // Capacity is 1000/s; nearly all of it reaches callers in time.
+    assert!(lifo.throughput_rps > 900.0, "LIFO goodput {}", lifo.throughput_rps);
+}
+
+#[test]
+fn priority_types_are_served_first_and_shed_last() {
+    let m = || mix(&[("checkout", 0.2, false), ("browse", 0.8, false)]);
+    let priority = || vec!["checkout".to_string()];
+    // 300 checkouts a second fit easily in 1000/s of capacity: they never
+    // wait behind browsing, so every one completes. Browsing, still FIFO,
+    // collapses as before.
+    let r = run(&overloaded(Shedding { priority: priority(), ..Default::default() }, m()), 22, 20.0, 60.0);
+    close("completed = the checkouts", r.completed as f64 / 60.0, 300.0, 0.05);
+    assert!(r.latency_ms.p99 < 200.0, "checkouts are fast: p99 {}", r.latency_ms.p99);
+    // With LIFO for the rest too, browsing gets the remaining capacity.
+    let both = Shedding { priority: priority(), lifo_above: Some(50) };
+    let r = run(&overloaded(both, m()), 22, 20.0, 60.0);
+    close("goodput with both", r.completed as f64 / 60.0, 1000.0, 0.05);
+}
+
+#[test]
+fn object_storage_time_is_first_byte_plus_transfer() {
+    let c = client(
+        "c",
+        ClientSpec { traffic: Traffic::Poisson { rate: 50.0 }, response_bytes: 1_000_000, ..Default::default() },
+    );
+    let store = ObjectStorageSpec { first_byte: Dist::Const(20.0), mbps: 100.0 };
+    let s = scenario(vec![c, node("s3", NodeKind::ObjectStorage(store))], vec![link("c", "s3", 0.0)]);
+    let r = run(&s, 23, 0.0, 30.0);
+    // 1 MB at 100 Mbit/s is 80 ms; many at once do not slow each other.
+    close("latency", r.latency_ms.mean, 20.0 + 80.0, 0.001);
+}
+
+fn stream(consumer_ms: f64) -> Scenario {
+    let log = node("log", NodeKind::Stream(StreamSpec { partitions: 4, service: Dist::Const(1.0), retry_ms: 100.0 }));
+    scenario(
+        vec![
+            client("c", ClientSpec { traffic: Traffic::Poisson { rate: 200.0 }, keys: 1000, ..Default::default() }),
+            log,
+            service("billing", 64, Dist::Const(consumer_ms)),
+            service("search", 64, Dist::Const(1.0)),
+        ],
+        vec![link("c", "log", 1.0), link("log", "billing", 1.0), link("log", "search", 1.0)],
+    )
+}
+
+#[test]
+fn a_stream_delivers_every_message_to_every_group_in_partition_order() {
+    let r = run(&stream(2.0), 24, 0.0, 30.0);
+    let appended = node_report(&r, "log").arrivals as f64;
+    close("billing", node_report(&r, "billing").arrivals as f64, appended, 0.001);
+    close("search", node_report(&r, "search").arrivals as f64, appended, 0.001);
+    // One message at a time per partition: 4 partitions × 1/(4 ms) = 1000/s
+    // of capacity per group, so at 200/s the lag stays near zero.
+    assert!(node_report(&r, "log").detail["lag"] < 20.0);
+}
+
+#[test]
+fn a_slow_consumer_group_lags_without_slowing_the_others() {
+    // Billing takes 30 ms a message: 4 partitions in order give it only
+    // 4 / 34 ms ≈ 118/s against 200/s appended, however many workers it has.
+    let mut e = stream(30.0).engine(25);
+    e.run_until(60 * S);
+    let lags = e.nodes[1].group_lags();
+    println!("lags {lags:?}");
+    assert!(lags[0] > 3000, "billing lags by ~(200 − 118)/s × 60 s: {}", lags[0]);
+    assert!(lags[1] < 20, "search keeps up: {}", lags[1]);
+    let r = report(&e);
+    assert_eq!(r.failed_total, 0, "producers are never held up");
+}

@@ -380,9 +380,9 @@ impl Engine {
         node.life = node.life.wrapping_add(1);
         node.epoch = node.epoch.wrapping_add(1);
         node.fx.frozen.clear();
-        let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.queue.drain(..)).collect();
+        let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.drain_all()).collect();
         queued.extend(node.take_waiters());
-        let jobs: Vec<u32> = node.buffer.drain(..).collect();
+        let jobs: Vec<u32> = node.take_stored_jobs();
         for k in &mut node.members {
             k.busy = 0;
         }
@@ -428,7 +428,7 @@ impl Engine {
         let lost = node.replicated_at.values().filter(|&&t| t > now).count() as u64;
         node.stats.lost_writes += lost;
         node.replicated_at.clear();
-        let queued: Vec<u32> = node.members[0].queue.drain(..).collect();
+        let queued: Vec<u32> = node.members[0].drain_all();
         node.stats.queue.add(now, -(queued.len() as i64));
         let here: Vec<u32> = (0..self.msgs.len() as u32)
             .filter(|&m| {
