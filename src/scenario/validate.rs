@@ -283,6 +283,18 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
                     c.count("users", users, 0, MAX_COUNT)?;
                     c.number("think_ms", think_ms, 0.0, 3.6e6)
                 }
+                Traffic::Polling { users, interval_s, messages_per_min } => {
+                    c.number("users", users, 0.0, 1e10)?;
+                    c.number("interval_s", interval_s, 1e-3, 1e6)?;
+                    c.number("messages_per_min", messages_per_min, 0.0, 1e6)?;
+                    if users / interval_s > MAX_RATE {
+                        return c.fail(format!(
+                            "{users} users polling every {interval_s} s is {:.3e} polls a second; the simulator runs at most {MAX_RATE:e} a second per client",
+                            users / interval_s
+                        ));
+                    }
+                    Ok(())
+                }
             })?;
             c.probability("write_ratio", cl.write_ratio)?;
             c.field("keys", |c| if cl.keys == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
@@ -420,6 +432,17 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             c.number("failover_s", d.failover_s, 0.0, 86_400.0)
         }
         NodeKind::PubSub(p) => c.dist("service", &p.service),
+        NodeKind::Devices(d) => {
+            c.field("users", |c| if d.users == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
+            c.probability("online_share", d.online_share)?;
+            c.number("mean_session_s", d.mean_session_s, 0.001, 1e7)?;
+            c.dist("service", &d.service)
+        }
+        NodeKind::Inbox(i) => {
+            c.dist("service", &i.service)?;
+            c.count("deliveries", i.deliveries, 1, MAX_COUNT)?;
+            c.number("retry_ms", i.retry_ms, 0.001, 3.6e6)
+        }
         NodeKind::ObjectStorage(o) => {
             c.dist("first_byte", &o.first_byte)?;
             c.number("mbps", o.mbps, 1e-6, 1e9)

@@ -34,6 +34,8 @@ const NONE: u32 = u32::MAX;
 const NO_ORPHAN: u8 = u8::MAX;
 /// A retry budget saves up at most this many retries.
 const RETRY_TOKENS_MAX: f64 = 10.0;
+/// Size of an empty poll's answer.
+const EMPTY_ANSWER_BYTES: u32 = 200;
 /// A coalescing cache stops waiting for a fetch silent this long.
 const FETCH_PRESUMED_LOST: Nanos = 5_000_000_000;
 
@@ -155,6 +157,11 @@ struct Msg {
     member: u8,
     /// Async jobs: deliveries so far that failed or timed out.
     receives: u8,
+    /// When the original sender sent it (jobs keep their producer's), for
+    /// one-way delivery times.
+    sent: Nanos,
+    /// Set by an offline phone: when it will be back online.
+    retry_at: Nanos,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -167,6 +174,8 @@ struct Req {
     attempt: u8,
     msg: u32,
     msg_gen: u32,
+    /// Polling clients: this poll brings messages.
+    full_poll: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -383,6 +392,8 @@ pub struct NodeRt {
     typed_links: bool,
     /// Stream: consumer groups with their partitions.
     groups: Vec<Group>,
+    /// Devices: each user asked about so far: online?, until when.
+    presence: std::collections::HashMap<u64, (bool, Nanos)>,
 }
 
 /// The combined effect of the active faults on a node.
@@ -541,6 +552,7 @@ impl NodeRt {
             resolvers: Vec::new(),
             typed_links: false,
             groups: Vec::new(),
+            presence: Default::default(),
         };
         node.fit_capacity();
         node
@@ -792,6 +804,8 @@ fn prepare(kind: &NodeKind) -> Prepared {
         // Transfer time is added per request from its size.
         NodeKind::ObjectStorage(o) => p(unlimited, unlimited, o.first_byte.sampler()),
         NodeKind::Stream(st) => p(unlimited, unlimited, st.service.sampler()),
+        NodeKind::Devices(d) => p(unlimited, unlimited, d.service.sampler()),
+        NodeKind::Inbox(i) => p(unlimited, unlimited, i.service.sampler()),
     }
 }
 
@@ -1366,6 +1380,13 @@ impl Engine {
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
                 self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
             }
+            Traffic::Polling { users, interval_s, .. } if users * spike > 0.0 && interval_s > 0.0 => {
+                // Many apps polling on their own clocks: their polls merge
+                // into a Poisson stream of users / interval a second.
+                let rate = users * spike / interval_s;
+                let gap = self.rng.exp(1e9 / rate) as Nanos;
+                self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+            }
             Traffic::Constant { rate } if rate * spike > 0.0 => {
                 let rate = rate * spike;
                 let gap = (1e9 / rate) as Nanos;
@@ -1405,6 +1426,22 @@ impl Engine {
         r.client = client;
         r.created = self.now;
         r.attempt = 0;
+        r.full_poll = false;
+        if let NodeKind::Client(ClientSpec { traffic: Traffic::Polling { interval_s, messages_per_min, .. }, .. }) =
+            self.nodes[client as usize].spec.kind
+        {
+            // Messages arrive for a user as a Poisson stream: none since the
+            // last poll with probability e^(-rate × interval).
+            let empty = libm::exp(-(messages_per_min / 60.0).max(0.0) * interval_s.max(0.0));
+            let full = !self.rng.chance(empty);
+            self.reqs[slot as usize].full_poll = full;
+            let stats = &mut self.nodes[client as usize].stats;
+            if full {
+                stats.polls_full += 1;
+            } else {
+                stats.polls_empty += 1;
+            }
+        }
         self.ledger.requests_created += 1;
         self.ledger.requests_live += 1;
         if let NodeKind::Client(ClientSpec { retry: Some(RetryPolicy { budget: Some(b), .. }), .. }) =
@@ -1454,6 +1491,12 @@ impl Engine {
             self.finish_request(req, Some(FailReason::NoRoute));
             return;
         };
+        if let Traffic::Polling { .. } = self.client_spec(client).traffic {
+            if !self.reqs[req as usize].full_poll {
+                // "Nothing new": a small answer.
+                rs = EMPTY_ANSWER_BYTES;
+            }
+        }
         let hot = self.nodes[client as usize].fx.hot;
         let zipf = match (zipf_s, &self.nodes[client as usize].zipf) {
             (Some(_), Some(z)) => Some(*z),
@@ -1550,8 +1593,16 @@ impl Engine {
         let r = &mut self.reqs[req as usize];
         debug_assert!(r.live);
         r.live = false;
-        let (client, created) = (r.client, r.created);
+        let (client, created, full_poll) = (r.client, r.created, r.full_poll);
         self.free_reqs.push(req);
+        if full_poll && failure.is_none() {
+            if let Traffic::Polling { interval_s, .. } = self.client_spec(client).traffic {
+                // The messages it brings waited, on average, half an interval
+                // for this poll (uniformly, for Poisson arrivals).
+                let wait = (self.rng.unit() * interval_s.max(0.0) * 1e9) as Nanos;
+                self.record_delivery(wait + (now - created));
+            }
+        }
         self.ledger.requests_live -= 1;
         self.global.in_flight.add(now, -1);
         match failure {
@@ -1580,6 +1631,11 @@ impl Engine {
                 self.at(now + think, What::UserWake { node: client, epoch });
             }
         }
+    }
+
+    fn record_delivery(&mut self, d: Nanos) {
+        self.global.delivery.record(d);
+        self.windows.delivery.record(d);
     }
 
     // ----- messages ---------------------------------------------------
@@ -1611,6 +1667,8 @@ impl Engine {
                     class: 0,
                     member: 0,
                     receives: 0,
+                    sent: 0,
+                    retry_at: 0,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -1634,6 +1692,8 @@ impl Engine {
         m.class = (op == Op::Write) as u8;
         m.member = 0;
         m.receives = 0;
+        m.sent = self.now;
+        m.retry_at = 0;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot
@@ -1883,6 +1943,7 @@ impl Engine {
         c.orphan_depth = orig.depth - 1;
         c.class = orig.class;
         c.receives = orig.receives;
+        c.sent = orig.sent;
         c.place = Place::OnLink { link, back: false, depart: self.now, arrive: arrive + 1 };
         let era = c.era;
         self.links[link as usize].stats.in_transit.add(self.now, 1);
@@ -1984,6 +2045,21 @@ impl Engine {
             }
             node.tokens -= 1.0;
         }
+        if let NodeKind::Devices(d) = &self.nodes[n as usize].spec.kind {
+            let (users, p, session) = (d.users.max(1), d.online_share, d.mean_session_s);
+            let user = self.msgs[m as usize].key % users;
+            let (online, until) = self.presence(n, user, p, session);
+            if !online {
+                // Unreachable, not overloaded: counted apart from rejections.
+                self.nodes[n as usize].stats.offline += 1;
+                let msg = &mut self.msgs[m as usize];
+                msg.retry_at = until;
+                msg.resp = true;
+                msg.error = Some(FailReason::Offline);
+                self.return_up(m);
+                return;
+            }
+        }
         let k = match self.pick_member(n, m) {
             Ok(k) => k,
             Err(reason) => {
@@ -2021,6 +2097,40 @@ impl Engine {
         } else {
             self.reject(n, m, FailReason::QueueFull);
         }
+    }
+
+    /// Is this user's phone online now, and until when does that last?
+    /// Each user alternates online and offline spells (exponential, means
+    /// `session` and `session × (1 − p) / p`); the state is drawn only when
+    /// asked, exactly, from the last known state.
+    fn presence(&mut self, n: u32, user: u64, p: f64, session: f64) -> (bool, Nanos) {
+        let now = self.now;
+        let p = p.clamp(0.0, 1.0);
+        if p >= 1.0 || p <= 0.0 {
+            return (p >= 1.0, Nanos::MAX);
+        }
+        let on_mean = secs_to_nanos(session.max(1e-3)) as f64;
+        let off_mean = on_mean * (1.0 - p) / p;
+        let known = self.nodes[n as usize].presence.get(&user).copied();
+        let online = match known {
+            Some((state, until)) if now < until => return (state, until),
+            // The known spell ended at `until`: from then on the state is
+            // the other one, and t later it is online with probability
+            // p ± (…) e^(−t (a+b)), a two-state Markov chain.
+            Some((state, until)) => {
+                let rate = 1.0 / on_mean + 1.0 / off_mean;
+                let decay = libm::exp(-((now - until) as f64) * rate);
+                let p_on = if state { p - p * decay } else { p + (1.0 - p) * decay };
+                self.rng.chance(p_on)
+            }
+            None => self.rng.chance(p),
+        };
+        // Spells are memoryless: the rest of this one is a fresh draw.
+        let left = self.rng.exp(if online { on_mean } else { off_mean }) as Nanos;
+        let until = now + left.max(1);
+        let node = &mut self.nodes[n as usize];
+        node.presence.insert(user, (online, until));
+        (online, until)
     }
 
     /// Which pool serves this message: a shard by key, the primary for
@@ -2221,7 +2331,15 @@ impl Engine {
                 self.replicate(n, m);
                 self.respond(m);
             }
-            NodeKind::Queue(_) | NodeKind::PubSub(_) => {
+            NodeKind::Devices(_) => {
+                self.release(n, 0, entered);
+                let sent = self.msgs[m as usize].sent;
+                self.record_delivery(self.now - sent);
+                self.nodes[n as usize].stats.delivered += 1;
+                // The acknowledgement ("delivered ✓✓") goes back.
+                self.respond(m);
+            }
+            NodeKind::Queue(_) | NodeKind::PubSub(_) | NodeKind::Inbox(_) => {
                 self.release(n, 0, entered);
                 self.store_jobs(n, m);
                 // Acknowledge the producer now; delivery happens later.
@@ -2255,7 +2373,7 @@ impl Engine {
     /// (each aimed at its link) for a topic.
     fn store_jobs(&mut self, n: u32, m: u32) {
         let msg = &self.msgs[m as usize];
-        let (op, key, rq, rs, class) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class);
+        let (op, key, rq, rs, class, sent) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
         let copies = match self.nodes[n as usize].spec.kind {
             NodeKind::PubSub(_) => self.nodes[n as usize].out.len(),
             _ => 1,
@@ -2264,6 +2382,7 @@ impl Engine {
             let job = self.new_msg(NONE, n, op, key, rq, rs);
             let j = &mut self.msgs[job as usize];
             j.class = class;
+            j.sent = sent;
             // For a topic, the subscriber's link index.
             j.member = sub as u8;
             self.ledger.jobs_created += 1;
@@ -2278,12 +2397,13 @@ impl Engine {
     /// Stream: append a copy for every consumer group to the key's partition.
     fn append(&mut self, n: u32, m: u32) {
         let msg = &self.msgs[m as usize];
-        let (op, key, rq, rs, class) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class);
+        let (op, key, rq, rs, class, sent) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
         self.sync_groups(n);
         let p = self.partition_of(n, key);
         for g in 0..self.nodes[n as usize].groups.len() {
             let job = self.new_msg(NONE, n, op, key, rq, rs);
             self.msgs[job as usize].class = class;
+            self.msgs[job as usize].sent = sent;
             self.ledger.jobs_created += 1;
             self.ledger.jobs_live += 1;
             self.nodes[n as usize].groups[g].lanes[p].0.push_back(job);
@@ -2625,6 +2745,10 @@ impl Engine {
             self.stream_job_back(origin, m, error);
             return;
         }
+        if req == NONE && matches!(self.nodes[origin as usize].spec.kind, NodeKind::Inbox(_)) && error.is_some() {
+            self.inbox_keeps(origin, m, error.expect("checked"));
+            return;
+        }
         if req == NONE {
             // An async job came back to its queue: delivered or failed.
             let now = self.now;
@@ -2712,6 +2836,7 @@ impl Engine {
             c.class = copy.class;
             c.member = copy.member;
             c.receives = copy.receives;
+            c.sent = copy.sent;
         }
         if req != NONE {
             let r = &mut self.reqs[req as usize];
@@ -2748,6 +2873,7 @@ impl Engine {
             let node = &mut self.nodes[n as usize];
             let (consumers, visibility) = match &node.spec.kind {
                 NodeKind::Queue(q) => (q.consumers, q.visibility_timeout_ms),
+                NodeKind::Inbox(i) => (i.deliveries, None),
                 // A topic pushes every copy at once.
                 NodeKind::PubSub(_) => (u32::MAX, None),
                 _ => return,
@@ -2782,6 +2908,64 @@ impl Engine {
                 self.at(t, What::HopTimeout { msg: job, era, depth: 0, serial });
             }
         }
+    }
+
+    /// An inbox delivery failed: keep the message. An offline phone gets it
+    /// when it is back online (and a push notification now, the first
+    /// time); any other failure is retried a little later.
+    fn inbox_keeps(&mut self, n: u32, m: u32, reason: FailReason) {
+        let now = self.now;
+        let push = self.class_id("push");
+        let node = &mut self.nodes[n as usize];
+        node.consumers_busy = node.consumers_busy.saturating_sub(1);
+        let NodeKind::Inbox(spec) = &node.spec.kind else { return };
+        let retry = ms_to_nanos(spec.retry_ms).max(1);
+        let msg = &self.msgs[m as usize];
+        if msg.class == push {
+            // A push notification that failed is not retried.
+            self.ledger.jobs_live -= 1;
+            self.ledger.jobs_failed[reason.index()] += 1;
+            self.end_msg(m);
+            self.dispatch_jobs(n);
+            return;
+        }
+        let (first, back_at) = (msg.receives == 0, msg.retry_at);
+        let at = if reason == FailReason::Offline { back_at.max(now + 1) } else { now + retry };
+        if reason == FailReason::Offline {
+            node.stats.held += 1;
+        } else {
+            node.stats.redeliveries += 1;
+        }
+        let msg = &mut self.msgs[m as usize];
+        msg.receives = msg.receives.saturating_add(1);
+        msg.resp = false;
+        msg.error = None;
+        msg.place = Place::Backoff { node: n };
+        let era = msg.era;
+        self.at(at, What::Requeue { msg: m, era });
+        if first && reason == FailReason::Offline {
+            self.send_push(n, m);
+        }
+        self.dispatch_jobs(n);
+    }
+
+    /// A push notification for a held message, over the first link that
+    /// carries the type "push" (none: no notification).
+    fn send_push(&mut self, n: u32, m: u32) {
+        let push = self.class_id("push");
+        let node = &self.nodes[n as usize];
+        let Some(i) = node.out.iter().position(|&l| self.links[l as usize].mask & (1u64 << push) != 0) else { return };
+        let msg = &self.msgs[m as usize];
+        let (key, sent) = (msg.key, msg.sent);
+        let job = self.new_msg(NONE, n, Op::Read, key, 300, 100);
+        self.msgs[job as usize].class = push;
+        self.msgs[job as usize].sent = sent;
+        self.ledger.jobs_created += 1;
+        self.ledger.jobs_live += 1;
+        self.nodes[n as usize].stats.pushes += 1;
+        self.nodes[n as usize].consumers_busy += 1;
+        let now = self.now;
+        self.call(n, job, i, NONE as u8, false, 0, now);
     }
 
     /// A failed job is visible in its queue again.

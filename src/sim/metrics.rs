@@ -37,9 +37,11 @@ pub enum FailReason {
     BulkheadFull,
     /// A serverless function was at its concurrency limit.
     Throttled,
+    /// The recipient's phone was offline.
+    Offline,
 }
 
-pub const FAIL_REASONS: [FailReason; 12] = [
+pub const FAIL_REASONS: [FailReason; 13] = [
     FailReason::Timeout,
     FailReason::QueueFull,
     FailReason::PacketLoss,
@@ -52,6 +54,7 @@ pub const FAIL_REASONS: [FailReason; 12] = [
     FailReason::RateLimited,
     FailReason::BulkheadFull,
     FailReason::Throttled,
+    FailReason::Offline,
 ];
 
 impl FailReason {
@@ -72,6 +75,7 @@ impl FailReason {
             FailReason::RateLimited => "rate_limited",
             FailReason::BulkheadFull => "bulkhead_full",
             FailReason::Throttled => "throttled",
+            FailReason::Offline => "offline",
         }
     }
 }
@@ -212,6 +216,15 @@ pub struct NodeStats {
     pub coalesced: u64,
     /// DNS: resolver lookups (cache misses).
     pub lookups: u64,
+    /// Polling clients: polls that came back empty and with messages.
+    pub polls_empty: u64,
+    pub polls_full: u64,
+    /// Devices: messages delivered, and attempts that found the phone offline.
+    pub delivered: u64,
+    pub offline: u64,
+    /// Inbox: messages held for an offline phone, push notifications sent.
+    pub held: u64,
+    pub pushes: u64,
 }
 
 #[derive(Default)]
@@ -231,6 +244,9 @@ pub struct GlobalStats {
     pub retries: u64,
     pub latency: LatencyHist,
     pub in_flight: Level,
+    /// One-way message delivery: from the sender sending to the
+    /// recipient's phone having it (devices and polling clients).
+    pub delivery: LatencyHist,
 }
 
 /// One second of sim time, as charts read it.
@@ -243,6 +259,8 @@ pub struct Window {
     pub errors_rps: f64,
     pub failed: ByReason,
     pub latency_ms: LatencySummary,
+    /// One-way message delivery in this window (zeros when none).
+    pub delivery_ms: LatencySummary,
     pub in_flight: u64,
     pub nodes: Vec<NodeWindow>,
     pub links: Vec<LinkWindow>,
@@ -277,6 +295,7 @@ pub struct Windows {
     pub next_end: Nanos,
     start: WindowMarks,
     pub latency: LatencyHist,
+    pub delivery: LatencyHist,
 }
 
 #[derive(Default, Clone)]
@@ -358,6 +377,7 @@ impl Windows {
             errors_rps: failed.iter().sum::<u64>() as f64 / secs,
             failed,
             latency_ms: self.latency.summary(),
+            delivery_ms: self.delivery.summary(),
             in_flight: global.in_flight.value,
             nodes: node_windows,
             links: link_windows,
@@ -383,6 +403,7 @@ impl Windows {
         }
         self.history.push_back(w);
         self.latency.reset();
+        self.delivery.reset();
         self.next_end += NANOS_PER_SEC;
     }
 

@@ -54,6 +54,8 @@ pub enum NodeKind {
     Dns(DnsSpec),
     ObjectStorage(ObjectStorageSpec),
     Stream(StreamSpec),
+    Devices(DevicesSpec),
+    Inbox(InboxSpec),
 }
 
 impl NodeKind {
@@ -82,6 +84,9 @@ impl NodeKind {
             NodeKind::Dns(_) => 0.01,
             NodeKind::ObjectStorage(_) => 0.03,
             NodeKind::Stream(_) => 0.15,
+            // The users' own phones.
+            NodeKind::Devices(_) => 0.0,
+            NodeKind::Inbox(_) => 0.10,
         }
     }
 
@@ -104,6 +109,8 @@ impl NodeKind {
             NodeKind::Dns(_) => "DNS",
             NodeKind::ObjectStorage(_) => "object storage",
             NodeKind::Stream(_) => "stream",
+            NodeKind::Devices(_) => "devices",
+            NodeKind::Inbox(_) => "offline inbox",
         }
     }
 
@@ -217,6 +224,13 @@ pub enum Traffic {
     /// Closed loop: `users` people who each send one request, wait for the
     /// answer, think for an exponential time with mean `think_ms`, and repeat.
     Closed { users: u32, think_ms: f64 },
+    /// Polling: `users` apps each ask "anything new?" every `interval_s`
+    /// (`users / interval_s` requests a second). Each user receives
+    /// `messages_per_min` messages a minute, so a poll comes back empty with
+    /// probability e^(−rate × interval); empty answers are small. A message
+    /// waits for the next poll: its delivery time is that wait plus the
+    /// poll's round trip.
+    Polling { users: f64, interval_s: f64, messages_per_min: f64 },
 }
 
 /// Timeout plus retries with exponential backoff and jitter.
@@ -680,6 +694,51 @@ pub struct StreamSpec {
 impl Default for StreamSpec {
     fn default() -> Self {
         Self { partitions: 8, service: Dist::Const(1.0), retry_ms: 1000.0 }
+    }
+}
+
+/// The recipients' phones: where one-way messages end. Each message is for
+/// the user its key names (`key mod users`). A user is online a share
+/// `online_share` of the time, in sessions averaging `mean_session_s`
+/// (online and offline spells are exponential). An online phone takes the
+/// message (its delivery time is recorded, from the moment the sender sent
+/// it) and acknowledges it; an offline one cannot be reached (`offline`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DevicesSpec {
+    pub users: u64,
+    pub online_share: f64,
+    pub mean_session_s: f64,
+    /// Time for a phone to take a message and acknowledge it.
+    pub service: Dist,
+}
+
+impl Default for DevicesSpec {
+    fn default() -> Self {
+        Self { users: 1_000_000, online_share: 0.8, mean_session_s: 300.0, service: Dist::Const(5.0) }
+    }
+}
+
+/// Store-and-forward for messages: acknowledges the sender once stored,
+/// then delivers over its links (to the recipient's phone, through
+/// gateways). If the recipient is offline, it keeps the message and
+/// delivers it when the phone comes back online (it syncs on connect), and
+/// sends a push notification over the links that carry the type "push".
+/// Nothing is dropped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboxSpec {
+    /// Time to store one message.
+    pub service: Dist,
+    /// Deliveries in progress at once.
+    pub deliveries: u32,
+    /// Other failures are retried after this long.
+    pub retry_ms: f64,
+}
+
+impl Default for InboxSpec {
+    fn default() -> Self {
+        Self { service: Dist::Const(1.0), deliveries: 10_000, retry_ms: 1000.0 }
     }
 }
 

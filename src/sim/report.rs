@@ -32,6 +32,10 @@ pub struct Report {
     pub retries: u64,
     /// End-to-end latency of completed requests (first attempt to answer).
     pub latency_ms: LatencySummary,
+    /// One-way message delivery (sender to recipient's phone), when the
+    /// system delivers messages (devices, polling clients).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
     /// Time-average number of requests in the system (Little's L).
     pub mean_in_flight: f64,
     pub nodes: Vec<NodeReport>,
@@ -43,6 +47,12 @@ pub struct Report {
     pub faults: Vec<crate::sim::engine::FaultRecord>,
     /// "ok", or what does not balance.
     pub conservation: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Delivery {
+    pub count: u64,
+    pub ms: LatencySummary,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -152,6 +162,20 @@ fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&
         K::Dns(_) => {
             d.insert("lookups", s.lookups as f64);
         }
+        K::Client(c) if matches!(c.traffic, crate::sim::model::Traffic::Polling { .. }) => {
+            d.insert("polls_empty", s.polls_empty as f64);
+            d.insert("polls_full", s.polls_full as f64);
+        }
+        K::Devices(_) => {
+            d.insert("delivered", s.delivered as f64);
+            d.insert("offline", s.offline as f64);
+        }
+        K::Inbox(_) => {
+            d.insert("held", s.held as f64);
+            d.insert("pushes", s.pushes as f64);
+            d.insert("redeliveries", s.redeliveries as f64);
+            d.insert("waiting", n.queue_len() as f64);
+        }
         K::Stream(_) => {
             d.insert("lag", n.stream_lag() as f64);
             d.insert("redeliveries", s.redeliveries as f64);
@@ -226,6 +250,8 @@ impl Report {
             error_rate: if resolved == 0 { 0.0 } else { failed_total as f64 / resolved as f64 },
             retries: g.retries,
             latency_ms: g.latency.summary(),
+            delivery: (g.delivery.count() > 0)
+                .then(|| Delivery { count: g.delivery.count(), ms: g.delivery.summary() }),
             mean_in_flight: per_ns(g.in_flight.area_to(now)),
             nodes,
             links,
@@ -272,6 +298,14 @@ impl Report {
             "  latency   mean {:.3} ms  p50 {:.3}  p95 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3}",
             l.mean, l.p50, l.p95, l.p99, l.p999, l.max
         );
+        if let Some(d) = &self.delivery {
+            let m = &d.ms;
+            let _ = writeln!(
+                t,
+                "  delivery  {} messages  mean {:.3} ms  p50 {:.3}  p99 {:.3}  max {:.3} (sender to phone)",
+                d.count, m.mean, m.p50, m.p99, m.max
+            );
+        }
         let _ = writeln!(t, "  cost      ${:.2}/hour, ${:.0}/month", self.cost.per_hour, self.cost.per_month);
         let _ = writeln!(t, "  conservation: {}", self.conservation);
         for f in &self.faults {

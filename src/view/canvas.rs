@@ -266,6 +266,17 @@ fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
             })
             .add(&shapes::Ellipse { radii: Vec2::new(44.0, 8.0), center: Vec2::new(0.0, 30.0) })
         ),
+        // A phone.
+        NodeKind::Devices(_) => done!(
+            ShapeBuilder::with(&rect(52.0, 84.0, 10.0))
+                .add(&shapes::Line(Vec2::new(-10.0, -34.0), Vec2::new(10.0, -34.0)))
+        ),
+        // An envelope.
+        NodeKind::Inbox(_) => done!(
+            ShapeBuilder::with(&rect(96.0, 60.0, 6.0))
+                .add(&shapes::Line(Vec2::new(-48.0, 30.0), Vec2::new(0.0, -4.0)))
+                .add(&shapes::Line(Vec2::new(0.0, -4.0), Vec2::new(48.0, 30.0)))
+        ),
         // A log: a long queue with lanes (partitions).
         NodeKind::Stream(_) => done!(
             ShapeBuilder::with(&rect(120.0, 52.0, 8.0))
@@ -310,6 +321,7 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
                 | NodeKind::Cdn(_)
                 | NodeKind::PubSub(_)
                 | NodeKind::ObjectStorage(_)
+                | NodeKind::Devices(_)
         ) {
             Visibility::Hidden
         } else {

@@ -121,12 +121,13 @@ fn workers(ui: &mut Ui, label: &str, tip: &str, n: &mut u32) {
 }
 
 fn traffic(ui: &mut Ui, t: &mut Traffic) {
-    let names = ["Poisson", "Constant", "Burst", "Closed loop"];
+    let names = ["Poisson", "Constant", "Burst", "Closed loop", "Polling"];
     let current = match t {
         Traffic::Poisson { .. } => 0,
         Traffic::Constant { .. } => 1,
         Traffic::Burst { .. } => 2,
         Traffic::Closed { .. } => 3,
+        Traffic::Polling { .. } => 4,
     };
     let mut pick = current;
     row(
@@ -146,7 +147,8 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
             0 => Traffic::Poisson { rate: 100.0 },
             1 => Traffic::Constant { rate: 100.0 },
             2 => Traffic::Burst { rate: 100.0, burst_rate: 1000.0, period_s: 10.0, burst_s: 2.0 },
-            _ => Traffic::Closed { users: 100, think_ms: 1000.0 },
+            3 => Traffic::Closed { users: 100, think_ms: 1000.0 },
+            _ => Traffic::Polling { users: 10_000.0, interval_s: 3.0, messages_per_min: 1.0 },
         };
     }
     let rate = |ui: &mut Ui, label: &str, r: &mut f64| {
@@ -163,6 +165,17 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
                 ui.add(DragValue::new(period_s).range(0.001..=100_000.0).speed(0.1).suffix(" s"));
                 ui.label("for");
                 ui.add(DragValue::new(burst_s).range(0.0..=*period_s).speed(0.1).suffix(" s"));
+            });
+        }
+        Traffic::Polling { users, interval_s, messages_per_min } => {
+            row(ui, "users", "Apps polling; together they send users / interval requests a second.", |ui| {
+                ui.add(DragValue::new(users).range(0.0..=1e10).speed(100.0));
+            });
+            row(ui, "every", "Time between one app's polls.", |ui| {
+                ui.add(DragValue::new(interval_s).range(0.001..=1e6).speed(0.1).suffix(" s"));
+            });
+            row(ui, "messages", "Messages each user receives a minute: polls without one come back empty.", |ui| {
+                ui.add(DragValue::new(messages_per_min).range(0.0..=1e6).speed(0.1).suffix(" /min"));
             });
         }
         Traffic::Closed { users, think_ms } => {
@@ -582,6 +595,34 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                 egui::RichText::new("Every outgoing link is a consumer group that reads every message.").weak().small(),
             );
         }
+        NodeKind::Devices(d) => {
+            row(ui, "users", "Recipients; a message goes to the user its key names.", |ui| {
+                ui.add(DragValue::new(&mut d.users).range(1u64..=10_000_000_000u64).speed(100.0));
+            });
+            row(ui, "online", "Share of the time a phone is online.", |ui| {
+                ui.add(Slider::new(&mut d.online_share, 0.0..=1.0));
+            });
+            seconds(
+                ui,
+                "session",
+                "Mean length of an online spell (offline spells follow from the share).",
+                &mut d.mean_session_s,
+                1e7,
+            );
+            row(ui, "ack time", "Time for a phone to take a message and acknowledge it.", |ui| {
+                dist(ui, "dev-svc", &mut d.service)
+            });
+        }
+        NodeKind::Inbox(i) => {
+            row(ui, "store time", "Time to store a message before the sender is acknowledged.", |ui| {
+                dist(ui, "inbox-svc", &mut i.service)
+            });
+            workers(ui, "deliveries", "Deliveries in progress at once.", &mut i.deliveries);
+            row(ui, "retry after", "Failures other than an offline phone are retried after this long.", |ui| {
+                ui.add(DragValue::new(&mut i.retry_ms).range(0.001..=3.6e6).speed(10.0).suffix(" ms"));
+            });
+            ui.label(egui::RichText::new("Offline phones get their messages when they come back; links carrying \"push\" get a notification.").weak().small());
+        }
         NodeKind::Dns(d) => {
             seconds(ui, "TTL", "How long resolvers keep an answer before asking again.", &mut d.ttl_s, 1e7);
             row(ui, "resolvers", "Independent caching resolvers the users sit behind.", |ui| {
@@ -688,6 +729,8 @@ pub fn kind_glyph(kind: &NodeKind) -> &'static str {
         NodeKind::Dns(_) => "📖",
         NodeKind::ObjectStorage(_) => "📦",
         NodeKind::Stream(_) => "☰",
+        NodeKind::Devices(_) => "📱",
+        NodeKind::Inbox(_) => "✉",
     }
 }
 

@@ -377,6 +377,11 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                     marks(p);
                     p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
                     p.line(Line::new("p99", series(&all, &live, |w| w.latency_ms.p99)).color(amber));
+                    if sim.global.delivery.count() > 0 {
+                        // One-way: from the sender to the recipient's phone.
+                        let violet = Color32::from_rgb(190, 140, 255);
+                        p.line(Line::new("delivery p99", series(&all, &live, |w| w.delivery_ms.p99)).color(violet));
+                    }
                 });
             });
             ui.vertical(|ui| {
@@ -775,6 +780,17 @@ fn kind_live(
         NodeKind::Dns(_) => {
             ui.label(format!("resolver lookups {}", s.lookups));
         }
+        NodeKind::Client(c) if matches!(c.traffic, crate::sim::model::Traffic::Polling { .. }) => {
+            let polls = (s.polls_empty + s.polls_full).max(1);
+            ui.label(format!("polls {} · empty {:.1}%", polls, s.polls_empty as f64 * 100.0 / polls as f64));
+        }
+        NodeKind::Devices(_) => {
+            ui.label(format!("delivered {} · found offline {}", s.delivered, s.offline));
+        }
+        NodeKind::Inbox(_) => {
+            ui.label(format!("held for offline phones {} · push notifications {}", s.held, s.pushes));
+            ui.label(format!("waiting now {} · delivered {}", n.queue_len(), s.jobs_done));
+        }
         NodeKind::Stream(_) => {
             ui.label(format!("consumed {} · retried {}", s.jobs_done, s.redeliveries));
             for (l, lag) in n.out.iter().zip(n.group_lags()) {
@@ -831,6 +847,8 @@ pub fn palette_kinds() -> Vec<(NodeKind, &'static str)> {
         (NodeKind::Dns(DnsSpec::default()), "resolves users to entry points; answers cached for a TTL"),
         (NodeKind::ObjectStorage(ObjectStorageSpec::default()), "blobs: first byte, then size / throughput"),
         (NodeKind::Stream(StreamSpec::default()), "partitioned log; each link a consumer group"),
+        (NodeKind::Devices(DevicesSpec::default()), "recipients' phones: online/offline churn, delivery time"),
+        (NodeKind::Inbox(InboxSpec::default()), "store-and-forward: holds messages for offline phones"),
     ]
 }
 
@@ -853,6 +871,8 @@ fn short_name(kind: &NodeKind) -> &'static str {
         NodeKind::Dns(_) => "dns",
         NodeKind::ObjectStorage(_) => "blobs",
         NodeKind::Stream(_) => "stream",
+        NodeKind::Devices(_) => "phones",
+        NodeKind::Inbox(_) => "inbox",
     }
 }
 

@@ -41,6 +41,8 @@ pub fn accent(kind: &NodeKind) -> Color {
         NodeKind::Dns(_) => Color::srgb(0.80, 0.80, 0.60),
         NodeKind::ObjectStorage(_) => Color::srgb(0.85, 0.70, 0.50),
         NodeKind::Stream(_) => Color::srgb(0.95, 0.85, 0.50),
+        NodeKind::Devices(_) => Color::srgb(0.55, 0.90, 1.0),
+        NodeKind::Inbox(_) => Color::srgb(0.90, 0.75, 1.0),
     }
 }
 

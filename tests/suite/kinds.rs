@@ -541,3 +541,92 @@ fn a_slow_consumer_group_lags_without_slowing_the_others() {
     let r = report(&e);
     assert_eq!(r.failed_total, 0, "producers are never held up");
 }
+
+fn polling(users: f64, interval_s: f64, messages_per_min: f64) -> NodeSpec {
+    client("c", ClientSpec { traffic: Traffic::Polling { users, interval_s, messages_per_min }, ..Default::default() })
+}
+
+#[test]
+fn polling_costs_users_over_interval_and_most_polls_are_empty() {
+    // 1 000 users polling every 3 s, each receiving 2 messages a minute:
+    // 333 polls a second, of which e^(−2/60 × 3) = 90.5 % find nothing.
+    let s = scenario(vec![polling(1000.0, 3.0, 2.0), service("api", 64, Dist::Exp(2.0))], vec![link("c", "api", 20.0)]);
+    let r = run(&s, 26, 0.0, 300.0);
+    close("polls a second", r.offered_rps, 1000.0 / 3.0, 0.01);
+    let c = node_report(&r, "c");
+    let (empty, full) = (c.detail["polls_empty"], c.detail["polls_full"]);
+    close("empty share", empty / (empty + full), (-0.1f64).exp(), 0.01);
+    // A message waits for the next poll (1.5 s on average), then its trip.
+    close("delivery mean", r.delivery.as_ref().unwrap().ms.mean, 1500.0 + 42.0, 0.03);
+    // Nobody talking does not make polling any cheaper.
+    let quiet = run(
+        &scenario(vec![polling(1000.0, 3.0, 0.0), service("api", 64, Dist::Exp(2.0))], vec![link("c", "api", 20.0)]),
+        26,
+        0.0,
+        60.0,
+    );
+    close("polls when nobody talks", quiet.offered_rps, 1000.0 / 3.0, 0.02);
+    assert_eq!(node_report(&quiet, "c").detail["polls_full"], 0.0);
+}
+
+fn devices(online_share: f64, mean_session_s: f64) -> NodeSpec {
+    node(
+        "phones",
+        NodeKind::Devices(DevicesSpec { users: 10_000, online_share, mean_session_s, service: Dist::Const(1.0) }),
+    )
+}
+
+fn chat_senders(rate: f64) -> NodeSpec {
+    client("senders", ClientSpec { traffic: Traffic::Poisson { rate }, keys: 10_000, ..Default::default() })
+}
+
+#[test]
+fn devices_are_offline_as_often_as_their_churn_says() {
+    // Sent straight to the phones: 30 % of messages find them offline.
+    let s = scenario(vec![chat_senders(500.0), devices(0.7, 60.0)], vec![link("senders", "phones", 10.0)]);
+    let r = run(&s, 27, 0.0, 200.0);
+    let resolved = (r.completed + r.failed_total) as f64;
+    close("offline share", r.failed["offline"] as f64 / resolved, 0.3, 0.02);
+    // A delivered message: 10 ms there, 1 ms on the phone.
+    close("delivery", r.delivery.as_ref().unwrap().ms.mean, 11.0, 0.001);
+}
+
+fn chat_with_inbox(push: bool) -> Scenario {
+    let inbox = node("inbox", NodeKind::Inbox(InboxSpec::default()));
+    let mut nodes = vec![chat_senders(200.0), inbox, devices(0.7, 60.0)];
+    let mut links = vec![link("senders", "inbox", 10.0), only(link("inbox", "phones", 10.0), &["read", "write"])];
+    if push {
+        nodes.push(service("apns", 64, Dist::Const(5.0)));
+        links.push(only(link("inbox", "apns", 10.0), &["push"]));
+    }
+    scenario(nodes, links)
+}
+
+#[test]
+fn the_inbox_holds_messages_for_offline_phones_and_loses_none() {
+    let s = chat_with_inbox(true);
+    let mut e = s.engine(28);
+    e.run_until(300 * S);
+    // Senders stop; every held message is delivered by the time its phone
+    // is back (offline spells of ~26 s, so 300 s more is plenty).
+    let mut quiet = s.nodes[0].clone();
+    quiet.kind =
+        NodeKind::Client(ClientSpec { traffic: Traffic::Poisson { rate: 0.0 }, keys: 10_000, ..Default::default() });
+    e.set_node_spec(0, quiet);
+    e.run_until(600 * S);
+    let r = report(&e);
+    let inbox = node_report(&r, "inbox");
+    assert_eq!(r.failed_total, 0, "senders are acknowledged once the message is stored");
+    assert_eq!(e.ledger.jobs_failed.iter().sum::<u64>(), 0, "no message is ever dropped");
+    // 30 % find the phone offline; each gets one push notification.
+    let first_tries = inbox.arrivals as f64;
+    close("held share", inbox.detail["held"] / first_tries, 0.3, 0.04);
+    close("pushes", inbox.detail["pushes"], inbox.detail["held"], 0.001);
+    // A held message waits out the rest of the offline spell: memoryless,
+    // so 60 s × 0.3 / 0.7 = 25.7 s on average. Overall: 30 % of that.
+    close("mean delivery", r.delivery.as_ref().unwrap().ms.mean, 0.3 * 25_714.0 + 21.0, 0.08);
+    // Everything sent has been delivered.
+    let phones = node_report(&r, "phones");
+    assert_eq!(phones.detail["delivered"], first_tries);
+    assert_eq!(inbox.detail["waiting"], 0.0);
+}
