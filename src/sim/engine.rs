@@ -162,6 +162,11 @@ struct Msg {
     sent: Nanos,
     /// Set by an offline phone: when it will be back online.
     retry_at: Nanos,
+    /// A fan-out branch: the message waiting for it (NONE otherwise), that
+    /// message's era, and the depth at which the branch ends.
+    parent: u32,
+    parent_era: u32,
+    fork_depth: u8,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -394,6 +399,17 @@ pub struct NodeRt {
     groups: Vec<Group>,
     /// Devices: each user asked about so far: online?, until when.
     presence: std::collections::HashMap<u64, (bool, Nanos)>,
+    /// Fan-out: messages waiting for their branches.
+    forks: std::collections::HashMap<u32, Fork>,
+}
+
+/// A message waiting for its fan-out branches.
+struct Fork {
+    era: u32,
+    pending: u32,
+    error: Option<FailReason>,
+    holding: bool,
+    entered: Nanos,
 }
 
 /// The combined effect of the active faults on a node.
@@ -553,6 +569,7 @@ impl NodeRt {
             typed_links: false,
             groups: Vec::new(),
             presence: Default::default(),
+            forks: Default::default(),
         };
         node.fit_capacity();
         node
@@ -1254,8 +1271,11 @@ impl Engine {
         let live_msgs = self.msgs.iter().filter(|m| m.live).count() as u64;
         let live_reqs = self.reqs.iter().filter(|r| r.live).count() as u64;
         // An orphaned copy is not the job of record; its replacement is.
-        let live_jobs =
-            self.msgs.iter().filter(|m| m.live && m.req == NONE && m.orphan_depth == NO_ORPHAN).count() as u64;
+        let live_jobs = self
+            .msgs
+            .iter()
+            .filter(|m| m.live && m.req == NONE && m.orphan_depth == NO_ORPHAN && m.parent == NONE)
+            .count() as u64;
         if live_msgs != self.live_msgs {
             return Err(format!("message arena holds {live_msgs} live, counter says {}", self.live_msgs));
         }
@@ -1669,6 +1689,9 @@ impl Engine {
                     receives: 0,
                     sent: 0,
                     retry_at: 0,
+                    parent: NONE,
+                    parent_era: 0,
+                    fork_depth: 0,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -1694,6 +1717,7 @@ impl Engine {
         m.receives = 0;
         m.sent = self.now;
         m.retry_at = 0;
+        m.parent = NONE;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot
@@ -1831,6 +1855,10 @@ impl Engine {
                 if blocking {
                     self.release(node, 0, entered);
                 }
+                if self.branch_ends_here(m) {
+                    self.branch_done(node, m, Some(FailReason::BulkheadFull));
+                    return;
+                }
                 self.return_up(m);
                 return;
             }
@@ -1944,6 +1972,9 @@ impl Engine {
         c.class = orig.class;
         c.receives = orig.receives;
         c.sent = orig.sent;
+        c.parent = orig.parent;
+        c.parent_era = orig.parent_era;
+        c.fork_depth = orig.fork_depth;
         c.place = Place::OnLink { link, back: false, depart: self.now, arrive: arrive + 1 };
         let era = c.era;
         self.links[link as usize].stats.in_transit.add(self.now, 1);
@@ -1957,8 +1988,10 @@ impl Engine {
         let msg = &self.msgs[m as usize];
         let d = msg.depth as usize;
         let orphan = msg.orphan_depth != NO_ORPHAN;
-        let hop_watched = msg.stack[..d].iter().any(|h| self.links[h.link as usize].spec.retry.is_some());
-        let client_watched = msg.req != NONE && self.client_spec(msg.origin).retry.is_some();
+        // A fan-out branch is watched only by timeouts on its own calls.
+        let base = if msg.parent != NONE { (msg.fork_depth as usize).min(d) } else { 0 };
+        let hop_watched = msg.stack[base..d].iter().any(|h| self.links[h.link as usize].spec.retry.is_some());
+        let client_watched = msg.req != NONE && msg.parent == NONE && self.client_spec(msg.origin).retry.is_some();
         self.ledger.messages_lost += 1;
         if orphan {
             let from = self.msgs[m as usize].orphan_depth as usize + 1;
@@ -2605,6 +2638,10 @@ impl Engine {
     fn continue_calls(&mut self, n: u32, m: u32, from: u8, holding: bool, entered: Nanos) {
         let out_len = self.nodes[n as usize].out.len();
         let class = self.msgs[m as usize].class;
+        if from == 0 && matches!(&self.nodes[n as usize].spec.kind, NodeKind::Service(s) if s.fan_out) {
+            self.fan_out(n, m, holding, entered);
+            return;
+        }
         let mut i = from as usize;
         while i < out_len {
             let link = self.nodes[n as usize].out[i];
@@ -2618,6 +2655,84 @@ impl Engine {
             self.release(n, 0, entered);
         }
         self.respond(m);
+    }
+
+    /// Scatter-gather: call every link (that carries the type and is drawn
+    /// by its `call_probability`) at once, each as a branch of its own, and
+    /// answer when the last branch is back; the slowest decides.
+    fn fan_out(&mut self, n: u32, m: u32, holding: bool, entered: Nanos) {
+        let class = self.msgs[m as usize].class;
+        let out = self.nodes[n as usize].out.clone();
+        let mut targets = Vec::new();
+        for (i, &l) in out.iter().enumerate() {
+            if self.carries(l, class) && self.rng.chance(self.links[l as usize].spec.call_probability) {
+                targets.push(i);
+            }
+        }
+        if targets.is_empty() {
+            if holding {
+                self.release(n, 0, entered);
+            }
+            self.respond(m);
+            return;
+        }
+        let era = self.msgs[m as usize].era;
+        self.nodes[n as usize]
+            .forks
+            .insert(m, Fork { era, pending: targets.len() as u32, error: None, holding, entered });
+        for i in targets {
+            let p = self.msgs[m as usize].clone();
+            let b = self.new_msg(p.req, p.origin, p.op, p.key, p.req_bytes, p.resp_bytes);
+            let branch = &mut self.msgs[b as usize];
+            branch.born = p.born;
+            branch.sent = p.sent;
+            branch.class = p.class;
+            branch.stack = p.stack;
+            branch.depth = p.depth;
+            branch.serial = p.serial;
+            branch.place = p.place;
+            branch.parent = m;
+            branch.parent_era = era;
+            branch.fork_depth = p.depth;
+            self.call(n, b, i, NONE as u8, false, 0, entered);
+        }
+    }
+
+    /// Is this a fan-out branch back where it started?
+    fn branch_ends_here(&self, m: u32) -> bool {
+        let msg = &self.msgs[m as usize];
+        msg.parent != NONE && msg.depth == msg.fork_depth
+    }
+
+    /// A branch ended: when it is the last, the waiting message carries on
+    /// (with the first error, if any branch failed).
+    fn branch_done(&mut self, n: u32, b: u32, error: Option<FailReason>) {
+        let (parent, era) = (self.msgs[b as usize].parent, self.msgs[b as usize].parent_era);
+        self.end_msg(b);
+        let waiting = self.msg_ok(parent, era) && self.msgs[parent as usize].place == (Place::AtNode { node: n });
+        let node = &mut self.nodes[n as usize];
+        let Some(fork) = node.forks.get_mut(&parent).filter(|f| f.era == era) else { return };
+        fork.pending -= 1;
+        fork.error = fork.error.or(error);
+        if !waiting {
+            // The waiting message is gone (its node crashed): forget it
+            // once its branches are all back.
+            if fork.pending == 0 {
+                node.forks.remove(&parent);
+            }
+            return;
+        }
+        if fork.pending > 0 {
+            return;
+        }
+        let fork = node.forks.remove(&parent).expect("found above");
+        if fork.holding {
+            self.release(n, 0, fork.entered);
+        }
+        let msg = &mut self.msgs[parent as usize];
+        msg.resp = true;
+        msg.error = fork.error;
+        self.return_up(parent);
     }
 
     fn respond(&mut self, m: u32) {
@@ -2664,6 +2779,10 @@ impl Engine {
             // The caller crashed (and maybe restarted) since it made this
             // call: the call, and any worker it held, died with it.
             self.msgs[m as usize].error = Some(FailReason::NodeDown);
+            if self.branch_ends_here(m) {
+                self.branch_done(n, m, Some(FailReason::NodeDown));
+                return;
+            }
             if d == 0 {
                 self.at_origin(m);
             } else {
@@ -2680,6 +2799,10 @@ impl Engine {
             let reason = if self.nodes[n as usize].removed { FailReason::Removed } else { FailReason::NodeDown };
             let msg = &mut self.msgs[m as usize];
             msg.error = Some(reason);
+            if self.branch_ends_here(m) {
+                self.branch_done(n, m, Some(reason));
+                return;
+            }
             self.return_up(m);
             return;
         }
@@ -2703,6 +2826,10 @@ impl Engine {
                 }
             }
             debug_assert!(reason.index() < super::metrics::FAIL_REASONS.len());
+            if self.branch_ends_here(m) {
+                self.branch_done(n, m, Some(reason));
+                return;
+            }
             if hop.blocking {
                 self.release(n, 0, hop.entered);
             }
@@ -2711,6 +2838,10 @@ impl Engine {
                 self.wake_waiters(n, key, Some(reason));
             }
             self.return_up(m);
+            return;
+        }
+        if self.branch_ends_here(m) {
+            self.branch_done(n, m, None);
             return;
         }
         match self.nodes[n as usize].spec.kind {
@@ -2837,6 +2968,9 @@ impl Engine {
             c.member = copy.member;
             c.receives = copy.receives;
             c.sent = copy.sent;
+            c.parent = copy.parent;
+            c.parent_era = copy.parent_era;
+            c.fork_depth = copy.fork_depth;
         }
         if req != NONE {
             let r = &mut self.reqs[req as usize];

@@ -333,6 +333,10 @@ pub struct ServiceSpec {
     /// Load shedding: how the queue behaves under overload.
     #[serde(skip_serializing_if = "Shedding::is_off")]
     pub shedding: Shedding,
+    /// Scatter-gather: call all outgoing links at once (not one after the
+    /// other) and answer when the slowest is back.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fan_out: bool,
 }
 
 impl Default for ServiceSpec {
@@ -344,6 +348,7 @@ impl Default for ServiceSpec {
             blocking: false,
             by_type: Default::default(),
             shedding: Shedding::default(),
+            fan_out: false,
         }
     }
 }

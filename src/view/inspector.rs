@@ -361,6 +361,9 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                     }
                 }
             });
+            ui.checkbox(&mut s.fan_out, "fan out (scatter-gather)").on_hover_text(
+                "Call every link at once and answer when the slowest is back, instead of one after another.",
+            );
             ui.checkbox(&mut s.blocking, "blocking calls").on_hover_text(
                 "Hold the worker until every downstream call answers (thread-per-request), instead of freeing it when its own work ends.",
             );

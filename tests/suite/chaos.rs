@@ -450,6 +450,26 @@ fn a_frantic_monkey_never_breaks_the_books() {
 }
 
 #[test]
+fn a_frantic_monkey_never_breaks_the_books_of_any_kind() {
+    // The same for one scenario per node kind (fan-out, inboxes, streams,
+    // replicas, shards, serverless, autoscaling…), 20 s each.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/kinds");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|f| f.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 15);
+    for f in files {
+        let (mut s, _) = Scenario::load(&f).unwrap();
+        s.monkey = Some(systemdecoder::chaos::MonkeySpec {
+            mean_interval_s: 0.5,
+            duration_s: 1.0,
+            faults: systemdecoder::chaos::all_monkey_faults(),
+        });
+        let r = run(&s, 4, 0.0, 20.0);
+        assert!(r.faults.len() > 20, "{}: {} faults", s.name, r.faults.len());
+    }
+}
+
+#[test]
 fn lost_work_releases_workers_and_connections_once_abandoned() {
     // Blocking API in front of a lossy link; the client times out lost
     // requests. Once the loss heals, nothing may stay stuck: no worker held,

@@ -630,3 +630,48 @@ fn the_inbox_holds_messages_for_offline_phones_and_loses_none() {
     assert_eq!(phones.detail["delivered"], first_tries);
     assert_eq!(inbox.detail["waiting"], 0.0);
 }
+
+fn scatter(shards: usize) -> Scenario {
+    let mut search = ServiceSpec { workers: 1000, service: Dist::Const(0.0), fan_out: true, ..Default::default() };
+    search.blocking = false;
+    let mut nodes = vec![poisson("c", 100.0), node("search", NodeKind::Service(search))];
+    let mut links = vec![link("c", "search", 0.0)];
+    for i in 0..shards {
+        nodes.push(service(&format!("shard-{i}"), 1000, Dist::Exp(10.0)));
+        links.push(link("search", &format!("shard-{i}"), 0.0));
+    }
+    scenario(nodes, links)
+}
+
+#[test]
+fn fan_out_waits_for_the_slowest_of_its_branches() {
+    // Ten uncontended shards, Exp(10 ms) each: the answer takes the
+    // maximum of ten, 10 ms × H₁₀ = 29.29 ms on average, and its p99 is
+    // that of the maximum: −10 ms × ln(1 − 0.99^(1/10)) = 68.9 ms.
+    let r = run(&scatter(10), 29, 0.0, 300.0);
+    let h10: f64 = (1..=10).map(|k| 1.0 / k as f64).sum();
+    close("mean of the max", r.latency_ms.mean, 10.0 * h10, 0.02);
+    close("p99 of the max", r.latency_ms.p99, -10.0 * (1.0 - 0.99f64.powf(0.1)).ln(), 0.03);
+    for i in 0..10 {
+        close(
+            "every shard sees every query",
+            node_report(&r, &format!("shard-{i}")).arrivals as f64,
+            r.created as f64,
+            0.001,
+        );
+    }
+}
+
+#[test]
+fn one_dead_branch_fails_the_fan_out_and_crashes_lose_nothing() {
+    let s = scatter(4);
+    let mut e =
+        engine(&s, 30, &["kill shard-2 at 10s for 10s", "kill search at 30s for 5s", "pause shard-1 at 40s for 3s"]);
+    e.run_until(60 * S);
+    e.check_conservation().unwrap();
+    let down = |from, to| sum(&e, from, to, |w| w.failed[FailReason::NodeDown.index()] as f64);
+    let done = |from, to| sum(&e, from, to, |w| w.throughput_rps);
+    assert!(down(11.0, 19.0) > 700.0, "with one shard down every query fails");
+    assert!(done(21.0, 29.0) > 700.0, "and they work again when it is back");
+    assert_eq!(down(36.0, 60.0), 0.0);
+}

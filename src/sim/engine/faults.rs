@@ -408,7 +408,9 @@ impl Engine {
             .collect();
         for m in queued.into_iter().chain(here) {
             let msg = &mut self.msgs[m as usize];
-            if !msg.live {
+            // Failing one may already have moved another on (a fan-out
+            // branch completing its waiting message).
+            if !msg.live || !matches!(msg.place, Place::AtNode { node } | Place::Backoff { node } if node == n) {
                 continue;
             }
             // Its pending completion (if any) is now stale.
