@@ -283,6 +283,11 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
                     c.count("users", users, 0, MAX_COUNT)?;
                     c.number("think_ms", think_ms, 0.0, 3.6e6)
                 }
+                Traffic::LongPolling { users, timeout_s, messages_per_min } => {
+                    c.count("users", users, 0, MAX_COUNT)?;
+                    c.number("timeout_s", timeout_s, 1e-3, 1e6)?;
+                    c.number("messages_per_min", messages_per_min, 0.0, 1e6)
+                }
                 Traffic::Polling { users, interval_s, messages_per_min } => {
                     c.number("users", users, 0.0, 1e10)?;
                     c.number("interval_s", interval_s, 1e-3, 1e6)?;
@@ -437,6 +442,13 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             c.probability("online_share", d.online_share)?;
             c.number("mean_session_s", d.mean_session_s, 0.001, 1e7)?;
             c.dist("service", &d.service)
+        }
+        NodeKind::WebsocketGateway(w) => {
+            c.count("connections", w.connections, 0, 1_000_000_000)?;
+            c.count("max_connections", w.max_connections, 1, 1_000_000_000)?;
+            c.count("workers", w.workers, 1, MAX_COUNT)?;
+            c.dist("service", &w.service)?;
+            c.number("reconnect_s", w.reconnect_s, 0.0, 3600.0)
         }
         NodeKind::Inbox(i) => {
             c.dist("service", &i.service)?;

@@ -167,6 +167,8 @@ struct Msg {
     parent: u32,
     parent_era: u32,
     fork_depth: u8,
+    /// A long poll: the first service holds it this long.
+    hold: Nanos,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -181,6 +183,8 @@ struct Req {
     msg_gen: u32,
     /// Polling clients: this poll brings messages.
     full_poll: bool,
+    /// Long polling: how long the server holds this poll.
+    hold: Nanos,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -251,6 +255,12 @@ enum What {
     Requeue {
         msg: u32,
         era: u32,
+    },
+    /// A websocket gateway's phones reconnect, one after another.
+    Reconnect {
+        node: u32,
+        epoch: u32,
+        left: u32,
     },
 }
 
@@ -823,6 +833,7 @@ fn prepare(kind: &NodeKind) -> Prepared {
         NodeKind::Stream(st) => p(unlimited, unlimited, st.service.sampler()),
         NodeKind::Devices(d) => p(unlimited, unlimited, d.service.sampler()),
         NodeKind::Inbox(i) => p(unlimited, unlimited, i.service.sampler()),
+        NodeKind::WebsocketGateway(w) => p(w.workers, unlimited, w.service.sampler()),
     }
 }
 
@@ -830,6 +841,15 @@ fn prepare(kind: &NodeKind) -> Prepared {
 #[inline]
 fn node_urgent(node: &NodeRt, class: u8) -> bool {
     node.prep.priority_mask & (1u64 << class) != 0
+}
+
+/// Closed-loop traffic: users and think time (long polls re-poll at once).
+fn closed_loop(t: &Traffic) -> Option<(u32, f64)> {
+    match *t {
+        Traffic::Closed { users, think_ms } => Some((users, think_ms)),
+        Traffic::LongPolling { users, .. } => Some((users, 0.0)),
+        _ => None,
+    }
 }
 
 /// Health checks configured on a load balancer or DNS.
@@ -1029,7 +1049,10 @@ impl Engine {
             }
         }
         match (old, new) {
-            (Some(Traffic::Closed { .. }), Some(Traffic::Closed { users, think_ms })) => {
+            (Some(a), Some(b))
+                if std::mem::discriminant(&a) == std::mem::discriminant(&b) && closed_loop(&b).is_some() =>
+            {
+                let (users, think_ms) = closed_loop(&b).expect("checked");
                 // Keep the people already there; add newcomers, and let
                 // surplus users leave when their current request ends.
                 if users > node.users {
@@ -1344,6 +1367,7 @@ impl Engine {
             What::HopTimeout { msg, era, depth, serial } => self.hop_timeout(msg, era, depth, serial),
             What::Scale { node, epoch } => self.autoscale(node, epoch),
             What::Booted { node, epoch, count } => self.booted(node, epoch, count),
+            What::Reconnect { node, epoch, left } => self.reconnect(node, epoch, left),
             What::Requeue { msg, era } => {
                 if self.msg_ok(msg, era) {
                     self.requeue(msg);
@@ -1373,15 +1397,21 @@ impl Engine {
         let NodeKind::Client(c) = &node.spec.kind else { return };
         node.epoch = node.epoch.wrapping_add(1);
         let epoch = node.epoch;
-        match c.traffic.clone() {
-            Traffic::Closed { users, think_ms } => {
+        match closed_loop(&c.traffic) {
+            Some((users, think_ms)) => {
+                let long_poll = matches!(c.traffic, Traffic::LongPolling { .. });
                 node.users = users;
                 for _ in 0..users {
-                    let think = self.rng.exp(think_ms.max(0.0) * 1e6) as Nanos;
+                    // Long-polling apps connect over the first second.
+                    let think = if long_poll {
+                        (self.rng.unit() * 1e9) as Nanos
+                    } else {
+                        self.rng.exp(think_ms.max(0.0) * 1e6) as Nanos
+                    };
                     self.at(self.now + think, What::UserWake { node: n, epoch });
                 }
             }
-            _ => {
+            None => {
                 node.users = 0;
                 self.schedule_next_arrival(n);
             }
@@ -1462,6 +1492,25 @@ impl Engine {
                 stats.polls_empty += 1;
             }
         }
+        self.reqs[slot as usize].hold = 0;
+        if let NodeKind::Client(ClientSpec {
+            traffic: Traffic::LongPolling { timeout_s, messages_per_min, .. }, ..
+        }) = self.nodes[client as usize].spec.kind
+        {
+            // Held until the user's next message (exponential) or the timeout.
+            let timeout = secs_to_nanos(timeout_s.max(0.0));
+            let next = if messages_per_min > 0.0 { self.rng.exp(60e9 / messages_per_min) as Nanos } else { Nanos::MAX };
+            let full = next < timeout;
+            let r = &mut self.reqs[slot as usize];
+            r.full_poll = full;
+            r.hold = next.min(timeout);
+            let stats = &mut self.nodes[client as usize].stats;
+            if full {
+                stats.polls_full += 1;
+            } else {
+                stats.polls_empty += 1;
+            }
+        }
         self.ledger.requests_created += 1;
         self.ledger.requests_live += 1;
         if let NodeKind::Client(ClientSpec { retry: Some(RetryPolicy { budget: Some(b), .. }), .. }) =
@@ -1511,7 +1560,7 @@ impl Engine {
             self.finish_request(req, Some(FailReason::NoRoute));
             return;
         };
-        if let Traffic::Polling { .. } = self.client_spec(client).traffic {
+        if let Traffic::Polling { .. } | Traffic::LongPolling { .. } = self.client_spec(client).traffic {
             if !self.reqs[req as usize].full_poll {
                 // "Nothing new": a small answer.
                 rs = EMPTY_ANSWER_BYTES;
@@ -1538,6 +1587,7 @@ impl Engine {
         let skew = self.nodes[client as usize].fx.skew;
         let m = self.new_msg(req, client, op, key, rq, rs);
         self.msgs[m as usize].class = class;
+        self.msgs[m as usize].hold = self.reqs[req as usize].hold;
         let (mg,) = (self.msgs[m as usize].era,);
         let r = &mut self.reqs[req as usize];
         r.msg = m;
@@ -1642,7 +1692,11 @@ impl Engine {
         if node.removed || !node.fx.generating() {
             return;
         }
-        if let NodeKind::Client(ClientSpec { traffic: Traffic::Closed { users, think_ms }, .. }) = node.spec.kind {
+        let loop_ = match &node.spec.kind {
+            NodeKind::Client(c) => closed_loop(&c.traffic),
+            _ => None,
+        };
+        if let Some((users, think_ms)) = loop_ {
             if node.users > users {
                 node.users -= 1;
             } else {
@@ -1692,6 +1746,7 @@ impl Engine {
                     parent: NONE,
                     parent_era: 0,
                     fork_depth: 0,
+                    hold: 0,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -1718,6 +1773,7 @@ impl Engine {
         m.sent = self.now;
         m.retry_at = 0;
         m.parent = NONE;
+        m.hold = 0;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot
@@ -2078,6 +2134,23 @@ impl Engine {
             }
             node.tokens -= 1.0;
         }
+        if let NodeKind::WebsocketGateway(w) = &self.nodes[n as usize].spec.kind {
+            let (connections, max) = (w.connections, w.max_connections);
+            let key = self.msgs[m as usize].key;
+            let class = self.msgs[m as usize].class;
+            // Phones beyond the connection limit never got a connection.
+            if connections > max
+                && class != self.class_id("connect")
+                && hash64(&key.to_le_bytes(), 13) % connections as u64 >= max as u64
+            {
+                self.nodes[n as usize].stats.offline += 1;
+                let msg = &mut self.msgs[m as usize];
+                msg.resp = true;
+                msg.error = Some(FailReason::Offline);
+                self.return_up(m);
+                return;
+            }
+        }
         if let NodeKind::Devices(d) = &self.nodes[n as usize].spec.kind {
             let (users, p, session) = (d.users.max(1), d.online_share, d.mean_session_s);
             let user = self.msgs[m as usize].key % users;
@@ -2222,6 +2295,17 @@ impl Engine {
             s = by_type;
         }
         let mut extra: Nanos = 0;
+        let hold = self.msgs[m as usize].hold;
+        if hold > 0
+            && matches!(node.spec.kind, NodeKind::Service(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_))
+        {
+            // A long poll: the server holds it until there is news; the
+            // news arrives at the end of the hold.
+            extra += hold;
+            let msg = &mut self.msgs[m as usize];
+            msg.hold = 0;
+            msg.sent = now + hold;
+        }
         match &node.spec.kind {
             NodeKind::Serverless(f) => {
                 // Reclaim instances idle too long; reuse the most recent one.
@@ -2383,7 +2467,7 @@ impl Engine {
                 self.release(n, 0, entered);
                 self.continue_calls(n, m, 0, false, entered);
             }
-            NodeKind::Gateway(_) => {
+            NodeKind::Gateway(_) | NodeKind::WebsocketGateway(_) => {
                 self.release(n, 0, entered);
                 let class = self.msgs[m as usize].class;
                 match self.pick_carrier(n, class) {
@@ -2925,6 +3009,15 @@ impl Engine {
         }
         let r = &self.reqs[req as usize];
         let current = r.live && r.msg == m && r.msg_gen == self.msgs[m as usize].era;
+        let long_poll_news = current
+            && error.is_none()
+            && r.full_poll
+            && matches!(self.client_spec(origin).traffic, Traffic::LongPolling { .. });
+        if long_poll_news {
+            // From the message reaching the server to the app having it.
+            let sent = self.msgs[m as usize].sent;
+            self.record_delivery(self.now - sent);
+        }
         self.end_msg(m);
         if !current {
             self.ledger.messages_abandoned += 1;
@@ -3064,7 +3157,7 @@ impl Engine {
             return;
         }
         let (first, back_at) = (msg.receives == 0, msg.retry_at);
-        let at = if reason == FailReason::Offline { back_at.max(now + 1) } else { now + retry };
+        let at = if reason == FailReason::Offline && back_at > now { back_at } else { now + retry };
         if reason == FailReason::Offline {
             node.stats.held += 1;
         } else {
@@ -3100,6 +3193,45 @@ impl Engine {
         self.nodes[n as usize].consumers_busy += 1;
         let now = self.now;
         self.call(n, job, i, NONE as u8, false, 0, now);
+    }
+
+    /// A websocket gateway is back: its phones reconnect over `reconnect_s`.
+    pub(super) fn start_reconnects(&mut self, n: u32) {
+        let node = &self.nodes[n as usize];
+        let NodeKind::WebsocketGateway(w) = &node.spec.kind else { return };
+        let count = w.connections.min(w.max_connections);
+        if count > 0 {
+            let epoch = node.epoch;
+            self.at(self.now, What::Reconnect { node: n, epoch, left: count });
+        }
+    }
+
+    /// One phone reconnects ("connect" over the links that carry it); the
+    /// next follows after an even share of the reconnect window.
+    fn reconnect(&mut self, n: u32, epoch: u32, left: u32) {
+        let node = &self.nodes[n as usize];
+        let NodeKind::WebsocketGateway(w) = &node.spec.kind else { return };
+        if node.epoch != epoch || node.removed || node.fx.down || left == 0 {
+            return;
+        }
+        let count = w.connections.min(w.max_connections).max(1);
+        let gap = (secs_to_nanos(w.reconnect_s.max(0.0)) / count as u64).max(1);
+        self.nodes[n as usize].stats.reconnects += 1;
+        let connect = self.class_id("connect");
+        let node = &self.nodes[n as usize];
+        let target = node.out.iter().position(|&l| self.links[l as usize].mask & (1u64 << connect) != 0);
+        if let Some(i) = target {
+            let job = self.new_msg(NONE, n, Op::Read, left as u64, 500, 500);
+            self.msgs[job as usize].class = connect;
+            self.ledger.jobs_created += 1;
+            self.ledger.jobs_live += 1;
+            self.nodes[n as usize].consumers_busy += 1;
+            let now = self.now;
+            self.call(n, job, i, NONE as u8, false, 0, now);
+        }
+        if left > 1 {
+            self.at(self.now + gap, What::Reconnect { node: n, epoch, left: left - 1 });
+        }
     }
 
     /// A failed job is visible in its queue again.

@@ -56,6 +56,7 @@ pub enum NodeKind {
     Stream(StreamSpec),
     Devices(DevicesSpec),
     Inbox(InboxSpec),
+    WebsocketGateway(WebsocketGatewaySpec),
 }
 
 impl NodeKind {
@@ -87,6 +88,7 @@ impl NodeKind {
             // The users' own phones.
             NodeKind::Devices(_) => 0.0,
             NodeKind::Inbox(_) => 0.10,
+            NodeKind::WebsocketGateway(_) => 0.10,
         }
     }
 
@@ -111,6 +113,7 @@ impl NodeKind {
             NodeKind::Stream(_) => "stream",
             NodeKind::Devices(_) => "devices",
             NodeKind::Inbox(_) => "offline inbox",
+            NodeKind::WebsocketGateway(_) => "websocket gateway",
         }
     }
 
@@ -231,6 +234,12 @@ pub enum Traffic {
     /// waits for the next poll: its delivery time is that wait plus the
     /// poll's round trip.
     Polling { users: f64, interval_s: f64, messages_per_min: f64 },
+    /// Long polling: each of `users` apps always has one request open; the
+    /// server holds it until a message for that user arrives (each user
+    /// receives `messages_per_min`) or `timeout_s` passes, and the app asks
+    /// again at once. Few empty answers and fast delivery, but every user
+    /// holds a connection (and, on a blocking server, a worker) all the time.
+    LongPolling { users: u32, timeout_s: f64, messages_per_min: f64 },
 }
 
 /// Timeout plus retries with exponential backoff and jitter.
@@ -744,6 +753,30 @@ pub struct InboxSpec {
 impl Default for InboxSpec {
     fn default() -> Self {
         Self { service: Dist::Const(1.0), deliveries: 10_000, retry_ms: 1000.0 }
+    }
+}
+
+/// Persistent connections (websockets): `connections` phones stay
+/// connected through it, at most `max_connections` (the others cannot
+/// connect, and look offline). A message for a phone is pushed down its
+/// open connection (`service` each, `workers` at once) over the link that
+/// carries its type: nothing flows when nobody talks. After a crash, every
+/// phone that was connected reconnects within `reconnect_s`: each reconnect
+/// is a request of type "connect" over the links that carry it (to
+/// authenticate and restore the session) — a reconnect storm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebsocketGatewaySpec {
+    pub connections: u32,
+    pub max_connections: u32,
+    pub workers: u32,
+    pub service: Dist,
+    pub reconnect_s: f64,
+}
+
+impl Default for WebsocketGatewaySpec {
+    fn default() -> Self {
+        Self { connections: 50_000, max_connections: 100_000, workers: 64, service: Dist::Const(0.2), reconnect_s: 5.0 }
     }
 }
 

@@ -162,13 +162,23 @@ fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&
         K::Dns(_) => {
             d.insert("lookups", s.lookups as f64);
         }
-        K::Client(c) if matches!(c.traffic, crate::sim::model::Traffic::Polling { .. }) => {
+        K::Client(c)
+            if matches!(
+                c.traffic,
+                crate::sim::model::Traffic::Polling { .. } | crate::sim::model::Traffic::LongPolling { .. }
+            ) =>
+        {
             d.insert("polls_empty", s.polls_empty as f64);
             d.insert("polls_full", s.polls_full as f64);
         }
         K::Devices(_) => {
             d.insert("delivered", s.delivered as f64);
             d.insert("offline", s.offline as f64);
+        }
+        K::WebsocketGateway(w) => {
+            d.insert("connections", w.connections.min(w.max_connections) as f64);
+            d.insert("refused_over_limit", s.offline as f64);
+            d.insert("reconnects", s.reconnects as f64);
         }
         K::Inbox(_) => {
             d.insert("held", s.held as f64);

@@ -266,6 +266,13 @@ fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
             })
             .add(&shapes::Ellipse { radii: Vec2::new(44.0, 8.0), center: Vec2::new(0.0, 30.0) })
         ),
+        // A hub with connections fanning out to the right.
+        NodeKind::WebsocketGateway(_) => done!(
+            ShapeBuilder::with(&rect(80.0, 64.0, 32.0))
+                .add(&shapes::Line(Vec2::new(40.0, 18.0), Vec2::new(58.0, 26.0)))
+                .add(&shapes::Line(Vec2::new(40.0, 0.0), Vec2::new(60.0, 0.0)))
+                .add(&shapes::Line(Vec2::new(40.0, -18.0), Vec2::new(58.0, -26.0)))
+        ),
         // A phone.
         NodeKind::Devices(_) => done!(
             ShapeBuilder::with(&rect(52.0, 84.0, 10.0))

@@ -121,13 +121,14 @@ fn workers(ui: &mut Ui, label: &str, tip: &str, n: &mut u32) {
 }
 
 fn traffic(ui: &mut Ui, t: &mut Traffic) {
-    let names = ["Poisson", "Constant", "Burst", "Closed loop", "Polling"];
+    let names = ["Poisson", "Constant", "Burst", "Closed loop", "Polling", "Long polling"];
     let current = match t {
         Traffic::Poisson { .. } => 0,
         Traffic::Constant { .. } => 1,
         Traffic::Burst { .. } => 2,
         Traffic::Closed { .. } => 3,
         Traffic::Polling { .. } => 4,
+        Traffic::LongPolling { .. } => 5,
     };
     let mut pick = current;
     row(
@@ -148,7 +149,8 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
             1 => Traffic::Constant { rate: 100.0 },
             2 => Traffic::Burst { rate: 100.0, burst_rate: 1000.0, period_s: 10.0, burst_s: 2.0 },
             3 => Traffic::Closed { users: 100, think_ms: 1000.0 },
-            _ => Traffic::Polling { users: 10_000.0, interval_s: 3.0, messages_per_min: 1.0 },
+            4 => Traffic::Polling { users: 10_000.0, interval_s: 3.0, messages_per_min: 1.0 },
+            _ => Traffic::LongPolling { users: 10_000, timeout_s: 30.0, messages_per_min: 1.0 },
         };
     }
     let rate = |ui: &mut Ui, label: &str, r: &mut f64| {
@@ -175,6 +177,17 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
                 ui.add(DragValue::new(interval_s).range(0.001..=1e6).speed(0.1).suffix(" s"));
             });
             row(ui, "messages", "Messages each user receives a minute: polls without one come back empty.", |ui| {
+                ui.add(DragValue::new(messages_per_min).range(0.0..=1e6).speed(0.1).suffix(" /min"));
+            });
+        }
+        Traffic::LongPolling { users, timeout_s, messages_per_min } => {
+            row(ui, "users", "Apps each holding one poll open at the server, all the time.", |ui| {
+                ui.add(Slider::new(users, 0..=1_000_000).logarithmic(true));
+            });
+            row(ui, "timeout", "The server answers \"nothing\" after this long; the app asks again.", |ui| {
+                ui.add(DragValue::new(timeout_s).range(0.001..=1e6).speed(0.1).suffix(" s"));
+            });
+            row(ui, "messages", "Messages each user receives a minute: each one ends a held poll.", |ui| {
                 ui.add(DragValue::new(messages_per_min).range(0.0..=1e6).speed(0.1).suffix(" /min"));
             });
         }
@@ -616,6 +629,25 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                 dist(ui, "dev-svc", &mut d.service)
             });
         }
+        NodeKind::WebsocketGateway(w) => {
+            row(ui, "connections", "Phones connected through this gateway.", |ui| {
+                ui.add(DragValue::new(&mut w.connections).range(0..=1_000_000_000).speed(100.0));
+            });
+            row(ui, "max", "Most connections it can hold; phones beyond it cannot connect (offline).", |ui| {
+                ui.add(DragValue::new(&mut w.max_connections).range(1..=1_000_000_000).speed(100.0));
+            });
+            workers(ui, "workers", "Messages pushed at the same time.", &mut w.workers);
+            row(ui, "push time", "Time to push one message down its connection.", |ui| {
+                dist(ui, "ws-svc", &mut w.service)
+            });
+            seconds(
+                ui,
+                "reconnect in",
+                "After a crash, its phones reconnect within this window (\"connect\" requests).",
+                &mut w.reconnect_s,
+                3600.0,
+            );
+        }
         NodeKind::Inbox(i) => {
             row(ui, "store time", "Time to store a message before the sender is acknowledged.", |ui| {
                 dist(ui, "inbox-svc", &mut i.service)
@@ -734,6 +766,7 @@ pub fn kind_glyph(kind: &NodeKind) -> &'static str {
         NodeKind::Stream(_) => "☰",
         NodeKind::Devices(_) => "📱",
         NodeKind::Inbox(_) => "✉",
+        NodeKind::WebsocketGateway(_) => "🔌",
     }
 }
 

@@ -780,12 +780,26 @@ fn kind_live(
         NodeKind::Dns(_) => {
             ui.label(format!("resolver lookups {}", s.lookups));
         }
-        NodeKind::Client(c) if matches!(c.traffic, crate::sim::model::Traffic::Polling { .. }) => {
+        NodeKind::Client(c)
+            if matches!(
+                c.traffic,
+                crate::sim::model::Traffic::Polling { .. } | crate::sim::model::Traffic::LongPolling { .. }
+            ) =>
+        {
             let polls = (s.polls_empty + s.polls_full).max(1);
             ui.label(format!("polls {} · empty {:.1}%", polls, s.polls_empty as f64 * 100.0 / polls as f64));
         }
         NodeKind::Devices(_) => {
             ui.label(format!("delivered {} · found offline {}", s.delivered, s.offline));
+        }
+        NodeKind::WebsocketGateway(w) => {
+            ui.label(format!(
+                "connections {} of {} · refused over the limit {} · reconnects {}",
+                w.connections.min(w.max_connections),
+                w.max_connections,
+                s.offline,
+                s.reconnects
+            ));
         }
         NodeKind::Inbox(_) => {
             ui.label(format!("held for offline phones {} · push notifications {}", s.held, s.pushes));
@@ -824,31 +838,38 @@ fn kind_live(
     }
 }
 
-/// Every kind a person can add, with a one-line description.
-pub fn palette_kinds() -> Vec<(NodeKind, &'static str)> {
+/// Every kind a person can add, in groups, with a one-line description.
+pub fn palette_kinds() -> Vec<(&'static str, NodeKind, &'static str)> {
+    use NodeKind as K;
     vec![
-        (NodeKind::Client(ClientSpec::default()), "users sending requests (open or closed loop)"),
-        (NodeKind::LoadBalancer(LoadBalancerSpec::default()), "spreads requests over its links"),
-        (NodeKind::Service(ServiceSpec::default()), "workers behind a queue; calls its links"),
-        (NodeKind::Cache(CacheSpec::default()), "answers hits; misses go on"),
-        (NodeKind::Database(DatabaseSpec::default()), "connection pool; reads and writes"),
-        (NodeKind::Queue(QueueSpec::default()), "acks producers, consumers drain it"),
-        (NodeKind::RateLimiter(RateLimiterSpec::default()), "token bucket: rejects beyond its rate"),
-        (NodeKind::Gateway(GatewaySpec::default()), "checks each request, routes it by type"),
-        (NodeKind::Serverless(ServerlessSpec::default()), "an instance per request; cold starts, scale to zero"),
-        (NodeKind::Autoscaling(AutoscalingSpec::default()), "instances follow the load (target utilisation)"),
-        (NodeKind::ShardedDatabase(ShardedDatabaseSpec::default()), "keys split over shards; hot keys hurt one"),
+        ("Users", K::Client(ClientSpec::default()), "users sending requests (open or closed loop, polling)"),
+        ("Users", K::Devices(DevicesSpec::default()), "recipients' phones: online/offline churn, delivery time"),
+        ("Edge", K::Dns(DnsSpec::default()), "resolves users to entry points; answers cached for a TTL"),
+        ("Edge", K::Cdn(CdnSpec::default()), "edge cache in front of an origin"),
+        ("Edge", K::LoadBalancer(LoadBalancerSpec::default()), "spreads requests over its links"),
+        ("Edge", K::Gateway(GatewaySpec::default()), "checks each request, routes it by type"),
+        ("Edge", K::RateLimiter(RateLimiterSpec::default()), "token bucket: rejects beyond its rate"),
         (
-            NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec::default()),
+            "Edge",
+            K::WebsocketGateway(WebsocketGatewaySpec::default()),
+            "persistent connections: pushes messages to phones",
+        ),
+        ("Compute", K::Service(ServiceSpec::default()), "workers behind a queue; calls its links"),
+        ("Compute", K::Autoscaling(AutoscalingSpec::default()), "instances follow the load (target utilisation)"),
+        ("Compute", K::Serverless(ServerlessSpec::default()), "an instance per request; cold starts, scale to zero"),
+        ("Data", K::Cache(CacheSpec::default()), "answers hits; misses go on"),
+        ("Data", K::Database(DatabaseSpec::default()), "connection pool; reads and writes"),
+        (
+            "Data",
+            K::ReplicatedDatabase(ReplicatedDatabaseSpec::default()),
             "primary for writes, replicas for reads; lag",
         ),
-        (NodeKind::PubSub(PubSubSpec::default()), "every subscriber link gets a copy"),
-        (NodeKind::Cdn(CdnSpec::default()), "edge cache in front of an origin"),
-        (NodeKind::Dns(DnsSpec::default()), "resolves users to entry points; answers cached for a TTL"),
-        (NodeKind::ObjectStorage(ObjectStorageSpec::default()), "blobs: first byte, then size / throughput"),
-        (NodeKind::Stream(StreamSpec::default()), "partitioned log; each link a consumer group"),
-        (NodeKind::Devices(DevicesSpec::default()), "recipients' phones: online/offline churn, delivery time"),
-        (NodeKind::Inbox(InboxSpec::default()), "store-and-forward: holds messages for offline phones"),
+        ("Data", K::ShardedDatabase(ShardedDatabaseSpec::default()), "keys split over shards; hot keys hurt one"),
+        ("Data", K::ObjectStorage(ObjectStorageSpec::default()), "blobs: first byte, then size / throughput"),
+        ("Messaging", K::Queue(QueueSpec::default()), "acks producers, consumers drain it"),
+        ("Messaging", K::PubSub(PubSubSpec::default()), "every subscriber link gets a copy"),
+        ("Messaging", K::Stream(StreamSpec::default()), "partitioned log; each link a consumer group"),
+        ("Messaging", K::Inbox(InboxSpec::default()), "store-and-forward: holds messages for offline phones"),
     ]
 }
 
@@ -873,6 +894,7 @@ fn short_name(kind: &NodeKind) -> &'static str {
         NodeKind::Stream(_) => "stream",
         NodeKind::Devices(_) => "phones",
         NodeKind::Inbox(_) => "inbox",
+        NodeKind::WebsocketGateway(_) => "ws",
     }
 }
 
@@ -906,11 +928,17 @@ fn palette(root: &mut egui::Ui, st: &mut UiState) {
         ui.label(RichText::new("drag onto the canvas").weak().small());
         ui.add_space(4.0);
         egui::ScrollArea::vertical().show(ui, |ui| {
-            for (kind, what) in palette_kinds() {
+            let mut group = "";
+            for (g, kind, what) in palette_kinds() {
+                if g != group {
+                    group = g;
+                    ui.add_space(2.0);
+                    ui.label(RichText::new(g).small().weak());
+                }
                 let accent = theme::to_egui(theme::accent(&kind));
                 let text = RichText::new(format!("{}  {}", inspector::kind_glyph(&kind), kind.label())).color(accent);
                 let r = ui
-                    .add_sized([136.0, 28.0], egui::Button::new(text).sense(egui::Sense::click_and_drag()))
+                    .add_sized([136.0, 24.0], egui::Button::new(text).sense(egui::Sense::click_and_drag()))
                     .on_hover_text(what);
                 if r.drag_started() {
                     st.palette_drag.0 = Some(kind.clone());

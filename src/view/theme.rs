@@ -43,6 +43,7 @@ pub fn accent(kind: &NodeKind) -> Color {
         NodeKind::Stream(_) => Color::srgb(0.95, 0.85, 0.50),
         NodeKind::Devices(_) => Color::srgb(0.55, 0.90, 1.0),
         NodeKind::Inbox(_) => Color::srgb(0.90, 0.75, 1.0),
+        NodeKind::WebsocketGateway(_) => Color::srgb(0.45, 0.95, 0.70),
     }
 }
 

@@ -675,3 +675,84 @@ fn one_dead_branch_fails_the_fan_out_and_crashes_lose_nothing() {
     assert!(done(21.0, 29.0) > 700.0, "and they work again when it is back");
     assert_eq!(down(36.0, 60.0), 0.0);
 }
+
+#[test]
+fn long_polling_holds_a_request_per_user_and_answers_news_at_once() {
+    // 10 000 apps, 30 s timeout, 2 messages a minute each: a poll is held
+    // min(30 s, Exp(30 s)), 30 × (1 − e^−1) = 18.96 s on average, and ends
+    // with news with probability 1 − e^−1. Every user holds one request at
+    // the server nearly all the time.
+    let c = client(
+        "c",
+        ClientSpec {
+            traffic: Traffic::LongPolling { users: 10_000, timeout_s: 30.0, messages_per_min: 2.0 },
+            ..Default::default()
+        },
+    );
+    let s = scenario(vec![c, service("api", 100_000, Dist::Const(1.0))], vec![link("c", "api", 20.0)]);
+    let r = run(&s, 31, 60.0, 600.0);
+    let held = 30.0 * (1.0 - (-1.0f64).exp());
+    close("polls a second", r.offered_rps, 10_000.0 / (held + 0.041), 0.02);
+    let c = node_report(&r, "c");
+    let (empty, full) = (c.detail["polls_empty"], c.detail["polls_full"]);
+    close("polls with news", full / (empty + full), 1.0 - (-1.0f64).exp(), 0.01);
+    close(
+        "requests held at the server",
+        node_report(&r, "api").mean_busy,
+        10_000.0 * (held + 0.001) / (held + 0.041),
+        0.01,
+    );
+    // News goes out the moment it arrives: 1 ms to answer, one 20 ms trip.
+    close("delivery", r.delivery.as_ref().unwrap().ms.mean, 21.0, 0.01);
+}
+
+fn websockets(connections: u32, max_connections: u32, rate: f64) -> Scenario {
+    let ws = WebsocketGatewaySpec {
+        connections,
+        max_connections,
+        workers: 256,
+        service: Dist::Const(0.2),
+        reconnect_s: 5.0,
+    };
+    scenario(
+        vec![
+            chat_senders(rate),
+            node("ws", NodeKind::WebsocketGateway(ws)),
+            devices(1.0, 60.0),
+            service("sessions", 64, Dist::Exp(2.0)),
+        ],
+        vec![
+            link("senders", "ws", 10.0),
+            only(link("ws", "phones", 10.0), &["read", "write"]),
+            only(link("ws", "sessions", 1.0), &["connect"]),
+        ],
+    )
+}
+
+#[test]
+fn websockets_carry_only_the_messages_and_cap_connections() {
+    // 50 000 phones connected: traffic is the 100 messages a second, not a
+    // poll per phone; every one is pushed straight down (10 + 0.2 + 10 + 1).
+    let r = run(&websockets(50_000, 100_000, 100.0), 32, 0.0, 60.0);
+    close("gateway traffic = messages", node_report(&r, "ws").arrivals as f64 / 60.0, 100.0, 0.03);
+    close("delivery", r.delivery.as_ref().unwrap().ms.mean, 21.2, 0.001);
+    assert_eq!(node_report(&r, "sessions").arrivals, 0, "no reconnects without a crash");
+    // 150 000 phones on a gateway for 100 000: a third cannot connect.
+    let r = run(&websockets(150_000, 100_000, 100.0), 32, 0.0, 60.0);
+    let refused = node_report(&r, "ws").detail["refused_over_limit"];
+    close("refused share", refused / node_report(&r, "ws").arrivals as f64, 1.0 / 3.0, 0.05);
+}
+
+#[test]
+fn a_websocket_gateway_crash_brings_a_reconnect_storm() {
+    // The 50 000 phones that were connected all reconnect within 5 s of the
+    // restart: 10 000 session requests a second, out of nowhere.
+    let mut e = engine(&websockets(50_000, 100_000, 100.0), 33, &["kill ws at 10s for 5s"]);
+    e.run_until(40 * S);
+    let r = report(&e);
+    assert_eq!(node_report(&r, "ws").detail["reconnects"], 50_000.0);
+    assert_eq!(node_report(&r, "sessions").arrivals, 50_000);
+    let arrivals = |from, to| sum(&e, from, to, |w| w.nodes[3].arrivals as f64);
+    assert_eq!(arrivals(0.0, 15.0), 0.0);
+    close("all within the window", arrivals(15.0, 20.0), 50_000.0, 0.001);
+}

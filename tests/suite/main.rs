@@ -5,6 +5,7 @@
 //! - `behaviour`: node kinds, policies and flows do what they claim.
 //! - `chaos`: every fault type has the effect a practitioner expects.
 //! - `kinds`: the catalogue kinds (gateway, serverless, autoscaling, shards,
+//!   streams, fan-out, polling, long polling, websockets, devices, inboxes,
 //!   replicas, pub/sub, dead letters, coalescing, CDN, DNS) and request types.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `determinism`: same input, same bits; tick size does not matter.

@@ -316,6 +316,7 @@ impl Engine {
                 self.crash(n);
                 self.nodes[n as usize].fx.down = false;
                 self.restart_generation(n);
+                self.start_reconnects(n);
             }
         }
         for n in 0..self.nodes.len() {
@@ -349,6 +350,8 @@ impl Engine {
             } else if !down[n] && was.down {
                 self.nodes[n].fx.down = false;
                 self.restart_generation(n32);
+                // Every phone that was connected comes back at once.
+                self.start_reconnects(n32);
             }
             if paused[n] && was.paused_since.is_none() {
                 self.nodes[n].fx.paused_since = Some(self.now);
