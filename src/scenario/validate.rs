@@ -176,6 +176,7 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
                 }
                 c.probability("call_probability", l.call_probability)?;
                 c.field("only", |c| l.only.iter().try_for_each(|t| type_name(c, t)))?;
+                c.number("weight", l.weight, 0.0, 1e6)?;
                 c.retry(&l.retry)?;
                 if let Some(max) = l.max_concurrent {
                     c.count("max_concurrent", max, 1, MAX_COUNT)?;
@@ -282,6 +283,12 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
                 Traffic::Closed { users, think_ms } => {
                     c.count("users", users, 0, MAX_COUNT)?;
                     c.number("think_ms", think_ms, 0.0, 3.6e6)
+                }
+                Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } => {
+                    c.number("mean_rate", mean_rate, 0.0, MAX_RATE / 2.0)?;
+                    c.number("amplitude", amplitude, 0.0, 1.0)?;
+                    c.number("period_s", period_s, 1e-3, 1e8)?;
+                    c.number("peak_at_s", peak_at_s, -1e8, 1e8)
                 }
                 Traffic::LongPolling { users, timeout_s, messages_per_min } => {
                     c.count("users", users, 0, MAX_COUNT)?;

@@ -1087,6 +1087,7 @@ impl Engine {
             link.spec.circuit_breaker = spec.circuit_breaker;
             link.spec.max_concurrent = spec.max_concurrent;
             link.spec.only = spec.only;
+            link.spec.weight = spec.weight;
             link.prepare();
             self.prepare_link(l);
         }
@@ -1436,6 +1437,18 @@ impl Engine {
                 let rate = users * spike / interval_s;
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
                 self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+            }
+            Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } if mean_rate * spike > 0.0 => {
+                // Thinning: candidates at the peak rate, each kept with
+                // rate(t) / peak (exact for a time-varying Poisson process).
+                let a = amplitude.clamp(0.0, 1.0);
+                let peak = mean_rate * spike * (1.0 + a);
+                let gap = (self.rng.exp(1e9 / peak) as Nanos).max(1);
+                let t = (now + gap) as f64 / 1e9;
+                let phase = std::f64::consts::TAU * (t - peak_at_s) / period_s.max(1e-3);
+                let keep = (1.0 + a * libm::cos(phase)) / (1.0 + a);
+                let arrive = self.rng.chance(keep);
+                self.at(now + gap, What::ClientFire { node: n, epoch, arrive });
             }
             Traffic::Constant { rate } if rate * spike > 0.0 => {
                 let rate = rate * spike;
@@ -3408,6 +3421,10 @@ impl Engine {
                 let o = &self.nodes[n as usize].outstanding;
                 if o[b] < o[a] { b } else { a }
             }
+            LbPolicy::Weighted => {
+                let all: Vec<usize> = (0..len).collect();
+                self.pick_weighted(n, &all)
+            }
             LbPolicy::ConsistentHash => {
                 let node = &self.nodes[n as usize];
                 let h = hash64(&self.msgs[m as usize].key.to_le_bytes(), 0);
@@ -3420,6 +3437,24 @@ impl Engine {
                 }
             }
         })
+    }
+
+    /// One of `among` (outgoing link indices) at random, by link weight.
+    fn pick_weighted(&mut self, n: u32, among: &[usize]) -> usize {
+        let node = &self.nodes[n as usize];
+        let w = |i: usize| self.links[node.out[i] as usize].spec.weight.max(0.0);
+        let total: f64 = among.iter().map(|&i| w(i)).sum();
+        if total <= 0.0 {
+            return among[0];
+        }
+        let mut u = self.rng.unit() * total;
+        for &i in among {
+            u -= w(i);
+            if u < 0.0 {
+                return i;
+            }
+        }
+        among[among.len() - 1]
     }
 
     /// Like `pick_backend`, among the backends in rotation that carry the
@@ -3444,6 +3479,7 @@ impl Engine {
                 i
             }
             LbPolicy::Random => ok[self.rng.below(ok.len() as u32) as usize],
+            LbPolicy::Weighted => self.pick_weighted(n, &ok),
             LbPolicy::LeastConnections => {
                 let node = &mut self.nodes[n as usize];
                 let start = node.rr as usize % ok.len();

@@ -117,6 +117,43 @@ impl NodeKind {
         }
     }
 
+    /// One of every kind, with default parameters.
+    pub fn catalogue() -> Vec<NodeKind> {
+        use NodeKind as K;
+        let all = vec![
+            K::Client(Default::default()),
+            K::LoadBalancer(Default::default()),
+            K::Service(Default::default()),
+            K::Cache(Default::default()),
+            K::Database(Default::default()),
+            K::Queue(Default::default()),
+            K::RateLimiter(Default::default()),
+            K::Gateway(Default::default()),
+            K::Serverless(Default::default()),
+            K::Autoscaling(Default::default()),
+            K::ShardedDatabase(Default::default()),
+            K::ReplicatedDatabase(Default::default()),
+            K::PubSub(Default::default()),
+            K::Cdn(Default::default()),
+            K::Dns(Default::default()),
+            K::ObjectStorage(Default::default()),
+            K::Stream(Default::default()),
+            K::Devices(Default::default()),
+            K::Inbox(Default::default()),
+            K::WebsocketGateway(Default::default()),
+        ];
+        // A new kind fails to compile here: add it to the list above too.
+        for k in &all {
+            match k {
+                K::Client(_) | K::LoadBalancer(_) | K::Service(_) | K::Cache(_) | K::Database(_) | K::Queue(_) => {}
+                K::RateLimiter(_) | K::Gateway(_) | K::Serverless(_) | K::Autoscaling(_) => {}
+                K::ShardedDatabase(_) | K::ReplicatedDatabase(_) | K::PubSub(_) | K::Cdn(_) | K::Dns(_) => {}
+                K::ObjectStorage(_) | K::Stream(_) | K::Devices(_) | K::Inbox(_) | K::WebsocketGateway(_) => {}
+            }
+        }
+        all
+    }
+
     /// Caching behaviour, for the kinds that cache.
     pub fn caching(&self) -> Option<Caching> {
         match self {
@@ -227,6 +264,10 @@ pub enum Traffic {
     /// Closed loop: `users` people who each send one request, wait for the
     /// answer, think for an exponential time with mean `think_ms`, and repeat.
     Closed { users: u32, think_ms: f64 },
+    /// Open loop with a daily rhythm: Poisson whose rate swings around
+    /// `mean_rate` by ± `amplitude` (0–1) of it, a sine with `period_s`
+    /// (86 400 for a day) peaking at `peak_at_s` into each period.
+    Diurnal { mean_rate: f64, amplitude: f64, period_s: f64, peak_at_s: f64 },
     /// Polling: `users` apps each ask "anything new?" every `interval_s`
     /// (`users / interval_s` requests a second). Each user receives
     /// `messages_per_min` messages a minute, so a poll comes back empty with
@@ -314,14 +355,18 @@ pub enum LbPolicy {
     PowerOfTwoChoices,
     /// The request's key picks the backend on a hash ring (sticky).
     ConsistentHash,
+    /// At random, in proportion to each link's `weight` (canary releases,
+    /// mixed instance sizes).
+    Weighted,
 }
 
-pub const LB_POLICIES: [LbPolicy; 5] = [
+pub const LB_POLICIES: [LbPolicy; 6] = [
     LbPolicy::RoundRobin,
     LbPolicy::LeastConnections,
     LbPolicy::Random,
     LbPolicy::PowerOfTwoChoices,
     LbPolicy::ConsistentHash,
+    LbPolicy::Weighted,
 ];
 
 /// An application server: `workers` parallel workers in front of a FIFO queue.
@@ -824,6 +869,14 @@ pub struct LinkSpec {
     /// among those that do).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only: Vec<String>,
+    /// Share of traffic for a `Weighted` load balancer, relative to its
+    /// other links.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub weight: f64,
+}
+
+fn is_one(v: &f64) -> bool {
+    *v == 1.0
 }
 
 /// A circuit breaker on the caller's side of a link. Closed: calls go
@@ -869,6 +922,7 @@ impl LinkSpec {
             circuit_breaker: None,
             max_concurrent: None,
             only: Vec::new(),
+            weight: 1.0,
         }
     }
 }

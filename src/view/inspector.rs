@@ -121,7 +121,7 @@ fn workers(ui: &mut Ui, label: &str, tip: &str, n: &mut u32) {
 }
 
 fn traffic(ui: &mut Ui, t: &mut Traffic) {
-    let names = ["Poisson", "Constant", "Burst", "Closed loop", "Polling", "Long polling"];
+    let names = ["Poisson", "Constant", "Burst", "Closed loop", "Polling", "Long polling", "Diurnal"];
     let current = match t {
         Traffic::Poisson { .. } => 0,
         Traffic::Constant { .. } => 1,
@@ -129,6 +129,7 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
         Traffic::Closed { .. } => 3,
         Traffic::Polling { .. } => 4,
         Traffic::LongPolling { .. } => 5,
+        Traffic::Diurnal { .. } => 6,
     };
     let mut pick = current;
     row(
@@ -150,7 +151,8 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
             2 => Traffic::Burst { rate: 100.0, burst_rate: 1000.0, period_s: 10.0, burst_s: 2.0 },
             3 => Traffic::Closed { users: 100, think_ms: 1000.0 },
             4 => Traffic::Polling { users: 10_000.0, interval_s: 3.0, messages_per_min: 1.0 },
-            _ => Traffic::LongPolling { users: 10_000, timeout_s: 30.0, messages_per_min: 1.0 },
+            5 => Traffic::LongPolling { users: 10_000, timeout_s: 30.0, messages_per_min: 1.0 },
+            _ => Traffic::Diurnal { mean_rate: 100.0, amplitude: 0.5, period_s: 86_400.0, peak_at_s: 72_000.0 },
         };
     }
     let rate = |ui: &mut Ui, label: &str, r: &mut f64| {
@@ -178,6 +180,18 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
             });
             row(ui, "messages", "Messages each user receives a minute: polls without one come back empty.", |ui| {
                 ui.add(DragValue::new(messages_per_min).range(0.0..=1e6).speed(0.1).suffix(" /min"));
+            });
+        }
+        Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } => {
+            rate(ui, "mean rate", mean_rate);
+            row(ui, "swing", "How far the rate swings above and below the mean (0.5 = ±50 %).", |ui| {
+                ui.add(Slider::new(amplitude, 0.0..=1.0));
+            });
+            row(ui, "period", "Length of one cycle (86 400 s is a day).", |ui| {
+                ui.add(DragValue::new(period_s).range(0.001..=1e8).speed(10.0).suffix(" s"));
+            });
+            row(ui, "peak at", "Time into each cycle when traffic peaks.", |ui| {
+                ui.add(DragValue::new(peak_at_s).range(-1e8..=1e8).speed(10.0).suffix(" s"));
             });
         }
         Traffic::LongPolling { users, timeout_s, messages_per_min } => {
@@ -691,6 +705,9 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec, types: &[String]) {
     });
     row(ui, "used by", "Share of requests that make this call (services and caches).", |ui| {
         ui.add(Slider::new(&mut l.call_probability, 0.0..=1.0));
+    });
+    row(ui, "weight", "Share of traffic from a weighted load balancer, relative to its other links.", |ui| {
+        ui.add(DragValue::new(&mut l.weight).range(0.0..=1e6).speed(0.05));
     });
     ui.horizontal_wrapped(|ui| {
         ui.label("carries").on_hover_text("Request types sent over this link; none ticked: all types.");

@@ -756,3 +756,58 @@ fn a_websocket_gateway_crash_brings_a_reconnect_storm() {
     assert_eq!(arrivals(0.0, 15.0), 0.0);
     close("all within the window", arrivals(15.0, 20.0), 50_000.0, 0.001);
 }
+
+#[test]
+fn diurnal_traffic_follows_its_sine() {
+    // Mean 100/s swinging ±50 % over a 100 s "day", peaking at 25 s.
+    let c = client(
+        "c",
+        ClientSpec {
+            traffic: Traffic::Diurnal { mean_rate: 100.0, amplitude: 0.5, period_s: 100.0, peak_at_s: 25.0 },
+            ..Default::default()
+        },
+    );
+    let s = scenario(vec![c, service("s", 64, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
+    let mut e = s.engine(34);
+    // Six days: the 600 one-second windows the history keeps.
+    e.run_until(600 * S);
+    // Expected arrivals in the one-second window ending at t.
+    let expected = |t: f64| {
+        let k = std::f64::consts::TAU / 100.0;
+        100.0 + 50.0 / k * ((k * (t - 25.0)).sin() - (k * (t - 26.0)).sin())
+    };
+    let in_part = |from: f64, to: f64| {
+        e.windows
+            .history
+            .iter()
+            .filter(|w| (w.t % 100.0) > from && (w.t % 100.0) <= to)
+            .map(|w| w.offered_rps)
+            .sum::<f64>()
+    };
+    let theory = |from: f64, to: f64| {
+        (0..6)
+            .flat_map(|p| ((from as i64 + 1)..=(to as i64)).map(move |t| (p * 100 + t) as f64))
+            .map(expected)
+            .sum::<f64>()
+    };
+    close("busy quarter", in_part(12.0, 37.0), theory(12.0, 37.0), 0.03);
+    close("quiet quarter", in_part(62.0, 87.0), theory(62.0, 87.0), 0.04);
+    close("whole days", e.global.created as f64, 100.0 * 600.0, 0.01);
+}
+
+#[test]
+fn a_weighted_balancer_splits_by_weight() {
+    let mut heavy = link("lb", "b", 1.0);
+    heavy.weight = 3.0;
+    let s = scenario(
+        vec![
+            poisson("c", 1000.0),
+            lb("lb", LbPolicy::Weighted),
+            service("a", 64, Dist::Exp(1.0)),
+            service("b", 64, Dist::Exp(1.0)),
+        ],
+        vec![link("c", "lb", 1.0), link("lb", "a", 1.0), heavy],
+    );
+    let r = run(&s, 35, 0.0, 60.0);
+    close("canary share", node_report(&r, "a").arrivals as f64 / r.created as f64, 0.25, 0.02);
+}

@@ -187,6 +187,22 @@ fn every_shipped_scenario_loads_and_runs() {
 }
 
 #[test]
+fn every_node_kind_has_a_shipped_scenario_and_a_round_trip() {
+    let mut used = std::collections::BTreeSet::new();
+    for f in shipped() {
+        let (s, _) = Scenario::load(&f).unwrap();
+        used.extend(s.nodes.iter().map(|n| n.kind.label()));
+    }
+    for kind in systemdecoder::sim::model::NodeKind::catalogue() {
+        assert!(used.contains(kind.label()), "no shipped scenario uses a {}", kind.label());
+        // Defaults write out and read back as the same thing.
+        let text = ron::ser::to_string(&kind).unwrap();
+        let back: systemdecoder::sim::model::NodeKind = ron::from_str(&text).unwrap();
+        assert_eq!(back, kind, "{text}");
+    }
+}
+
+#[test]
 fn saves_are_atomic_and_read_back() {
     let dir = std::env::temp_dir().join(format!("sd-save-{}", std::process::id()));
     let path = dir.join("nested").join("mine.ron");
