@@ -448,6 +448,7 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             c.field("users", |c| if d.users == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
             c.probability("online_share", d.online_share)?;
             c.number("mean_session_s", d.mean_session_s, 0.001, 1e7)?;
+            c.probability("open_on_push", d.open_on_push)?;
             c.dist("service", &d.service)
         }
         NodeKind::WebsocketGateway(w) => {
@@ -456,6 +457,10 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             c.count("workers", w.workers, 1, MAX_COUNT)?;
             c.dist("service", &w.service)?;
             c.number("reconnect_s", w.reconnect_s, 0.0, 3600.0)
+        }
+        NodeKind::PushService(ps) => {
+            c.dist("accept", &ps.accept)?;
+            c.probability("delivery_ratio", ps.delivery_ratio)
         }
         NodeKind::Inbox(i) => {
             c.dist("service", &i.service)?;

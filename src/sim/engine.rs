@@ -169,6 +169,8 @@ struct Msg {
     fork_depth: u8,
     /// A long poll: the first service holds it this long.
     hold: Nanos,
+    /// The devices node that found its recipient offline (NONE: none).
+    offline_node: u32,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -411,6 +413,8 @@ pub struct NodeRt {
     presence: std::collections::HashMap<u64, (bool, Nanos)>,
     /// Fan-out: messages waiting for their branches.
     forks: std::collections::HashMap<u32, Fork>,
+    /// Inbox: messages held for a later delivery attempt.
+    pub backing_off: u64,
 }
 
 /// A message waiting for its fan-out branches.
@@ -580,6 +584,7 @@ impl NodeRt {
             groups: Vec::new(),
             presence: Default::default(),
             forks: Default::default(),
+            backing_off: 0,
         };
         node.fit_capacity();
         node
@@ -772,6 +777,8 @@ pub struct Engine {
     monkey: Option<faults::Monkey>,
     /// Request type names; a message's `class` indexes this.
     classes: Vec<String>,
+    /// Messages inboxes hold for an offline phone: (devices node, user).
+    held: std::collections::HashMap<(u32, u64), Vec<(u32, u32)>>,
 }
 
 /// A topology the engine can run: nodes plus links between them by index.
@@ -834,6 +841,7 @@ fn prepare(kind: &NodeKind) -> Prepared {
         NodeKind::Devices(d) => p(unlimited, unlimited, d.service.sampler()),
         NodeKind::Inbox(i) => p(unlimited, unlimited, i.service.sampler()),
         NodeKind::WebsocketGateway(w) => p(w.workers, unlimited, w.service.sampler()),
+        NodeKind::PushService(ps) => p(unlimited, unlimited, ps.accept.sampler()),
     }
 }
 
@@ -908,6 +916,7 @@ impl Engine {
             faults: Vec::new(),
             monkey: None,
             classes: vec!["read".into(), "write".into()],
+            held: Default::default(),
         };
         e.windows.rebase(e.nodes.len(), e.links.len());
         for l in 0..e.links.len() {
@@ -1760,6 +1769,7 @@ impl Engine {
                     parent_era: 0,
                     fork_depth: 0,
                     hold: 0,
+                    offline_node: NONE,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -1787,6 +1797,7 @@ impl Engine {
         m.retry_at = 0;
         m.parent = NONE;
         m.hold = 0;
+        m.offline_node = NONE;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot
@@ -2165,14 +2176,24 @@ impl Engine {
             }
         }
         if let NodeKind::Devices(d) = &self.nodes[n as usize].spec.kind {
-            let (users, p, session) = (d.users.max(1), d.online_share, d.mean_session_s);
+            let (users, p, session, open) = (d.users.max(1), d.online_share, d.mean_session_s, d.open_on_push);
             let user = self.msgs[m as usize].key % users;
             let (online, until) = self.presence(n, user, p, session);
+            if self.msgs[m as usize].class == self.class_id("push") {
+                // A notification: shown at once; it may make the user open
+                // the app, which connects and collects what was held.
+                if !online && self.rng.chance(open) {
+                    self.wake(n, user, session);
+                }
+                self.respond(m);
+                return;
+            }
             if !online {
                 // Unreachable, not overloaded: counted apart from rejections.
                 self.nodes[n as usize].stats.offline += 1;
                 let msg = &mut self.msgs[m as usize];
                 msg.retry_at = until;
+                msg.offline_node = n;
                 msg.resp = true;
                 msg.error = Some(FailReason::Offline);
                 self.return_up(m);
@@ -2250,6 +2271,21 @@ impl Engine {
         let node = &mut self.nodes[n as usize];
         node.presence.insert(user, (online, until));
         (online, until)
+    }
+
+    /// An offline user opens the app: online now for a fresh session, and
+    /// every inbox holding messages for them delivers at once.
+    fn wake(&mut self, n: u32, user: u64, session: f64) {
+        let left = self.rng.exp(secs_to_nanos(session.max(1e-3)) as f64) as Nanos;
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.presence.insert(user, (true, now + left.max(1)));
+        node.stats.woken += 1;
+        for (m, era) in self.held.remove(&(n, user)).unwrap_or_default() {
+            if self.msg_ok(m, era) && matches!(self.msgs[m as usize].place, Place::Backoff { .. }) {
+                self.at(now, What::Requeue { msg: m, era });
+            }
+        }
     }
 
     /// Which pool serves this message: a shard by key, the primary for
@@ -2460,6 +2496,15 @@ impl Engine {
                 self.release(n, k, entered);
                 self.replicate(n, m);
                 self.respond(m);
+            }
+            NodeKind::PushService(ref ps) => {
+                let ratio = ps.delivery_ratio;
+                self.release(n, 0, entered);
+                // Accepted: the sender hears back now; delivery is best effort.
+                self.respond(m);
+                if self.rng.chance(ratio) {
+                    self.forward_push(n, m);
+                }
             }
             NodeKind::Devices(_) => {
                 self.release(n, 0, entered);
@@ -3169,7 +3214,18 @@ impl Engine {
             self.dispatch_jobs(n);
             return;
         }
-        let (first, back_at) = (msg.receives == 0, msg.retry_at);
+        let (first, back_at, devices) = (msg.receives == 0, msg.retry_at, msg.offline_node);
+        if reason == FailReason::Offline && devices != NONE {
+            // Remember who waits for this phone, in case a push wakes it.
+            if let NodeKind::Devices(d) = &self.nodes[devices as usize].spec.kind {
+                let user = msg.key % d.users.max(1);
+                let era = msg.era;
+                let list = self.held.entry((devices, user)).or_default();
+                list.retain(|&(h, e)| self.msgs[h as usize].live && self.msgs[h as usize].era == e);
+                list.push((m, era));
+            }
+        }
+        let node = &mut self.nodes[n as usize];
         let at = if reason == FailReason::Offline && back_at > now { back_at } else { now + retry };
         if reason == FailReason::Offline {
             node.stats.held += 1;
@@ -3182,6 +3238,7 @@ impl Engine {
         msg.error = None;
         msg.place = Place::Backoff { node: n };
         let era = msg.era;
+        self.nodes[n as usize].backing_off += 1;
         self.at(at, What::Requeue { msg: m, era });
         if first && reason == FailReason::Offline {
             self.send_push(n, m);
@@ -3204,6 +3261,21 @@ impl Engine {
         self.ledger.jobs_live += 1;
         self.nodes[n as usize].stats.pushes += 1;
         self.nodes[n as usize].consumers_busy += 1;
+        let now = self.now;
+        self.call(n, job, i, NONE as u8, false, 0, now);
+    }
+
+    /// A push provider passes a notification on towards the phone.
+    fn forward_push(&mut self, n: u32, m: u32) {
+        let push = self.class_id("push");
+        let Some(i) = self.pick_carrier(n, push) else { return };
+        let (key, sent) = (self.msgs[m as usize].key, self.msgs[m as usize].sent);
+        let job = self.new_msg(NONE, n, Op::Read, key, 300, 100);
+        self.msgs[job as usize].class = push;
+        self.msgs[job as usize].sent = sent;
+        self.ledger.jobs_created += 1;
+        self.ledger.jobs_live += 1;
+        self.nodes[n as usize].stats.pushes += 1;
         let now = self.now;
         self.call(n, job, i, NONE as u8, false, 0, now);
     }
@@ -3250,6 +3322,8 @@ impl Engine {
     /// A failed job is visible in its queue again.
     fn requeue(&mut self, m: u32) {
         let Place::Backoff { node: n } = self.msgs[m as usize].place else { return };
+        let node = &mut self.nodes[n as usize];
+        node.backing_off = node.backing_off.saturating_sub(1);
         let node = &self.nodes[n as usize];
         if node.removed || node.fx.down {
             let reason = if node.removed { FailReason::Removed } else { FailReason::NodeDown };

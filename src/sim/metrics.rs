@@ -227,6 +227,8 @@ pub struct NodeStats {
     pub pushes: u64,
     /// Websocket gateway: phones reconnecting after a crash.
     pub reconnects: u64,
+    /// Devices: offline users a push notification brought online.
+    pub woken: u64,
 }
 
 #[derive(Default)]

@@ -57,6 +57,7 @@ pub enum NodeKind {
     Devices(DevicesSpec),
     Inbox(InboxSpec),
     WebsocketGateway(WebsocketGatewaySpec),
+    PushService(PushServiceSpec),
 }
 
 impl NodeKind {
@@ -89,6 +90,7 @@ impl NodeKind {
             NodeKind::Devices(_) => 0.0,
             NodeKind::Inbox(_) => 0.10,
             NodeKind::WebsocketGateway(_) => 0.10,
+            NodeKind::PushService(_) => 0.01,
         }
     }
 
@@ -114,6 +116,7 @@ impl NodeKind {
             NodeKind::Devices(_) => "devices",
             NodeKind::Inbox(_) => "offline inbox",
             NodeKind::WebsocketGateway(_) => "websocket gateway",
+            NodeKind::PushService(_) => "push notifications",
         }
     }
 
@@ -141,6 +144,7 @@ impl NodeKind {
             K::Devices(Default::default()),
             K::Inbox(Default::default()),
             K::WebsocketGateway(Default::default()),
+            K::PushService(Default::default()),
         ];
         // A new kind fails to compile here: add it to the list above too.
         for k in &all {
@@ -149,6 +153,7 @@ impl NodeKind {
                 K::RateLimiter(_) | K::Gateway(_) | K::Serverless(_) | K::Autoscaling(_) => {}
                 K::ShardedDatabase(_) | K::ReplicatedDatabase(_) | K::PubSub(_) | K::Cdn(_) | K::Dns(_) => {}
                 K::ObjectStorage(_) | K::Stream(_) | K::Devices(_) | K::Inbox(_) | K::WebsocketGateway(_) => {}
+                K::PushService(_) => {}
             }
         }
         all
@@ -770,11 +775,38 @@ pub struct DevicesSpec {
     pub mean_session_s: f64,
     /// Time for a phone to take a message and acknowledge it.
     pub service: Dist,
+    /// Share of push notifications that make an offline user open the app
+    /// (it comes online and its inbox delivers at once).
+    pub open_on_push: f64,
 }
 
 impl Default for DevicesSpec {
     fn default() -> Self {
-        Self { users: 1_000_000, online_share: 0.8, mean_session_s: 300.0, service: Dist::Const(5.0) }
+        Self {
+            users: 1_000_000,
+            online_share: 0.8,
+            mean_session_s: 300.0,
+            service: Dist::Const(5.0),
+            open_on_push: 0.3,
+        }
+    }
+}
+
+/// A push-notification provider (APNs, FCM): accepts a notification
+/// (`accept` time) and answers at once; then, best effort, delivers it to
+/// the phone over its outgoing link with probability `delivery_ratio`
+/// (the link's latency is the provider's delay). An offline phone that gets
+/// it may wake up (see `Devices::open_on_push`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushServiceSpec {
+    pub accept: Dist,
+    pub delivery_ratio: f64,
+}
+
+impl Default for PushServiceSpec {
+    fn default() -> Self {
+        Self { accept: Dist::Const(20.0), delivery_ratio: 0.95 }
     }
 }
 

@@ -174,6 +174,10 @@ fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&
         K::Devices(_) => {
             d.insert("delivered", s.delivered as f64);
             d.insert("offline", s.offline as f64);
+            d.insert("woken_by_push", s.woken as f64);
+        }
+        K::PushService(_) => {
+            d.insert("forwarded", s.pushes as f64);
         }
         K::WebsocketGateway(w) => {
             d.insert("connections", w.connections.min(w.max_connections) as f64);
@@ -184,7 +188,7 @@ fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&
             d.insert("held", s.held as f64);
             d.insert("pushes", s.pushes as f64);
             d.insert("redeliveries", s.redeliveries as f64);
-            d.insert("waiting", n.queue_len() as f64);
+            d.insert("waiting", (n.queue_len() as u64 + n.backing_off) as f64);
         }
         K::Stream(_) => {
             d.insert("lag", n.stream_lag() as f64);

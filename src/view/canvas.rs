@@ -273,6 +273,20 @@ fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
                 .add(&shapes::Line(Vec2::new(40.0, 0.0), Vec2::new(60.0, 0.0)))
                 .add(&shapes::Line(Vec2::new(40.0, -18.0), Vec2::new(58.0, -26.0)))
         ),
+        // A bell.
+        NodeKind::PushService(_) => done!(ShapeBuilder::with(&shapes::RoundedPolygon {
+            points: vec![
+                Vec2::new(0.0, 40.0),
+                Vec2::new(26.0, 22.0),
+                Vec2::new(30.0, -18.0),
+                Vec2::new(42.0, -30.0),
+                Vec2::new(-42.0, -30.0),
+                Vec2::new(-30.0, -18.0),
+                Vec2::new(-26.0, 22.0)
+            ],
+            radius: 8.0,
+            closed: true,
+        })),
         // A phone.
         NodeKind::Devices(_) => done!(
             ShapeBuilder::with(&rect(52.0, 84.0, 10.0))
@@ -329,6 +343,7 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
                 | NodeKind::PubSub(_)
                 | NodeKind::ObjectStorage(_)
                 | NodeKind::Devices(_)
+                | NodeKind::PushService(_)
         ) {
             Visibility::Hidden
         } else {

@@ -642,6 +642,18 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
             row(ui, "ack time", "Time for a phone to take a message and acknowledge it.", |ui| {
                 dist(ui, "dev-svc", &mut d.service)
             });
+            row(ui, "open on push", "Share of push notifications that make an offline user open the app.", |ui| {
+                ui.add(Slider::new(&mut d.open_on_push, 0.0..=1.0));
+            });
+        }
+        NodeKind::PushService(ps) => {
+            row(ui, "accept time", "Time for the provider to accept a notification (the sender's wait).", |ui| {
+                dist(ui, "push-accept", &mut ps.accept)
+            });
+            row(ui, "delivered", "Share of notifications that reach the phone (best effort).", |ui| {
+                ui.add(Slider::new(&mut ps.delivery_ratio, 0.0..=1.0));
+            });
+            ui.label(egui::RichText::new("Its link to the phones sets the delivery delay.").weak().small());
         }
         NodeKind::WebsocketGateway(w) => {
             row(ui, "connections", "Phones connected through this gateway.", |ui| {
@@ -784,6 +796,7 @@ pub fn kind_glyph(kind: &NodeKind) -> &'static str {
         NodeKind::Devices(_) => "📱",
         NodeKind::Inbox(_) => "✉",
         NodeKind::WebsocketGateway(_) => "🔌",
+        NodeKind::PushService(_) => "🔔",
     }
 }
 

@@ -789,8 +789,11 @@ fn kind_live(
             let polls = (s.polls_empty + s.polls_full).max(1);
             ui.label(format!("polls {} · empty {:.1}%", polls, s.polls_empty as f64 * 100.0 / polls as f64));
         }
+        NodeKind::PushService(_) => {
+            ui.label(format!("notifications passed on {}", s.pushes));
+        }
         NodeKind::Devices(_) => {
-            ui.label(format!("delivered {} · found offline {}", s.delivered, s.offline));
+            ui.label(format!("delivered {} · found offline {} · woken by a push {}", s.delivered, s.offline, s.woken));
         }
         NodeKind::WebsocketGateway(w) => {
             ui.label(format!(
@@ -803,7 +806,7 @@ fn kind_live(
         }
         NodeKind::Inbox(_) => {
             ui.label(format!("held for offline phones {} · push notifications {}", s.held, s.pushes));
-            ui.label(format!("waiting now {} · delivered {}", n.queue_len(), s.jobs_done));
+            ui.label(format!("waiting now {} · delivered {}", n.queue_len() as u64 + n.backing_off, s.jobs_done));
         }
         NodeKind::Stream(_) => {
             ui.label(format!("consumed {} · retried {}", s.jobs_done, s.redeliveries));
@@ -870,6 +873,7 @@ pub fn palette_kinds() -> Vec<(&'static str, NodeKind, &'static str)> {
         ("Messaging", K::PubSub(PubSubSpec::default()), "every subscriber link gets a copy"),
         ("Messaging", K::Stream(StreamSpec::default()), "partitioned log; each link a consumer group"),
         ("Messaging", K::Inbox(InboxSpec::default()), "store-and-forward: holds messages for offline phones"),
+        ("Messaging", K::PushService(PushServiceSpec::default()), "push notifications: best effort, may wake a phone"),
     ]
 }
 
@@ -895,6 +899,7 @@ fn short_name(kind: &NodeKind) -> &'static str {
         NodeKind::Devices(_) => "phones",
         NodeKind::Inbox(_) => "inbox",
         NodeKind::WebsocketGateway(_) => "ws",
+        NodeKind::PushService(_) => "push",
     }
 }
 

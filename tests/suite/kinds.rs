@@ -572,7 +572,13 @@ fn polling_costs_users_over_interval_and_most_polls_are_empty() {
 fn devices(online_share: f64, mean_session_s: f64) -> NodeSpec {
     node(
         "phones",
-        NodeKind::Devices(DevicesSpec { users: 10_000, online_share, mean_session_s, service: Dist::Const(1.0) }),
+        NodeKind::Devices(DevicesSpec {
+            users: 10_000,
+            online_share,
+            mean_session_s,
+            service: Dist::Const(1.0),
+            open_on_push: 0.0,
+        }),
     )
 }
 
@@ -810,4 +816,57 @@ fn a_weighted_balancer_splits_by_weight() {
     );
     let r = run(&s, 35, 0.0, 60.0);
     close("canary share", node_report(&r, "a").arrivals as f64 / r.created as f64, 0.25, 0.02);
+}
+
+fn chat_with_push(open_on_push: f64) -> Scenario {
+    let phones =
+        DevicesSpec { users: 10_000, online_share: 0.7, mean_session_s: 60.0, service: Dist::Const(1.0), open_on_push };
+    scenario(
+        vec![
+            chat_senders(200.0),
+            node("inbox", NodeKind::Inbox(InboxSpec::default())),
+            node("apns", NodeKind::PushService(PushServiceSpec { accept: Dist::Const(20.0), delivery_ratio: 1.0 })),
+            node("phones", NodeKind::Devices(phones)),
+        ],
+        vec![
+            link("senders", "inbox", 10.0),
+            only(link("inbox", "phones", 10.0), &["read", "write"]),
+            only(link("inbox", "apns", 10.0), &["push"]),
+            link("apns", "phones", 200.0),
+        ],
+    )
+}
+
+#[test]
+fn push_notifications_wake_offline_users_and_speed_up_delivery() {
+    let run_for = |open| {
+        let s = chat_with_push(open);
+        let mut e = s.engine(36);
+        e.run_until(300 * S);
+        let mut quiet = s.nodes[0].clone();
+        quiet.kind = NodeKind::Client(ClientSpec {
+            traffic: Traffic::Poisson { rate: 0.0 },
+            keys: 10_000,
+            ..Default::default()
+        });
+        e.set_node_spec(0, quiet);
+        e.run_until(600 * S);
+        report(&e)
+    };
+    let ignored = run_for(0.0);
+    let opened = run_for(0.5);
+    let mean = |r: &Report| r.delivery.as_ref().unwrap().ms.mean;
+    let phones = node_report(&opened, "phones");
+    let pushes = node_report(&opened, "apns").detail["forwarded"];
+    // Half of the notifications bring their user online (a push reaches
+    // the phone ~250 ms after the failed delivery).
+    close("woken share", phones.detail["woken_by_push"] / pushes, 0.5, 0.05);
+    // Held messages wait ~26 s unless woken (~0.3 s), and a woken user
+    // stays online for a session, so later messages find them online too:
+    // the mean falls by more than half.
+    println!("mean delivery ignored {:.0} ms, opened {:.0} ms", mean(&ignored), mean(&opened));
+    assert!(mean(&opened) < 0.5 * mean(&ignored));
+    assert!(mean(&opened) > 0.2 * mean(&ignored), "users who ignore the push still wait");
+    assert_eq!(opened.failed_total, 0);
+    assert_eq!(phones.detail["delivered"], node_report(&opened, "inbox").arrivals as f64, "nothing lost");
 }
