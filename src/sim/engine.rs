@@ -1215,7 +1215,15 @@ impl Engine {
                 self.fail_here(m, FailReason::Removed);
             }
         }
-        for j in jobs {
+        // Jobs waiting here to be tried again (redeliveries, held messages).
+        let waiting: Vec<u32> = (0..self.msgs.len() as u32)
+            .filter(|&m| {
+                let msg = &self.msgs[m as usize];
+                msg.live && msg.depth == 0 && msg.req == NONE && msg.place == (Place::Backoff { node: n })
+            })
+            .collect();
+        self.nodes[n as usize].backing_off = 0;
+        for j in jobs.into_iter().chain(waiting) {
             self.ledger.jobs_live -= 1;
             self.ledger.jobs_failed[FailReason::Removed.index()] += 1;
             self.end_msg(j);

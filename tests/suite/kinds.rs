@@ -870,3 +870,49 @@ fn push_notifications_wake_offline_users_and_speed_up_delivery() {
     assert_eq!(opened.failed_total, 0);
     assert_eq!(phones.detail["delivered"], node_report(&opened, "inbox").arrivals as f64, "nothing lost");
 }
+
+#[test]
+fn every_kind_survives_edits_and_deletion_while_busy() {
+    // Client → kind → service (and phones), running; then its parameters
+    // are replaced by the defaults, then it is deleted, all mid-run. The
+    // books must balance throughout and nothing may stay stranded.
+    for kind in NodeKind::catalogue() {
+        if matches!(kind, NodeKind::Client(_)) {
+            continue;
+        }
+        let label = kind.label();
+        let mut mid = node("mid", kind.clone());
+        if let NodeKind::Autoscaling(a) = &mut mid.kind {
+            a.interval_s = 1.0;
+            a.boot_s = 1.0;
+        }
+        let c = client(
+            "c",
+            ClientSpec {
+                traffic: Traffic::Poisson { rate: 500.0 },
+                keys: 1000,
+                retry: Some(RetryPolicy { timeout_ms: 500.0, max_retries: 1, ..Default::default() }),
+                ..Default::default()
+            },
+        );
+        let phones = node("phones", NodeKind::Devices(DevicesSpec { users: 1000, ..Default::default() }));
+        let s = scenario(
+            vec![c, mid, service("s", 64, Dist::Exp(2.0)), phones],
+            vec![link("c", "mid", 1.0), link("mid", "s", 1.0), link("mid", "phones", 1.0)],
+        );
+        let mut e = engine(&s, 37, &["kill mid at 2s for 1s", "restart s at 4s"]);
+        e.run_until(5 * S);
+        e.check_conservation().unwrap_or_else(|err| panic!("{label}: {err}"));
+        let mut edited = s.nodes[1].clone();
+        edited.kind = kind.clone();
+        e.set_node_spec(1, edited);
+        e.run_until(8 * S);
+        e.check_conservation().unwrap_or_else(|err| panic!("{label} after an edit: {err}"));
+        e.remove_node(1);
+        e.run_until(40 * S);
+        e.check_conservation().unwrap_or_else(|err| panic!("{label} after deletion: {err}"));
+        // Everything from before the deletion has ended one way or another.
+        assert_eq!(e.live_requests(), 0, "{label}: requests stranded");
+        assert_eq!(e.ledger.jobs_live, 0, "{label}: async jobs stranded");
+    }
+}
