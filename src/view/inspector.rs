@@ -7,6 +7,17 @@ use bevy_egui::egui::{self, ComboBox, DragValue, Slider, Ui};
 use crate::sim::dist::Dist;
 use crate::sim::model::*;
 
+/// A slider that never changes a value just by showing it (a file may hold
+/// values beyond the slider's range; only the user's own edits are bounded).
+fn slider<Num: egui::emath::Numeric>(v: &mut Num, range: std::ops::RangeInclusive<Num>) -> Slider<'_> {
+    Slider::new(v, range).clamping(egui::SliderClamping::Edits)
+}
+
+/// The same for a drag value.
+fn drag<Num: egui::emath::Numeric>(v: &mut Num) -> DragValue<'_> {
+    DragValue::new(v).clamp_existing_to_range(false)
+}
+
 fn row(ui: &mut Ui, label: &str, tip: &str, add: impl FnOnce(&mut Ui)) {
     ui.horizontal(|ui| {
         ui.label(label).on_hover_text(tip);
@@ -41,7 +52,7 @@ pub fn dist(ui: &mut Ui, id: &str, d: &mut Dist) {
         };
     }
     fn ms(v: &mut f64) -> DragValue<'_> {
-        DragValue::new(v).range(0.0..=3_600_000.0).speed(0.05).suffix(" ms")
+        drag(v).range(0.0..=3_600_000.0).speed(0.05).suffix(" ms")
     }
     match d {
         Dist::Const(v) | Dist::Exp(v) => {
@@ -70,7 +81,7 @@ fn optional_limit(ui: &mut Ui, label: &str, tip: &str, v: &mut Option<u32>, defa
             *v = bounded.then_some(default);
         }
         if let Some(n) = v {
-            ui.add(DragValue::new(n).range(0..=10_000_000).speed(1.0));
+            ui.add(drag(n).range(0..=10_000_000).speed(1.0));
         } else {
             ui.label("∞");
         }
@@ -89,18 +100,18 @@ fn retry(ui: &mut Ui, id: &str, r: &mut Option<RetryPolicy>, what: &str) {
     let Some(p) = r else { return };
     ui.indent(id, |ui| {
         row(ui, "timeout", "How long one attempt may take before it is abandoned.", |ui| {
-            ui.add(DragValue::new(&mut p.timeout_ms).range(0.001..=3_600_000.0).speed(1.0).suffix(" ms"));
+            ui.add(drag(&mut p.timeout_ms).range(0.001..=3_600_000.0).speed(1.0).suffix(" ms"));
         });
         row(ui, "max retries", "Extra attempts after the first; 0 = time out only.", |ui| {
-            ui.add(DragValue::new(&mut p.max_retries).range(0..=100));
+            ui.add(drag(&mut p.max_retries).range(0..=100));
         });
         row(ui, "backoff", "Wait before retry n is backoff × 2^(n-1), capped at the maximum.", |ui| {
-            ui.add(DragValue::new(&mut p.backoff_ms).range(0.0..=3_600_000.0).speed(1.0).suffix(" ms"));
+            ui.add(drag(&mut p.backoff_ms).range(0.0..=3_600_000.0).speed(1.0).suffix(" ms"));
             ui.label("max");
-            ui.add(DragValue::new(&mut p.max_backoff_ms).range(0.0..=3_600_000.0).speed(1.0).suffix(" ms"));
+            ui.add(drag(&mut p.max_backoff_ms).range(0.0..=3_600_000.0).speed(1.0).suffix(" ms"));
         });
         row(ui, "jitter", "Share of the backoff that is randomised (1 = full jitter).", |ui| {
-            ui.add(Slider::new(&mut p.jitter, 0.0..=1.0));
+            ui.add(slider(&mut p.jitter, 0.0..=1.0));
         });
         row(ui, "budget", "Retries may add at most this share of the requests (client retries only).", |ui| {
             let mut on = p.budget.is_some();
@@ -108,7 +119,7 @@ fn retry(ui: &mut Ui, id: &str, r: &mut Option<RetryPolicy>, what: &str) {
                 p.budget = on.then_some(0.1);
             }
             if let Some(b) = &mut p.budget {
-                ui.add(DragValue::new(b).range(0.001..=10.0).speed(0.005));
+                ui.add(drag(b).range(0.001..=10.0).speed(0.005));
             }
         });
     });
@@ -116,7 +127,7 @@ fn retry(ui: &mut Ui, id: &str, r: &mut Option<RetryPolicy>, what: &str) {
 
 fn workers(ui: &mut Ui, label: &str, tip: &str, n: &mut u32) {
     row(ui, label, tip, |ui| {
-        ui.add(Slider::new(n, 1..=1024).logarithmic(true));
+        ui.add(slider(n, 1..=100_000).logarithmic(true));
     });
 }
 
@@ -157,7 +168,7 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
     }
     let rate = |ui: &mut Ui, label: &str, r: &mut f64| {
         row(ui, label, "Requests per second.", |ui| {
-            ui.add(Slider::new(r, 0.0..=1_000_000.0).logarithmic(true).suffix(" /s"));
+            ui.add(slider(r, 0.0..=1_000_000.0).logarithmic(true).suffix(" /s"));
         });
     };
     match t {
@@ -166,51 +177,51 @@ fn traffic(ui: &mut Ui, t: &mut Traffic) {
             rate(ui, "base rate", r);
             rate(ui, "burst rate", burst_rate);
             row(ui, "every", "A burst starts at the beginning of every period.", |ui| {
-                ui.add(DragValue::new(period_s).range(0.001..=100_000.0).speed(0.1).suffix(" s"));
+                ui.add(drag(period_s).range(0.001..=100_000.0).speed(0.1).suffix(" s"));
                 ui.label("for");
-                ui.add(DragValue::new(burst_s).range(0.0..=*period_s).speed(0.1).suffix(" s"));
+                ui.add(drag(burst_s).range(0.0..=*period_s).speed(0.1).suffix(" s"));
             });
         }
         Traffic::Polling { users, interval_s, messages_per_min } => {
             row(ui, "users", "Apps polling; together they send users / interval requests a second.", |ui| {
-                ui.add(DragValue::new(users).range(0.0..=1e10).speed(100.0));
+                ui.add(drag(users).range(0.0..=1e10).speed(100.0));
             });
             row(ui, "every", "Time between one app's polls.", |ui| {
-                ui.add(DragValue::new(interval_s).range(0.001..=1e6).speed(0.1).suffix(" s"));
+                ui.add(drag(interval_s).range(0.001..=1e6).speed(0.1).suffix(" s"));
             });
             row(ui, "messages", "Messages each user receives a minute: polls without one come back empty.", |ui| {
-                ui.add(DragValue::new(messages_per_min).range(0.0..=1e6).speed(0.1).suffix(" /min"));
+                ui.add(drag(messages_per_min).range(0.0..=1e6).speed(0.1).suffix(" /min"));
             });
         }
         Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } => {
             rate(ui, "mean rate", mean_rate);
             row(ui, "swing", "How far the rate swings above and below the mean (0.5 = ±50 %).", |ui| {
-                ui.add(Slider::new(amplitude, 0.0..=1.0));
+                ui.add(slider(amplitude, 0.0..=1.0));
             });
             row(ui, "period", "Length of one cycle (86 400 s is a day).", |ui| {
-                ui.add(DragValue::new(period_s).range(0.001..=1e8).speed(10.0).suffix(" s"));
+                ui.add(drag(period_s).range(0.001..=1e8).speed(10.0).suffix(" s"));
             });
             row(ui, "peak at", "Time into each cycle when traffic peaks.", |ui| {
-                ui.add(DragValue::new(peak_at_s).range(-1e8..=1e8).speed(10.0).suffix(" s"));
+                ui.add(drag(peak_at_s).range(-1e8..=1e8).speed(10.0).suffix(" s"));
             });
         }
         Traffic::LongPolling { users, timeout_s, messages_per_min } => {
             row(ui, "users", "Apps each holding one poll open at the server, all the time.", |ui| {
-                ui.add(Slider::new(users, 0..=1_000_000).logarithmic(true));
+                ui.add(slider(users, 0..=1_000_000).logarithmic(true));
             });
             row(ui, "timeout", "The server answers \"nothing\" after this long; the app asks again.", |ui| {
-                ui.add(DragValue::new(timeout_s).range(0.001..=1e6).speed(0.1).suffix(" s"));
+                ui.add(drag(timeout_s).range(0.001..=1e6).speed(0.1).suffix(" s"));
             });
             row(ui, "messages", "Messages each user receives a minute: each one ends a held poll.", |ui| {
-                ui.add(DragValue::new(messages_per_min).range(0.0..=1e6).speed(0.1).suffix(" /min"));
+                ui.add(drag(messages_per_min).range(0.0..=1e6).speed(0.1).suffix(" /min"));
             });
         }
         Traffic::Closed { users, think_ms } => {
             row(ui, "users", "People who each send a request, wait for the answer, then think.", |ui| {
-                ui.add(Slider::new(users, 0..=1_000_000).logarithmic(true));
+                ui.add(slider(users, 0..=1_000_000).logarithmic(true));
             });
             row(ui, "think time", "Mean pause (exponential) between an answer and the next request.", |ui| {
-                ui.add(DragValue::new(think_ms).range(0.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+                ui.add(drag(think_ms).range(0.0..=3_600_000.0).speed(10.0).suffix(" ms"));
             });
         }
     }
@@ -228,13 +239,13 @@ fn health_check(ui: &mut Ui, check: &mut Option<HealthCheck>) {
     if let Some(hc) = check {
         ui.indent("hc", |ui| {
             row(ui, "every", "Time between probes.", |ui| {
-                ui.add(DragValue::new(&mut hc.interval_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+                ui.add(drag(&mut hc.interval_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
             });
             row(ui, "eject after", "Failed probes in a row before a backend gets no traffic.", |ui| {
-                ui.add(DragValue::new(&mut hc.unhealthy_after).range(1..=1000));
+                ui.add(drag(&mut hc.unhealthy_after).range(1..=1000));
             });
             row(ui, "restore after", "Passed probes in a row before it gets traffic again.", |ui| {
-                ui.add(DragValue::new(&mut hc.healthy_after).range(1..=1000));
+                ui.add(drag(&mut hc.healthy_after).range(1..=1000));
             });
         });
     }
@@ -242,7 +253,7 @@ fn health_check(ui: &mut Ui, check: &mut Option<HealthCheck>) {
 
 fn seconds(ui: &mut Ui, label: &str, tip: &str, v: &mut f64, max: f64) {
     row(ui, label, tip, |ui| {
-        ui.add(DragValue::new(v).range(0.0..=max).speed(0.1).suffix(" s"));
+        ui.add(drag(v).range(0.0..=max).speed(0.1).suffix(" s"));
     });
 }
 
@@ -272,7 +283,7 @@ fn request_mix(ui: &mut Ui, c: &mut ClientSpec) {
     }
     if c.mix.is_empty() {
         row(ui, "writes", "Share of requests that are writes (databases time them separately).", |ui| {
-            ui.add(Slider::new(&mut c.write_ratio, 0.0..=1.0));
+            ui.add(slider(&mut c.write_ratio, 0.0..=1.0));
         });
         return;
     }
@@ -282,8 +293,7 @@ fn request_mix(ui: &mut Ui, c: &mut ClientSpec) {
             ui.horizontal(|ui| {
                 ui.add(egui::TextEdit::singleline(&mut t.name).desired_width(70.0))
                     .on_hover_text("Type name, as links' \"carries only\" lists use it.");
-                ui.add(DragValue::new(&mut t.share).range(0.0..=1e6).speed(0.01))
-                    .on_hover_text("Relative weight in the mix.");
+                ui.add(drag(&mut t.share).range(0.0..=1e6).speed(0.01)).on_hover_text("Relative weight in the mix.");
                 ui.checkbox(&mut t.write, "write")
                     .on_hover_text("Writes go to a database's primary and count as writes.");
                 if ui.small_button("✖").on_hover_text("Remove this type").clicked() {
@@ -309,7 +319,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
             traffic(ui, &mut c.traffic);
             request_mix(ui, c);
             row(ui, "keys", "How many distinct keys requests ask for (caches and hashing use them).", |ui| {
-                ui.add(DragValue::new(&mut c.keys).range(1..=1_000_000_000).speed(10.0));
+                ui.add(drag(&mut c.keys).range(1..=1_000_000_000).speed(10.0));
             });
             row(ui, "popularity", "Uniform, or Zipf: the k-th most popular key is asked k^s times less.", |ui| {
                 let mut zipf = c.zipf.is_some();
@@ -317,7 +327,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                     c.zipf = zipf.then_some(1.0);
                 }
                 if let Some(z) = &mut c.zipf {
-                    ui.add(DragValue::new(z).range(0.01..=10.0).speed(0.01).prefix("s = "));
+                    ui.add(drag(z).range(0.01..=10.0).speed(0.01).prefix("s = "));
                 }
             });
             retry(ui, "client-retry", &mut c.retry, "end to end");
@@ -372,7 +382,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                     s.shedding.lifo_above = on.then_some(50);
                 }
                 if let Some(t) = &mut s.shedding.lifo_above {
-                    ui.add(DragValue::new(t).range(0..=10_000_000));
+                    ui.add(drag(t).range(0..=10_000_000));
                 }
             });
             ui.horizontal_wrapped(|ui| {
@@ -405,7 +415,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
             );
             if c.capacity.is_none() {
                 row(ui, "hit ratio", "Share of requests answered by the cache; misses go to its links.", |ui| {
-                    ui.add(Slider::new(&mut c.hit_ratio, 0.0..=1.0));
+                    ui.add(slider(&mut c.hit_ratio, 0.0..=1.0));
                 });
             } else {
                 row(ui, "TTL", "How long a cached key stays valid (unchecked: until evicted).", |ui| {
@@ -414,7 +424,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                         c.ttl_ms = on.then_some(60_000.0);
                     }
                     if let Some(t) = &mut c.ttl_ms {
-                        ui.add(DragValue::new(t).range(0.001..=3.6e9).speed(100.0).suffix(" ms"));
+                        ui.add(drag(t).range(0.001..=3.6e9).speed(100.0).suffix(" ms"));
                     }
                 });
                 ui.checkbox(&mut c.coalesce, "coalesce misses").on_hover_text(
@@ -438,10 +448,10 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
         }
         NodeKind::RateLimiter(rl) => {
             row(ui, "rate", "Tokens added per second: the sustained rate let through.", |ui| {
-                ui.add(Slider::new(&mut rl.rate, 0.0..=1_000_000.0).logarithmic(true).suffix(" /s"));
+                ui.add(slider(&mut rl.rate, 0.0..=1_000_000.0).logarithmic(true).suffix(" /s"));
             });
             row(ui, "burst", "Most tokens saved up: how big a burst passes at once.", |ui| {
-                ui.add(DragValue::new(&mut rl.burst).range(1..=10_000_000));
+                ui.add(drag(&mut rl.burst).range(1..=10_000_000));
             });
         }
         NodeKind::Queue(q) => {
@@ -466,7 +476,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                         q.visibility_timeout_ms = on.then_some(30_000.0);
                     }
                     if let Some(v) = &mut q.visibility_timeout_ms {
-                        ui.add(DragValue::new(v).range(0.001..=3.6e9).speed(10.0).suffix(" ms"));
+                        ui.add(drag(v).range(0.001..=3.6e9).speed(10.0).suffix(" ms"));
                     }
                 },
             );
@@ -476,7 +486,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                     q.max_receives = on.then_some(3);
                 }
                 if let Some(r) = &mut q.max_receives {
-                    ui.add(DragValue::new(r).range(1..=250));
+                    ui.add(drag(r).range(1..=250));
                 }
             });
         }
@@ -494,7 +504,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
         }
         NodeKind::Serverless(f) => {
             row(ui, "concurrency", "Most instances at once; requests beyond it are throttled.", |ui| {
-                ui.add(Slider::new(&mut f.concurrency, 1..=100_000).logarithmic(true));
+                ui.add(slider(&mut f.concurrency, 1..=100_000).logarithmic(true));
             });
             row(ui, "run time", "Time one invocation takes (downstream calls come on top).", |ui| {
                 dist(ui, "fn-svc", &mut f.service)
@@ -512,12 +522,12 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
         }
         NodeKind::Autoscaling(a) => {
             row(ui, "instances", "Fewest and most instances the group may run.", |ui| {
-                ui.add(DragValue::new(&mut a.min).range(1..=a.max).prefix("min "));
-                ui.add(DragValue::new(&mut a.max).range(a.min..=10_000).prefix("max "));
+                ui.add(drag(&mut a.min).range(1..=a.max).prefix("min "));
+                ui.add(drag(&mut a.max).range(a.min..=10_000).prefix("max "));
             });
             a.initial = a.initial.clamp(a.min, a.max);
             row(ui, "at start", "Instances running when the simulation starts.", |ui| {
-                ui.add(DragValue::new(&mut a.initial).range(a.min..=a.max));
+                ui.add(drag(&mut a.initial).range(a.min..=a.max));
             });
             workers(ui, "workers each", "Requests one instance serves at the same time.", &mut a.workers_per_instance);
             optional_limit(
@@ -529,7 +539,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
             );
             row(ui, "service time", "Time one worker spends on a request.", |ui| dist(ui, "as-svc", &mut a.service));
             row(ui, "target", "Utilisation the group steers towards.", |ui| {
-                ui.add(Slider::new(&mut a.target_utilization, 0.05..=1.0));
+                ui.add(slider(&mut a.target_utilization, 0.05..=1.0));
             });
             seconds(
                 ui,
@@ -545,13 +555,13 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
         }
         NodeKind::ShardedDatabase(d) => {
             row(ui, "shards", "Partitions; each key lives on one (hashing), each has its own pool.", |ui| {
-                ui.add(DragValue::new(&mut d.shards).range(1..=250));
+                ui.add(drag(&mut d.shards).range(1..=250));
             });
             pool_and_times(ui, &mut d.pool, &mut d.queue_limit, &mut d.read, &mut d.write, "per shard");
         }
         NodeKind::ReplicatedDatabase(d) => {
             row(ui, "replicas", "Copies that serve reads; the primary takes the writes.", |ui| {
-                ui.add(DragValue::new(&mut d.replicas).range(0..=249));
+                ui.add(drag(&mut d.replicas).range(0..=249));
             });
             pool_and_times(ui, &mut d.pool, &mut d.queue_limit, &mut d.read, &mut d.write, "per member");
             row(ui, "replication lag", "How long a write takes to reach the replicas.", |ui| {
@@ -583,7 +593,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
             );
             if c.capacity.is_none() {
                 row(ui, "hit ratio", "Share of requests the edge answers; misses go to the origin.", |ui| {
-                    ui.add(Slider::new(&mut c.hit_ratio, 0.0..=1.0));
+                    ui.add(slider(&mut c.hit_ratio, 0.0..=1.0));
                 });
             } else {
                 row(ui, "TTL", "How long a cached object stays valid.", |ui| {
@@ -592,7 +602,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                         c.ttl_ms = on.then_some(300_000.0);
                     }
                     if let Some(t) = &mut c.ttl_ms {
-                        ui.add(DragValue::new(t).range(0.001..=3.6e9).speed(100.0).suffix(" ms"));
+                        ui.add(drag(t).range(0.001..=3.6e9).speed(100.0).suffix(" ms"));
                     }
                 });
                 ui.checkbox(&mut c.coalesce, "coalesce misses")
@@ -603,7 +613,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
         NodeKind::ObjectStorage(o) => {
             row(ui, "first byte", "Time before an object starts to stream.", |ui| dist(ui, "os-fb", &mut o.first_byte));
             row(ui, "throughput", "Per-connection transfer rate: size / rate is added to each request.", |ui| {
-                ui.add(DragValue::new(&mut o.mbps).range(0.001..=1e6).speed(1.0).suffix(" Mb/s"));
+                ui.add(drag(&mut o.mbps).range(0.001..=1e6).speed(1.0).suffix(" Mb/s"));
             });
         }
         NodeKind::Stream(st) => {
@@ -612,14 +622,14 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                 "partitions",
                 "Each key goes to one partition; each is consumed in order, one message at a time.",
                 |ui| {
-                    ui.add(DragValue::new(&mut st.partitions).range(1..=10_000));
+                    ui.add(drag(&mut st.partitions).range(1..=10_000));
                 },
             );
             row(ui, "append time", "Time to store one message before the producer is acknowledged.", |ui| {
                 dist(ui, "st-svc", &mut st.service)
             });
             row(ui, "retry after", "A failed delivery holds its partition and is tried again after this long.", |ui| {
-                ui.add(DragValue::new(&mut st.retry_ms).range(0.001..=3.6e6).speed(10.0).suffix(" ms"));
+                ui.add(drag(&mut st.retry_ms).range(0.001..=3.6e6).speed(10.0).suffix(" ms"));
             });
             ui.label(
                 egui::RichText::new("Every outgoing link is a consumer group that reads every message.").weak().small(),
@@ -627,10 +637,10 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
         }
         NodeKind::Devices(d) => {
             row(ui, "users", "Recipients; a message goes to the user its key names.", |ui| {
-                ui.add(DragValue::new(&mut d.users).range(1u64..=10_000_000_000u64).speed(100.0));
+                ui.add(drag(&mut d.users).range(1u64..=10_000_000_000u64).speed(100.0));
             });
             row(ui, "online", "Share of the time a phone is online.", |ui| {
-                ui.add(Slider::new(&mut d.online_share, 0.0..=1.0));
+                ui.add(slider(&mut d.online_share, 0.0..=1.0));
             });
             seconds(
                 ui,
@@ -643,7 +653,7 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                 dist(ui, "dev-svc", &mut d.service)
             });
             row(ui, "open on push", "Share of push notifications that make an offline user open the app.", |ui| {
-                ui.add(Slider::new(&mut d.open_on_push, 0.0..=1.0));
+                ui.add(slider(&mut d.open_on_push, 0.0..=1.0));
             });
         }
         NodeKind::PushService(ps) => {
@@ -651,16 +661,16 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                 dist(ui, "push-accept", &mut ps.accept)
             });
             row(ui, "delivered", "Share of notifications that reach the phone (best effort).", |ui| {
-                ui.add(Slider::new(&mut ps.delivery_ratio, 0.0..=1.0));
+                ui.add(slider(&mut ps.delivery_ratio, 0.0..=1.0));
             });
             ui.label(egui::RichText::new("Its link to the phones sets the delivery delay.").weak().small());
         }
         NodeKind::WebsocketGateway(w) => {
             row(ui, "connections", "Phones connected through this gateway.", |ui| {
-                ui.add(DragValue::new(&mut w.connections).range(0..=1_000_000_000).speed(100.0));
+                ui.add(drag(&mut w.connections).range(0..=1_000_000_000).speed(100.0));
             });
             row(ui, "max", "Most connections it can hold; phones beyond it cannot connect (offline).", |ui| {
-                ui.add(DragValue::new(&mut w.max_connections).range(1..=1_000_000_000).speed(100.0));
+                ui.add(drag(&mut w.max_connections).range(1..=1_000_000_000).speed(100.0));
             });
             workers(ui, "workers", "Messages pushed at the same time.", &mut w.workers);
             row(ui, "push time", "Time to push one message down its connection.", |ui| {
@@ -680,14 +690,14 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
             });
             workers(ui, "deliveries", "Deliveries in progress at once.", &mut i.deliveries);
             row(ui, "retry after", "Failures other than an offline phone are retried after this long.", |ui| {
-                ui.add(DragValue::new(&mut i.retry_ms).range(0.001..=3.6e6).speed(10.0).suffix(" ms"));
+                ui.add(drag(&mut i.retry_ms).range(0.001..=3.6e6).speed(10.0).suffix(" ms"));
             });
             ui.label(egui::RichText::new("Offline phones get their messages when they come back; links carrying \"push\" get a notification.").weak().small());
         }
         NodeKind::Dns(d) => {
             seconds(ui, "TTL", "How long resolvers keep an answer before asking again.", &mut d.ttl_s, 1e7);
             row(ui, "resolvers", "Independent caching resolvers the users sit behind.", |ui| {
-                ui.add(DragValue::new(&mut d.resolvers).range(1..=1_000_000));
+                ui.add(drag(&mut d.resolvers).range(1..=1_000_000));
             });
             row(ui, "lookup time", "Extra time for a request whose resolver has to ask.", |ui| {
                 dist(ui, "dns-lookup", &mut d.lookup)
@@ -701,10 +711,10 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
 pub fn link(ui: &mut Ui, l: &mut LinkSpec, types: &[String]) {
     row(ui, "latency", "One-way delay; answers pay it again on the way back.", |ui| dist(ui, "lat", &mut l.latency));
     row(ui, "jitter", "Extra delay drawn uniformly from zero to this.", |ui| {
-        ui.add(DragValue::new(&mut l.jitter_ms).range(0.0..=3_600_000.0).speed(0.1).suffix(" ms"));
+        ui.add(drag(&mut l.jitter_ms).range(0.0..=3_600_000.0).speed(0.1).suffix(" ms"));
     });
     row(ui, "loss", "Probability that a message crossing the link disappears.", |ui| {
-        ui.add(Slider::new(&mut l.loss, 0.0..=1.0));
+        ui.add(slider(&mut l.loss, 0.0..=1.0));
     });
     row(ui, "bandwidth", "Megabits per second each way; messages queue for the wire.", |ui| {
         let mut limited = l.bandwidth_mbps.is_some();
@@ -712,14 +722,14 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec, types: &[String]) {
             l.bandwidth_mbps = limited.then_some(100.0);
         }
         if let Some(b) = &mut l.bandwidth_mbps {
-            ui.add(DragValue::new(b).range(0.001..=1e9).speed(1.0).suffix(" Mb/s"));
+            ui.add(drag(b).range(0.001..=1e9).speed(1.0).suffix(" Mb/s"));
         }
     });
     row(ui, "used by", "Share of requests that make this call (services and caches).", |ui| {
-        ui.add(Slider::new(&mut l.call_probability, 0.0..=1.0));
+        ui.add(slider(&mut l.call_probability, 0.0..=1.0));
     });
     row(ui, "weight", "Share of traffic from a weighted load balancer, relative to its other links.", |ui| {
-        ui.add(DragValue::new(&mut l.weight).range(0.0..=1e6).speed(0.05));
+        ui.add(drag(&mut l.weight).range(0.0..=1e6).speed(0.05));
     });
     ui.horizontal_wrapped(|ui| {
         ui.label("carries").on_hover_text("Request types sent over this link; none ticked: all types.");
@@ -756,19 +766,19 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec, types: &[String]) {
     if let Some(cb) = &mut l.circuit_breaker {
         ui.indent("cb", |ui| {
             row(ui, "opens at", "Failure share (over at least `min calls` in a window) that opens it.", |ui| {
-                ui.add(Slider::new(&mut cb.failure_ratio, 0.01..=1.0));
+                ui.add(slider(&mut cb.failure_ratio, 0.01..=1.0));
             });
             row(ui, "min calls", "Calls in a window before it may open.", |ui| {
-                ui.add(DragValue::new(&mut cb.min_calls).range(1..=1_000_000));
+                ui.add(drag(&mut cb.min_calls).range(1..=1_000_000));
             });
             row(ui, "window", "Failures are counted over windows this long.", |ui| {
-                ui.add(DragValue::new(&mut cb.window_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+                ui.add(drag(&mut cb.window_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
             });
             row(ui, "stays open", "How long calls fail fast before a trial.", |ui| {
-                ui.add(DragValue::new(&mut cb.open_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
+                ui.add(drag(&mut cb.open_ms).range(1.0..=3_600_000.0).speed(10.0).suffix(" ms"));
             });
             row(ui, "trial calls", "Calls let through half-open; all must succeed to close.", |ui| {
-                ui.add(DragValue::new(&mut cb.half_open_calls).range(1..=1_000_000));
+                ui.add(drag(&mut cb.half_open_calls).range(1..=1_000_000));
             });
         });
     }
