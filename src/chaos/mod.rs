@@ -144,6 +144,14 @@ impl Fault {
         }
     }
 
+    /// The nodes a partition cuts off (empty for other faults).
+    pub fn group(&self) -> Vec<String> {
+        match self {
+            Fault::Partition { nodes } => nodes.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Check names and numbers against a scenario's nodes and links; `Err`
     /// gives the field and what is wrong with it.
     pub fn check(
@@ -424,7 +432,9 @@ impl ScheduledFault {
         let effects = self.fault.effects(&sim.nodes, &sim.links)?;
         let start = secs_to_nanos(self.at_s);
         let end = self.for_s.map(|d| start + secs_to_nanos(d));
-        Ok(sim.schedule_fault(self.fault.label(), effects, start, end))
+        let id = sim.schedule_fault(self.fault.label(), effects, start, end);
+        sim.set_fault_group(id, self.fault.group());
+        Ok(id)
     }
 }
 
@@ -432,6 +442,8 @@ impl ScheduledFault {
 #[derive(Message, Clone, Debug)]
 pub enum ChaosCommand {
     Inject(Fault),
+    /// Start a fault now, healing itself after this many seconds.
+    InjectFor(Fault, f64),
     Heal(u32),
     HealAll,
     /// Start the monkey (mean seconds between faults), or stop it.
@@ -450,11 +462,17 @@ fn apply_chaos(
 ) {
     for c in commands.read() {
         match c {
-            ChaosCommand::Inject(f) => {
+            ChaosCommand::Inject(_) | ChaosCommand::InjectFor(..) => {
+                let (f, end) = match c {
+                    ChaosCommand::InjectFor(f, s) if s.is_finite() && *s > 0.0 => (f, Some(secs_to_nanos(*s))),
+                    ChaosCommand::InjectFor(f, _) | ChaosCommand::Inject(f) => (f, None),
+                    _ => unreachable!("matched above"),
+                };
                 let now = sim.now();
                 match f.effects(&sim.nodes, &sim.links) {
                     Ok(effects) => {
-                        sim.schedule_fault(f.label(), effects, now, None);
+                        let id = sim.schedule_fault(f.label(), effects, now, end.map(|d| now + d));
+                        sim.set_fault_group(id, f.group());
                     }
                     Err(e) => {
                         feedback.error = Some(e);

@@ -625,6 +625,7 @@ fn pick_and_drag(
     palette: Res<super::panels::PaletteDrag>,
     canvas: Res<CanvasRect>,
     windows: Query<&Window, With<PrimaryWindow>>,
+    (mut menu, mut right_press): (ResMut<super::chaos_menu::ContextMenu>, Local<Option<Vec2>>),
 ) {
     // Docked panels live on egui's background layer, which egui does not
     // count as "over egui": test against the free canvas rectangle too.
@@ -646,6 +647,21 @@ fn pick_and_drag(
         }
     }
     let Some(p) = cursor.0 else { return };
+    // A right click (not a right drag, which pans) opens the fault menu.
+    if mouse.just_pressed(MouseButton::Right) && !over_ui {
+        *right_press = screen;
+    }
+    if mouse.just_released(MouseButton::Right) {
+        if let (Some(a), Some(b)) = (right_press.take(), screen) {
+            if a.distance(b) < 5.0 {
+                let target = pick_at(p, &nodes, &links);
+                if target != Selection::None {
+                    *selection = target;
+                }
+                *menu = super::chaos_menu::ContextMenu { target, at: bevy_egui::egui::pos2(b.x, b.y) };
+            }
+        }
+    }
     if mouse.just_pressed(MouseButton::Left) && !over_ui {
         if let Some(e) = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p) {
             *selection = Selection::Node(e);
@@ -657,19 +673,7 @@ fn pick_and_drag(
                 pc.grab_buttons.retain(|b| *b != MouseButton::Left);
             }
         } else {
-            let pos_of = |id: &str| nodes.iter().find(|(_, n, _)| n.as_str() == id).map(|(_, _, np)| node_pos(np));
-            let edge = links
-                .iter()
-                .filter_map(|(e, lp)| {
-                    let (a, b) = (pos_of(&lp.0.from)?, pos_of(&lp.0.to)?);
-                    Some((e, dist_to_segment(p, a, b)))
-                })
-                .filter(|(_, d)| *d < 9.0)
-                .min_by(|a, b| a.1.total_cmp(&b.1));
-            *selection = match edge {
-                Some((e, _)) => Selection::Link(e),
-                None => Selection::None,
-            };
+            *selection = pick_at(p, &nodes, &links);
         }
     }
     let Some(e) = drag.node else { return };
@@ -707,6 +711,30 @@ fn pick_and_drag(
         if !pc.grab_buttons.contains(&MouseButton::Left) {
             pc.grab_buttons.push(MouseButton::Left);
         }
+    }
+}
+
+/// The node under `p` (world), else the link within a few units of it.
+fn pick_at(
+    p: Vec2,
+    nodes: &Query<(Entity, &Name, &mut NodeParams)>,
+    links: &Query<(Entity, &LinkParams)>,
+) -> Selection {
+    if let Some(e) = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p) {
+        return Selection::Node(e);
+    }
+    let pos_of = |id: &str| nodes.iter().find(|(_, n, _)| n.as_str() == id).map(|(_, _, np)| node_pos(np));
+    let edge = links
+        .iter()
+        .filter_map(|(e, lp)| {
+            let (a, b) = (pos_of(&lp.0.from)?, pos_of(&lp.0.to)?);
+            Some((e, dist_to_segment(p, a, b)))
+        })
+        .filter(|(_, d)| *d < 9.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    match edge {
+        Some((e, _)) => Selection::Link(e),
+        None => Selection::None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod canvas;
 mod capture;
+mod chaos_menu;
 mod files;
 mod inspector;
 mod packets;
@@ -79,7 +80,14 @@ pub struct ViewPlugin;
 impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<FitView>();
-        app.add_plugins((canvas::plugin, packets::plugin, panels::plugin, capture::plugin, files::plugin));
+        app.add_plugins((
+            canvas::plugin,
+            packets::plugin,
+            panels::plugin,
+            capture::plugin,
+            files::plugin,
+            chaos_menu::plugin,
+        ));
         app.add_systems(PostStartup, |mut w: MessageWriter<FitView>| {
             w.write(FitView);
         });

@@ -10,8 +10,8 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use super::canvas::{CanvasRect, Selection, edge_ends};
 use super::files::{self, Document, FileUi};
 use super::packets::PacketCount;
-use super::{inspector, theme};
-use crate::chaos::{ChaosCommand, Fault};
+use super::{chaos_menu, inspector, theme};
+use crate::chaos::ChaosCommand;
 use crate::scenario::LoadedScenario;
 use crate::sim::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest, Revision};
 use crate::sim::metrics::Window;
@@ -165,6 +165,8 @@ struct UiState<'w, 's> {
     chaos: MessageWriter<'w, ChaosCommand>,
     document: Res<'w, Document>,
     revision: Res<'w, Revision>,
+    strength: ResMut<'w, chaos_menu::FaultStrength>,
+    menu: ResMut<'w, chaos_menu::ContextMenu>,
 }
 
 /// A node kind being dragged out of the palette.
@@ -193,6 +195,7 @@ fn draw_ui(mut contexts: EguiContexts, mut st: UiState, mut fps: Local<f32>, mut
     feedback_toast(&ctx, &st, free, &mut toast);
     help_window(&ctx, &mut st.panels);
     faults_window(&ctx, &mut st);
+    context_menu(&ctx, &mut st);
     Ok(())
 }
 
@@ -423,7 +426,7 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
     if !st.panels.inspector {
         return;
     }
-    let UiState { selection, nodes, links, sim, edits, chaos, .. } = st;
+    let UiState { selection, nodes, links, sim, edits, chaos, strength, .. } = st;
     let types = inspector::type_names(nodes.iter().map(|(_, _, p, _)| &p.0.kind), links.iter().map(|l| &l.0));
     egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| match **selection {
@@ -462,92 +465,15 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                     edits.write(EditBatch::user(vec![Edit::RemoveNode(name.to_string())]));
                 }
                 ui.separator();
-                ui.label(RichText::new("Break it").strong()).on_hover_text("Faults start now and last until healed (Chaos in the top bar).");
-                let id = name.to_string();
-                ui.horizontal_wrapped(|ui| {
-                    let mut inject = |f: Fault| chaos.write(ChaosCommand::Inject(f));
-                    if matches!(params.0.kind, NodeKind::Client(_)) {
-                        if ui.button("Spike ×3").on_hover_text("Triple this client's request rate").clicked() {
-                            inject(Fault::TrafficSpike { client: id.clone(), factor: 3.0 });
-                        }
-                        if ui.button("Herd").on_hover_text("2 000 requests at the same instant").clicked() {
-                            inject(Fault::ThunderingHerd { client: id.clone(), requests: 2000 });
-                        }
-                        if ui.button("Hot key").on_hover_text("90 % of requests use one key").clicked() {
-                            inject(Fault::HotKey { client: id.clone(), share: 0.9 });
-                        }
-                        if ui.button("Clock ×0.2").on_hover_text("Clock skew: timeouts fire five times too early").clicked() {
-                            inject(Fault::ClockSkew { client: id.clone(), factor: 0.2 });
-                        }
-                    } else {
-                        if ui.button("Kill").on_hover_text("Crash: work there fails, arrivals are refused").clicked() {
-                            inject(Fault::Kill { node: id.clone() });
-                        }
-                        if ui.button("Pause").on_hover_text("Freeze: nothing progresses until healed, then it resumes").clicked() {
-                            inject(Fault::Pause { node: id.clone() });
-                        }
-                        if ui.button("CPU ×2").on_hover_text("Every request takes twice as long").clicked() {
-                            inject(Fault::CpuThrottle { node: id.clone(), factor: 2.0 });
-                        }
-                        let tip = "Cut this node (its whole zone, if it has one) off from all others";
-                        if ui.button("Partition").on_hover_text(tip).clicked() {
-                            let group: Vec<String> = match &params.0.zone {
-                                Some(z) => zones.iter().filter(|(_, nz)| nz.as_deref() == Some(z)).map(|(n, _)| n.clone()).collect(),
-                                None => vec![id.clone()],
-                            };
-                            inject(Fault::Partition { nodes: group });
-                        }
-                        if ui.button("Restart").on_hover_text("Crash and restart; 3× slower until warm (10 s)").clicked() {
-                            inject(Fault::Restart { node: id.clone(), warmup_s: 10.0 });
-                        }
-                        if ui.button("Memory leak").on_hover_text("Slower and slower, crashes after 30 s").clicked() {
-                            inject(Fault::MemoryLeak { node: id.clone(), crash_after_s: 30.0 });
-                        }
-                        if ui.button("Leak 75% of pool").on_hover_text("Connections held by a leak: fewer workers").clicked() {
-                            let w = match &params.0.kind {
-                                NodeKind::Service(s) => s.workers,
-                                NodeKind::Database(d) => d.pool,
-                                NodeKind::ShardedDatabase(d) => d.pool,
-                                NodeKind::ReplicatedDatabase(d) => d.pool,
-                                NodeKind::Cache(c) => c.workers,
-                                NodeKind::Gateway(g) => g.workers,
-                                NodeKind::Autoscaling(a) => a.workers_per_instance * a.initial,
-                                NodeKind::Serverless(f) => f.concurrency,
-                                _ => 4,
-                            };
-                            inject(Fault::PoolExhaustion { node: id.clone(), leaked: (w * 3 / 4).max(1) });
-                        }
-                        if matches!(params.0.kind, NodeKind::ReplicatedDatabase(_)) {
-                            let tip = "The primary dies: writes fail until a replica is promoted";
-                            if ui.button("Failover").on_hover_text(tip).clicked() {
-                                inject(Fault::LeaderFailover { node: id.clone() });
-                            }
-                            if ui.button("Lag +500 ms").on_hover_text("Replicas fall further behind: more stale reads").clicked() {
-                                inject(Fault::ReplicaLag { node: id.clone(), add_ms: 500.0 });
-                            }
-                        }
-                        if matches!(
-                            params.0.kind,
-                            NodeKind::Database(_)
-                                | NodeKind::Queue(_)
-                                | NodeKind::ShardedDatabase(_)
-                                | NodeKind::ReplicatedDatabase(_)
-                        ) && ui.button("Disk full").on_hover_text("Writes fail; reads still work").clicked()
-                        {
-                            inject(Fault::DiskFull { node: id.clone() });
-                        }
-                        if matches!(params.0.kind, NodeKind::Cache(_) | NodeKind::Cdn(_))
-                            && ui.button("Flush").on_hover_text("Empty the cache; it warms back over 10 s").clicked()
-                        {
-                            inject(Fault::CacheFlush { node: id.clone(), warmup_s: 10.0 });
-                        }
-                        if let Some(zone) = params.0.zone.clone() {
-                            if ui.button(format!("Zone {zone} outage")).on_hover_text("Crash every node in this zone").clicked() {
-                                inject(Fault::ZoneOutage { zone });
-                            }
-                        }
-                    }
-                });
+                ui.label(RichText::new("Break it").strong())
+                    .on_hover_text("Faults start now and last until healed, or for the time set (Chaos in the top bar). Right-click a node or link for the same.");
+                chaos_menu::strength(ui, strength, chaos_menu::Target::of(&params.0.kind));
+                let zone = params.0.zone.clone();
+                let members: Vec<String> =
+                    zones.iter().filter(|(_, z)| zone.is_some() && *z == zone).map(|(n, _)| n.clone()).collect();
+                if let Some(f) = chaos_menu::node_faults(ui, strength, name.as_str(), &params.0.kind, zone.as_deref(), &members) {
+                    chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
+                }
                 ui.separator();
                 if matches!(params.0.kind, NodeKind::Client(_)) {
                     // A client has no workers or queue; the charts show its traffic.
@@ -590,29 +516,12 @@ fn inspector_panel(root: &mut egui::Ui, st: &mut UiState) {
                     edits.write(EditBatch::user(vec![Edit::RemoveLink { from: lp.0.from.clone(), to: lp.0.to.clone() }]));
                 }
                 ui.separator();
-                ui.label(RichText::new("Break it").strong()).on_hover_text("Faults start now and last until healed (Chaos in the top bar).");
-                let (from, to) = (lp.0.from.clone(), lp.0.to.clone());
-                ui.horizontal_wrapped(|ui| {
-                    let mut inject = |f: Fault| chaos.write(ChaosCommand::Inject(f));
-                    if ui.button("+100 ms").on_hover_text("Add 100 ms (±20 ms jitter) each way").clicked() {
-                        inject(Fault::Latency { from: from.clone(), to: to.clone(), add_ms: 100.0, jitter_ms: 20.0 });
-                    }
-                    if ui.button("20% loss").on_hover_text("Lose one message in five").clicked() {
-                        inject(Fault::PacketLoss { from: from.clone(), to: to.clone(), loss: 0.2 });
-                    }
-                    if ui.button("1 Mbps").on_hover_text("Cap the bandwidth: messages queue for the wire").clicked() {
-                        inject(Fault::Bandwidth { from: from.clone(), to: to.clone(), mbps: 1.0 });
-                    }
-                    if ui.button("Blackhole").on_hover_text("Drop everything silently: only timeouts notice").clicked() {
-                        inject(Fault::Blackhole { from: from.clone(), to: to.clone() });
-                    }
-                    if ui.button("Corrupt 10%").on_hover_text("One answer in ten arrives corrupted").clicked() {
-                        inject(Fault::Corrupt { from: from.clone(), to: to.clone(), share: 0.1 });
-                    }
-                    if ui.button("Duplicate 30%").on_hover_text("Deliver 30 % of requests twice").clicked() {
-                        inject(Fault::Duplicate { from: from.clone(), to: to.clone(), share: 0.3 });
-                    }
-                });
+                ui.label(RichText::new("Break it").strong())
+                    .on_hover_text("Faults start now and last until healed, or for the time set (Chaos in the top bar).");
+                chaos_menu::strength(ui, strength, chaos_menu::Target::Link);
+                if let Some(f) = chaos_menu::link_faults(ui, strength, &lp.0.from, &lp.0.to) {
+                    chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
+                }
             }
             Selection::None => {
                 ui.heading("Inspector");
@@ -669,6 +578,35 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
     let pos_of = |id: &str| {
         nodes.iter().find(|(_, n, _, _)| n.as_str() == id).map(|(_, _, p, _)| Vec2::new(p.0.pos.0, p.0.pos.1))
     };
+    // A partition: a dashed red fence around the nodes it cuts off.
+    if let Some(sim) = &st.sim {
+        for f in sim.fault_log().iter().filter(|f| f.active && !f.group.is_empty()) {
+            let corners: Vec<egui::Pos2> = f
+                .group
+                .iter()
+                .filter_map(|id| pos_of(id))
+                .flat_map(|c| [c + Vec2::new(-75.0, -85.0), c + Vec2::new(75.0, 95.0)])
+                .filter_map(|p| to_screen(p))
+                .collect();
+            if corners.is_empty() {
+                continue;
+            }
+            let fence = egui::Rect::from_points(&corners);
+            let red = theme::to_egui(theme::BAD);
+            let stroke = egui::Stroke::new(2.0, red);
+            let (a, b, c, d) = (fence.left_top(), fence.right_top(), fence.right_bottom(), fence.left_bottom());
+            for (p, q) in [(a, b), (b, c), (c, d), (d, a)] {
+                painter.extend(egui::Shape::dashed_line(&[p, q], stroke, 10.0, 6.0));
+            }
+            painter.text(
+                d + egui::vec2(6.0, -4.0),
+                Align2::LEFT_BOTTOM,
+                "partitioned",
+                FontId::proportional(12.0),
+                red,
+            );
+        }
+    }
     for l in links.iter() {
         let (Some(a), Some(b)) = (pos_of(&l.0.from), pos_of(&l.0.to)) else { continue };
         if edge_ends(a, b).is_none() {
@@ -1017,6 +955,7 @@ fn faults_window(ctx: &egui::Context, st: &mut UiState) {
     let mut open = true;
     let window = egui::Window::new("Chaos").open(&mut open).default_width(320.0);
     window.anchor(Align2::RIGHT_TOP, [-330.0, 40.0]).show(ctx, |ui| {
+        fault_timeline(ui, &log, now_s);
         let active: Vec<_> = log.iter().filter(|f| f.active).collect();
         if active.is_empty() {
             let hint = "No active faults. Select a node or link and use \"Break it\" in the inspector.";
@@ -1061,6 +1000,130 @@ fn faults_window(ctx: &egui::Context, st: &mut UiState) {
         }
     });
     st.panels.faults = open;
+}
+
+/// The right-click menu: the faults for the node or link under the click,
+/// with their strength; closes on a pick, Escape or a click elsewhere.
+fn context_menu(ctx: &egui::Context, st: &mut UiState) {
+    let target = st.menu.target;
+    if target == Selection::None {
+        return;
+    }
+    let UiState { nodes, links, strength, chaos, menu, .. } = st;
+    let zones: Vec<(String, Option<String>)> =
+        nodes.iter().map(|(_, n, p, _)| (n.to_string(), p.0.zone.clone())).collect();
+    let mut picked = None;
+    let mut gone = false;
+    let area = egui::Area::new(egui::Id::new("fault-menu")).order(egui::Order::Foreground).fixed_pos(menu.at).show(
+        ctx,
+        |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width(300.0);
+                match target {
+                    Selection::Node(e) => {
+                        let Ok((_, name, params, _)) = nodes.get(e) else {
+                            gone = true;
+                            return;
+                        };
+                        ui.label(RichText::new(format!("Break {name}")).strong());
+                        chaos_menu::strength(ui, strength, chaos_menu::Target::of(&params.0.kind));
+                        let zone = params.0.zone.clone();
+                        let members: Vec<String> = zones
+                            .iter()
+                            .filter(|(_, z)| zone.is_some() && *z == zone)
+                            .map(|(n, _)| n.clone())
+                            .collect();
+                        picked = chaos_menu::node_faults(
+                            ui,
+                            strength,
+                            name.as_str(),
+                            &params.0.kind,
+                            zone.as_deref(),
+                            &members,
+                        );
+                    }
+                    Selection::Link(e) => {
+                        let Ok(lp) = links.get(e) else {
+                            gone = true;
+                            return;
+                        };
+                        ui.label(RichText::new(format!("Break {} -> {}", lp.0.from, lp.0.to)).strong());
+                        chaos_menu::strength(ui, strength, chaos_menu::Target::Link);
+                        picked = chaos_menu::link_faults(ui, strength, &lp.0.from, &lp.0.to);
+                    }
+                    Selection::None => {}
+                }
+            });
+        },
+    );
+    let clicked_elsewhere = ctx.input(|i| i.pointer.any_pressed()) && !area.response.contains_pointer();
+    let done = picked.is_some();
+    if let Some(f) = picked {
+        chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
+    }
+    if done || gone || clicked_elsewhere || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+        menu.target = Selection::None;
+    }
+}
+
+/// Every fault as a bar on a time axis (past grey, active red, scheduled
+/// amber) with a line at "now"; hover a bar for its name and times.
+fn fault_timeline(ui: &mut egui::Ui, log: &[crate::sim::engine::FaultRecord], now_s: f64) {
+    if log.is_empty() {
+        return;
+    }
+    let rows = log.len().min(12);
+    let shown = &log[log.len() - rows..];
+    let end_of = |f: &crate::sim::engine::FaultRecord| f.end_s.unwrap_or(f.start_s.max(now_s) + 10.0);
+    let t1 = shown.iter().map(end_of).fold(now_s + 5.0, f64::max);
+    let t0 = shown.iter().map(|f| f.start_s).fold(now_s, f64::min).min(t1 - 10.0).max(0.0);
+    let (rect, _) =
+        ui.allocate_exact_size(egui::vec2(ui.available_width(), 10.0 * rows as f32 + 16.0), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, Color32::from_gray(24));
+    let x = |t: f64| rect.left() + 4.0 + (rect.width() - 8.0) * ((t - t0) / (t1 - t0).max(1e-9)) as f32;
+    let pointer = ui.ctx().pointer_hover_pos();
+    for (i, f) in shown.iter().enumerate() {
+        let y = rect.top() + 4.0 + 10.0 * i as f32;
+        let colour = if f.active {
+            theme::to_egui(theme::BAD)
+        } else if f.start_s > now_s {
+            theme::to_egui(theme::WARN)
+        } else {
+            Color32::from_gray(110)
+        };
+        let bar = egui::Rect::from_min_max(
+            egui::pos2(x(f.start_s), y),
+            egui::pos2(x(end_of(f)).max(x(f.start_s) + 3.0), y + 7.0),
+        );
+        painter.rect_filled(bar, 2.0, colour);
+        if pointer.is_some_and(|p| bar.expand(2.0).contains(p)) {
+            let until = f.end_s.map_or("the end".to_string(), |e| format!("{e:.1} s"));
+            egui::Tooltip::always_open(
+                ui.ctx().clone(),
+                ui.layer_id(),
+                egui::Id::new(("fault-bar", f.id)),
+                egui::PopupAnchor::Pointer,
+            )
+            .show(|ui| ui.label(format!("{}: {:.1} s to {until}", f.fault, f.start_s)));
+        }
+    }
+    let now_x = x(now_s);
+    painter.line_segment(
+        [egui::pos2(now_x, rect.top()), egui::pos2(now_x, rect.bottom())],
+        egui::Stroke::new(1.5, Color32::WHITE),
+    );
+    let label = |t: f64, align| {
+        painter.text(
+            egui::pos2(x(t), rect.bottom() - 1.0),
+            align,
+            format!("{t:.0} s"),
+            FontId::proportional(9.0),
+            Color32::from_gray(140),
+        )
+    };
+    label(t0, Align2::LEFT_BOTTOM);
+    label(t1, Align2::RIGHT_BOTTOM);
 }
 
 #[cfg(test)]
@@ -1112,6 +1175,8 @@ mod tests {
             frame(|ui| inspector::node(ui, &mut edited, &types));
             assert_eq!(&edited, kind, "drawing the editors changes nothing");
             frame(|ui| kind_live(ui, &e.nodes[i], &e.links, e.now()));
+            let s = chaos_menu::FaultStrength::default();
+            frame(|ui| assert!(chaos_menu::node_faults(ui, &s, "n", kind, Some("z"), &[]).is_none()));
             assert!(!inspector::kind_glyph(kind).is_empty());
         }
         let mut l = links[0].clone();

@@ -578,3 +578,24 @@ fn a_load_balancer_added_while_running_starts_its_health_checks() {
     e.run_until(5 * S);
     assert_eq!(sum(&e, 2.0, 5.0, |w| w.errors_rps), 0.0, "the dead backend was ejected");
 }
+
+#[test]
+fn a_fault_injected_live_for_a_while_heals_itself() {
+    use systemdecoder::chaos::ChaosCommand;
+    use systemdecoder::sim::Sim;
+    use systemdecoder::sim::report::{headless_app, run_headless};
+    // What the right-click menu sends: kill a for 2 s, starting now.
+    let s = scenario(vec![poisson("c", 500.0), service("a", 8, Dist::Exp(1.0))], vec![link("c", "a", 1.0)]);
+    let mut app = headless_app(&s, 1);
+    run_headless(&mut app, 0.0, 1.0, |_| {});
+    app.world_mut().write_message(ChaosCommand::InjectFor(Fault::Kill { node: "a".into() }, 2.0));
+    run_headless(&mut app, 0.0, 5.0, |_| {});
+    let sim = app.world().resource::<Sim>();
+    let log = sim.fault_log();
+    assert_eq!(log.len(), 1);
+    assert!(!log[0].active, "healed after its 2 s");
+    let length = log[0].end_s.unwrap() - log[0].start_s;
+    assert!((length - 2.0).abs() < 1e-9, "lasted {length} s");
+    let down = sum(sim, 0.0, 10.0, |w| w.failed[FailReason::NodeDown.index()] as f64);
+    close("refused while down", down, 1000.0, 0.1);
+}

@@ -44,6 +44,7 @@ pub(super) struct ActiveFault {
     end: Option<Nanos>,
     active: bool,
     healed: bool,
+    group: Vec<String>,
 }
 
 /// A fault as reports and the UI show it.
@@ -54,6 +55,9 @@ pub struct FaultRecord {
     pub start_s: f64,
     pub end_s: Option<f64>,
     pub active: bool,
+    /// A partition's cut-off nodes (to draw the cut).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group: Vec<String>,
 }
 
 /// What the chaos monkey may break.
@@ -158,12 +162,19 @@ impl Engine {
         let id = self.faults.len() as u32;
         let start = start.max(self.now);
         let end = end.map(|e| e.max(start));
-        self.faults.push(ActiveFault { label, effects, start, end, active: false, healed: false });
+        self.faults.push(ActiveFault { label, effects, start, end, active: false, healed: false, group: Vec::new() });
         self.at(start, What::FaultStart { id });
         if let Some(e) = end {
             self.at(e, What::FaultEnd { id });
         }
         id
+    }
+
+    /// Name the nodes a fault cuts off (a partition), for drawing.
+    pub fn set_fault_group(&mut self, id: u32, group: Vec<String>) {
+        if let Some(f) = self.faults.get_mut(id as usize) {
+            f.group = group;
+        }
     }
 
     /// End a fault now (or cancel it if it has not started).
@@ -197,6 +208,7 @@ impl Engine {
                 start_s: f.start as f64 / 1e9,
                 end_s: f.end.map(|e| e as f64 / 1e9),
                 active: f.active,
+                group: f.group.clone(),
             })
             .collect()
     }

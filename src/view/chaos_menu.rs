@@ -1,0 +1,266 @@
+//! Breaking things by hand: the fault buttons for a node or a link (in the
+//! inspector and in the right-click menu), with adjustable strength and
+//! duration, and the right-click menu itself.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, DragValue, Ui};
+
+use super::canvas::Selection;
+use crate::chaos::Fault;
+use crate::sim::model::NodeKind;
+
+/// How hard and how long the buttons break things; shared by the inspector
+/// and the menu so a setting sticks.
+#[derive(Resource, Clone, Debug)]
+pub struct FaultStrength {
+    /// Throttle / spike factor.
+    pub factor: f64,
+    pub add_ms: f64,
+    /// Share for loss, corruption, duplicates and hot keys.
+    pub share: f64,
+    pub mbps: f64,
+    /// Seconds; 0: until healed.
+    pub for_s: f64,
+}
+
+impl Default for FaultStrength {
+    fn default() -> Self {
+        Self { factor: 2.0, add_ms: 100.0, share: 0.2, mbps: 1.0, for_s: 0.0 }
+    }
+}
+
+/// The right-click menu: what it is for and where it opened (screen points).
+#[derive(Resource, Default)]
+pub struct ContextMenu {
+    pub target: Selection,
+    pub at: egui::Pos2,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<FaultStrength>().init_resource::<ContextMenu>();
+}
+
+/// What the strength fields are for.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Target {
+    Client,
+    Node,
+    Link,
+}
+
+impl Target {
+    pub fn of(kind: &NodeKind) -> Target {
+        if matches!(kind, NodeKind::Client(_)) { Target::Client } else { Target::Node }
+    }
+}
+
+/// Strength and duration fields, compact: only those the buttons use.
+pub fn strength(ui: &mut Ui, s: &mut FaultStrength, target: Target) {
+    ui.horizontal_wrapped(|ui| {
+        if target == Target::Link {
+            ui.label("+").on_hover_text("Latency added each way (jitter is a fifth of it).");
+            ui.add(DragValue::new(&mut s.add_ms).range(0.0..=60_000.0).speed(5.0).suffix(" ms"));
+            ui.label("share").on_hover_text("Share of messages lost, corrupted or duplicated.");
+            ui.add(DragValue::new(&mut s.share).range(0.0..=1.0).speed(0.01));
+            ui.label("cap").on_hover_text("Bandwidth cap, each way.");
+            ui.add(DragValue::new(&mut s.mbps).range(0.001..=1e6).speed(0.1).suffix(" Mb/s"));
+        } else {
+            ui.label("×").on_hover_text("CPU throttle or traffic spike factor.");
+            ui.add(DragValue::new(&mut s.factor).range(0.01..=1000.0).speed(0.05));
+        }
+        if target == Target::Client {
+            ui.label("share").on_hover_text("Share of requests on the hot key.");
+            ui.add(DragValue::new(&mut s.share).range(0.0..=1.0).speed(0.01));
+        }
+        ui.label("for").on_hover_text("How long the fault lasts; 0: until healed.");
+        ui.add(DragValue::new(&mut s.for_s).range(0.0..=86_400.0).speed(1.0).suffix(" s"));
+    });
+}
+
+/// Buttons for the faults a node can suffer; returns the one clicked.
+pub fn node_faults(
+    ui: &mut Ui,
+    s: &FaultStrength,
+    id: &str,
+    kind: &NodeKind,
+    zone: Option<&str>,
+    zone_members: &[String],
+) -> Option<Fault> {
+    let mut picked = None;
+    let id = id.to_string();
+    ui.horizontal_wrapped(|ui| {
+        let mut button = |ui: &mut Ui, label: String, tip: &str, f: Fault| {
+            if ui.button(label).on_hover_text(tip).clicked() {
+                picked = Some(f);
+            }
+        };
+        if matches!(kind, NodeKind::Client(_)) {
+            let k = s.factor;
+            button(
+                ui,
+                format!("Spike ×{k}"),
+                "Multiply this client's request rate",
+                Fault::TrafficSpike { client: id.clone(), factor: k },
+            );
+            button(
+                ui,
+                "Herd".into(),
+                "2 000 requests at the same instant",
+                Fault::ThunderingHerd { client: id.clone(), requests: 2000 },
+            );
+            let pct = s.share * 100.0;
+            button(
+                ui,
+                format!("Hot key {pct:.0}%"),
+                "This share of requests use one key",
+                Fault::HotKey { client: id.clone(), share: s.share },
+            );
+            button(
+                ui,
+                "Clock ×0.2".into(),
+                "Clock skew: timeouts fire five times too early",
+                Fault::ClockSkew { client: id.clone(), factor: 0.2 },
+            );
+            return;
+        }
+        button(ui, "Kill".into(), "Crash: work there fails, arrivals are refused", Fault::Kill { node: id.clone() });
+        button(
+            ui,
+            "Pause".into(),
+            "Freeze: nothing progresses until healed, then it resumes",
+            Fault::Pause { node: id.clone() },
+        );
+        let k = s.factor;
+        button(
+            ui,
+            format!("CPU ×{k}"),
+            "Every request takes this many times longer",
+            Fault::CpuThrottle { node: id.clone(), factor: k },
+        );
+        let group = if zone.is_some() && !zone_members.is_empty() { zone_members.to_vec() } else { vec![id.clone()] };
+        button(
+            ui,
+            "Partition".into(),
+            "Cut this node (its whole zone, if it has one) off from all others",
+            Fault::Partition { nodes: group },
+        );
+        button(
+            ui,
+            "Restart".into(),
+            "Crash and restart; 3× slower until warm (10 s)",
+            Fault::Restart { node: id.clone(), warmup_s: 10.0 },
+        );
+        button(
+            ui,
+            "Memory leak".into(),
+            "Slower and slower, crashes after 30 s",
+            Fault::MemoryLeak { node: id.clone(), crash_after_s: 30.0 },
+        );
+        let workers = match kind {
+            NodeKind::Service(s) => s.workers,
+            NodeKind::Database(d) => d.pool,
+            NodeKind::ShardedDatabase(d) => d.pool,
+            NodeKind::ReplicatedDatabase(d) => d.pool,
+            NodeKind::Cache(c) => c.workers,
+            NodeKind::Gateway(g) => g.workers,
+            NodeKind::Autoscaling(a) => a.workers_per_instance * a.initial,
+            NodeKind::Serverless(f) => f.concurrency,
+            NodeKind::WebsocketGateway(w) => w.workers,
+            _ => 4,
+        };
+        let leaked = (workers * 3 / 4).max(1);
+        button(
+            ui,
+            "Leak 75% of pool".into(),
+            "Connections held by a leak: fewer workers",
+            Fault::PoolExhaustion { node: id.clone(), leaked },
+        );
+        if matches!(kind, NodeKind::ReplicatedDatabase(_)) {
+            button(
+                ui,
+                "Failover".into(),
+                "The primary dies: writes fail until a replica is promoted",
+                Fault::LeaderFailover { node: id.clone() },
+            );
+            let ms = s.add_ms.max(1.0) * 5.0;
+            button(
+                ui,
+                format!("Lag +{ms:.0} ms"),
+                "Replicas fall further behind: more stale reads",
+                Fault::ReplicaLag { node: id.clone(), add_ms: ms },
+            );
+        }
+        let stores = matches!(
+            kind,
+            NodeKind::Database(_) | NodeKind::Queue(_) | NodeKind::ShardedDatabase(_) | NodeKind::ReplicatedDatabase(_)
+        );
+        if stores {
+            button(ui, "Disk full".into(), "Writes fail; reads still work", Fault::DiskFull { node: id.clone() });
+        }
+        if matches!(kind, NodeKind::Cache(_) | NodeKind::Cdn(_)) {
+            button(
+                ui,
+                "Flush".into(),
+                "Empty the cache; it warms back over 10 s",
+                Fault::CacheFlush { node: id.clone(), warmup_s: 10.0 },
+            );
+        }
+        if let Some(zone) = zone {
+            button(
+                ui,
+                format!("Zone {zone} outage"),
+                "Crash every node in this zone",
+                Fault::ZoneOutage { zone: zone.to_string() },
+            );
+        }
+    });
+    picked
+}
+
+/// Buttons for the faults a link can suffer; returns the one clicked.
+pub fn link_faults(ui: &mut Ui, s: &FaultStrength, from: &str, to: &str) -> Option<Fault> {
+    let mut picked = None;
+    let (from, to) = (from.to_string(), to.to_string());
+    ui.horizontal_wrapped(|ui| {
+        let mut button = |ui: &mut Ui, label: String, tip: &str, f: Fault| {
+            if ui.button(label).on_hover_text(tip).clicked() {
+                picked = Some(f);
+            }
+        };
+        let (ms, pct) = (s.add_ms, s.share * 100.0);
+        let latency = Fault::Latency { from: from.clone(), to: to.clone(), add_ms: ms, jitter_ms: ms / 5.0 };
+        button(ui, format!("+{ms:.0} ms"), "Add latency (and a fifth of it as jitter) each way", latency);
+        button(
+            ui,
+            format!("{pct:.0}% loss"),
+            "Lose this share of messages",
+            Fault::PacketLoss { from: from.clone(), to: to.clone(), loss: s.share },
+        );
+        let mbps = s.mbps;
+        button(
+            ui,
+            format!("{mbps} Mbps"),
+            "Cap the bandwidth: messages queue for the wire",
+            Fault::Bandwidth { from: from.clone(), to: to.clone(), mbps },
+        );
+        button(
+            ui,
+            "Blackhole".into(),
+            "Drop everything silently: only timeouts notice",
+            Fault::Blackhole { from: from.clone(), to: to.clone() },
+        );
+        button(
+            ui,
+            format!("Corrupt {pct:.0}%"),
+            "This share of answers arrive corrupted",
+            Fault::Corrupt { from: from.clone(), to: to.clone(), share: s.share },
+        );
+        button(
+            ui,
+            format!("Duplicate {pct:.0}%"),
+            "Deliver this share of requests twice",
+            Fault::Duplicate { from: from.clone(), to: to.clone(), share: s.share },
+        );
+    });
+    picked
+}
