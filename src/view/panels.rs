@@ -544,6 +544,7 @@ fn help_window(ctx: &egui::Context, panels: &mut Panels) {
                     ("N or .", "step one tick (pauses)"),
                     ("+ / -", "faster / slower"),
                     ("click", "select a node or link"),
+                    ("right-click", "break a node or link (fault menu)"),
                     ("drag a node", "move it"),
                     ("Shift + drag", "from one node to another: connect them"),
                     ("palette", "drag a kind onto the canvas (or click it)"),
