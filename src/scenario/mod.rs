@@ -48,6 +48,11 @@ pub struct Scenario {
     /// Random faults, e.g. `(mean_interval_s: 30.0, duration_s: 10.0)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monkey: Option<crate::chaos::MonkeySpec>,
+    /// The whole system is `copies` identical copies of what is simulated
+    /// (regions, cells): reports also give the totals, e.g.
+    /// `(copies: 10000.0, of: "cells of 100 000 users")`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<crate::sim::model::Scale>,
 }
 
 fn default_duration() -> f64 {
@@ -185,7 +190,9 @@ impl Scenario {
     }
 
     pub fn engine(&self, seed: u64) -> Engine {
-        Engine::new(self.topology(), seed)
+        let mut e = Engine::new(self.topology(), seed);
+        e.scale = self.scale.clone();
+        e
     }
 }
 

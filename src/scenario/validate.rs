@@ -91,6 +91,9 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
     }
     c.number("duration_s", s.duration_s, 0.0, 1e7)?;
     c.number("warmup_s", s.warmup_s, 0.0, 1e7)?;
+    if let Some(sc) = &s.scale {
+        c.field("scale", |c| c.number("copies", sc.copies, 1.0, 1e12))?;
+    }
     if s.nodes.is_empty() {
         // Legal (a blank canvas) but it will not do anything.
         warnings.push(Warning { path: "nodes".into(), message: "the scenario has no nodes".into() });

@@ -779,6 +779,8 @@ pub struct Engine {
     classes: Vec<String>,
     /// Messages inboxes hold for an offline phone: (devices node, user).
     held: std::collections::HashMap<(u32, u64), Vec<(u32, u32)>>,
+    /// What one simulated copy stands for (reports scale totals by it).
+    pub scale: Option<Scale>,
 }
 
 /// A topology the engine can run: nodes plus links between them by index.
@@ -917,6 +919,7 @@ impl Engine {
             monkey: None,
             classes: vec!["read".into(), "write".into()],
             held: Default::default(),
+            scale: None,
         };
         e.windows.rebase(e.nodes.len(), e.links.len());
         for l in 0..e.links.len() {

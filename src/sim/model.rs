@@ -8,6 +8,21 @@ use serde::{Deserialize, Serialize};
 
 use super::dist::Dist;
 
+/// Scale by replica groups: a system too big to simulate message by
+/// message is usually many identical, independent copies of one unit (a
+/// cell of users with its own gateways, a region). We simulate one copy
+/// exactly and multiply its counts and rates by `copies`; latencies and
+/// ratios are those of the copy. This is exact when the copies share
+/// nothing; shared parts must be modelled inside the copy at their share.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scale {
+    pub copies: f64,
+    /// What one copy is, in words (for reports).
+    #[serde(default)]
+    pub of: String,
+}
+
 /// One node on the canvas.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

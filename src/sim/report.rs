@@ -43,10 +43,27 @@ pub struct Report {
     pub events: u64,
     /// Running cost of the nodes, from their prices per hour.
     pub cost: Cost,
+    /// Totals for the whole system when the scenario simulates one of many
+    /// identical copies (see `Scale`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whole_system: Option<WholeSystem>,
     /// Faults applied during the run (scheduled, from the command line or live).
     pub faults: Vec<crate::sim::engine::FaultRecord>,
     /// "ok", or what does not balance.
     pub conservation: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct WholeSystem {
+    pub copies: f64,
+    pub of: String,
+    pub offered_rps: f64,
+    pub offered_per_min: f64,
+    pub throughput_rps: f64,
+    pub failed_per_s: f64,
+    pub delivered_per_s: f64,
+    pub cost_per_hour: f64,
+    pub cost_per_month: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -271,6 +288,21 @@ impl Report {
             links,
             events: e.events_processed,
             cost: Cost::averaged(e),
+            whole_system: e.scale.as_ref().map(|sc| {
+                let k = sc.copies.max(0.0);
+                let cost = Cost::averaged(e);
+                WholeSystem {
+                    copies: k,
+                    of: sc.of.clone(),
+                    offered_rps: g.created as f64 / secs * k,
+                    offered_per_min: g.created as f64 / secs * 60.0 * k,
+                    throughput_rps: g.completed as f64 / secs * k,
+                    failed_per_s: failed_total as f64 / secs * k,
+                    delivered_per_s: g.delivery.count() as f64 / secs * k,
+                    cost_per_hour: cost.per_hour * k,
+                    cost_per_month: cost.per_month * k,
+                }
+            }),
             faults: e.fault_log(),
             conservation: match e.check_conservation() {
                 Ok(()) => "ok".into(),
@@ -321,6 +353,13 @@ impl Report {
             );
         }
         let _ = writeln!(t, "  cost      ${:.2}/hour, ${:.0}/month", self.cost.per_hour, self.cost.per_month);
+        if let Some(w) = &self.whole_system {
+            let _ = writeln!(
+                t,
+                "  whole system (×{} {}): offered {:.4e}/s = {:.4e}/min, completed {:.4e}/s, delivered {:.4e}/s, ${:.0}/hour",
+                w.copies, w.of, w.offered_rps, w.offered_per_min, w.throughput_rps, w.delivered_per_s, w.cost_per_hour
+            );
+        }
         let _ = writeln!(t, "  conservation: {}", self.conservation);
         for f in &self.faults {
             let end = f.end_s.map_or("end".to_string(), |e| format!("{e:.1} s"));

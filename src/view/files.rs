@@ -133,6 +133,7 @@ fn blank() -> Scenario {
         links: Vec::new(),
         chaos: Vec::new(),
         monkey: None,
+        scale: None,
     }
 }
 

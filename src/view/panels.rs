@@ -959,7 +959,8 @@ fn faults_window(ctx: &egui::Context, st: &mut UiState) {
         fault_timeline(ui, &log, now_s);
         let active: Vec<_> = log.iter().filter(|f| f.active).collect();
         if active.is_empty() {
-            let hint = "No active faults. Right-click a node or link to break it (or use \"Break it\" in the inspector).";
+            let hint =
+                "No active faults. Right-click a node or link to break it (or use \"Break it\" in the inspector).";
             ui.label(RichText::new(hint).weak());
         } else {
             for f in &active {

@@ -17,6 +17,7 @@ pub fn scenario(nodes: Vec<NodeSpec>, links: Vec<LinkSpec>) -> Scenario {
         links,
         chaos: Vec::new(),
         monkey: None,
+        scale: None,
     }
 }
 

@@ -916,3 +916,35 @@ fn every_kind_survives_edits_and_deletion_while_busy() {
         assert_eq!(e.ledger.jobs_live, 0, "{label}: async jobs stranded");
     }
 }
+
+#[test]
+fn one_scaled_copy_reports_what_ten_real_copies_do() {
+    // Ten identical, independent cells (client → gateway → service) against
+    // one cell marked as one of ten copies: the same totals.
+    let cell = |i: usize| {
+        (
+            vec![poisson(&format!("c{i}"), 2000.0), service(&format!("s{i}"), 16, Dist::Exp(4.0))],
+            vec![link(&format!("c{i}"), &format!("s{i}"), 5.0)],
+        )
+    };
+    let mut all = scenario(Vec::new(), Vec::new());
+    for i in 0..10 {
+        let (n, l) = cell(i);
+        all.nodes.extend(n);
+        all.links.extend(l);
+    }
+    let (n, l) = cell(0);
+    let mut one = scenario(n, l);
+    one.scale = Some(Scale { copies: 10.0, of: "cells".into() });
+    let real = run(&all, 38, 5.0, 60.0);
+    let scaled = run(&one, 39, 5.0, 60.0);
+    let w = scaled.whole_system.as_ref().unwrap();
+    close("offered", w.offered_rps, real.offered_rps, 0.01);
+    close("completed", w.throughput_rps, real.throughput_rps, 0.01);
+    close("per minute", w.offered_per_min, real.offered_rps * 60.0, 0.01);
+    close("cost", w.cost_per_hour, real.cost.per_hour, 1e-9);
+    // Latency is the copy's own, the same as in any of the ten.
+    close("p50", scaled.latency_ms.p50, real.latency_ms.p50, 0.03);
+    close("p99", scaled.latency_ms.p99, real.latency_ms.p99, 0.05);
+    assert!(real.whole_system.is_none());
+}
