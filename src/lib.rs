@@ -5,6 +5,7 @@
 //! feature adds everything a person sees.
 
 pub mod chaos;
+pub mod learn;
 pub mod scenario;
 pub mod sim;
 

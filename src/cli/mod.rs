@@ -80,6 +80,19 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Play a lesson headless: list its steps, or run one step's design (and
+    /// with --before, the previous design facing its demand) and print
+    /// whether its checkpoint passes.
+    Lesson {
+        /// Lesson id (e.g. whatsapp); absent: list the lessons.
+        id: Option<String>,
+        /// Step number, from 1.
+        #[arg(long)]
+        step: Option<usize>,
+        /// Run the step's "before" design instead.
+        #[arg(long)]
+        before: bool,
+    },
     /// Measure simulation speed and memory on the bundled benchmark scenarios.
     Bench {
         /// Sim seconds per benchmark.
@@ -100,6 +113,7 @@ pub fn main(cli: &Cli) -> ExitCode {
         }
         Some(Command::Validate { files }) => validate(files),
         Some(Command::Bench { seconds, json }) => bench::run(*seconds, *json),
+        Some(Command::Lesson { id, step, before }) => lesson(id.as_deref(), *step, *before),
         None => match load_or_default(cli.file.as_deref()) {
             Ok((name, s)) => open(cli, &name, &s),
             Err(e) => {
@@ -247,4 +261,57 @@ fn validate(files: &[PathBuf]) -> ExitCode {
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// `lesson`: list lessons, list a lesson's steps, or play one step headless.
+fn lesson(id: Option<&str>, step: Option<usize>, before: bool) -> ExitCode {
+    use crate::learn::{BUNDLED, Loaded, evaluate};
+    let Some(id) = id else {
+        for b in BUNDLED {
+            match Loaded::bundled(b.id) {
+                Ok(l) => println!("{:<12} {} ({} steps)", b.id, l.lesson.title, l.lesson.steps.len()),
+                Err(e) => println!("{:<12} unreadable: {e}", b.id),
+            }
+        }
+        return ExitCode::SUCCESS;
+    };
+    let loaded = match Loaded::bundled(id) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(n) = step else {
+        println!("{}\n{}\n", loaded.lesson.title, loaded.lesson.summary);
+        for (i, s) in loaded.lesson.steps.iter().enumerate() {
+            println!("  step {}: {}", i + 1, s.title);
+        }
+        println!("\nrun one with: systemdecoder lesson {id} --step N [--before]");
+        return ExitCode::SUCCESS;
+    };
+    let Some(s) = n.checked_sub(1).and_then(|i| loaded.lesson.steps.get(i)) else {
+        eprintln!("error: lesson {id} has steps 1 to {}", loaded.lesson.steps.len());
+        return ExitCode::from(2);
+    };
+    let (report, outcomes) = match evaluate(&loaded, s, before) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let design = if before { s.before.as_deref().unwrap_or("") } else { s.scenario.as_str() };
+    println!("{}  [{design}]\n\n{}\n", s.title, s.story);
+    print!("{}", report.to_text());
+    println!("\ncheckpoint:");
+    for (o, c) in outcomes.iter().zip(&s.checkpoint) {
+        let value = o.value.map_or("no data".to_string(), |v| {
+            if v.abs() >= 1e6 { format!("{v:.3e}{}", c.metric.unit()) } else { format!("{v:.4}{}", c.metric.unit()) }
+        });
+        println!("  [{}] {}  (measured {value})", if o.pass { "pass" } else { "FAIL" }, o.says);
+    }
+    let passed = outcomes.iter().all(|o| o.pass);
+    println!("\n{}", if passed { "checkpoint passed" } else { "checkpoint not met" });
+    if passed { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

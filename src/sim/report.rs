@@ -25,6 +25,9 @@ pub struct Report {
     /// Failed requests by reason.
     pub failed: BTreeMap<&'static str, u64>,
     pub failed_total: u64,
+    /// Async jobs (queued or held messages, deliveries) that failed after
+    /// their producer was acknowledged, since the start.
+    pub async_failed: u64,
     pub in_flight: u64,
     pub offered_rps: f64,
     pub throughput_rps: f64,
@@ -275,6 +278,7 @@ impl Report {
             completed: g.completed,
             failed,
             failed_total,
+            async_failed: e.ledger.jobs_failed.iter().sum(),
             in_flight: e.live_requests(),
             offered_rps: g.created as f64 / secs,
             throughput_rps: g.completed as f64 / secs,

@@ -1195,7 +1195,8 @@ mod tests {
                 let p = e.unwrap().path();
                 if p.is_dir() {
                     walk(&p, out);
-                } else if p.extension().is_some_and(|x| x == "ron") {
+                } else if p.extension().is_some_and(|x| x == "ron") && p.file_name().is_some_and(|n| n != "lesson.ron")
+                {
                     out.push(p);
                 }
             }

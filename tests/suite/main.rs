@@ -7,6 +7,7 @@
 //! - `kinds`: the catalogue kinds (gateway, serverless, autoscaling, shards,
 //!   streams, fan-out, polling, long polling, websockets, devices, inboxes,
 //!   replicas, pub/sub, dead letters, coalescing, CDN, DNS) and request types.
+//! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `determinism`: same input, same bits; tick size does not matter.
 
@@ -15,5 +16,6 @@ mod chaos;
 mod determinism;
 mod helpers;
 mod kinds;
+mod lessons;
 mod queueing;
 mod scenarios;
