@@ -284,8 +284,8 @@ fn lesson(id: Option<&str>, step: Option<usize>, before: bool) -> ExitCode {
     };
     let Some(n) = step else {
         println!("{}\n{}\n", loaded.lesson.title, loaded.lesson.summary);
-        for (i, s) in loaded.lesson.steps.iter().enumerate() {
-            println!("  step {}: {}", i + 1, s.title);
+        for s in &loaded.lesson.steps {
+            println!("  {}", s.title);
         }
         println!("\nrun one with: systemdecoder lesson {id} --step N [--before]");
         return ExitCode::SUCCESS;

@@ -3218,9 +3218,11 @@ impl Engine {
         let retry = ms_to_nanos(spec.retry_ms).max(1);
         let msg = &self.msgs[m as usize];
         if msg.class == push {
-            // A push notification that failed is not retried.
+            // A notification is best effort: one that fails is given up
+            // (counted apart); the message it announced is still held.
+            node.stats.pushes_failed += 1;
             self.ledger.jobs_live -= 1;
-            self.ledger.jobs_failed[reason.index()] += 1;
+            self.ledger.jobs_done += 1;
             self.end_msg(m);
             self.dispatch_jobs(n);
             return;
@@ -3336,6 +3338,15 @@ impl Engine {
         let node = &mut self.nodes[n as usize];
         node.backing_off = node.backing_off.saturating_sub(1);
         let node = &self.nodes[n as usize];
+        if let (NodeKind::Inbox(i), false, true) = (&node.spec.kind, node.removed, node.fx.down) {
+            if i.durable {
+                // Kept safe while the inbox is down: try again later.
+                let (wait, era) = (ms_to_nanos(i.retry_ms).max(1), self.msgs[m as usize].era);
+                self.nodes[n as usize].backing_off += 1;
+                self.at(self.now + wait, What::Requeue { msg: m, era });
+                return;
+            }
+        }
         if node.removed || node.fx.down {
             let reason = if node.removed { FailReason::Removed } else { FailReason::NodeDown };
             self.ledger.jobs_live -= 1;

@@ -225,6 +225,7 @@ pub struct NodeStats {
     /// Inbox: messages held for an offline phone, push notifications sent.
     pub held: u64,
     pub pushes: u64,
+    pub pushes_failed: u64,
     /// Websocket gateway: phones reconnecting after a crash.
     pub reconnects: u64,
     /// Devices: offline users a push notification brought online.

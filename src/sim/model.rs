@@ -840,11 +840,16 @@ pub struct InboxSpec {
     pub deliveries: u32,
     /// Other failures are retried after this long.
     pub retry_ms: f64,
+    /// Stored messages survive a crash of the inbox (written to a
+    /// replicated log): they are delivered after it restarts. Otherwise a
+    /// crash loses them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub durable: bool,
 }
 
 impl Default for InboxSpec {
     fn default() -> Self {
-        Self { service: Dist::Const(1.0), deliveries: 10_000, retry_ms: 1000.0 }
+        Self { service: Dist::Const(1.0), deliveries: 10_000, retry_ms: 1000.0, durable: false }
     }
 }
 

@@ -207,6 +207,7 @@ fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&
         K::Inbox(_) => {
             d.insert("held", s.held as f64);
             d.insert("pushes", s.pushes as f64);
+            d.insert("pushes_failed", s.pushes_failed as f64);
             d.insert("redeliveries", s.redeliveries as f64);
             d.insert("waiting", (n.queue_len() as u64 + n.backing_off) as f64);
         }

@@ -364,6 +364,8 @@ impl Engine {
                 self.restart_generation(n32);
                 // Every phone that was connected comes back at once.
                 self.start_reconnects(n32);
+                // A durable store picks up where it stopped.
+                self.dispatch_jobs(n32);
             }
             if paused[n] && was.paused_since.is_none() {
                 self.nodes[n].fx.paused_since = Some(self.now);
@@ -397,7 +399,9 @@ impl Engine {
         node.fx.frozen.clear();
         let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.drain_all()).collect();
         queued.extend(node.take_waiters());
-        let jobs: Vec<u32> = node.take_stored_jobs();
+        // A durable store keeps what it holds; the rest is gone.
+        let durable = matches!(&node.spec.kind, NodeKind::Inbox(i) if i.durable);
+        let jobs: Vec<u32> = if durable { Vec::new() } else { node.take_stored_jobs() };
         for k in &mut node.members {
             k.busy = 0;
         }
