@@ -2519,8 +2519,12 @@ impl Engine {
             }
             NodeKind::Devices(_) => {
                 self.release(n, 0, entered);
-                let sent = self.msgs[m as usize].sent;
+                let (sent, first) = (self.msgs[m as usize].sent, self.msgs[m as usize].receives == 0);
                 self.record_delivery(self.now - sent);
+                if first {
+                    // Never held or retried: the system's own speed.
+                    self.global.delivery_first.record(self.now - sent);
+                }
                 self.nodes[n as usize].stats.delivered += 1;
                 // The acknowledgement ("delivered ✓✓") goes back.
                 self.respond(m);

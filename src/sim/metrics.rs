@@ -252,6 +252,9 @@ pub struct GlobalStats {
     /// One-way message delivery: from the sender sending to the
     /// recipient's phone having it (devices and polling clients).
     pub delivery: LatencyHist,
+    /// The same, for messages delivered at the first try (never held for
+    /// an offline phone, never retried).
+    pub delivery_first: LatencyHist,
 }
 
 /// One second of sim time, as charts read it.

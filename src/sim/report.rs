@@ -73,6 +73,10 @@ pub struct WholeSystem {
 pub struct Delivery {
     pub count: u64,
     pub ms: LatencySummary,
+    /// Messages delivered at the first try (recipient online, no retry):
+    /// the system's own delivery time.
+    pub first_try_count: u64,
+    pub first_try_ms: LatencySummary,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -286,8 +290,12 @@ impl Report {
             error_rate: if resolved == 0 { 0.0 } else { failed_total as f64 / resolved as f64 },
             retries: g.retries,
             latency_ms: g.latency.summary(),
-            delivery: (g.delivery.count() > 0)
-                .then(|| Delivery { count: g.delivery.count(), ms: g.delivery.summary() }),
+            delivery: (g.delivery.count() > 0).then(|| Delivery {
+                count: g.delivery.count(),
+                ms: g.delivery.summary(),
+                first_try_count: g.delivery_first.count(),
+                first_try_ms: g.delivery_first.summary(),
+            }),
             mean_in_flight: per_ns(g.in_flight.area_to(now)),
             nodes,
             links,
@@ -356,6 +364,14 @@ impl Report {
                 "  delivery  {} messages  mean {:.3} ms  p50 {:.3}  p99 {:.3}  max {:.3} (sender to phone)",
                 d.count, m.mean, m.p50, m.p99, m.max
             );
+            if d.first_try_count < d.count {
+                let f = &d.first_try_ms;
+                let _ = writeln!(
+                    t,
+                    "            {} at the first try  mean {:.3} ms  p50 {:.3}  p99 {:.3} (phone online, no retry)",
+                    d.first_try_count, f.mean, f.p50, f.p99
+                );
+            }
         }
         let _ = writeln!(t, "  cost      ${:.2}/hour, ${:.0}/month", self.cost.per_hour, self.cost.per_month);
         if let Some(w) = &self.whole_system {
