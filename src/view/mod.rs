@@ -8,6 +8,7 @@ mod capture;
 mod chaos_menu;
 mod files;
 mod inspector;
+mod lesson_panel;
 mod packets;
 mod panels;
 pub mod theme;
@@ -87,6 +88,7 @@ impl Plugin for ViewPlugin {
             capture::plugin,
             files::plugin,
             chaos_menu::plugin,
+            lesson_panel::plugin,
         ));
         app.add_systems(PostStartup, |mut w: MessageWriter<FitView>| {
             w.write(FitView);

@@ -1,6 +1,8 @@
 //! The egui panels: time controls and live numbers on top, the inspector on
 //! the right, charts at the bottom, labels over the canvas, a help overlay.
 
+use std::f32::consts::TAU;
+
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Align2, Color32, DragValue, FontId, RichText};
@@ -10,7 +12,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use super::canvas::{CanvasRect, Selection, edge_ends};
 use super::files::{self, Document, FileUi};
 use super::packets::PacketCount;
-use super::{chaos_menu, inspector, theme};
+use super::{chaos_menu, inspector, lesson_panel, theme};
 use crate::chaos::ChaosCommand;
 use crate::scenario::LoadedScenario;
 use crate::sim::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest, Revision};
@@ -167,6 +169,8 @@ struct UiState<'w, 's> {
     revision: Res<'w, Revision>,
     strength: ResMut<'w, chaos_menu::FaultStrength>,
     menu: ResMut<'w, chaos_menu::ContextMenu>,
+    lesson: ResMut<'w, lesson_panel::LessonState>,
+    commands: Commands<'w, 's>,
 }
 
 /// A node kind being dragged out of the palette.
@@ -196,11 +200,20 @@ fn draw_ui(mut contexts: EguiContexts, mut st: UiState, mut fps: Local<f32>, mut
     help_window(&ctx, &mut st.panels);
     faults_window(&ctx, &mut st);
     context_menu(&ctx, &mut st);
+    let now_s = st.time.elapsed_secs_f64();
+    let sim = st.sim.as_deref();
+    if let Some(lesson_panel::Action::Load(s, before)) = lesson_panel::window(&ctx, &mut st.lesson, sim, now_s) {
+        st.lesson.showing = Some(before);
+        st.lesson.outcomes.clear();
+        st.commands.queue(move |w: &mut World| super::files::open_scenario(w, &s, None));
+    }
     Ok(())
 }
 
 fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
-    let UiState { sim, speed, panels, scenario, packets, history, undo_state, files, document, revision, .. } = st;
+    let UiState {
+        sim, speed, panels, scenario, packets, history, undo_state, files, document, revision, lesson, ..
+    } = st;
     egui::Panel::top("top").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
             // The product name is in the window title; the bar shows the file.
@@ -306,6 +319,9 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 };
                 if ui.selectable_label(panels.faults, label).on_hover_text("Active faults; heal them here").clicked() {
                     panels.faults = !panels.faults;
+                }
+                if ui.selectable_label(lesson.open, "📖 Lessons").on_hover_text("Guided lessons").clicked() {
+                    lesson.open = !lesson.open;
                 }
                 if ui.selectable_label(panels.help, "?").on_hover_text("Shortcuts (F1)").clicked() {
                     panels.help = !panels.help;
@@ -579,6 +595,20 @@ fn canvas_labels(ctx: &egui::Context, st: &UiState, free: egui::Rect) {
     let pos_of = |id: &str| {
         nodes.iter().find(|(_, n, _, _)| n.as_str() == id).map(|(_, _, p, _)| Vec2::new(p.0.pos.0, p.0.pos.1))
     };
+    // A lesson step's nodes to watch: a dashed amber circle each.
+    for id in lesson_panel::watched(&st.lesson) {
+        let (Some(c), Some(edge)) =
+            (pos_of(&id).and_then(|c| to_screen(c)), pos_of(&id).and_then(|c| to_screen(c + Vec2::new(78.0, 0.0))))
+        else {
+            continue;
+        };
+        let r = (edge.x - c.x).abs();
+        let amber = theme::to_egui(theme::WARN);
+        let points: Vec<egui::Pos2> = (0..=48)
+            .map(|i| c + egui::vec2(r * (i as f32 / 48.0 * TAU).cos(), r * (i as f32 / 48.0 * TAU).sin()))
+            .collect();
+        painter.extend(egui::Shape::dashed_line(&points, egui::Stroke::new(2.0, amber), 8.0, 6.0));
+    }
     // A partition: a dashed red fence around the nodes it cuts off.
     if let Some(sim) = &st.sim {
         for f in sim.fault_log().iter().filter(|f| f.active && !f.group.is_empty()) {

@@ -1,0 +1,254 @@
+//! The lesson window: a home list of lessons, then one step at a time —
+//! its story, buttons to load the failing "before" design and the design
+//! that fixes it, the checkpoint judged live on the running simulation,
+//! and the way forward. Progress is remembered between runs.
+
+use std::collections::BTreeMap;
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, Color32, RichText};
+
+use crate::learn::{BUNDLED, Loaded, Outcome};
+use crate::sim::Sim;
+use crate::sim::report::Report;
+
+/// Where the learner is.
+#[derive(Resource, Default)]
+pub struct LessonState {
+    pub open: bool,
+    /// The lesson being played (its id) and step index.
+    pub lesson: Option<String>,
+    pub step: usize,
+    /// Which of the step's scenarios is on the canvas: Some(true) the
+    /// "before" one, Some(false) the design, None something else.
+    pub showing: Option<bool>,
+    /// The checkpoint as last judged, and when (app seconds).
+    pub outcomes: Vec<Outcome>,
+    judged_at: f64,
+    /// Steps passed, per lesson (the furthest reached).
+    pub progress: BTreeMap<String, usize>,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    let progress = load_progress();
+    app.insert_resource(LessonState { progress, ..default() });
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn progress_path() -> std::path::PathBuf {
+    super::files::data_dir().join("progress.ron")
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn load_progress() -> BTreeMap<String, usize> {
+    std::fs::read_to_string(progress_path()).ok().and_then(|t| ron::from_str(&t).ok()).unwrap_or_default()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn load_progress() -> BTreeMap<String, usize> {
+    BTreeMap::new()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn save_progress(p: &BTreeMap<String, usize>) {
+    if let Ok(text) = ron::to_string(p) {
+        // Best effort: losing progress marks is not losing work.
+        let _ = crate::scenario::write_atomic(&progress_path(), &text);
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn save_progress(_: &BTreeMap<String, usize>) {}
+
+/// What the window asks the app to do.
+pub enum Action {
+    /// Open this scenario of the current step (true: the "before" one).
+    Load(crate::scenario::Scenario, bool),
+}
+
+/// Draw the window; returns what to do.
+pub fn window(ctx: &egui::Context, st: &mut LessonState, sim: Option<&Sim>, now_s: f64) -> Option<Action> {
+    if !st.open {
+        return None;
+    }
+    let mut action = None;
+    let mut open = true;
+    egui::Window::new("Lessons").open(&mut open).default_width(380.0).default_pos([170.0, 60.0]).show(ctx, |ui| {
+        let Some(id) = st.lesson.clone() else {
+            home(ui, st);
+            return;
+        };
+        let loaded = match Loaded::bundled(&id) {
+            Ok(l) => l,
+            Err(e) => {
+                ui.colored_label(Color32::LIGHT_RED, e);
+                return;
+            }
+        };
+        let steps = &loaded.lesson.steps;
+        st.step = st.step.min(steps.len().saturating_sub(1));
+        let step = &steps[st.step];
+        ui.horizontal(|ui| {
+            if ui.small_button("◀ Lessons").clicked() {
+                st.lesson = None;
+                st.showing = None;
+            }
+            ui.label(RichText::new(&loaded.lesson.title).strong());
+            ui.label(RichText::new(format!("step {} of {}", st.step + 1, steps.len())).weak());
+        });
+        ui.separator();
+        ui.heading(&step.title);
+        ui.label(&step.story);
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if let Some(before) = &step.before {
+                let b =
+                    ui.button("Show the problem").on_hover_text("Load the previous design facing this step's demand");
+                if b.clicked() {
+                    if let Ok(s) = loaded.scenario(before) {
+                        action = Some(Action::Load(s, true));
+                    }
+                }
+            }
+            let label = if step.before.is_some() { "Load the fix" } else { "Load the design" };
+            if ui.button(label).clicked() {
+                if let Ok(s) = loaded.scenario(&step.scenario) {
+                    action = Some(Action::Load(s, false));
+                }
+            }
+        });
+        if !step.watch.is_empty() {
+            let what = step.watch.join(", ");
+            let chart = if step.chart.is_empty() { String::new() } else { format!(" and the {} chart", step.chart) };
+            ui.label(RichText::new(format!("Watch: {what}{chart} (circled on the canvas)")).weak());
+        }
+        ui.separator();
+        ui.label(RichText::new("Checkpoint").strong());
+        // Judge once a second of app time, on the run so far.
+        if let (Some(sim), Some(_)) = (sim, st.showing) {
+            if now_s - st.judged_at > 1.0 {
+                st.judged_at = now_s;
+                let r = Report::from_engine(sim, "", 0);
+                st.outcomes = if sim.now() as f64 / 1e9 >= step.warmup_s + 2.0 {
+                    step.checkpoint.iter().map(|c| c.judge(&r)).collect()
+                } else {
+                    Vec::new()
+                };
+            }
+        }
+        let judged = st.showing.is_some() && st.outcomes.len() == step.checkpoint.len();
+        for (i, c) in step.checkpoint.iter().enumerate() {
+            let (mark, colour, value) = match st.outcomes.get(i).filter(|_| judged) {
+                Some(o) if o.pass => ("✔", Color32::from_rgb(120, 220, 140), o.value),
+                Some(o) => ("✖", Color32::from_rgb(240, 110, 110), o.value),
+                None => ("…", Color32::GRAY, None),
+            };
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(colour, mark);
+                ui.label(&c.says);
+                if let Some(v) = value {
+                    let v = if v.abs() >= 1e6 { format!("{v:.2e}") } else { format!("{v:.3}") };
+                    ui.label(RichText::new(format!("({v}{})", c.metric.unit())).weak());
+                }
+            });
+        }
+        let passed = judged && st.outcomes.iter().all(|o| o.pass);
+        match (st.showing, passed) {
+            (None, _) => {
+                ui.label(RichText::new("Load a design to measure it.").weak());
+            }
+            (Some(true), false) => {
+                ui.label(RichText::new("The previous design does not make it. Watch why, then load the fix.").weak());
+            }
+            (Some(false), true) => {
+                ui.colored_label(Color32::from_rgb(120, 220, 140), "Checkpoint passed.");
+                let best = st.progress.entry(id.clone()).or_default();
+                if *best < st.step + 1 {
+                    *best = st.step + 1;
+                    save_progress(&st.progress);
+                }
+            }
+            _ => {
+                ui.label(RichText::new("Measuring while it runs…").weak());
+            }
+        }
+        if !step.try_this.is_empty() {
+            ui.add_space(4.0);
+            ui.label(RichText::new(format!("Try this: {}", step.try_this)).italics());
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            if ui.add_enabled(st.step > 0, egui::Button::new("◀ Back")).clicked() {
+                st.step -= 1;
+                st.showing = None;
+                st.outcomes.clear();
+            }
+            if ui.add_enabled(st.step + 1 < steps.len(), egui::Button::new("Next ▶")).clicked() {
+                st.step += 1;
+                st.showing = None;
+                st.outcomes.clear();
+            }
+        });
+    });
+    if !open {
+        st.open = false;
+    }
+    action
+}
+
+/// The list of lessons, with how far the learner got in each.
+fn home(ui: &mut egui::Ui, st: &mut LessonState) {
+    ui.label("Guided lessons: each step is a design, the demand that breaks it, and the fix.");
+    ui.separator();
+    for b in BUNDLED {
+        let Ok(l) = Loaded::bundled(b.id) else { continue };
+        let done = st.progress.get(b.id).copied().unwrap_or(0);
+        ui.label(RichText::new(&l.lesson.title).strong());
+        ui.label(&l.lesson.summary);
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("{done} of {} steps passed", l.lesson.steps.len())).weak());
+            let label = if done == 0 { "Start" } else { "Continue" };
+            if ui.button(label).clicked() {
+                st.lesson = Some(b.id.to_string());
+                st.step = done.min(l.lesson.steps.len() - 1);
+                st.showing = None;
+                st.outcomes.clear();
+            }
+        });
+        ui.separator();
+    }
+}
+
+/// The ids of the nodes the current step asks to watch.
+pub fn watched(st: &LessonState) -> Vec<String> {
+    let (Some(id), true) = (&st.lesson, st.open) else { return Vec::new() };
+    Loaded::bundled(id).ok().and_then(|l| l.lesson.steps.get(st.step).map(|s| s.watch.clone())).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(st: &mut LessonState) -> Option<Action> {
+        let ctx = egui::Context::default();
+        let mut action = None;
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| action = window(ui.ctx(), st, None, 0.0));
+        out.textures_delta.clear();
+        action
+    }
+
+    #[test]
+    fn the_home_screen_and_every_step_draw() {
+        let mut st = LessonState { open: true, ..Default::default() };
+        assert!(frame(&mut st).is_none());
+        let steps = Loaded::bundled("whatsapp").unwrap().lesson.steps.len();
+        st.lesson = Some("whatsapp".into());
+        for i in 0..steps {
+            st.step = i;
+            assert!(frame(&mut st).is_none(), "nothing loads without a click");
+            assert!(!watched(&st).is_empty(), "step {} names nodes to watch", i + 1);
+        }
+        st.open = false;
+        assert!(watched(&st).is_empty(), "no circles when the window is closed");
+    }
+}
