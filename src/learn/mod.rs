@@ -177,11 +177,21 @@ impl Loaded {
             let ids: Vec<&str> = BUNDLED.iter().map(|b| b.id).collect();
             format!("no lesson \"{id}\" (there is: {})", ids.join(", "))
         })?;
-        let name = format!("scenarios/lessons/{id}/lesson.ron");
-        let lesson: Lesson = crate::scenario::ron_options()
-            .from_str(b.lesson)
-            .map_err(|e| format!("{name}:{}: {}", e.span.start, e.code))?;
-        Ok(Loaded { lesson, files: b.files.to_vec() })
+        // Parsed once: the app asks every frame.
+        static PARSED: std::sync::OnceLock<Vec<Result<Lesson, String>>> = std::sync::OnceLock::new();
+        let parsed = PARSED.get_or_init(|| {
+            BUNDLED
+                .iter()
+                .map(|b| {
+                    let name = format!("scenarios/lessons/{}/lesson.ron", b.id);
+                    crate::scenario::ron_options()
+                        .from_str(b.lesson)
+                        .map_err(|e| format!("{name}:{}: {}", e.span.start, e.code))
+                })
+                .collect()
+        });
+        let i = BUNDLED.iter().position(|x| x.id == b.id).expect("found above");
+        Ok(Loaded { lesson: parsed[i].clone()?, files: b.files.to_vec() })
     }
 
     /// A scenario of the lesson by file name.

@@ -219,6 +219,13 @@ fn home(ui: &mut egui::Ui, st: &mut LessonState) {
     }
 }
 
+/// The chart the current step asks to watch, if any.
+pub fn watched_chart(st: &LessonState) -> Option<String> {
+    let (Some(id), true) = (&st.lesson, st.open) else { return None };
+    let l = Loaded::bundled(id).ok()?;
+    l.lesson.steps.get(st.step).map(|s| s.chart.clone()).filter(|c| !c.is_empty())
+}
+
 /// The ids of the nodes the current step asks to watch.
 pub fn watched(st: &LessonState) -> Vec<String> {
     let (Some(id), true) = (&st.lesson, st.open) else { return Vec::new() };

@@ -354,6 +354,15 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
     let green = theme::to_egui(theme::OK);
     let amber = theme::to_egui(theme::WARN);
     let red = theme::to_egui(theme::BAD);
+    // The chart a lesson step asks to watch stands out.
+    let emphasised = lesson_panel::watched_chart(&st.lesson);
+    let heading = |text: &str, id: &str| {
+        if emphasised.as_deref() == Some(id) {
+            RichText::new(format!("{text}  ◀ watch this")).color(theme::to_egui(theme::WARN)).strong()
+        } else {
+            RichText::new(text)
+        }
+    };
     egui::Panel::bottom("charts").resizable(true).default_size(200.0).min_size(120.0).show(root, |ui| {
         let h = (ui.available_height() - 24.0).max(150.0);
         let w = (ui.available_width() - 30.0) / 4.0;
@@ -383,7 +392,7 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                 }
             };
             ui.vertical(|ui| {
-                ui.label("Throughput (req/s)");
+                ui.label(heading("Throughput (req/s)", "throughput"));
                 plot("throughput").show(ui, |p| {
                     marks(p);
                     p.line(Line::new("offered", series(&all, &live, |w| w.offered_rps)).color(blue));
@@ -391,7 +400,7 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                 });
             });
             ui.vertical(|ui| {
-                ui.label("Latency (ms)");
+                ui.label(heading("Latency (ms)", "latency"));
                 plot("latency").show(ui, |p| {
                     marks(p);
                     p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
@@ -404,7 +413,7 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                 });
             });
             ui.vertical(|ui| {
-                ui.label("Errors (req/s)");
+                ui.label(heading("Errors (req/s)", "errors"));
                 plot("errors").show(ui, |p| {
                     marks(p);
                     p.line(Line::new("failed", series(&all, &live, |w| w.errors_rps)).color(red));
