@@ -1182,6 +1182,7 @@ impl Engine {
                 for j in jobs {
                     self.ledger.jobs_live -= 1;
                     self.ledger.jobs_failed[FailReason::Removed.index()] += 1;
+                    self.global.lost += 1;
                     self.end_msg(j);
                 }
             }
@@ -1229,6 +1230,7 @@ impl Engine {
         for j in jobs.into_iter().chain(waiting) {
             self.ledger.jobs_live -= 1;
             self.ledger.jobs_failed[FailReason::Removed.index()] += 1;
+            self.global.lost += 1;
             self.end_msg(j);
         }
     }
@@ -2524,6 +2526,7 @@ impl Engine {
                 if first {
                     // Never held or retried: the system's own speed.
                     self.global.delivery_first.record(self.now - sent);
+                    self.windows.delivery_first.record(self.now - sent);
                 }
                 self.nodes[n as usize].stats.delivered += 1;
                 // The acknowledgement ("delivered ✓✓") goes back.
@@ -2662,6 +2665,7 @@ impl Engine {
         let Some(g) = node.groups.iter().position(|g| g.link == link) else {
             self.ledger.jobs_live -= 1;
             self.ledger.jobs_failed[error.unwrap_or(FailReason::Removed).index()] += 1;
+            self.global.lost += 1;
             self.end_msg(m);
             return;
         };
@@ -3074,6 +3078,7 @@ impl Engine {
                     }
                     self.ledger.jobs_live -= 1;
                     self.ledger.jobs_failed[r.index()] += 1;
+                    self.global.lost += 1;
                     self.end_msg(m);
                 }
             }
@@ -3355,6 +3360,7 @@ impl Engine {
             let reason = if node.removed { FailReason::Removed } else { FailReason::NodeDown };
             self.ledger.jobs_live -= 1;
             self.ledger.jobs_failed[reason.index()] += 1;
+            self.global.lost += 1;
             self.end_msg(m);
             return;
         }
@@ -3374,6 +3380,7 @@ impl Engine {
                 None => {
                     self.ledger.jobs_live -= 1;
                     self.ledger.jobs_failed[FailReason::Removed.index()] += 1;
+                    self.global.lost += 1;
                     self.end_msg(m);
                 }
             }

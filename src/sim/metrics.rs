@@ -255,6 +255,8 @@ pub struct GlobalStats {
     /// The same, for messages delivered at the first try (never held for
     /// an offline phone, never retried).
     pub delivery_first: LatencyHist,
+    /// Async jobs that failed (messages lost after "sent").
+    pub lost: u64,
 }
 
 /// One second of sim time, as charts read it.
@@ -269,6 +271,10 @@ pub struct Window {
     pub latency_ms: LatencySummary,
     /// One-way message delivery in this window (zeros when none).
     pub delivery_ms: LatencySummary,
+    /// The same for messages delivered at the first try.
+    pub delivery_first_ms: LatencySummary,
+    /// Messages lost after their sender was told "sent", per second.
+    pub lost_rps: f64,
     pub in_flight: u64,
     pub nodes: Vec<NodeWindow>,
     pub links: Vec<LinkWindow>,
@@ -304,6 +310,7 @@ pub struct Windows {
     start: WindowMarks,
     pub latency: LatencyHist,
     pub delivery: LatencyHist,
+    pub delivery_first: LatencyHist,
 }
 
 #[derive(Default, Clone)]
@@ -311,6 +318,7 @@ struct WindowMarks {
     created: u64,
     completed: u64,
     failed: ByReason,
+    lost: u64,
     nodes: Vec<(u64, u64, u64, u128, u128)>,
     links: Vec<(u64, u64, u128)>,
 }
@@ -386,6 +394,8 @@ impl Windows {
             failed,
             latency_ms: self.latency.summary(),
             delivery_ms: self.delivery.summary(),
+            delivery_first_ms: self.delivery_first.summary(),
+            lost_rps: global.lost.saturating_sub(self.start.lost) as f64 / secs,
             in_flight: global.in_flight.value,
             nodes: node_windows,
             links: link_windows,
@@ -400,6 +410,7 @@ impl Windows {
             created: global.created,
             completed: global.completed,
             failed: global.failed,
+            lost: global.lost,
             nodes: nodes
                 .iter()
                 .map(|(s, _)| (s.arrivals, s.completions, s.rejected, s.queue.area_to(end), s.busy.area_to(end)))
@@ -412,6 +423,7 @@ impl Windows {
         self.history.push_back(w);
         self.latency.reset();
         self.delivery.reset();
+        self.delivery_first.reset();
         self.next_end += NANOS_PER_SEC;
     }
 

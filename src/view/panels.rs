@@ -409,6 +409,12 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                         // One-way: from the sender to the recipient's phone.
                         let violet = Color32::from_rgb(190, 140, 255);
                         p.line(Line::new("delivery p99", series(&all, &live, |w| w.delivery_ms.p99)).color(violet));
+                        if sim.global.delivery_first.count() < sim.global.delivery.count() {
+                            // Without the time recipients were offline.
+                            let lilac = Color32::from_rgb(120, 200, 255);
+                            let first = series(&all, &live, |w| w.delivery_first_ms.p99);
+                            p.line(Line::new("first-try p99", first).color(lilac));
+                        }
                     }
                 });
             });
@@ -417,6 +423,11 @@ fn charts(root: &mut egui::Ui, st: &UiState) {
                 plot("errors").show(ui, |p| {
                     marks(p);
                     p.line(Line::new("failed", series(&all, &live, |w| w.errors_rps)).color(red));
+                    if sim.global.lost > 0 || all.iter().any(|w| w.lost_rps > 0.0) {
+                        // Worse than a failed send: lost after "sent".
+                        let magenta = Color32::from_rgb(255, 90, 200);
+                        p.line(Line::new("lost after sent", series(&all, &live, |w| w.lost_rps)).color(magenta));
+                    }
                 });
             });
             let sel = match *st.selection {

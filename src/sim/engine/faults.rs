@@ -414,6 +414,7 @@ impl Engine {
         for j in jobs {
             self.ledger.jobs_live -= 1;
             self.ledger.jobs_failed[FailReason::NodeDown.index()] += 1;
+            self.global.lost += 1;
             self.end_msg(j);
         }
         // Work in service or backing off here: find it in the arena.
