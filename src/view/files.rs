@@ -364,5 +364,8 @@ pub fn title(doc: &Document, rev: &Revision, loaded: Option<&LoadedScenario>) ->
         .map(|n| n.to_string_lossy().to_string())
         .or_else(|| loaded.map(|l| l.0.name.clone()))
         .unwrap_or_else(|| "Untitled".into());
+    // Keep the top bar on one line: long names are shortened.
+    let name =
+        if name.chars().count() > 36 { format!("{}…", name.chars().take(35).collect::<String>()) } else { name };
     if doc.dirty(rev) { format!("{name} •") } else { name }
 }
