@@ -31,7 +31,9 @@ pub struct LessonState {
 
 pub(super) fn plugin(app: &mut App) {
     let progress = load_progress();
-    app.insert_resource(LessonState { progress, ..default() });
+    // The first time, the lessons are the home screen.
+    let open = progress.is_empty();
+    app.insert_resource(LessonState { open, progress, ..default() });
 }
 
 #[cfg(not(target_arch = "wasm32"))]

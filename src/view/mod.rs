@@ -117,6 +117,7 @@ fn fit_view(
     nodes: Query<&crate::sim::NodeParams>,
     mut cams: Query<(&mut Transform, &mut Projection), With<Camera2d>>,
     windows: Query<&Window>,
+    lesson: Option<Res<lesson_panel::LessonState>>,
 ) {
     requests.clear();
     let Ok((mut tf, mut proj)) = cams.single_mut() else { return };
@@ -133,12 +134,14 @@ fn fit_view(
     let (w, h) = windows.iter().next().map_or((1600.0, 900.0), |w| (w.width(), w.height()));
     // Room taken by the palette (left), inspector (right), charts (bottom)
     // and top bar.
-    let free = Vec2::new((w - 480.0).max(200.0), (h - 250.0).max(200.0));
+    // An open lesson window covers the left of the canvas too.
+    let lesson_w = if lesson.is_some_and(|l| l.open) { 360.0 } else { 0.0 };
+    let free = Vec2::new((w - 480.0 - lesson_w).max(200.0), (h - 250.0).max(200.0));
     let size = (hi - lo) + Vec2::splat(260.0);
     let scale = (size.x / free.x).max(size.y / free.y).max(0.4);
     let centre = (lo + hi) / 2.0;
     // Shift so the nodes sit in the free area, not under the panels.
-    tf.translation.x = centre.x + 85.0 * scale;
+    tf.translation.x = centre.x + (85.0 - lesson_w / 2.0) * scale;
     tf.translation.y = centre.y - 95.0 * scale;
     if let Projection::Orthographic(o) = &mut *proj {
         o.scale = scale;
