@@ -56,7 +56,7 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Where autosaves and default saves go.
 pub fn data_dir() -> PathBuf {
-    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("systemdecoder")
+    super::store::data_dir()
 }
 
 fn autosave_path() -> PathBuf {
@@ -80,7 +80,7 @@ fn status(world: &mut World, text: String, error: bool) {
 /// Export the running system and write it atomically.
 fn write_current(world: &mut World, path: &Path) -> Result<(), String> {
     let s = scenario::export(world).ok_or("nothing to save")?;
-    scenario::write_atomic(path, &s.to_ron()).map_err(|e| format!("could not save {}: {e}", path.display()))
+    super::store::write(path, &s.to_ron())
 }
 
 pub fn save_to(world: &mut World, path: PathBuf) {
@@ -92,7 +92,7 @@ pub fn save_to(world: &mut World, path: PathBuf) {
             doc.saved_revision = rev;
             doc.autosaved_revision = rev;
             // Saved on purpose: the safety copy is no longer needed.
-            let _ = std::fs::remove_file(autosave_path());
+            super::store::remove(&autosave_path());
             status(world, format!("saved {}", path.display()), false);
         }
         Err(e) => status(world, e, true),
@@ -110,13 +110,13 @@ pub fn open_scenario(world: &mut World, s: &Scenario, path: Option<PathBuf>) {
 }
 
 fn open_path(world: &mut World, path: PathBuf) {
-    match Scenario::load(&path) {
-        Ok((s, _)) => {
+    match super::store::load_scenario(&path) {
+        Ok(s) => {
             open_scenario(world, &s, Some(path.clone()));
             status(world, format!("opened {}", path.display()), false);
             world.resource_mut::<FileUi>().browser = false;
         }
-        Err(e) => status(world, e.to_string(), true),
+        Err(e) => status(world, e, true),
     }
 }
 
@@ -224,27 +224,14 @@ fn autosave_on_exit(world: &mut World) {
 
 fn offer_recovery(mut ui: ResMut<FileUi>) {
     let p = autosave_path();
-    if let Ok(meta) = std::fs::metadata(&p) {
-        let age = meta.modified().ok().and_then(|m| m.elapsed().ok()).map_or(String::new(), |d| {
-            let m = d.as_secs() / 60;
-            if m < 60 { format!("{m} min ago") } else { format!("{} h ago", m / 60) }
-        });
+    if let Some(age) = super::store::age(&p) {
         ui.recovery = Some((p, age));
     }
 }
 
-/// `.ron` files under `dir`, sorted, at most a few levels deep.
+/// Scenario files under `dir`, sorted, at most a few levels deep.
 fn list_scenarios(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() && depth > 0 {
-            list_scenarios(&p, depth - 1, out);
-        } else if p.extension().is_some_and(|x| x == "ron") {
-            out.push(p);
-        }
-    }
+    super::store::list(dir, depth, out);
 }
 
 fn dialogs(
@@ -266,8 +253,8 @@ fn dialogs(
                     if w.button("Recover it").clicked() {
                         let p = path.clone();
                         commands.queue(move |world: &mut World| {
-                            match Scenario::load(&p) {
-                                Ok((s, _)) => {
+                            match super::store::load_scenario(&p) {
+                                Ok(s) => {
                                     open_scenario(world, &s, None);
                                     // Still unsaved: keep it dirty until saved.
                                     world.resource_mut::<Document>().saved_revision = u64::MAX;
@@ -279,7 +266,7 @@ fn dialogs(
                         ui.recovery = None;
                     }
                     if w.button("Discard").clicked() {
-                        let _ = std::fs::remove_file(&path);
+                        super::store::remove(&path);
                         ui.recovery = None;
                     }
                 });

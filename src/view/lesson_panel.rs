@@ -36,31 +36,20 @@ pub(super) fn plugin(app: &mut App) {
     app.insert_resource(LessonState { open, progress, ..default() });
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn progress_path() -> std::path::PathBuf {
-    super::files::data_dir().join("progress.ron")
+    super::store::data_dir().join("progress.ron")
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn load_progress() -> BTreeMap<String, usize> {
-    std::fs::read_to_string(progress_path()).ok().and_then(|t| ron::from_str(&t).ok()).unwrap_or_default()
+    super::store::read(&progress_path()).and_then(|t| ron::from_str(&t).ok()).unwrap_or_default()
 }
 
-#[cfg(target_arch = "wasm32")]
-fn load_progress() -> BTreeMap<String, usize> {
-    BTreeMap::new()
-}
-
-#[cfg(not(target_arch = "wasm32"))]
 fn save_progress(p: &BTreeMap<String, usize>) {
     if let Ok(text) = ron::to_string(p) {
         // Best effort: losing progress marks is not losing work.
-        let _ = crate::scenario::write_atomic(&progress_path(), &text);
+        let _ = super::store::write(&progress_path(), &text);
     }
 }
-
-#[cfg(target_arch = "wasm32")]
-fn save_progress(_: &BTreeMap<String, usize>) {}
 
 /// What the window asks the app to do.
 pub enum Action {

@@ -11,6 +11,7 @@ mod inspector;
 mod lesson_panel;
 mod packets;
 mod panels;
+mod store;
 pub mod theme;
 
 use std::path::PathBuf;
