@@ -334,14 +334,7 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
         }
         NodeKind::LoadBalancer(lb) => {
             c.dist("service", &lb.service)?;
-            if let Some(hc) = &lb.health_check {
-                c.field("health_check", |c| {
-                    c.number("interval_ms", hc.interval_ms, 1.0, 3.6e6)?;
-                    c.count("unhealthy_after", hc.unhealthy_after, 1, 1000)?;
-                    c.count("healthy_after", hc.healthy_after, 1, 1000)
-                })?;
-            }
-            Ok(())
+            health_check(c, &lb.health_check)
         }
         NodeKind::Service(s) => {
             c.count("workers", s.workers, 1, MAX_COUNT)?;
@@ -493,16 +486,18 @@ fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
             c.number("ttl_s", d.ttl_s, 0.0, 1e7)?;
             c.count("resolvers", d.resolvers, 1, 1_000_000)?;
             c.dist("lookup", &d.lookup)?;
-            if let Some(hc) = &d.health_check {
-                c.field("health_check", |c| {
-                    c.number("interval_ms", hc.interval_ms, 1.0, 3.6e6)?;
-                    c.count("unhealthy_after", hc.unhealthy_after, 1, 1000)?;
-                    c.count("healthy_after", hc.healthy_after, 1, 1000)
-                })?;
-            }
-            Ok(())
+            health_check(c, &d.health_check)
         }
     }
+}
+
+fn health_check(c: &mut Ctx, hc: &Option<HealthCheck>) -> Result<(), Fail> {
+    let Some(hc) = hc else { return Ok(()) };
+    c.field("health_check", |c| {
+        c.number("interval_ms", hc.interval_ms, 1.0, 3.6e6)?;
+        c.count("unhealthy_after", hc.unhealthy_after, 1, 1000)?;
+        c.count("healthy_after", hc.healthy_after, 1, 1000)
+    })
 }
 
 /// Request type names: short and printable.

@@ -1816,6 +1816,16 @@ impl Engine {
         slot
     }
 
+    /// A new message that copies `m` (same request, path, tags and times),
+    /// counted as a message of its own.
+    fn clone_msg(&mut self, m: u32) -> u32 {
+        let orig = self.msgs[m as usize].clone();
+        let c = self.new_msg(orig.req, orig.origin, orig.op, orig.key, orig.req_bytes, orig.resp_bytes);
+        let era = self.msgs[c as usize].era;
+        self.msgs[c as usize] = Msg { era, live: true, ..orig };
+        c
+    }
+
     /// A message that will never come back: the callers of its calls from
     /// `from_depth` down stop waiting for it (their connection counts drop
     /// and blocking workers are freed), as when a connection is reset.
@@ -2054,20 +2064,9 @@ impl Engine {
     /// Deliver a second copy of a request: it does the work again, and its
     /// answer is discarded by the caller that never asked for it.
     fn duplicate(&mut self, m: u32, link: u32, arrive: Nanos) {
-        let orig = self.msgs[m as usize].clone();
-        let copy = self.new_msg(orig.req, orig.origin, orig.op, orig.key, orig.req_bytes, orig.resp_bytes);
+        let copy = self.clone_msg(m);
         let c = &mut self.msgs[copy as usize];
-        c.born = orig.born;
-        c.stack = orig.stack;
-        c.depth = orig.depth;
-        c.serial = orig.serial;
-        c.orphan_depth = orig.depth - 1;
-        c.class = orig.class;
-        c.receives = orig.receives;
-        c.sent = orig.sent;
-        c.parent = orig.parent;
-        c.parent_era = orig.parent_era;
-        c.fork_depth = orig.fork_depth;
+        c.orphan_depth = c.depth - 1;
         c.place = Place::OnLink { link, back: false, depart: self.now, arrive: arrive + 1 };
         let era = c.era;
         self.links[link as usize].stats.in_transit.add(self.now, 1);
@@ -2842,19 +2841,12 @@ impl Engine {
             .forks
             .insert(m, Fork { era, pending: targets.len() as u32, error: None, holding, entered });
         for i in targets {
-            let p = self.msgs[m as usize].clone();
-            let b = self.new_msg(p.req, p.origin, p.op, p.key, p.req_bytes, p.resp_bytes);
+            let b = self.clone_msg(m);
             let branch = &mut self.msgs[b as usize];
-            branch.born = p.born;
-            branch.sent = p.sent;
-            branch.class = p.class;
-            branch.stack = p.stack;
-            branch.depth = p.depth;
-            branch.serial = p.serial;
-            branch.place = p.place;
+            branch.orphan_depth = NO_ORPHAN;
             branch.parent = m;
             branch.parent_era = era;
-            branch.fork_depth = p.depth;
+            branch.fork_depth = branch.depth;
             self.call(n, b, i, NONE as u8, false, 0, entered);
         }
     }
@@ -3122,26 +3114,15 @@ impl Engine {
             return;
         }
         let was_lost = msg.place == Place::Lost;
-        let copy = msg.clone();
-        let (req, origin, op, key, rq, rs) = (msg.req, msg.origin, msg.op, msg.key, msg.req_bytes, msg.resp_bytes);
+        let (copy, req) = (msg.clone(), msg.req);
+        let m2 = self.clone_msg(m);
         self.msgs[m as usize].orphan_depth = depth;
-        let m2 = self.new_msg(req, origin, op, key, rq, rs);
         let era2 = self.msgs[m2 as usize].era;
         {
             let c = &mut self.msgs[m2 as usize];
-            c.born = copy.born;
-            c.stack = copy.stack;
-            c.serial = copy.serial;
             c.depth = depth + 1;
             c.resp = true;
             c.error = Some(FailReason::Timeout);
-            c.class = copy.class;
-            c.member = copy.member;
-            c.receives = copy.receives;
-            c.sent = copy.sent;
-            c.parent = copy.parent;
-            c.parent_era = copy.parent_era;
-            c.fork_depth = copy.fork_depth;
         }
         if req != NONE {
             let r = &mut self.reqs[req as usize];
