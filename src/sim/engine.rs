@@ -3255,23 +3255,22 @@ impl Engine {
         let push = self.class_id("push");
         let node = &self.nodes[n as usize];
         let Some(i) = node.out.iter().position(|&l| self.links[l as usize].mask & (1u64 << push) != 0) else { return };
-        let msg = &self.msgs[m as usize];
-        let (key, sent) = (msg.key, msg.sent);
-        let job = self.new_msg(NONE, n, Op::Read, key, 300, 100);
-        self.msgs[job as usize].class = push;
-        self.msgs[job as usize].sent = sent;
-        self.ledger.jobs_created += 1;
-        self.ledger.jobs_live += 1;
-        self.nodes[n as usize].stats.pushes += 1;
+        // Its answer frees a delivery slot like any other job's.
         self.nodes[n as usize].consumers_busy += 1;
-        let now = self.now;
-        self.call(n, job, i, NONE as u8, false, 0, now);
+        self.notify(n, m, i);
     }
 
     /// A push provider passes a notification on towards the phone.
     fn forward_push(&mut self, n: u32, m: u32) {
         let push = self.class_id("push");
         let Some(i) = self.pick_carrier(n, push) else { return };
+        self.notify(n, m, i);
+    }
+
+    /// A notification about message `m`, as an async job of `n` over its
+    /// outgoing link `i`.
+    fn notify(&mut self, n: u32, m: u32, i: usize) {
+        let push = self.class_id("push");
         let (key, sent) = (self.msgs[m as usize].key, self.msgs[m as usize].sent);
         let job = self.new_msg(NONE, n, Op::Read, key, 300, 100);
         self.msgs[job as usize].class = push;
