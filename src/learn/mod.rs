@@ -166,8 +166,8 @@ pub const BUNDLED: &[Bundled] = &[Bundled {
 
 /// A lesson ready to play: parsed, with its scenarios parsed too.
 pub struct Loaded {
-    pub lesson: Lesson,
-    files: Vec<(&'static str, &'static str)>,
+    pub lesson: &'static Lesson,
+    files: &'static [(&'static str, &'static str)],
 }
 
 impl Loaded {
@@ -191,7 +191,8 @@ impl Loaded {
                 .collect()
         });
         let i = BUNDLED.iter().position(|x| x.id == b.id).expect("found above");
-        Ok(Loaded { lesson: parsed[i].clone()?, files: b.files.to_vec() })
+        let lesson = parsed[i].as_ref().map_err(Clone::clone)?;
+        Ok(Loaded { lesson, files: b.files })
     }
 
     /// A scenario of the lesson by file name.

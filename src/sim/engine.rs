@@ -413,7 +413,7 @@ pub struct NodeRt {
     presence: std::collections::HashMap<u64, (bool, Nanos)>,
     /// Fan-out: messages waiting for their branches.
     forks: std::collections::HashMap<u32, Fork>,
-    /// Inbox: messages held for a later delivery attempt.
+    /// Async jobs set aside here for a later try (see `set_aside`).
     pub backing_off: u64,
 }
 
@@ -2686,12 +2686,7 @@ impl Engine {
                     NodeKind::Stream(s) => ms_to_nanos(s.retry_ms).max(1),
                     _ => 1,
                 };
-                let msg = &mut self.msgs[m as usize];
-                msg.resp = false;
-                msg.error = None;
-                msg.place = Place::Backoff { node: n };
-                let era = msg.era;
-                self.at(now + wait, What::Requeue { msg: m, era });
+                self.set_aside(n, m, now + wait);
             }
         }
     }
@@ -3054,14 +3049,9 @@ impl Engine {
                     // Not deleted by a consumer: it becomes visible again
                     // (at once if its visibility timeout already ran out).
                     node.stats.redeliveries += 1;
-                    let msg = &mut self.msgs[m as usize];
-                    msg.receives += 1;
-                    msg.resp = false;
-                    msg.error = None;
-                    msg.place = Place::Backoff { node: origin };
+                    self.msgs[m as usize].receives += 1;
                     let wait = if r == FailReason::Timeout { 0 } else { visibility.map_or(0, ms_to_nanos) };
-                    let era = msg.era;
-                    self.at(now + wait, What::Requeue { msg: m, era });
+                    self.set_aside(origin, m, now + wait);
                 }
                 (Some(r), max) => {
                     if max.is_some() {
@@ -3237,12 +3227,7 @@ impl Engine {
         }
         let msg = &mut self.msgs[m as usize];
         msg.receives = msg.receives.saturating_add(1);
-        msg.resp = false;
-        msg.error = None;
-        msg.place = Place::Backoff { node: n };
-        let era = msg.era;
-        self.nodes[n as usize].backing_off += 1;
-        self.at(at, What::Requeue { msg: m, era });
+        self.set_aside(n, m, at);
         if first && reason == FailReason::Offline {
             self.send_push(n, m);
         }
@@ -3321,18 +3306,34 @@ impl Engine {
         }
     }
 
+    /// Put a job of `n` aside until `at`, when it is tried again (a
+    /// redelivery, a stream retry, a message held for an offline phone).
+    fn set_aside(&mut self, n: u32, m: u32, at: Nanos) {
+        let msg = &mut self.msgs[m as usize];
+        msg.resp = false;
+        msg.error = None;
+        msg.place = Place::Backoff { node: n };
+        let era = msg.era;
+        self.nodes[n as usize].backing_off += 1;
+        self.at(at, What::Requeue { msg: m, era });
+    }
+
     /// A failed job is visible in its queue again.
     fn requeue(&mut self, m: u32) {
+        // Only a job set aside (at its origin, depth 0) comes back here; a
+        // stale wake-up for one that has moved on is ignored.
         let Place::Backoff { node: n } = self.msgs[m as usize].place else { return };
+        if self.msgs[m as usize].depth != 0 {
+            return;
+        }
         let node = &mut self.nodes[n as usize];
-        node.backing_off = node.backing_off.saturating_sub(1);
+        node.backing_off -= 1;
         let node = &self.nodes[n as usize];
         if let (NodeKind::Inbox(i), false, true) = (&node.spec.kind, node.removed, node.fx.down) {
             if i.durable {
                 // Kept safe while the inbox is down: try again later.
-                let (wait, era) = (ms_to_nanos(i.retry_ms).max(1), self.msgs[m as usize].era);
-                self.nodes[n as usize].backing_off += 1;
-                self.at(self.now + wait, What::Requeue { msg: m, era });
+                let at = self.now + ms_to_nanos(i.retry_ms).max(1);
+                self.set_aside(n, m, at);
                 return;
             }
         }
