@@ -1,6 +1,6 @@
 //! Entry point: parse the command line; open the app or run a headless command.
-//! In the browser there is no command line: the app opens on the bundled
-//! default scenario.
+//! In the browser there is no command line: the page's address says what
+//! to open (`view::web`).
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
@@ -12,14 +12,7 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(all(target_arch = "wasm32", feature = "gui"))]
 fn main() {
-    let text = include_str!("../scenarios/examples/three-tier.ron");
-    match systemdecoder::scenario::Scenario::parse("scenarios/examples/three-tier.ron", text) {
-        Ok((s, _)) => {
-            systemdecoder::view::run_app(&s, Default::default());
-        }
-        // Only a broken build could get here; say so in the console.
-        Err(e) => bevy::log::error!("{e}"),
-    }
+    systemdecoder::view::web::start();
 }
 
 #[cfg(all(target_arch = "wasm32", not(feature = "gui")))]

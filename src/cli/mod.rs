@@ -30,7 +30,8 @@ pub const DEFAULT_SCENARIO_NAME: &str = "scenarios/examples/three-tier.ron";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Scenario to open (default: the bundled three-tier example).
+    /// Scenario to open: a file or a share link (default: the bundled
+    /// three-tier example).
     pub file: Option<PathBuf>,
     /// Test mode: save a screenshot of the window to this PNG after
     /// `--frames` frames, check it is not blank, and exit (non-zero if it is
@@ -49,7 +50,7 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario headless, as fast as possible, and print a summary.
     Run {
-        /// Scenario file (.ron).
+        /// Scenario file (.ron) or share link.
         file: PathBuf,
         /// Sim seconds to measure (default: the file's `duration_s`).
         #[arg(long)]
@@ -93,6 +94,15 @@ pub enum Command {
         #[arg(long)]
         before: bool,
     },
+    /// Print a share link for a scenario: the whole file, compressed, in the
+    /// link's fragment. The web build opens it; so do `run` and the app.
+    Share {
+        /// Scenario file (.ron).
+        file: PathBuf,
+        /// The web build's address.
+        #[arg(long, default_value = "http://localhost:8000/")]
+        base: String,
+    },
     /// Measure simulation speed and memory on the bundled benchmark scenarios.
     Bench {
         /// Sim seconds per benchmark.
@@ -113,6 +123,16 @@ pub fn main(cli: &Cli) -> ExitCode {
         }
         Some(Command::Validate { files }) => validate(files),
         Some(Command::Bench { seconds, json }) => bench::run(*seconds, *json),
+        Some(Command::Share { file, base }) => match load(file) {
+            Ok((s, _)) => {
+                println!("{}", crate::scenario::share::link(base, &s));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Lesson { id, step, before }) => lesson(id.as_deref(), *step, *before),
         None => match load_or_default(cli.file.as_deref()) {
             Ok((name, s)) => open(cli, &name, &s),
@@ -124,12 +144,26 @@ pub fn main(cli: &Cli) -> ExitCode {
     }
 }
 
-/// The file given, or the bundled default scenario.
+/// A scenario from a file or a share link.
+pub fn load(
+    file: &std::path::Path,
+) -> Result<(Scenario, Vec<crate::scenario::Warning>), crate::scenario::ScenarioError> {
+    let text = file.to_string_lossy();
+    if crate::scenario::share::is_link(&text) { crate::scenario::share::decode(&text) } else { Scenario::load(file) }
+}
+
+/// How reports and warnings name a source: its path, or "share link".
+fn display_name(file: &std::path::Path) -> String {
+    let text = file.to_string_lossy();
+    if crate::scenario::share::is_link(&text) { crate::scenario::share::SOURCE_NAME.into() } else { text.into() }
+}
+
+/// The file (or link) given, or the bundled default scenario.
 pub fn load_or_default(file: Option<&std::path::Path>) -> Result<(String, Scenario), crate::scenario::ScenarioError> {
     match file {
-        Some(p) => Scenario::load(p).map(|(s, w)| {
-            print_warnings(&p.display().to_string(), &w);
-            (p.display().to_string(), s)
+        Some(p) => load(p).map(|(s, w)| {
+            print_warnings(&display_name(p), &w);
+            (display_name(p), s)
         }),
         None => Scenario::parse(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)
             .map(|(s, _)| (DEFAULT_SCENARIO_NAME.to_string(), s)),
@@ -142,7 +176,10 @@ fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
         screenshot: cli.screenshot.clone(),
         frames: cli.frames,
         speed: cli.speed,
-        path: cli.file.clone(),
+        // A link is not a file to save back to.
+        path: cli.file.clone().filter(|p| !crate::scenario::share::is_link(&p.to_string_lossy())),
+        notice: None,
+        from_link: cli.file.as_ref().is_some_and(|p| crate::scenario::share::is_link(&p.to_string_lossy())),
     };
     match crate::view::run_app(s, opts) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
@@ -173,14 +210,14 @@ fn run(
     chaos: &[String],
     monkey: Option<f64>,
 ) -> ExitCode {
-    let (mut scenario, warnings) = match Scenario::load(file) {
+    let (mut scenario, warnings) = match load(file) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let name = file.display().to_string();
+    let name = display_name(file);
     print_warnings(&name, &warnings);
     for c in chaos {
         match crate::chaos::Fault::parse_cli(c) {
@@ -249,9 +286,9 @@ pub fn simulate(s: &Scenario, name: &str, seed: u64, warmup: f64, seconds: f64, 
 fn validate(files: &[PathBuf]) -> ExitCode {
     let mut ok = true;
     for f in files {
-        match Scenario::load(f) {
+        match load(f) {
             Ok((s, warnings)) => {
-                print_warnings(&f.display().to_string(), &warnings);
+                print_warnings(&display_name(f), &warnings);
                 println!("{}: ok ({} nodes, {} links)", f.display(), s.nodes.len(), s.links.len());
             }
             Err(e) => {

@@ -4,6 +4,13 @@
 //! file, the line and column, and the field path. Nothing here panics on input.
 
 pub mod locate;
+pub mod share;
+
+/// The scenarios shipped inside the program (examples, one per kind,
+/// benchmarks), so that they open anywhere, the browser included.
+pub mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled_scenarios.rs"));
+}
 mod validate;
 
 use std::fmt;

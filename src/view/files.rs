@@ -43,6 +43,14 @@ pub struct FileUi {
     /// Requests from buttons and shortcuts.
     pub want_save: bool,
     pub want_new: bool,
+    pub want_share: bool,
+    /// Browser only: download what is running / open an uploaded file.
+    pub want_download: bool,
+    pub want_upload: bool,
+    /// The last share link made, shown until closed.
+    pub share: Option<String>,
+    /// A message that stays until dismissed (e.g. a link that did not open).
+    pub notice: Option<String>,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -67,7 +75,7 @@ fn now(world: &World) -> f64 {
     world.get_resource::<Time<Real>>().map_or(0.0, |t| t.elapsed_secs_f64())
 }
 
-fn status(world: &mut World, text: String, error: bool) {
+pub(super) fn status(world: &mut World, text: String, error: bool) {
     let t = now(world);
     if error {
         warn!("{text}");
@@ -99,6 +107,19 @@ pub fn save_to(world: &mut World, path: PathBuf) {
     }
 }
 
+/// Hand what is running to the browser as a file download.
+fn download(world: &mut World) {
+    let Some(s) = scenario::export(world) else { return status(world, "nothing to download".into(), true) };
+    let name = super::web::file_name(&s.name);
+    #[cfg(target_arch = "wasm32")]
+    match super::web::download(&name, &s.to_ron()) {
+        Ok(()) => status(world, format!("downloaded {name}"), false),
+        Err(e) => status(world, e, true),
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    status(world, format!("{name}: downloads are for the browser; use Save as"), true);
+}
+
 /// Replace what is running with `s` (from `path`, if it came from a file).
 pub fn open_scenario(world: &mut World, s: &Scenario, path: Option<PathBuf>) {
     scenario::spawn(world, s, s.seed);
@@ -117,6 +138,18 @@ fn open_path(world: &mut World, path: PathBuf) {
             world.resource_mut::<FileUi>().browser = false;
         }
         Err(e) => status(world, e, true),
+    }
+}
+
+/// An example shipped in the program; saving it asks where (a copy).
+fn open_bundled(world: &mut World, path: &str, text: &str) {
+    match Scenario::parse(path, text) {
+        Ok((s, _)) => {
+            open_scenario(world, &s, None);
+            status(world, format!("opened {path}"), false);
+            world.resource_mut::<FileUi>().browser = false;
+        }
+        Err(e) => status(world, e.to_string(), true),
     }
 }
 
@@ -170,7 +203,27 @@ fn shortcuts(
     }
 }
 
-fn handle_requests(mut commands: Commands, mut ui: ResMut<FileUi>, doc: Res<Document>) {
+fn handle_requests(
+    mut commands: Commands,
+    mut ui: ResMut<FileUi>,
+    doc: Res<Document>,
+    loaded: Option<Res<LoadedScenario>>,
+) {
+    if std::mem::take(&mut ui.want_share) {
+        commands.queue(|w: &mut World| match super::web::share_link(w) {
+            Ok(link) => w.resource_mut::<FileUi>().share = Some(link),
+            Err(e) => status(w, e, true),
+        });
+    }
+    if std::mem::take(&mut ui.want_download) {
+        commands.queue(|w: &mut World| download(w));
+    }
+    if std::mem::take(&mut ui.want_upload) {
+        #[cfg(target_arch = "wasm32")]
+        if let Err(e) = super::web::pick_file() {
+            commands.queue(move |w: &mut World| status(w, format!("could not open the file picker: {e}"), true));
+        }
+    }
     if std::mem::take(&mut ui.want_save) {
         match doc.path.clone() {
             Some(p) => commands.queue(move |w: &mut World| save_to(w, p)),
@@ -184,10 +237,12 @@ fn handle_requests(mut commands: Commands, mut ui: ResMut<FileUi>, doc: Res<Docu
         });
     }
     if (ui.save_as || ui.browser) && ui.path_text.is_empty() {
-        ui.path_text = doc.path.as_ref().map_or_else(
-            || data_dir().join("scenarios").join("untitled.ron").display().to_string(),
-            |p| p.display().to_string(),
-        );
+        // A new file is named after its scenario.
+        let name = super::web::file_name(loaded.as_ref().map_or("untitled", |l| l.0.name.as_str()));
+        ui.path_text = doc
+            .path
+            .as_ref()
+            .map_or_else(|| data_dir().join("scenarios").join(name).display().to_string(), |p| p.display().to_string());
     }
 }
 
@@ -300,15 +355,22 @@ fn dialogs(
             .anchor(egui::Align2::CENTER_CENTER, [0.0, -80.0])
             .show(ctx, |w| {
                 let mut files = Vec::new();
-                list_scenarios(Path::new("scenarios"), 3, &mut files);
                 list_scenarios(&data_dir().join("scenarios"), 2, &mut files);
                 egui::ScrollArea::vertical().max_height(320.0).show(w, |w| {
+                    w.label(RichText::new("Yours").strong());
                     if files.is_empty() {
-                        w.label(RichText::new("No scenarios found next to the program or in your data folder.").weak());
+                        w.label(RichText::new("Nothing saved yet.").weak());
                     }
                     for f in files {
                         if w.link(f.display().to_string()).clicked() {
                             commands.queue(move |world: &mut World| open_path(world, f));
+                        }
+                    }
+                    w.add_space(6.0);
+                    w.label(RichText::new("Examples").strong());
+                    for (path, text) in scenario::bundled::BUNDLED {
+                        if w.link(*path).clicked() {
+                            commands.queue(move |world: &mut World| open_bundled(world, path, text));
                         }
                     }
                 });
@@ -324,6 +386,45 @@ fn dialogs(
         if !open {
             ui.browser = false;
         }
+    }
+    if let Some(link) = ui.share.clone() {
+        let mut open = true;
+        egui::Window::new("Share this system")
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(520.0)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, -80.0])
+            .show(ctx, |w| {
+                w.label("The link carries the whole system, compressed; nothing is uploaded anywhere.");
+                w.label(format!("Whoever opens it sees what you see now ({} characters).", link.len()));
+                let mut shown = link.as_str();
+                w.add(egui::TextEdit::multiline(&mut shown).desired_width(500.0).desired_rows(3));
+                if w.button("Copy link").clicked() {
+                    w.ctx().copy_text(link.clone());
+                }
+                #[cfg(not(target_arch = "wasm32"))]
+                w.label(
+                    RichText::new("Opens in the web build at this address, or here: systemdecoder '<link>'.")
+                        .weak()
+                        .small(),
+                );
+            });
+        if !open {
+            ui.share = None;
+        }
+    }
+    if let Some(text) = ui.notice.clone() {
+        egui::Window::new("Could not open that")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, -80.0])
+            .show(ctx, |w| {
+                w.label(RichText::new(text).color(egui::Color32::from_rgb(255, 170, 160)));
+                w.label("The default scenario is open instead.");
+                if w.button("OK").clicked() {
+                    ui.notice = None;
+                }
+            });
     }
     if let Some((text, error, t)) = &ui.status {
         if time.elapsed_secs_f64() - t < 5.0 {

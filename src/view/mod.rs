@@ -13,6 +13,7 @@ mod packets;
 mod panels;
 mod store;
 pub mod theme;
+pub mod web;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,10 @@ pub struct AppOptions {
     pub speed: f64,
     /// The file the scenario came from (None: the bundled default).
     pub path: Option<PathBuf>,
+    /// Something to tell the person at once (e.g. why a link did not open).
+    pub notice: Option<String>,
+    /// The scenario came from a share link.
+    pub from_link: bool,
 }
 
 /// Frame the whole system in the view (after a load, or on request).
@@ -49,6 +54,9 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
                     title: format!("SystemDecoder — {}", scenario.name),
                     resolution: WindowResolution::new(1440, 860),
                     present_mode: PresentMode::AutoVsync,
+                    // In the browser: the page's canvas, as large as the page.
+                    canvas: Some("#systemdecoder".into()),
+                    fit_canvas_to_parent: true,
                     ..default()
                 }),
                 ..default()
@@ -73,6 +81,12 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     }
     scenario::spawn(app.world_mut(), scenario, scenario.seed);
     app.world_mut().resource_mut::<files::Document>().path = opts.path.clone();
+    app.world_mut().resource_mut::<files::FileUi>().notice = opts.notice.clone();
+    // Lessons greet a first start on the default scenario; someone who
+    // opened a file or a link wants to see that first.
+    if opts.path.is_some() || opts.from_link {
+        app.world_mut().resource_mut::<lesson_panel::LessonState>().open = false;
+    }
     app.run()
 }
 
@@ -90,11 +104,12 @@ impl Plugin for ViewPlugin {
             files::plugin,
             chaos_menu::plugin,
             lesson_panel::plugin,
+            web::plugin,
         ));
         app.add_systems(PostStartup, |mut w: MessageWriter<FitView>| {
             w.write(FitView);
         });
-        app.add_systems(Update, (fit_view.run_if(on_message::<FitView>), window_title));
+        app.add_systems(Update, (refit_while_starting, fit_view.run_if(on_message::<FitView>), window_title).chain());
     }
 }
 
@@ -109,6 +124,19 @@ fn window_title(
         if w.title != t {
             w.title = t.clone();
         }
+    }
+}
+
+/// A window (or a browser canvas fitting its page) may settle its size
+/// after the first frame: frame the system again while it does, before the
+/// person has had a chance to move the view.
+fn refit_while_starting(
+    mut resized: MessageReader<bevy::window::WindowResized>,
+    time: Res<Time<Real>>,
+    mut fit: MessageWriter<FitView>,
+) {
+    if resized.read().count() > 0 && time.elapsed_secs_f64() < 3.0 {
+        fit.write(FitView);
     }
 }
 

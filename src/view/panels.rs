@@ -238,7 +238,25 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                     files.save_as = true;
                     ui.close();
                 }
+                ui.separator();
+                if ui.button("Share link…").clicked() {
+                    files.want_share = true;
+                    ui.close();
+                }
+                if cfg!(target_arch = "wasm32") {
+                    if ui.button("Download .ron").clicked() {
+                        files.want_download = true;
+                        ui.close();
+                    }
+                    if ui.button("Upload .ron…").clicked() {
+                        files.want_upload = true;
+                        ui.close();
+                    }
+                }
             });
+            if ui.button("🔗 Share").on_hover_text("A link that carries this whole system").clicked() {
+                files.want_share = true;
+            }
             ui.separator();
             let play = if speed.paused { "▶" } else { "⏸" };
             let tip = if speed.paused { "Play (Space)" } else { "Pause (Space)" };
@@ -290,11 +308,18 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 stat(ui, "err", format!("{err_pct:.2}%"), ec);
                 stat(ui, "flight", format!("{}", w.in_flight), plain);
             }
+            // A narrow window: the panel toggles, cost and fps go on a second
+            // row rather than over the live numbers.
+            if ui.max_rect().right() - ui.cursor().left() < 460.0 {
+                ui.end_row();
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(RichText::new(format!("{fps:.0} fps\n{} packets", packets.0)).weak().small());
                 if let Some(sim) = &sim {
                     let cost = crate::sim::report::Cost::of(sim);
-                    ui.label(RichText::new(format!("${:.2}/h", cost.per_hour)).monospace())
+                    // An empty system costs 0, not "-0.00".
+                    let per_hour = if cost.per_hour > 0.0 { cost.per_hour } else { 0.0 };
+                    ui.label(RichText::new(format!("${per_hour:.2}/h")).monospace())
                         .on_hover_text(format!("Running cost: ${:.0} a month", cost.per_month));
                 }
                 if ui

@@ -9,6 +9,7 @@
 //!   replicas, pub/sub, dead letters, coalescing, CDN, DNS) and request types.
 //! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
+//! - `share`: share links round-trip every shipped scenario; bad links are refused.
 //! - `determinism`: same input, same bits; tick size does not matter.
 
 mod behaviour;
@@ -19,3 +20,4 @@ mod kinds;
 mod lessons;
 mod queueing;
 mod scenarios;
+mod share;

@@ -1,0 +1,214 @@
+// The web build in a real browser (Debian's Chromium, headless, WebGL2 on
+// SwiftShader). Run by .ci/run after web/build.sh; see the README.
+//
+//   node browser-test.mjs URL OUT_DIR CASES.json
+//
+// CASES.json, written by .ci/run with the desktop build:
+//   { "seconds": S,
+//     "default": { "name": …, "nodes": N, "report": <desktop `run --json`> },
+//     "link":    { "url": "#s=…", "name": …, "nodes": N, "report": <desktop `run LINK --json`> } }
+//
+// Checks: the app starts and draws (screenshot not blank), the console shows
+// no errors, a share link opens its scenario in a fresh profile, a hostile
+// link gets a message and the default scenario, a system built with the mouse
+// and shared opens the same in a fresh profile, and the same scenario + seed
+// gives the same report in the browser as on the desktop, to the bit.
+import { chromium } from "playwright-core";
+import { PNG } from "pngjs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const [url, outDir, casesFile] = process.argv.slice(2);
+const cases = JSON.parse(readFileSync(casesFile, "utf8"));
+const startTimeout = Number(process.env.START_TIMEOUT_MS || 300000);
+let failures = 0;
+const fail = (what) => { failures++; console.log(`FAIL ${what}`); };
+const pass = (what) => console.log(`ok   ${what}`);
+
+// Each case gets a fresh profile: nothing carries over, as for a new visitor.
+async function openPage(address, label) {
+  const profile = mkdtempSync(join(tmpdir(), "sd-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1440, height: 860 },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader", "--use-gl=angle",
+      "--use-angle=swiftshader"],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const errors = [];
+  page.on("console", (m) => {
+    const t = m.text();
+    if (m.type() === "error" && !t.includes("Using exceptions for control flow")) errors.push(t);
+  });
+  page.on("pageerror", (e) => {
+    if (!String(e).includes("Using exceptions for control flow")) errors.push(String(e));
+  });
+  const started = Date.now();
+  await page.goto(address);
+  return { context, page, errors, started, label };
+}
+
+async function waitFor(p, state) {
+  await p.page.waitForFunction((s) => document.documentElement.dataset.app === s, state, { timeout: startTimeout });
+  console.log(`     ${p.label}: ${state} after ${((Date.now() - p.started) / 1000).toFixed(1)} s`);
+}
+
+const attr = (p, name) => p.page.evaluate((n) => document.documentElement.getAttribute(n), name);
+
+// Not blank: many colours, and a good share of pixels unlike the background.
+async function screenshot(p, file) {
+  const png = PNG.sync.read(await p.page.screenshot({ path: join(outDir, file) }));
+  const colours = new Set();
+  let differ = 0;
+  const [r0, g0, b0] = png.data;
+  for (let i = 0; i < png.data.length; i += 4) {
+    const [r, g, b] = [png.data[i], png.data[i + 1], png.data[i + 2]];
+    colours.add((r << 16) | (g << 8) | b);
+    if (Math.abs(r - r0) + Math.abs(g - g0) + Math.abs(b - b0) > 30) differ++;
+  }
+  const share = differ / (png.width * png.height);
+  const ok = colours.size > 200 && share > 0.02;
+  (ok ? pass : fail)(`${p.label}: screenshot ${file} has ${colours.size} colours, ${(100 * share).toFixed(1)} % drawn`);
+}
+
+function noErrors(p) {
+  if (p.errors.length === 0) pass(`${p.label}: no console errors`);
+  else fail(`${p.label}: console errors:\n  ${p.errors.slice(0, 5).join("\n  ")}`);
+}
+
+async function expectScenario(p, name, nodes) {
+  const [n, k] = [await attr(p, "data-scenario"), Number(await attr(p, "data-nodes"))];
+  (n === name && k === nodes ? pass : fail)(`${p.label}: shows "${n}" with ${k} nodes (want "${name}", ${nodes})`);
+}
+
+async function sameReport(p, want) {
+  await waitFor(p, "report");
+  const got = JSON.parse(await p.page.locator("#report").textContent());
+  const a = JSON.stringify(got), b = JSON.stringify(want);
+  if (a === b) pass(`${p.label}: report identical to the desktop's (${a.length} characters of JSON)`);
+  else {
+    const keys = Object.keys(want).filter((k) => JSON.stringify(got[k]) !== JSON.stringify(want[k]));
+    fail(`${p.label}: report differs from the desktop's in ${keys.join(", ")}`);
+    writeFileSync(join(outDir, `${p.label}-browser.json`), JSON.stringify(got, null, 2));
+  }
+}
+
+try {
+  // 1. The default scenario, as a first visit.
+  let p = await openPage(url, "default");
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(8000); // let packets flow and charts fill
+  await screenshot(p, "web-default.png");
+  await expectScenario(p, cases.default.name, cases.default.nodes);
+  noErrors(p);
+  await p.context.close();
+
+  // 2. A share link, opened in a fresh profile.
+  p = await openPage(url + cases.link.url, "link");
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(3000);
+  await screenshot(p, "web-link.png");
+  await expectScenario(p, cases.link.name, cases.link.nodes);
+  noErrors(p);
+  await p.context.close();
+
+  // 3. A damaged link: a message naming the problem, the default scenario, no crash.
+  p = await openPage(url + "#s=AQ" + "x".repeat(40) + "!", "hostile");
+  await waitFor(p, "running");
+  const status = await attr(p, "data-status");
+  (status && status.includes("share link") ? pass : fail)(`hostile: says "${status}"`);
+  await expectScenario(p, cases.default.name, cases.default.nodes);
+  await screenshot(p, "web-hostile.png");
+  await p.context.close();
+
+  // 4. As a new visitor: build a small system, share it, open the link
+  //    in a fresh profile and find the same system. Positions are those of
+  //    the 1440×860 layout; a slow renderer needs a held click.
+  p = await openPage(url, "editor");
+  await waitFor(p, "running");
+  const m = p.page.mouse;
+  const click = async (x, y) => { await m.move(x, y); await m.down(); await p.page.waitForTimeout(150); await m.up(); await p.page.waitForTimeout(600); };
+  const drag = async (x0, y0, x1, y1, shift) => {
+    await m.move(x0, y0);
+    if (shift) await p.page.keyboard.down("Shift");
+    await m.down();
+    await m.move(x1, y1, { steps: 12 });
+    await m.up();
+    if (shift) await p.page.keyboard.up("Shift");
+    await p.page.waitForTimeout(600);
+  };
+  await p.page.waitForTimeout(1000);
+  await click(532, 77); // close the Lessons window that greets a first visit
+  await click(139, 12); // File
+  await click(175, 36); // New
+  await drag(85, 89, 400, 300); // palette: client
+  await drag(84, 343, 700, 300); // palette: service
+  await drag(400, 300, 700, 300, true); // shift-drag: connect them
+  await p.page.waitForTimeout(3000);
+  const built = [Number(await attr(p, "data-nodes")), Number(await attr(p, "data-links"))];
+  (built[0] === 2 && built[1] === 1 ? pass : fail)(`editor: built ${built[0]} nodes and ${built[1]} links (want 2, 1)`);
+  await click(140, 11); // Share (the top bar after "Untitled •")
+  await p.page.waitForTimeout(1500);
+  const shared = p.page.url();
+  (shared.includes("#s=") ? pass : fail)(`editor: Share put a ${shared.length}-character link in the address bar`);
+  await screenshot(p, "web-editor.png");
+  noErrors(p);
+  await p.context.close();
+  p = await openPage(shared, "editor-link");
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(2000);
+  const opened = [Number(await attr(p, "data-nodes")), Number(await attr(p, "data-links")), await attr(p, "data-scenario")];
+  (opened[0] === 2 && opened[1] === 1 && opened[2] === "Untitled" ? pass : fail)(
+    `editor-link: a fresh profile shows "${opened[2]}" with ${opened[0]} nodes and ${opened[1]} links`);
+  await screenshot(p, "web-editor-link.png");
+  noErrors(p);
+  await p.context.close();
+
+  // 5. Files: download what is running, upload a broken file (a message
+  //    naming file and line), then upload a good one (it opens).
+  p = await openPage(url, "files");
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(1000);
+  const pm = p.page.mouse;
+  const press = async (x, y) => { await pm.move(x, y); await pm.down(); await p.page.waitForTimeout(150); await pm.up(); await p.page.waitForTimeout(600); };
+  await press(532, 77); // close the Lessons window
+  await press(139, 12); // File
+  const [download] = await Promise.all([p.page.waitForEvent("download"), press(175, 150)]); // Download .ron
+  const saved = join(outDir, "downloaded.ron");
+  await download.saveAs(saved);
+  const text = readFileSync(saved, "utf8");
+  (download.suggestedFilename() === "three-tier-web-app.ron" && text.includes(`name: "${cases.default.name}"`) ? pass : fail)(
+    `files: downloaded ${download.suggestedFilename()} (${text.length} bytes)`);
+  const upload = async (name, body) => {
+    const file = join(outDir, name);
+    writeFileSync(file, body);
+    await press(139, 12); // File
+    const [chooser] = await Promise.all([p.page.waitForEvent("filechooser"), press(175, 171)]); // Upload .ron…
+    await chooser.setFiles(file);
+    await p.page.waitForTimeout(2000);
+  };
+  await upload("broken.ron", "(\n  version: 1,\n  name: \"broken\"\n  nodes: [],\n)\n");
+  const said = await attr(p, "data-status");
+  (said && said.startsWith("broken.ron:4") && (await attr(p, "data-status-error")) === "true" ? pass : fail)(
+    `files: a broken upload says "${said}"`);
+  await upload("uploaded.ron", text.replace(`name: "${cases.default.name}"`, 'name: "Uploaded copy"'));
+  await expectScenario(p, "Uploaded copy", cases.default.nodes);
+  await screenshot(p, "web-uploaded.png");
+  await p.context.close();
+
+  // 6. Determinism across targets: the browser's numbers equal the desktop's.
+  p = await openPage(`${url}?report=${cases.seconds}`, "report-default");
+  await sameReport(p, cases.default.report);
+  noErrors(p);
+  await p.context.close();
+  p = await openPage(`${url}?report=${cases.seconds}${cases.link.url}`, "report-link");
+  await sameReport(p, cases.link.report);
+  await p.context.close();
+} catch (e) {
+  fail(String(e));
+}
+console.log(failures ? `${failures} check(s) failed` : "all browser checks passed");
+process.exit(failures ? 1 : 0);
