@@ -13,7 +13,9 @@ use super::canvas::Selection;
 use crate::scenario::{self, LoadedScenario, Scenario};
 use crate::sim::edit::Revision;
 
-const AUTOSAVE_EVERY_S: f64 = 30.0;
+/// A browser tab can close without the app hearing of it, so the web build
+/// keeps its safety copy fresher (a local-storage write of a few KB).
+const AUTOSAVE_EVERY_S: f64 = if cfg!(target_arch = "wasm32") { 5.0 } else { 30.0 };
 
 /// The file behind what is on screen.
 #[derive(Resource, Default)]

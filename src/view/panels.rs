@@ -309,8 +309,14 @@ fn top_bar(root: &mut egui::Ui, st: &mut UiState, fps: f32) {
                 stat(ui, "flight", format!("{}", w.in_flight), plain);
             }
             // A narrow window: the panel toggles, cost and fps go on a second
-            // row rather than over the live numbers.
-            if ui.max_rect().right() - ui.cursor().left() < 460.0 {
+            // row rather than over the live numbers (with some slack before
+            // going back to one row, so changing numbers do not make it flicker).
+            let id = egui::Id::new("top-bar-two-rows");
+            let room = ui.max_rect().right() - ui.cursor().left();
+            let two_rows = ui.data(|d| d.get_temp::<bool>(id)).unwrap_or(false);
+            let two_rows = if two_rows { room < 520.0 } else { room < 460.0 };
+            ui.data_mut(|d| d.insert_temp(id, two_rows));
+            if two_rows {
                 ui.end_row();
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

@@ -169,6 +169,7 @@ mod page {
         }
         mark("data-nodes", &nodes.iter().count().to_string());
         mark("data-links", &links.iter().count().to_string());
+        mark("data-recovery", if ui.recovery.is_some() { "offered" } else { "none" });
         if let Some((text, error, _)) = &ui.status {
             mark("data-status", text);
             mark("data-status-error", if *error { "true" } else { "false" });
@@ -189,7 +190,8 @@ mod page {
         a.set_href(&url);
         a.set_download(name);
         a.click();
-        let _ = web_sys::Url::revoke_object_url(&url);
+        // The object URL is not revoked: some browsers read it after
+        // `click` returns, and it holds only this one small file.
         Ok(())
     }
 

@@ -11,7 +11,8 @@
 // Checks: the app starts and draws (screenshot not blank), the console shows
 // no errors, a share link opens its scenario in a fresh profile, a hostile
 // link gets a message and the default scenario, a system built with the mouse
-// and shared opens the same in a fresh profile, and the same scenario + seed
+// survives a reload (autosave) and, shared, opens the same in a fresh profile,
+// downloads and uploads work, and the same scenario + seed
 // gives the same report in the browser as on the desktop, to the bit.
 import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
@@ -150,6 +151,18 @@ try {
   await p.page.waitForTimeout(3000);
   const built = [Number(await attr(p, "data-nodes")), Number(await attr(p, "data-links"))];
   (built[0] === 2 && built[1] === 1 ? pass : fail)(`editor: built ${built[0]} nodes and ${built[1]} links (want 2, 1)`);
+  // Unsaved work survives the tab going away: the autosave (every 5 s in
+  // the browser) is offered back on the next visit.
+  await p.page.waitForTimeout(6000);
+  await p.page.reload();
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(1000);
+  const offered = await attr(p, "data-recovery");
+  (offered === "offered" ? pass : fail)(`editor: after a reload the autosave is ${offered}`);
+  await click(590, 463); // "Recover it"
+  await p.page.waitForTimeout(1500);
+  const back = [Number(await attr(p, "data-nodes")), Number(await attr(p, "data-links"))];
+  (back[0] === 2 && back[1] === 1 ? pass : fail)(`editor: recovered ${back[0]} nodes and ${back[1]} links`);
   await click(140, 11); // Share (the top bar after "Untitled •")
   await p.page.waitForTimeout(1500);
   const shared = p.page.url();
