@@ -57,6 +57,28 @@ async function waitFor(p, state) {
   console.log(`     ${p.label}: ${state} after ${((Date.now() - p.started) / 1000).toFixed(1)} s`);
 }
 
+// A click held for a moment: at a few frames per second a press and release
+// in the same frame can be missed, as a person's would not be.
+async function press(p, x, y) {
+  const m = p.page.mouse;
+  await m.move(x, y);
+  await m.down();
+  await p.page.waitForTimeout(150);
+  await m.up();
+  await p.page.waitForTimeout(600);
+}
+
+async function dragFrom(p, x0, y0, x1, y1, shift) {
+  const m = p.page.mouse;
+  await m.move(x0, y0);
+  if (shift) await p.page.keyboard.down("Shift");
+  await m.down();
+  await m.move(x1, y1, { steps: 12 });
+  await m.up();
+  if (shift) await p.page.keyboard.up("Shift");
+  await p.page.waitForTimeout(600);
+}
+
 const attr = (p, name) => p.page.evaluate((n) => document.documentElement.getAttribute(n), name);
 
 // Not blank: many colours, and a good share of pixels unlike the background.
@@ -127,20 +149,11 @@ try {
 
   // 4. As a new visitor: build a small system, share it, open the link
   //    in a fresh profile and find the same system. Positions are those of
-  //    the 1440×860 layout; a slow renderer needs a held click.
+  //    the 1440×860 layout.
   p = await openPage(url, "editor");
   await waitFor(p, "running");
-  const m = p.page.mouse;
-  const click = async (x, y) => { await m.move(x, y); await m.down(); await p.page.waitForTimeout(150); await m.up(); await p.page.waitForTimeout(600); };
-  const drag = async (x0, y0, x1, y1, shift) => {
-    await m.move(x0, y0);
-    if (shift) await p.page.keyboard.down("Shift");
-    await m.down();
-    await m.move(x1, y1, { steps: 12 });
-    await m.up();
-    if (shift) await p.page.keyboard.up("Shift");
-    await p.page.waitForTimeout(600);
-  };
+  const click = (x, y) => press(p, x, y);
+  const drag = (x0, y0, x1, y1, shift) => dragFrom(p, x0, y0, x1, y1, shift);
   await p.page.waitForTimeout(1000);
   await click(532, 77); // close the Lessons window that greets a first visit
   await click(139, 12); // File
@@ -185,11 +198,10 @@ try {
   p = await openPage(url, "files");
   await waitFor(p, "running");
   await p.page.waitForTimeout(1000);
-  const pm = p.page.mouse;
-  const press = async (x, y) => { await pm.move(x, y); await pm.down(); await p.page.waitForTimeout(150); await pm.up(); await p.page.waitForTimeout(600); };
-  await press(532, 77); // close the Lessons window
-  await press(139, 12); // File
-  const [download] = await Promise.all([p.page.waitForEvent("download"), press(175, 150)]); // Download .ron
+  const tap = (x, y) => press(p, x, y);
+  await tap(532, 77); // close the Lessons window
+  await tap(139, 12); // File
+  const [download] = await Promise.all([p.page.waitForEvent("download"), tap(175, 150)]); // Download .ron
   const saved = join(outDir, "downloaded.ron");
   await download.saveAs(saved);
   const text = readFileSync(saved, "utf8");
@@ -198,8 +210,8 @@ try {
   const upload = async (name, body) => {
     const file = join(outDir, name);
     writeFileSync(file, body);
-    await press(139, 12); // File
-    const [chooser] = await Promise.all([p.page.waitForEvent("filechooser"), press(175, 171)]); // Upload .ron…
+    await tap(139, 12); // File
+    const [chooser] = await Promise.all([p.page.waitForEvent("filechooser"), tap(175, 171)]); // Upload .ron…
     await chooser.setFiles(file);
     await p.page.waitForTimeout(2000);
   };
