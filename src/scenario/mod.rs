@@ -129,7 +129,8 @@ impl Scenario {
                     file: file.into(),
                     line: spanned.span.start.line,
                     col: spanned.span.start.col,
-                    path: if path == "." { String::new() } else { path },
+                    // "." is the whole file and "?" a place serde cannot name: no path then.
+                    path: if path == "." || path == "?" { String::new() } else { path },
                     message: spanned.code.to_string(),
                 });
             }

@@ -39,6 +39,7 @@ fn syntax_error_names_line_and_column() {
     let e = err("(\n  version: 1,\n  name: \"x\"\n  nodes: [],\n)");
     assert_eq!((e.file.as_str(), e.line), ("bad.ron", 4), "{e}");
     assert!(e.to_string().starts_with("bad.ron:4:"), "{e}");
+    assert!(!e.to_string().contains('?'), "no made-up field path: {e}");
 }
 
 #[test]
