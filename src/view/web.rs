@@ -136,10 +136,10 @@ mod page {
 
     /// An attribute on `<html>`: the loading screen and tests watch them.
     fn mark(attr: &str, value: &str) {
-        if let Some(r) = root() {
-            if r.get_attribute(attr).as_deref() != Some(value) {
-                let _ = r.set_attribute(attr, value);
-            }
+        if let Some(r) = root()
+            && r.get_attribute(attr).as_deref() != Some(value)
+        {
+            let _ = r.set_attribute(attr, value);
         }
     }
 
