@@ -13,10 +13,6 @@ use crate::scenario::Scenario;
 use crate::sim::Sim;
 use crate::sim::report::{Report, headless_app, run_headless};
 
-/// The scenario the app opens and `run` uses when no file is given.
-pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/examples/three-tier.ron");
-pub const DEFAULT_SCENARIO_NAME: &str = "scenarios/examples/three-tier.ron";
-
 #[derive(Parser, Debug)]
 #[command(
     name = "systemdecoder",
@@ -123,16 +119,18 @@ pub fn main(cli: &Cli) -> ExitCode {
         }
         Some(Command::Validate { files }) => validate(files),
         Some(Command::Bench { seconds, json }) => bench::run(*seconds, *json),
-        Some(Command::Share { file, base }) => match load(file) {
-            Ok((s, _)) => {
-                println!("{}", crate::scenario::share::link(base, &s));
-                ExitCode::SUCCESS
+        Some(Command::Share { file, base }) => {
+            match load(file).map_err(|e| e.to_string()).and_then(|(s, _)| crate::scenario::share::link(base, &s)) {
+                Ok(link) => {
+                    println!("{link}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        }
         Some(Command::Lesson { id, step, before }) => lesson(id.as_deref(), *step, *before),
         None => match load_or_default(cli.file.as_deref()) {
             Ok((name, s)) => open(cli, &name, &s),
@@ -165,8 +163,7 @@ pub fn load_or_default(file: Option<&std::path::Path>) -> Result<(String, Scenar
             print_warnings(&display_name(p), &w);
             (display_name(p), s)
         }),
-        None => Scenario::parse(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO)
-            .map(|(s, _)| (DEFAULT_SCENARIO_NAME.to_string(), s)),
+        None => crate::scenario::default_scenario().map(|s| (crate::scenario::DEFAULT_NAME.to_string(), s)),
     }
 }
 

@@ -6,6 +6,15 @@
 pub mod locate;
 pub mod share;
 
+/// The scenario the app opens (and `run` uses) when given nothing else.
+pub const DEFAULT_NAME: &str = "scenarios/examples/three-tier.ron";
+pub const DEFAULT_TEXT: &str = include_str!("../../scenarios/examples/three-tier.ron");
+
+/// The default scenario, parsed and checked.
+pub fn default_scenario() -> Result<Scenario, ScenarioError> {
+    Scenario::parse(DEFAULT_NAME, DEFAULT_TEXT).map(|(s, _)| s)
+}
+
 /// The scenarios shipped inside the program (examples, one per kind,
 /// benchmarks), so that they open anywhere, the browser included.
 pub mod bundled {

@@ -29,10 +29,18 @@ pub fn encode(s: &Scenario) -> String {
 }
 
 /// A whole link: `base` (a page address; any old fragment is dropped) plus
-/// the payload.
-pub fn link(base: &str, s: &Scenario) -> String {
+/// the payload. Refused when the payload is over [`MAX_LINK_CHARS`], since
+/// no link could open it.
+pub fn link(base: &str, s: &Scenario) -> Result<String, String> {
+    let payload = encode(s);
+    if payload.len() > MAX_LINK_CHARS {
+        return Err(format!(
+            "this system is too large for a link ({} characters; the limit is {MAX_LINK_CHARS}): save it as a file instead",
+            payload.len()
+        ));
+    }
     let base = base.split('#').next().unwrap_or(base);
-    format!("{base}{MARK}{}", encode(s))
+    Ok(format!("{base}{MARK}{payload}"))
 }
 
 /// Does this text (an address or a bare fragment) carry a scenario?

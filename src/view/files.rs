@@ -315,6 +315,10 @@ fn dialogs(
                                     open_scenario(world, &s, None);
                                     // Still unsaved: keep it dirty until saved.
                                     world.resource_mut::<Document>().saved_revision = u64::MAX;
+                                    // Show the work, not the lessons' welcome over it.
+                                    if let Some(mut l) = world.get_resource_mut::<super::lesson_panel::LessonState>() {
+                                        l.open = false;
+                                    }
                                     status(world, "recovered unsaved work; save it to keep it".into(), false);
                                 }
                                 Err(e) => status(world, format!("could not recover: {e}"), true),

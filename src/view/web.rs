@@ -32,14 +32,7 @@ pub fn link_base() -> String {
 /// becomes the page's address, so reloading keeps it.
 pub fn share_link(world: &mut World) -> Result<String, String> {
     let s = scenario::export(world).ok_or("nothing to share")?;
-    let link = share::link(&link_base(), &s);
-    if link.len() > share::MAX_LINK_CHARS {
-        return Err(format!(
-            "this system is too large for a link ({} characters; the limit is {}): save or download it instead",
-            link.len(),
-            share::MAX_LINK_CHARS
-        ));
-    }
+    let link = share::link(&link_base(), &s)?;
     #[cfg(target_arch = "wasm32")]
     page::set_address(&link);
     Ok(link)
@@ -71,16 +64,13 @@ mod page {
     use crate::scenario::{LoadedScenario, Scenario, share};
     use crate::sim::{SimLink, SimNode};
 
-    const DEFAULT_NAME: &str = "scenarios/examples/three-tier.ron";
-    const DEFAULT_TEXT: &str = include_str!("../../scenarios/examples/three-tier.ron");
-
     /// The page's entry point. `?report=SECONDS` simulates headless and
     /// writes the report's JSON into the page instead of opening the app
     /// (the cross-target determinism test compares it with the desktop's).
     pub fn start() {
         let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
         let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-        let default = || Scenario::parse(DEFAULT_NAME, DEFAULT_TEXT).map(|(s, _)| (DEFAULT_NAME.to_string(), s));
+        let default = || crate::scenario::default_scenario().map(|s| (crate::scenario::DEFAULT_NAME.to_string(), s));
         let mut notice = None;
         let from_link = share::is_link(&hash);
         let opened = if from_link {
@@ -156,23 +146,33 @@ mod page {
         }
     }
 
-    /// Once per frame: what is on screen, as attributes of `<html>`.
+    /// What is on screen, as attributes of `<html>`; the page is touched
+    /// only in frames where one of them changed.
     pub fn mark_page(
         loaded: Option<Res<LoadedScenario>>,
         nodes: Query<(), With<SimNode>>,
         links: Query<(), With<SimLink>>,
         ui: Res<FileUi>,
+        mut shown: Local<Vec<(&'static str, String)>>,
     ) {
-        mark("data-app", "running");
+        let mut now = vec![
+            ("data-app", "running".to_string()),
+            ("data-nodes", nodes.iter().count().to_string()),
+            ("data-links", links.iter().count().to_string()),
+            ("data-recovery", (if ui.recovery.is_some() { "offered" } else { "none" }).to_string()),
+        ];
         if let Some(l) = loaded {
-            mark("data-scenario", &l.0.name);
+            now.push(("data-scenario", l.0.name.clone()));
         }
-        mark("data-nodes", &nodes.iter().count().to_string());
-        mark("data-links", &links.iter().count().to_string());
-        mark("data-recovery", if ui.recovery.is_some() { "offered" } else { "none" });
         if let Some((text, error, _)) = &ui.status {
-            mark("data-status", text);
-            mark("data-status-error", if *error { "true" } else { "false" });
+            now.push(("data-status", text.clone()));
+            now.push(("data-status-error", error.to_string()));
+        }
+        if *shown != now {
+            for (attr, value) in &now {
+                mark(attr, value);
+            }
+            *shown = now;
         }
     }
 

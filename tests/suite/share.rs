@@ -56,7 +56,7 @@ fn every_bundled_scenario_is_bundled_and_round_trips_through_a_link() {
             continue;
         }
         let (s, _) = Scenario::parse(name, text).unwrap_or_else(|e| panic!("{e}"));
-        let link = share::link("https://example.org/app/#old", &s);
+        let link = share::link("https://example.org/app/#old", &s).unwrap();
         assert!(link.starts_with("https://example.org/app/#s="), "{name}: {link:.40}");
         longest = longest.max(link.len());
         let (back, _) = share::decode(&link).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -72,7 +72,7 @@ fn every_bundled_scenario_is_bundled_and_round_trips_through_a_link() {
 fn a_link_runs_exactly_like_its_file() {
     let (s, _) =
         Scenario::parse("three-tier", BUNDLED.iter().find(|(p, _)| p.ends_with("three-tier.ron")).unwrap().1).unwrap();
-    let (linked, _) = share::decode(&share::link("x", &s)).unwrap();
+    let (linked, _) = share::decode(&share::link("x", &s).unwrap()).unwrap();
     let a = serde_json::to_string(&run_scenario(&s, "same", s.seed, 0.0, 5.0)).unwrap();
     let b = serde_json::to_string(&run_scenario(&linked, "same", linked.seed, 0.0, 5.0)).unwrap();
     assert_eq!(a, b);
@@ -100,4 +100,24 @@ fn damaged_and_hostile_links_are_refused_with_a_reason() {
         br#"(version: 1, name: "x", nodes: [(id: "c", kind: Client(traffic: Poisson(rate: -1.0)))])"#,
     ));
     assert!(bad.contains("rate"), "{bad}");
+}
+
+#[test]
+fn a_system_too_large_for_a_link_is_refused_when_sharing() {
+    // Ids that do not compress: 4 000 nodes × 96 pseudo-random characters.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut id = || {
+        (0..96)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (b'a' + (x % 26) as u8) as char
+            })
+            .collect::<String>()
+    };
+    let nodes = (0..4000).map(|_| crate::helpers::poisson(&id(), 1.0)).collect();
+    let big = crate::helpers::scenario(nodes, Vec::new());
+    let e = share::link("http://localhost:8000/", &big).unwrap_err();
+    assert!(e.contains("too large for a link"), "{e}");
 }

@@ -102,9 +102,15 @@ function noErrors(p) {
   else fail(`${p.label}: console errors:\n  ${p.errors.slice(0, 5).join("\n  ")}`);
 }
 
+// What the app says it shows: scenario name, node and link counts.
+async function shown(p) {
+  return { name: await attr(p, "data-scenario"), nodes: Number(await attr(p, "data-nodes")),
+    links: Number(await attr(p, "data-links")) };
+}
+
 async function expectScenario(p, name, nodes) {
-  const [n, k] = [await attr(p, "data-scenario"), Number(await attr(p, "data-nodes"))];
-  (n === name && k === nodes ? pass : fail)(`${p.label}: shows "${n}" with ${k} nodes (want "${name}", ${nodes})`);
+  const s = await shown(p);
+  (s.name === name && s.nodes === nodes ? pass : fail)(`${p.label}: shows "${s.name}" with ${s.nodes} nodes (want "${name}", ${nodes})`);
 }
 
 async function sameReport(p, want) {
@@ -162,8 +168,8 @@ try {
   await drag(84, 343, 700, 300); // palette: service
   await drag(400, 300, 700, 300, true); // shift-drag: connect them
   await p.page.waitForTimeout(3000);
-  const built = [Number(await attr(p, "data-nodes")), Number(await attr(p, "data-links"))];
-  (built[0] === 2 && built[1] === 1 ? pass : fail)(`editor: built ${built[0]} nodes and ${built[1]} links (want 2, 1)`);
+  const built = await shown(p);
+  (built.nodes === 2 && built.links === 1 ? pass : fail)(`editor: built ${built.nodes} nodes and ${built.links} links (want 2, 1)`);
   // Unsaved work survives the tab going away: the autosave (every 5 s in
   // the browser) is offered back on the next visit.
   await p.page.waitForTimeout(6000);
@@ -174,8 +180,8 @@ try {
   (offered === "offered" ? pass : fail)(`editor: after a reload the autosave is ${offered}`);
   await click(590, 463); // "Recover it"
   await p.page.waitForTimeout(1500);
-  const back = [Number(await attr(p, "data-nodes")), Number(await attr(p, "data-links"))];
-  (back[0] === 2 && back[1] === 1 ? pass : fail)(`editor: recovered ${back[0]} nodes and ${back[1]} links`);
+  const back = await shown(p);
+  (back.nodes === 2 && back.links === 1 ? pass : fail)(`editor: recovered ${back.nodes} nodes and ${back.links} links`);
   await click(140, 11); // Share (the top bar after "Untitled •")
   await p.page.waitForTimeout(1500);
   const shared = p.page.url();
@@ -186,9 +192,9 @@ try {
   p = await openPage(shared, "editor-link");
   await waitFor(p, "running");
   await p.page.waitForTimeout(2000);
-  const opened = [Number(await attr(p, "data-nodes")), Number(await attr(p, "data-links")), await attr(p, "data-scenario")];
-  (opened[0] === 2 && opened[1] === 1 && opened[2] === "Untitled" ? pass : fail)(
-    `editor-link: a fresh profile shows "${opened[2]}" with ${opened[0]} nodes and ${opened[1]} links`);
+  const opened = await shown(p);
+  (opened.nodes === 2 && opened.links === 1 && opened.name === "Untitled" ? pass : fail)(
+    `editor-link: a fresh profile shows "${opened.name}" with ${opened.nodes} nodes and ${opened.links} links`);
   await screenshot(p, "web-editor-link.png");
   noErrors(p);
   await p.context.close();
