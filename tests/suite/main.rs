@@ -11,10 +11,12 @@
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `share`: share links round-trip every shipped scenario; bad links are refused.
 //! - `determinism`: same input, same bits; tick size does not matter.
+//! - `golden`: every bundled scenario and every fault, hashed bit for bit.
 
 mod behaviour;
 mod chaos;
 mod determinism;
+mod golden;
 mod helpers;
 mod kinds;
 mod lessons;
