@@ -5,6 +5,8 @@
 //! feature adds everything a person sees.
 
 pub mod chaos;
+pub mod edit;
+pub mod headless;
 pub mod learn;
 pub mod scenario;
 pub mod sim;
@@ -22,6 +24,6 @@ pub struct CorePlugin;
 
 impl Plugin for CorePlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins((sim::plugin, scenario::plugin, chaos::plugin));
+        app.add_plugins((sim::plugin, chaos::plugin, scenario::plugin, edit::plugin));
     }
 }

@@ -450,15 +450,20 @@ pub enum ChaosCommand {
     Monkey(Option<f64>),
 }
 
+/// A live fault that could not be applied (its target is gone), and why.
+#[derive(Message, Clone, Debug)]
+pub struct ChaosRefused(pub String);
+
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<ChaosCommand>()
+        .add_message::<ChaosRefused>()
         .add_systems(FixedUpdate, apply_chaos.in_set(SimSystems::ApplyEdits).run_if(resource_exists::<Sim>));
 }
 
 fn apply_chaos(
     mut commands: MessageReader<ChaosCommand>,
     mut sim: ResMut<Sim>,
-    mut feedback: ResMut<crate::sim::edit::EditFeedback>,
+    mut refused: MessageWriter<ChaosRefused>,
 ) {
     for c in commands.read() {
         match c {
@@ -475,8 +480,7 @@ fn apply_chaos(
                         sim.set_fault_group(id, f.group());
                     }
                     Err(e) => {
-                        feedback.error = Some(e);
-                        feedback.serial += 1;
+                        refused.write(ChaosRefused(e));
                     }
                 }
             }

@@ -6,10 +6,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::headless;
 use crate::scenario::Scenario;
 use crate::sim::Sim;
 use crate::sim::model::{NodeKind, NodeSpec, Traffic};
-use crate::sim::report::{Report, headless_app, run_headless};
+use crate::sim::report::Report;
 
 const WEB3TIER: &str = include_str!("../../scenarios/bench/web3tier.ron");
 
@@ -76,10 +77,10 @@ fn rss_mib(field: &str) -> Option<f64> {
 }
 
 fn measure(s: &Scenario, seconds: f64) -> Figures {
-    let mut app = headless_app(s, s.seed);
+    let mut app = headless::app(s, s.seed);
     let mut early = None;
     let start = Instant::now();
-    run_headless(&mut app, 0.0, seconds, |f| {
+    headless::run(&mut app, 0.0, seconds, |f| {
         if early.is_none() && f >= 1.0 / 6.0 {
             early = rss_mib("VmRSS:");
         }

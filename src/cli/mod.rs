@@ -9,9 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::headless;
 use crate::scenario::Scenario;
 use crate::sim::Sim;
-use crate::sim::report::{Report, headless_app, run_headless};
+use crate::sim::report::Report;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -262,11 +263,11 @@ fn run(
 
 /// Run headless, with a progress line on an interactive terminal.
 pub fn simulate(s: &Scenario, name: &str, seed: u64, warmup: f64, seconds: f64, show_progress: bool) -> Report {
-    let mut app = headless_app(s, seed);
+    let mut app = headless::app(s, seed);
     let tty = show_progress && std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
     let mut last = started;
-    run_headless(&mut app, warmup, seconds, |f| {
+    headless::run(&mut app, warmup, seconds, |f| {
         if tty && last.elapsed().as_millis() >= 200 {
             last = std::time::Instant::now();
             let filled = (f * 30.0) as usize;

@@ -10,8 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::headless::run_scenario;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::report::{Report, run_scenario};
+use crate::sim::report::Report;
 
 /// A lesson file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -234,12 +234,11 @@ pub fn spawn(world: &mut World, scenario: &Scenario, seed: u64) {
     world.insert_resource(Sim(engine));
     world.insert_resource(LoadedScenario(scenario.clone()));
     for (i, n) in scenario.nodes.iter().enumerate() {
-        crate::sim::edit::spawn_node_entity(world, i as u32, n.clone());
+        crate::sim::spawn_node_entity(world, i as u32, n.clone());
     }
     for (i, l) in scenario.links.iter().enumerate() {
-        crate::sim::edit::spawn_link_entity(world, i as u32, l.clone());
+        crate::sim::spawn_link_entity(world, i as u32, l.clone());
     }
-    world.insert_resource(crate::sim::edit::EditHistory::default());
 }
 
 /// The scenario the running world was made from (its metadata survives edits).

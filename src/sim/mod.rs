@@ -5,7 +5,6 @@
 //! into the engine on the next tick) and the live numbers the view reads.
 
 pub mod dist;
-pub mod edit;
 pub mod engine;
 pub mod metrics;
 pub mod model;
@@ -72,13 +71,12 @@ pub struct NodeLive {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SimSpeed>();
-    app.add_plugins(edit::plugin);
     app.add_systems(First, start_frame_budget);
     app.configure_sets(FixedUpdate, (SimSystems::ApplyEdits, SimSystems::Advance, SimSystems::Publish).chain());
     app.add_systems(
         FixedUpdate,
         (
-            (apply_node_edits, apply_link_edits).in_set(SimSystems::ApplyEdits),
+            (apply_node_edits, apply_link_edits).in_set(SimSystems::ApplyEdits).in_set(ApplyParams),
             advance.in_set(SimSystems::Advance),
             publish_live.in_set(SimSystems::Publish),
         )
@@ -86,6 +84,35 @@ pub(super) fn plugin(app: &mut App) {
     );
     #[cfg(any(debug_assertions, test))]
     app.add_systems(FixedUpdate, check_conservation.after(SimSystems::Advance).run_if(resource_exists::<Sim>));
+}
+
+/// The systems that copy edited parameters into the engine (editing layers
+/// above order themselves before these).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ApplyParams;
+
+/// Spawn the entity for a node already added to the engine.
+pub fn spawn_node_entity(world: &mut World, index: u32, spec: NodeSpec) -> Entity {
+    world
+        .spawn((
+            Name::new(spec.id.clone()),
+            SimNode(index),
+            Committed(spec.clone()),
+            NodeParams(spec),
+            NodeLive::default(),
+        ))
+        .id()
+}
+
+pub fn spawn_link_entity(world: &mut World, index: u32, spec: LinkSpec) -> Entity {
+    world
+        .spawn((
+            Name::new(format!("{} -> {}", spec.from, spec.to)),
+            SimLink(index),
+            CommittedLink(spec.clone()),
+            LinkParams(spec),
+        ))
+        .id()
 }
 
 fn apply_node_edits(mut sim: ResMut<Sim>, q: Query<(&SimNode, &NodeParams), Changed<NodeParams>>) {

@@ -1,16 +1,13 @@
-//! Turning a run into numbers: the summary printed by the CLI (and as JSON),
-//! plus the headless driver that produces it.
+//! Turning a run into numbers: the summary printed by the CLI (and as JSON).
 
 use std::collections::BTreeMap;
 
 use bevy::prelude::*;
 use serde::Serialize;
 
-use super::Sim;
 use super::engine::Engine;
 use super::metrics::{FAIL_REASONS, LatencySummary};
-use super::time::{Nanos, SimSpeed, nanos_to_secs, secs_to_nanos};
-use crate::scenario::Scenario;
+use super::time::{Nanos, nanos_to_secs};
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
@@ -423,49 +420,4 @@ impl Report {
         }
         t
     }
-}
-
-/// A Bevy app with just the simulation, ready to run a scenario headless.
-pub fn headless_app(scenario: &Scenario, seed: u64) -> App {
-    let mut app = App::new();
-    app.add_plugins(crate::CorePlugin);
-    crate::scenario::spawn(app.world_mut(), scenario, seed);
-    app
-}
-
-/// Run the app's simulation for `seconds` of sim time as fast as possible by
-/// driving `FixedUpdate` directly in chunks, resetting statistics after
-/// `warmup` seconds. `progress` gets the fraction done after each chunk.
-pub fn run_headless(app: &mut App, warmup: f64, seconds: f64, mut progress: impl FnMut(f64)) {
-    const CHUNK: Nanos = 100_000_000; // 0.1 s of sim time per FixedUpdate
-    {
-        let mut speed = app.world_mut().resource_mut::<SimSpeed>();
-        *speed = SimSpeed { paused: false, factor: 1.0, tick: CHUNK, max_chunk: CHUNK, ..default() };
-    }
-    let warm = secs_to_nanos(warmup);
-    let end = warm + secs_to_nanos(seconds);
-    let start = app.world().resource::<Sim>().now();
-    let mut warmed = warm == 0;
-    loop {
-        let now = app.world().resource::<Sim>().now();
-        if now >= start + end {
-            break;
-        }
-        let target = if warmed { start + end } else { start + warm };
-        let step = (target - now).min(CHUNK);
-        app.world_mut().resource_mut::<SimSpeed>().tick = step;
-        app.world_mut().run_schedule(FixedUpdate);
-        if !warmed && app.world().resource::<Sim>().now() >= start + warm {
-            app.world_mut().resource_mut::<Sim>().reset_stats();
-            warmed = true;
-        }
-        progress((app.world().resource::<Sim>().now() - start) as f64 / end.max(1) as f64);
-    }
-}
-
-/// Load-free convenience: run a scenario headless and summarise it.
-pub fn run_scenario(scenario: &Scenario, name: &str, seed: u64, warmup: f64, seconds: f64) -> Report {
-    let mut app = headless_app(scenario, seed);
-    run_headless(&mut app, warmup, seconds, |_| {});
-    Report::from_engine(&app.world().resource::<Sim>().0, name, seed)
 }

@@ -10,7 +10,7 @@ use bevy_pancam::{PanCam, PanCamSystems};
 use bevy_prototype_lyon::prelude::*;
 
 use super::theme;
-use crate::sim::edit::{Edit, EditBatch};
+use crate::edit::{Edit, EditBatch};
 use crate::sim::{LinkParams, LinkSpec, NodeKind, NodeLive, NodeParams, SimLink, SimNode};
 
 /// Radius used for hit-testing and where edges meet a node.

@@ -10,8 +10,8 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use super::FitView;
 use super::canvas::Selection;
+use crate::edit::Revision;
 use crate::scenario::{self, LoadedScenario, Scenario};
-use crate::sim::edit::Revision;
 
 /// A browser tab can close without the app hearing of it, so the web build
 /// keeps its safety copy fresher (a local-storage write of a few KB).

@@ -116,7 +116,7 @@ impl Plugin for ViewPlugin {
 fn window_title(
     mut windows: Query<&mut Window>,
     doc: Res<files::Document>,
-    rev: Res<crate::sim::edit::Revision>,
+    rev: Res<crate::edit::Revision>,
     loaded: Option<Res<scenario::LoadedScenario>>,
 ) {
     let t = format!("SystemDecoder — {}", files::title(&doc, &rev, loaded.as_deref()));

@@ -104,7 +104,7 @@ mod page {
     }
 
     fn report(s: &Scenario, name: &str, seconds: f64, notice: Option<String>) {
-        let r = crate::sim::report::run_scenario(s, name, s.seed, s.warmup_s, seconds);
+        let r = crate::headless::run_scenario(s, name, s.seed, s.warmup_s, seconds);
         let json = serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("cannot write JSON: {e}"));
         let doc = web_sys::window().and_then(|w| w.document());
         if let Some(pre) = doc.as_ref().and_then(|d| d.create_element("pre").ok()) {

@@ -1,10 +1,11 @@
 //! Each node kind, routing policy, flow and resilience policy behaves as a
 //! practitioner expects, measured on the engine's own numbers.
 
+use systemdecoder::headless;
 use systemdecoder::scenario::Scenario;
 use systemdecoder::sim::dist::Dist;
 use systemdecoder::sim::model::*;
-use systemdecoder::sim::report::{Report, headless_app, run_headless};
+use systemdecoder::sim::report::Report;
 use systemdecoder::sim::{NodeParams, Sim, SimNode};
 
 use crate::helpers::*;
@@ -323,8 +324,8 @@ fn no_route_fails_fast() {
 #[test]
 fn live_edits_apply_on_the_next_tick() {
     let s = scenario(vec![poisson("c", 100.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
-    let mut app = headless_app(&s, 1);
-    run_headless(&mut app, 0.0, 10.0, |_| {});
+    let mut app = headless::app(&s, 1);
+    headless::run(&mut app, 0.0, 10.0, |_| {});
     let before = app.world().resource::<Sim>().global.created;
     // Raise the client's rate tenfold through its entity, as the editor would.
     let world = app.world_mut();
@@ -335,7 +336,7 @@ fn live_edits_apply_on_the_next_tick() {
                 NodeKind::Client(ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, ..Default::default() });
         }
     }
-    run_headless(&mut app, 0.0, 10.0, |_| {});
+    headless::run(&mut app, 0.0, 10.0, |_| {});
     let after = app.world().resource::<Sim>().global.created - before;
     close("rate after the edit", after as f64 / 10.0, 1000.0, 0.05);
     assert!(app.world().resource::<Sim>().check_conservation().is_ok());
@@ -381,14 +382,14 @@ fn deleting_busy_nodes_and_links_fails_their_work_without_losing_any() {
 
 #[test]
 fn edits_apply_in_the_fixed_step_and_undo_redo_restores_them() {
-    use systemdecoder::sim::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest};
+    use systemdecoder::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest};
     use systemdecoder::sim::{LinkParams, SimLink};
     let s = scenario(
         vec![poisson("c", 500.0), lb("lb", LbPolicy::RoundRobin), service("a", 4, Dist::Exp(1.0))],
         vec![link("c", "lb", 1.0), link("lb", "a", 1.0)],
     );
-    let mut app = headless_app(&s, 1);
-    let step = |app: &mut bevy::app::App, secs: f64| run_headless(app, 0.0, secs, |_| {});
+    let mut app = headless::app(&s, 1);
+    let step = |app: &mut bevy::app::App, secs: f64| headless::run(app, 0.0, secs, |_| {});
     let count = |app: &mut bevy::app::App| {
         let w = app.world_mut();
         let nodes = w.query::<&SimNode>().iter(w).count();
@@ -438,7 +439,7 @@ fn edits_apply_in_the_fixed_step_and_undo_redo_restores_them() {
 fn a_spent_frame_budget_slows_the_clock_instead_of_the_frame() {
     use systemdecoder::sim::{FrameBudget, SimSpeed};
     let s = scenario(vec![poisson("c", 1000.0), service("s", 4, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
-    let mut app = headless_app(&s, 1);
+    let mut app = headless::app(&s, 1);
     app.world_mut().resource_mut::<SimSpeed>().set_factor(100.0);
     // No time at all per frame: the tick is dropped and flagged, not owed.
     app.world_mut().insert_resource(FrameBudget::new(std::time::Duration::ZERO));

@@ -246,7 +246,7 @@ fn scheduled_chaos_in_a_file_and_its_errors() {
         ],
     )"#;
     let (s, _) = Scenario::parse("chaos.ron", text).unwrap();
-    let r = systemdecoder::sim::report::run_scenario(&s, "chaos", 1, 0.0, 10.0);
+    let r = systemdecoder::headless::run_scenario(&s, "chaos", 1, 0.0, 10.0);
     assert_eq!(r.faults.len(), 2);
     assert!(r.failed["node_down"] > 100);
     assert_eq!(Scenario::parse("again.ron", &s.to_ron()).unwrap().0, s);
@@ -419,12 +419,12 @@ fn chaos_monkey_is_random_but_replays_exactly() {
         duration_s: 2.0,
         faults: systemdecoder::chaos::all_monkey_faults(),
     });
-    let a = systemdecoder::sim::report::run_scenario(&s, "m", 11, 0.0, 500.0);
-    let b = systemdecoder::sim::report::run_scenario(&s, "m", 11, 0.0, 500.0);
+    let a = systemdecoder::headless::run_scenario(&s, "m", 11, 0.0, 500.0);
+    let b = systemdecoder::headless::run_scenario(&s, "m", 11, 0.0, 500.0);
     assert_eq!(a, b, "same seed, same faults, same numbers");
     close("faults per second", a.faults.len() as f64 / 500.0, 1.0 / 5.0, 0.15);
     assert!(a.faults.iter().all(|f| f.fault.starts_with("monkey: ")));
-    let c = systemdecoder::sim::report::run_scenario(&s, "m", 12, 0.0, 500.0);
+    let c = systemdecoder::headless::run_scenario(&s, "m", 12, 0.0, 500.0);
     assert_ne!(a.faults, c.faults, "another seed, another monkey");
     assert_eq!(a.conservation, "ok");
 }
@@ -582,14 +582,14 @@ fn a_load_balancer_added_while_running_starts_its_health_checks() {
 #[test]
 fn a_fault_injected_live_for_a_while_heals_itself() {
     use systemdecoder::chaos::ChaosCommand;
+    use systemdecoder::headless;
     use systemdecoder::sim::Sim;
-    use systemdecoder::sim::report::{headless_app, run_headless};
     // What the right-click menu sends: kill a for 2 s, starting now.
     let s = scenario(vec![poisson("c", 500.0), service("a", 8, Dist::Exp(1.0))], vec![link("c", "a", 1.0)]);
-    let mut app = headless_app(&s, 1);
-    run_headless(&mut app, 0.0, 1.0, |_| {});
+    let mut app = headless::app(&s, 1);
+    headless::run(&mut app, 0.0, 1.0, |_| {});
     app.world_mut().write_message(ChaosCommand::InjectFor(Fault::Kill { node: "a".into() }, 2.0));
-    run_headless(&mut app, 0.0, 5.0, |_| {});
+    headless::run(&mut app, 0.0, 5.0, |_| {});
     let sim = app.world().resource::<Sim>();
     let log = sim.fault_log();
     assert_eq!(log.len(), 1);

@@ -1,7 +1,8 @@
 //! Same scenario + seed ⇒ the same bits, whatever the tick size.
 
+use systemdecoder::headless::{self, run_scenario};
 use systemdecoder::scenario::Scenario;
-use systemdecoder::sim::report::{Report, headless_app, run_headless, run_scenario};
+use systemdecoder::sim::report::Report;
 use systemdecoder::sim::{Sim, SimSpeed};
 
 fn default_scenario() -> Scenario {
@@ -37,7 +38,7 @@ fn golden_hash_of_the_default_scenario() {
 /// Drive the app with a given fixed-tick size for `seconds` of sim time.
 fn run_with_tick(tick_ns: u64, seconds: u64) -> Report {
     let s = default_scenario();
-    let mut app = headless_app(&s, 5);
+    let mut app = headless::app(&s, 5);
     {
         let mut speed = app.world_mut().resource_mut::<SimSpeed>();
         speed.tick = tick_ns;
@@ -57,8 +58,8 @@ fn tick_size_does_not_change_the_statistics() {
     let fine = run_with_tick(1_000_000, 10);
     let coarse = run_with_tick(250_000_000, 10);
     assert_eq!(fine, coarse);
-    let mut app = headless_app(&default_scenario(), 5);
-    run_headless(&mut app, 0.0, 10.0, |_| {});
+    let mut app = headless::app(&default_scenario(), 5);
+    headless::run(&mut app, 0.0, 10.0, |_| {});
     let chunked = Report::from_engine(&app.world().resource::<Sim>().0, "tick", 5);
     assert_eq!(fine, chunked);
 }

@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use systemdecoder::headless;
 use systemdecoder::scenario::Scenario;
 use systemdecoder::sim::Sim;
-use systemdecoder::sim::report::{Report, headless_app, run_headless};
+use systemdecoder::sim::report::Report;
 
 const SEED: u64 = 1234;
 const MAX_SECONDS: f64 = 120.0;
@@ -33,8 +34,8 @@ fn fnv1a(h: u64, s: &str) -> u64 {
 /// Run a scenario the way the golden file records it and hash the result.
 fn hash_run(scenario: &Scenario, name: &str) -> u64 {
     let seconds = scenario.duration_s.clamp(1.0, MAX_SECONDS);
-    let mut app = headless_app(scenario, SEED);
-    run_headless(&mut app, 0.0, seconds, |_| {});
+    let mut app = headless::app(scenario, SEED);
+    headless::run(&mut app, 0.0, seconds, |_| {});
     let engine = &app.world().resource::<Sim>().0;
     let report = Report::from_engine(engine, name, SEED);
     assert_eq!(report.conservation, "ok", "{name}: conservation broken");

@@ -1,9 +1,10 @@
 //! Small builders so each test states its topology in a few lines.
 
+use systemdecoder::headless::run_scenario;
 use systemdecoder::scenario::Scenario;
 use systemdecoder::sim::dist::Dist;
 use systemdecoder::sim::model::*;
-use systemdecoder::sim::report::{Report, run_scenario};
+use systemdecoder::sim::report::Report;
 
 pub fn scenario(nodes: Vec<NodeSpec>, links: Vec<LinkSpec>) -> Scenario {
     Scenario {

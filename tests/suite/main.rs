@@ -7,6 +7,7 @@
 //! - `kinds`: the catalogue kinds (gateway, serverless, autoscaling, shards,
 //!   streams, fan-out, polling, long polling, websockets, devices, inboxes,
 //!   replicas, pub/sub, dead letters, coalescing, CDN, DNS) and request types.
+//! - `layers`: no module imports one above it (sim is the bottom).
 //! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `share`: share links round-trip every shipped scenario; bad links are refused.
@@ -19,6 +20,7 @@ mod determinism;
 mod golden;
 mod helpers;
 mod kinds;
+mod layers;
 mod lessons;
 mod queueing;
 mod scenarios;

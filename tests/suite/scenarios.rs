@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use systemdecoder::headless::{self, run_scenario};
 use systemdecoder::scenario::{self, Scenario, ScenarioError};
-use systemdecoder::sim::report::{headless_app, run_scenario};
 use systemdecoder::sim::{NodeKind, NodeParams, SimNode};
 
 fn err(text: &str) -> ScenarioError {
@@ -143,7 +143,7 @@ fn round_trip_through_text_and_through_the_world() {
     }
     // Spawn, edit one node as the editor would, export: the edit is kept.
     let (s, _) = Scenario::parse("good.ron", GOOD).unwrap();
-    let mut app = headless_app(&s, 1);
+    let mut app = headless::app(&s, 1);
     let world = app.world_mut();
     let mut q = world.query::<(&SimNode, &mut NodeParams)>();
     for (n, mut p) in q.iter_mut(world) {

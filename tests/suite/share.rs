@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
+use systemdecoder::headless::run_scenario;
 use systemdecoder::learn::BUNDLED as LESSONS;
 use systemdecoder::scenario::share::{self, MAX_EXPANDED_BYTES, MAX_LINK_CHARS};
 use systemdecoder::scenario::{Scenario, bundled::BUNDLED};
-use systemdecoder::sim::report::run_scenario;
 
 fn refused(link: &str) -> String {
     match share::decode(link) {

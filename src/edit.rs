@@ -5,9 +5,13 @@
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Committed, CommittedLink, LinkParams, NodeLive, NodeParams, Sim, SimLink, SimNode};
-use crate::scenario::{self, Scenario};
+use crate::chaos::ChaosRefused;
+use crate::scenario::{self, LoadedScenario, Scenario};
 use crate::sim::model::{LinkSpec, NodeSpec};
+use crate::sim::{
+    Committed, CommittedLink, LinkParams, NodeParams, Sim, SimLink, SimNode, SimSystems, spawn_link_entity,
+    spawn_node_entity,
+};
 
 /// One change, naming nodes by id so it can be stored and replayed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,12 +90,29 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<Revision>()
         .add_systems(
             FixedUpdate,
-            apply_edits
-                .in_set(super::SimSystems::ApplyEdits)
-                .before(super::apply_node_edits)
-                .before(super::apply_link_edits)
+            (
+                // A newly opened scenario starts with nothing to undo.
+                forget_history.run_if(resource_changed::<LoadedScenario>),
+                apply_edits,
+            )
+                .chain()
+                .in_set(SimSystems::ApplyEdits)
+                .before(crate::sim::ApplyParams)
                 .run_if(resource_exists::<Sim>),
-        );
+        )
+        .add_systems(FixedUpdate, report_refused_faults.in_set(SimSystems::Publish));
+}
+
+fn forget_history(mut history: ResMut<EditHistory>) {
+    *history = EditHistory::default();
+}
+
+/// A fault the chaos layer could not apply is shown like a refused edit.
+fn report_refused_faults(mut refused: MessageReader<ChaosRefused>, mut feedback: ResMut<EditFeedback>) {
+    for r in refused.read() {
+        feedback.error = Some(r.0.clone());
+        feedback.serial += 1;
+    }
 }
 
 fn link_key(l: &LinkSpec) -> String {
@@ -139,30 +160,6 @@ fn find_node(world: &mut World, id: &str) -> Option<(Entity, u32)> {
 fn find_link(world: &mut World, from: &str, to: &str) -> Option<(Entity, u32, LinkSpec)> {
     let mut q = world.query::<(Entity, &SimLink, &LinkParams)>();
     q.iter(world).find(|(_, _, p)| p.0.from == from && p.0.to == to).map(|(e, l, p)| (e, l.0, p.0.clone()))
-}
-
-/// Spawn the entity for a node already added to the engine.
-pub fn spawn_node_entity(world: &mut World, index: u32, spec: NodeSpec) -> Entity {
-    world
-        .spawn((
-            Name::new(spec.id.clone()),
-            SimNode(index),
-            Committed(spec.clone()),
-            NodeParams(spec),
-            NodeLive::default(),
-        ))
-        .id()
-}
-
-pub fn spawn_link_entity(world: &mut World, index: u32, spec: LinkSpec) -> Entity {
-    world
-        .spawn((
-            Name::new(format!("{} -> {}", spec.from, spec.to)),
-            SimLink(index),
-            CommittedLink(spec.clone()),
-            LinkParams(spec),
-        ))
-        .id()
 }
 
 /// Apply one checked edit; returns its inverse (to undo it).
