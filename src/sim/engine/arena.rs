@@ -1,0 +1,261 @@
+//! The message and request arenas (recycled slots, never entities) and the
+//! ledger that proves nothing is created or lost unaccounted.
+
+use super::*;
+
+/// Counters that must balance at every instant (the conservation invariant).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    pub requests_created: u64,
+    pub requests_completed: u64,
+    pub requests_failed: crate::sim::metrics::ByReason,
+    pub requests_live: u64,
+    pub jobs_created: u64,
+    pub jobs_done: u64,
+    pub jobs_failed: crate::sim::metrics::ByReason,
+    pub jobs_live: u64,
+    pub messages_created: u64,
+    /// Messages that ended: answered, lost, or abandoned after a timeout.
+    pub messages_ended: u64,
+    pub messages_lost: u64,
+    pub messages_abandoned: u64,
+}
+
+impl Ledger {
+    /// `created = completed + failed + in flight` for requests, async jobs
+    /// and raw messages; `Err` says which one does not balance.
+    pub fn check(&self, live_messages: u64, live_requests: u64, live_jobs: u64) -> Result<(), String> {
+        let rf: u64 = self.requests_failed.iter().sum();
+        if self.requests_created != self.requests_completed + rf + self.requests_live
+            || self.requests_live != live_requests
+        {
+            return Err(format!(
+                "requests: created {} != completed {} + failed {} + in flight {} (counted {})",
+                self.requests_created, self.requests_completed, rf, self.requests_live, live_requests
+            ));
+        }
+        let jf: u64 = self.jobs_failed.iter().sum();
+        if self.jobs_created != self.jobs_done + jf + self.jobs_live || self.jobs_live != live_jobs {
+            return Err(format!(
+                "async jobs: created {} != done {} + failed {} + in flight {} (counted {})",
+                self.jobs_created, self.jobs_done, jf, self.jobs_live, live_jobs
+            ));
+        }
+        if self.messages_created != self.messages_ended + live_messages {
+            return Err(format!(
+                "messages: created {} != ended {} + live {}",
+                self.messages_created, self.messages_ended, live_messages
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Write,
+}
+
+/// One call a message made and is waiting on; popped when the answer returns.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Hop {
+    /// When the message arrived at the caller (for its sojourn).
+    pub(super) entered: Nanos,
+    /// When the caller's per-hop timeout fires (0: no timeout).
+    pub(super) deadline: Nanos,
+    pub(super) link: u32,
+    /// Distinguishes this call from later ones at the same depth.
+    pub(super) serial: u32,
+    /// Next outgoing link (index) the caller considers after this answer.
+    pub(super) next_call: u8,
+    /// The caller keeps a worker while it waits.
+    pub(super) blocking: bool,
+    pub(super) attempt: u8,
+    /// The caller's incarnation when it called (a crash forgets calls).
+    pub(super) life: u32,
+}
+
+/// Where a message is, for drawing and for cleanup.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Place {
+    /// Crossing a link; `back` means travelling against its direction.
+    OnLink { link: u32, back: bool, depart: Nanos, arrive: Nanos },
+    /// Queued or in service at a node.
+    AtNode { node: u32 },
+    /// Waiting out a retry backoff at a node.
+    Backoff { node: u32 },
+    /// Lost on a link; kept only until the timeout that watches for it fires.
+    Lost,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Msg {
+    pub(super) era: u32,
+    pub(super) live: bool,
+    /// Request slot, or `NONE` for an async job.
+    pub(super) req: u32,
+    /// The node that created it (client or queue).
+    pub(super) origin: u32,
+    pub(super) born: Nanos,
+    pub(super) op: Op,
+    pub(super) key: u64,
+    pub(super) resp: bool,
+    pub(super) error: Option<FailReason>,
+    /// Discard when it returns to this depth (its caller gave up on it).
+    pub(super) orphan_depth: u8,
+    pub(super) depth: u8,
+    pub(super) serial: u32,
+    /// Bumped at each service start, so a stale completion is recognised.
+    pub(super) svc: u32,
+    /// When the current service (or its last stretch, after a pause) began.
+    pub(super) svc_start: Nanos,
+    pub(super) stack: [Hop; MAX_DEPTH],
+    pub(super) arrived: Nanos,
+    pub(super) place: Place,
+    pub(super) req_bytes: u32,
+    pub(super) resp_bytes: u32,
+    /// Request type (index into the engine's type names).
+    pub(super) class: u8,
+    /// Which pool of a multi-pool node (shard, replica) serves it.
+    pub(super) member: u8,
+    /// Async jobs: deliveries so far that failed or timed out.
+    pub(super) receives: u8,
+    /// When the original sender sent it (jobs keep their producer's), for
+    /// one-way delivery times.
+    pub(super) sent: Nanos,
+    /// Set by an offline phone: when it will be back online.
+    pub(super) retry_at: Nanos,
+    /// A fan-out branch: the message waiting for it (NONE otherwise), that
+    /// message's era, and the depth at which the branch ends.
+    pub(super) parent: u32,
+    pub(super) parent_era: u32,
+    pub(super) fork_depth: u8,
+    /// A long poll: the first service holds it this long.
+    pub(super) hold: Nanos,
+    /// The devices node that found its recipient offline (NONE: none).
+    pub(super) offline_node: u32,
+}
+
+/// A logical request of a client: may take several attempts.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Req {
+    pub(super) era: u32,
+    pub(super) live: bool,
+    pub(super) client: u32,
+    pub(super) created: Nanos,
+    pub(super) attempt: u8,
+    pub(super) msg: u32,
+    pub(super) msg_gen: u32,
+    /// Polling clients: this poll brings messages.
+    pub(super) full_poll: bool,
+    /// Long polling: how long the server holds this poll.
+    pub(super) hold: Nanos,
+}
+
+impl Engine {
+    pub(super) fn new_msg(&mut self, req: u32, origin: u32, op: Op, key: u64, req_bytes: u32, resp_bytes: u32) -> u32 {
+        let slot = match self.free_msgs.pop() {
+            Some(s) => s,
+            None => {
+                self.msgs.push(Msg {
+                    era: 0,
+                    live: false,
+                    req: NONE,
+                    origin: 0,
+                    born: 0,
+                    op: Op::Read,
+                    key: 0,
+                    resp: false,
+                    error: None,
+                    orphan_depth: NO_ORPHAN,
+                    depth: 0,
+                    serial: 0,
+                    svc: 0,
+                    svc_start: 0,
+                    stack: [Hop::default(); MAX_DEPTH],
+                    arrived: 0,
+                    place: Place::AtNode { node: origin },
+                    req_bytes: 0,
+                    resp_bytes: 0,
+                    class: 0,
+                    member: 0,
+                    receives: 0,
+                    sent: 0,
+                    retry_at: 0,
+                    parent: NONE,
+                    parent_era: 0,
+                    fork_depth: 0,
+                    hold: 0,
+                    offline_node: NONE,
+                });
+                (self.msgs.len() - 1) as u32
+            }
+        };
+        let m = &mut self.msgs[slot as usize];
+        m.era = m.era.wrapping_add(1);
+        m.live = true;
+        m.req = req;
+        m.origin = origin;
+        m.born = self.now;
+        m.op = op;
+        m.key = key;
+        m.resp = false;
+        m.error = None;
+        m.orphan_depth = NO_ORPHAN;
+        m.depth = 0;
+        m.arrived = self.now;
+        m.place = Place::AtNode { node: origin };
+        m.req_bytes = req_bytes;
+        m.resp_bytes = resp_bytes;
+        m.class = (op == Op::Write) as u8;
+        m.member = 0;
+        m.receives = 0;
+        m.sent = self.now;
+        m.retry_at = 0;
+        m.parent = NONE;
+        m.hold = 0;
+        m.offline_node = NONE;
+        self.live_msgs += 1;
+        self.ledger.messages_created += 1;
+        slot
+    }
+
+    /// A new message that copies `m` (same request, path, tags and times),
+    /// counted as a message of its own.
+    pub(super) fn clone_msg(&mut self, m: u32) -> u32 {
+        let orig = self.msgs[m as usize].clone();
+        let c = self.new_msg(orig.req, orig.origin, orig.op, orig.key, orig.req_bytes, orig.resp_bytes);
+        let era = self.msgs[c as usize].era;
+        self.msgs[c as usize] = Msg { era, live: true, ..orig };
+        c
+    }
+
+    /// A message that will never come back: the callers of its calls from
+    /// `from_depth` down stop waiting for it (their connection counts drop
+    /// and blocking workers are freed), as when a connection is reset.
+    pub(super) fn release_stack(&mut self, m: u32, from_depth: usize) {
+        let msg = &self.msgs[m as usize];
+        let depth = msg.depth as usize;
+        let hops: Vec<Hop> = msg.stack[from_depth.min(depth)..depth].to_vec();
+        for hop in hops.into_iter().rev() {
+            let n = self.links[hop.link as usize].from;
+            let node = &mut self.nodes[n as usize];
+            if let Some(i) = node.out.iter().position(|&l| l == hop.link) {
+                node.outstanding[i] = node.outstanding[i].saturating_sub(1);
+            }
+            if hop.blocking && hop.life == node.life && !node.removed {
+                self.release(n, 0, hop.entered);
+            }
+        }
+    }
+
+    pub(super) fn end_msg(&mut self, m: u32) {
+        let msg = &mut self.msgs[m as usize];
+        debug_assert!(msg.live);
+        msg.live = false;
+        self.free_msgs.push(m);
+        self.live_msgs -= 1;
+        self.ledger.messages_ended += 1;
+    }
+}

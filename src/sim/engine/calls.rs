@@ -1,0 +1,434 @@
+//! The call stack: a message calls downstream nodes one after another or
+//! all at once (fan-out), waits with per-hop timeouts and retries, and
+//! carries the answer back to the caller.
+
+use super::*;
+
+impl Engine {
+    /// Push a call over outgoing link `i` of `node` and send the message.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn call(
+        &mut self,
+        node: u32,
+        m: u32,
+        i: usize,
+        next_call: u8,
+        blocking: bool,
+        attempt: u8,
+        entered: Nanos,
+    ) {
+        let link = self.nodes[node as usize].out[i];
+        if let Some(max) = self.links[link as usize].spec.max_concurrent {
+            if self.nodes[node as usize].outstanding[i] >= max {
+                // The bulkhead is full: refuse at once, before any call is made.
+                let msg = &mut self.msgs[m as usize];
+                msg.resp = true;
+                msg.error = Some(FailReason::BulkheadFull);
+                if blocking {
+                    self.release(node, 0, entered);
+                }
+                if self.branch_ends_here(m) {
+                    self.branch_done(node, m, Some(FailReason::BulkheadFull));
+                    return;
+                }
+                self.return_up(m);
+                return;
+            }
+        }
+        self.nodes[node as usize].outstanding[i] += 1;
+        let msg = &mut self.msgs[m as usize];
+        let d = msg.depth as usize;
+        if d >= MAX_DEPTH {
+            // Validation rejects such deep chains; stay safe anyway.
+            self.nodes[node as usize].outstanding[i] -= 1;
+            msg.resp = true;
+            msg.error = Some(FailReason::NoRoute);
+            self.return_up(m);
+            return;
+        }
+        msg.serial = msg.serial.wrapping_add(1);
+        let life = self.nodes[node as usize].life;
+        msg.stack[d] = Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt, life };
+        msg.depth += 1;
+        self.send_top(m);
+    }
+
+    /// Send the message over the link of its top call, forwards.
+    pub(super) fn send_top(&mut self, m: u32) {
+        let top = self.msgs[m as usize].depth as usize - 1;
+        let link = self.msgs[m as usize].stack[top].link;
+        if !self.breaker_allows(link) {
+            self.fail_here(m, FailReason::CircuitOpen);
+            return;
+        }
+        let msg = &mut self.msgs[m as usize];
+        let hop = msg.stack[top];
+        let bytes = msg.req_bytes;
+        if let Some(p) = &self.links[hop.link as usize].spec.retry {
+            let t = self.now + ms_to_nanos(p.timeout_ms).max(1);
+            msg.stack[top].deadline = t;
+            let era = msg.era;
+            self.at(t, What::HopTimeout { msg: m, era, depth: top as u8, serial: hop.serial });
+        }
+        self.transit(m, hop.link, false, bytes);
+    }
+
+    /// Make the next downstream call from `from` on, or answer if none is due.
+    /// `holding`: the caller still holds a worker (blocking mode).
+    pub(super) fn continue_calls(&mut self, n: u32, m: u32, from: u8, holding: bool, entered: Nanos) {
+        let out_len = self.nodes[n as usize].out.len();
+        let class = self.msgs[m as usize].class;
+        if from == 0 && matches!(&self.nodes[n as usize].spec.kind, NodeKind::Service(s) if s.fan_out) {
+            self.fan_out(n, m, holding, entered);
+            return;
+        }
+        let mut i = from as usize;
+        while i < out_len {
+            let link = self.nodes[n as usize].out[i];
+            if self.carries(link, class) && self.rng.chance(self.links[link as usize].spec.call_probability) {
+                self.call(n, m, i, (i + 1) as u8, holding, 0, entered);
+                return;
+            }
+            i += 1;
+        }
+        if holding {
+            self.release(n, 0, entered);
+        }
+        self.respond(m);
+    }
+
+    /// Scatter-gather: call every link (that carries the type and is drawn
+    /// by its `call_probability`) at once, each as a branch of its own, and
+    /// answer when the last branch is back; the slowest decides.
+    pub(super) fn fan_out(&mut self, n: u32, m: u32, holding: bool, entered: Nanos) {
+        let class = self.msgs[m as usize].class;
+        let out = self.nodes[n as usize].out.clone();
+        let mut targets = Vec::new();
+        for (i, &l) in out.iter().enumerate() {
+            if self.carries(l, class) && self.rng.chance(self.links[l as usize].spec.call_probability) {
+                targets.push(i);
+            }
+        }
+        if targets.is_empty() {
+            if holding {
+                self.release(n, 0, entered);
+            }
+            self.respond(m);
+            return;
+        }
+        let era = self.msgs[m as usize].era;
+        self.nodes[n as usize]
+            .forks
+            .insert(m, Fork { era, pending: targets.len() as u32, error: None, holding, entered });
+        for i in targets {
+            let b = self.clone_msg(m);
+            let branch = &mut self.msgs[b as usize];
+            branch.orphan_depth = NO_ORPHAN;
+            branch.parent = m;
+            branch.parent_era = era;
+            branch.fork_depth = branch.depth;
+            self.call(n, b, i, NONE as u8, false, 0, entered);
+        }
+    }
+
+    /// Is this a fan-out branch back where it started?
+    pub(super) fn branch_ends_here(&self, m: u32) -> bool {
+        let msg = &self.msgs[m as usize];
+        msg.parent != NONE && msg.depth == msg.fork_depth
+    }
+
+    /// A branch ended: when it is the last, the waiting message carries on
+    /// (with the first error, if any branch failed).
+    pub(super) fn branch_done(&mut self, n: u32, b: u32, error: Option<FailReason>) {
+        let (parent, era) = (self.msgs[b as usize].parent, self.msgs[b as usize].parent_era);
+        self.end_msg(b);
+        let waiting = self.msg_ok(parent, era) && self.msgs[parent as usize].place == (Place::AtNode { node: n });
+        let node = &mut self.nodes[n as usize];
+        let Some(fork) = node.forks.get_mut(&parent).filter(|f| f.era == era) else { return };
+        fork.pending -= 1;
+        fork.error = fork.error.or(error);
+        if !waiting {
+            // The waiting message is gone (its node crashed): forget it
+            // once its branches are all back.
+            if fork.pending == 0 {
+                node.forks.remove(&parent);
+            }
+            return;
+        }
+        if fork.pending > 0 {
+            return;
+        }
+        let fork = node.forks.remove(&parent).expect("found above");
+        if fork.holding {
+            self.release(n, 0, fork.entered);
+        }
+        let msg = &mut self.msgs[parent as usize];
+        msg.resp = true;
+        msg.error = fork.error;
+        self.return_up(parent);
+    }
+
+    pub(super) fn respond(&mut self, m: u32) {
+        self.msgs[m as usize].resp = true;
+        self.return_up(m);
+    }
+
+    /// Send an answer (or an error) back over the link of the top call.
+    pub(super) fn return_up(&mut self, m: u32) {
+        let msg = &self.msgs[m as usize];
+        if msg.depth == 0 {
+            // Answered at its own origin (nothing was ever called).
+            self.at_origin(m);
+            return;
+        }
+        let link = msg.stack[msg.depth as usize - 1].link;
+        let bytes = if msg.error.is_some() { 100 } else { msg.resp_bytes };
+        self.transit(m, link, true, bytes);
+    }
+
+    /// An answer reached the caller of the top call: pop it and carry on.
+    pub(super) fn answer_arrived(&mut self, m: u32) {
+        let msg = &mut self.msgs[m as usize];
+        let d = msg.depth as usize - 1;
+        let hop = msg.stack[d];
+        msg.depth -= 1;
+        let n = self.links[hop.link as usize].from;
+        msg.place = Place::AtNode { node: n };
+        if msg.orphan_depth as usize == d {
+            // The caller stopped waiting for this one long ago.
+            self.ledger.messages_abandoned += 1;
+            self.end_msg(m);
+            return;
+        }
+        match msg.error {
+            Some(FailReason::CircuitOpen) => {}
+            e => self.breaker_record(hop.link, e.is_none()),
+        }
+        let node = &mut self.nodes[n as usize];
+        if let Some(i) = node.out.iter().position(|&l| l == hop.link) {
+            node.outstanding[i] = node.outstanding[i].saturating_sub(1);
+        }
+        if hop.life != node.life {
+            // The caller crashed (and maybe restarted) since it made this
+            // call: the call, and any worker it held, died with it.
+            self.msgs[m as usize].error = Some(FailReason::NodeDown);
+            if self.branch_ends_here(m) {
+                self.branch_done(n, m, Some(FailReason::NodeDown));
+                return;
+            }
+            if d == 0 {
+                self.at_origin(m);
+            } else {
+                self.return_up(m);
+            }
+            return;
+        }
+        if d == 0 {
+            self.at_origin(m);
+            return;
+        }
+        if self.nodes[n as usize].removed || self.nodes[n as usize].fx.down {
+            // The caller is gone: pass the failure further up.
+            let reason = if self.nodes[n as usize].removed { FailReason::Removed } else { FailReason::NodeDown };
+            let msg = &mut self.msgs[m as usize];
+            msg.error = Some(reason);
+            if self.branch_ends_here(m) {
+                self.branch_done(n, m, Some(reason));
+                return;
+            }
+            self.return_up(m);
+            return;
+        }
+        if let Some(reason) = self.msgs[m as usize].error {
+            if let Some(p) = self.links[hop.link as usize].spec.retry.clone() {
+                if (hop.attempt as u32) < p.max_retries.min(250) {
+                    // Retry this hop after a backoff; a blocking caller
+                    // keeps its worker meanwhile.
+                    let wait = self.backoff(&p, hop.attempt + 1);
+                    let node = &mut self.nodes[n as usize];
+                    let i = node.out.iter().position(|&l| l == hop.link).unwrap_or(0);
+                    node.outstanding[i] += 1;
+                    let msg = &mut self.msgs[m as usize];
+                    msg.serial = msg.serial.wrapping_add(1);
+                    msg.stack[d] = Hop { attempt: hop.attempt + 1, serial: msg.serial, ..hop };
+                    msg.depth += 1;
+                    msg.place = Place::Backoff { node: n };
+                    let era = msg.era;
+                    self.at(self.now + wait, What::HopRetry { msg: m, era });
+                    return;
+                }
+            }
+            debug_assert!(reason.index() < crate::sim::metrics::FAIL_REASONS.len());
+            if self.branch_ends_here(m) {
+                self.branch_done(n, m, Some(reason));
+                return;
+            }
+            if hop.blocking {
+                self.release(n, 0, hop.entered);
+            }
+            if self.nodes[n as usize].spec.kind.caching().is_some() {
+                let key = self.msgs[m as usize].key;
+                self.wake_waiters(n, key, Some(reason));
+            }
+            self.return_up(m);
+            return;
+        }
+        if self.branch_ends_here(m) {
+            self.branch_done(n, m, None);
+            return;
+        }
+        match self.nodes[n as usize].spec.kind {
+            NodeKind::Cache(_) | NodeKind::Cdn(_) => {
+                // The miss came back with the value: keep it.
+                self.cache_fill(n, m);
+                let key = self.msgs[m as usize].key;
+                self.wake_waiters(n, key, None);
+                self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
+            }
+            NodeKind::Service(_) | NodeKind::RateLimiter(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_) => {
+                self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
+            }
+            _ => {
+                if hop.blocking {
+                    self.release(n, 0, hop.entered);
+                }
+                self.return_up(m)
+            }
+        }
+    }
+
+    /// The message is back where it was created.
+    pub(super) fn at_origin(&mut self, m: u32) {
+        let msg = &self.msgs[m as usize];
+        let (req, origin, mut error, born) = (msg.req, msg.origin, msg.error, msg.born);
+        if self.nodes[origin as usize].fx.down && error.is_none() {
+            // The origin crashed while this was out: nobody receives it.
+            error = Some(FailReason::NodeDown);
+        }
+        if req == NONE && matches!(self.nodes[origin as usize].spec.kind, NodeKind::Stream(_)) {
+            self.stream_job_back(origin, m, error);
+            return;
+        }
+        if req == NONE && matches!(self.nodes[origin as usize].spec.kind, NodeKind::Inbox(_)) && error.is_some() {
+            self.inbox_keeps(origin, m, error.expect("checked"));
+            return;
+        }
+        if req == NONE {
+            // An async job came back to its queue: delivered or failed.
+            let now = self.now;
+            let node = &mut self.nodes[origin as usize];
+            node.consumers_busy = node.consumers_busy.saturating_sub(1);
+            let (max_receives, visibility) = match &node.spec.kind {
+                NodeKind::Queue(q) => (q.max_receives, q.visibility_timeout_ms),
+                _ => (None, None),
+            };
+            match (error, max_receives) {
+                (None, _) => {
+                    self.ledger.jobs_live -= 1;
+                    self.ledger.jobs_done += 1;
+                    node.stats.jobs_done += 1;
+                    node.stats.job_latency.record(now - born);
+                    self.end_msg(m);
+                }
+                (Some(r), Some(max)) if (self.msgs[m as usize].receives as u32 + 1) < max.min(250) => {
+                    // Not deleted by a consumer: it becomes visible again
+                    // (at once if its visibility timeout already ran out).
+                    node.stats.redeliveries += 1;
+                    self.msgs[m as usize].receives += 1;
+                    let wait = if r == FailReason::Timeout { 0 } else { visibility.map_or(0, ms_to_nanos) };
+                    self.set_aside(origin, m, now + wait);
+                }
+                (Some(r), max) => {
+                    if max.is_some() {
+                        // Out of deliveries: parked in the dead-letter queue.
+                        node.stats.dead_lettered += 1;
+                    }
+                    self.ledger.jobs_live -= 1;
+                    self.ledger.jobs_failed[r.index()] += 1;
+                    self.global.lost += 1;
+                    self.end_msg(m);
+                }
+            }
+            self.dispatch_jobs(origin);
+            return;
+        }
+        let r = &self.reqs[req as usize];
+        let current = r.live && r.msg == m && r.msg_gen == self.msgs[m as usize].era;
+        let long_poll_news = current
+            && error.is_none()
+            && r.full_poll
+            && matches!(self.client_spec(origin).traffic, Traffic::LongPolling { .. });
+        if long_poll_news {
+            // From the message reaching the server to the app having it.
+            let sent = self.msgs[m as usize].sent;
+            self.record_delivery(self.now - sent);
+        }
+        self.end_msg(m);
+        if !current {
+            self.ledger.messages_abandoned += 1;
+            return;
+        }
+        match error {
+            None => self.finish_request(req, None),
+            Some(reason) => self.retry_or_fail(req, origin, reason),
+        }
+    }
+
+    /// A per-hop timeout fired: if that call is still unanswered, the caller
+    /// stops waiting (the original keeps going as an orphan) and carries on
+    /// with a copy as if a timeout error had come back.
+    pub(super) fn hop_timeout(&mut self, m: u32, era: u32, depth: u8, serial: u32) {
+        if !self.msg_ok(m, era) {
+            return;
+        }
+        let msg = &self.msgs[m as usize];
+        let d = depth as usize;
+        // Orphans are nobody's concern any more: their copy carries the
+        // caller's timeouts from here on.
+        if msg.depth as usize <= d || msg.stack[d].serial != serial || msg.orphan_depth != NO_ORPHAN {
+            return;
+        }
+        let was_lost = msg.place == Place::Lost;
+        let (copy, req) = (msg.clone(), msg.req);
+        let m2 = self.clone_msg(m);
+        self.msgs[m as usize].orphan_depth = depth;
+        let era2 = self.msgs[m2 as usize].era;
+        {
+            let c = &mut self.msgs[m2 as usize];
+            c.depth = depth + 1;
+            c.resp = true;
+            c.error = Some(FailReason::Timeout);
+        }
+        if req != NONE {
+            let r = &mut self.reqs[req as usize];
+            if r.msg == m && r.msg_gen == era {
+                r.msg = m2;
+                r.msg_gen = era2;
+            }
+        }
+        // Timeouts of the calls above this one now watch the copy.
+        for k in 0..d {
+            let h = copy.stack[k];
+            if h.deadline >= self.now && h.deadline > 0 {
+                self.at(h.deadline, What::HopTimeout { msg: m2, era: era2, depth: k as u8, serial: h.serial });
+            }
+        }
+        if was_lost {
+            self.release_stack(m, d + 1);
+            self.end_msg(m);
+        }
+        self.answer_arrived(m2);
+    }
+
+    /// The caller of the message's top call learns at once that it failed.
+    pub(super) fn fail_here(&mut self, m: u32, reason: FailReason) {
+        let msg = &mut self.msgs[m as usize];
+        msg.resp = true;
+        msg.error = Some(reason);
+        if msg.depth == 0 {
+            self.at_origin(m);
+        } else {
+            self.answer_arrived(m);
+        }
+    }
+}

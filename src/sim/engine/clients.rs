@@ -1,0 +1,338 @@
+//! Clients: open- and closed-loop traffic, requests and their attempts,
+//! timeouts, retries with backoff and budgets.
+
+use super::*;
+
+impl Engine {
+    pub(super) fn start_client(&mut self, n: u32) {
+        let node = &mut self.nodes[n as usize];
+        let NodeKind::Client(c) = &node.spec.kind else { return };
+        node.epoch = node.epoch.wrapping_add(1);
+        let epoch = node.epoch;
+        match closed_loop(&c.traffic) {
+            Some((users, think_ms)) => {
+                let long_poll = matches!(c.traffic, Traffic::LongPolling { .. });
+                node.users = users;
+                for _ in 0..users {
+                    // Long-polling apps connect over the first second.
+                    let think = if long_poll {
+                        (self.rng.unit() * 1e9) as Nanos
+                    } else {
+                        self.rng.exp(think_ms.max(0.0) * 1e6) as Nanos
+                    };
+                    self.at(self.now + think, What::UserWake { node: n, epoch });
+                }
+            }
+            None => {
+                node.users = 0;
+                self.schedule_next_arrival(n);
+            }
+        }
+    }
+
+    pub(super) fn schedule_next_arrival(&mut self, n: u32) {
+        let node = &self.nodes[n as usize];
+        let NodeKind::Client(c) = &node.spec.kind else { return };
+        let epoch = node.epoch;
+        let now = self.now;
+        let spike = node.fx.spike;
+        match c.traffic {
+            Traffic::Poisson { rate } if rate * spike > 0.0 => {
+                let rate = rate * spike;
+                let gap = self.rng.exp(1e9 / rate) as Nanos;
+                self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+            }
+            Traffic::Polling { users, interval_s, .. } if users * spike > 0.0 && interval_s > 0.0 => {
+                // Many apps polling on their own clocks: their polls merge
+                // into a Poisson stream of users / interval a second.
+                let rate = users * spike / interval_s;
+                let gap = self.rng.exp(1e9 / rate) as Nanos;
+                self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+            }
+            Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } if mean_rate * spike > 0.0 => {
+                // Thinning: candidates at the peak rate, each kept with
+                // rate(t) / peak (exact for a time-varying Poisson process).
+                let a = amplitude.clamp(0.0, 1.0);
+                let peak = mean_rate * spike * (1.0 + a);
+                let gap = (self.rng.exp(1e9 / peak) as Nanos).max(1);
+                let t = (now + gap) as f64 / 1e9;
+                let phase = std::f64::consts::TAU * (t - peak_at_s) / period_s.max(1e-3);
+                let keep = (1.0 + a * libm::cos(phase)) / (1.0 + a);
+                let arrive = self.rng.chance(keep);
+                self.at(now + gap, What::ClientFire { node: n, epoch, arrive });
+            }
+            Traffic::Constant { rate } if rate * spike > 0.0 => {
+                let rate = rate * spike;
+                let gap = (1e9 / rate) as Nanos;
+                self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+            }
+            Traffic::Burst { rate, burst_rate, period_s, burst_s } => {
+                let (rate, burst_rate) = (rate * spike, burst_rate * spike);
+                let period = secs_to_nanos(period_s).max(1);
+                let burst = secs_to_nanos(burst_s).min(period);
+                let phase = now % period;
+                let (r, boundary) =
+                    if phase < burst { (burst_rate, now - phase + burst) } else { (rate, now - phase + period) };
+                // Memoryless: if the next arrival would fall past the rate
+                // change, stop at the boundary and draw again from there.
+                let gap = if r > 0.0 { self.rng.exp(1e9 / r) as Nanos } else { Nanos::MAX / 4 };
+                if now + gap < boundary {
+                    self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+                } else {
+                    self.at(boundary.max(now + 1), What::ClientFire { node: n, epoch, arrive: false });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn new_request(&mut self, client: u32) {
+        let slot = match self.free_reqs.pop() {
+            Some(s) => s,
+            None => {
+                self.reqs.push(Req::default());
+                (self.reqs.len() - 1) as u32
+            }
+        };
+        let r = &mut self.reqs[slot as usize];
+        r.era = r.era.wrapping_add(1);
+        r.live = true;
+        r.client = client;
+        r.created = self.now;
+        r.attempt = 0;
+        r.full_poll = false;
+        if let NodeKind::Client(ClientSpec { traffic: Traffic::Polling { interval_s, messages_per_min, .. }, .. }) =
+            self.nodes[client as usize].spec.kind
+        {
+            // Messages arrive for a user as a Poisson stream: none since the
+            // last poll with probability e^(-rate × interval).
+            let empty = libm::exp(-(messages_per_min / 60.0).max(0.0) * interval_s.max(0.0));
+            let full = !self.rng.chance(empty);
+            self.reqs[slot as usize].full_poll = full;
+            let stats = &mut self.nodes[client as usize].stats;
+            if full {
+                stats.polls_full += 1;
+            } else {
+                stats.polls_empty += 1;
+            }
+        }
+        self.reqs[slot as usize].hold = 0;
+        if let NodeKind::Client(ClientSpec {
+            traffic: Traffic::LongPolling { timeout_s, messages_per_min, .. }, ..
+        }) = self.nodes[client as usize].spec.kind
+        {
+            // Held until the user's next message (exponential) or the timeout.
+            let timeout = secs_to_nanos(timeout_s.max(0.0));
+            let next = if messages_per_min > 0.0 { self.rng.exp(60e9 / messages_per_min) as Nanos } else { Nanos::MAX };
+            let full = next < timeout;
+            let r = &mut self.reqs[slot as usize];
+            r.full_poll = full;
+            r.hold = next.min(timeout);
+            let stats = &mut self.nodes[client as usize].stats;
+            if full {
+                stats.polls_full += 1;
+            } else {
+                stats.polls_empty += 1;
+            }
+        }
+        self.ledger.requests_created += 1;
+        self.ledger.requests_live += 1;
+        if let NodeKind::Client(ClientSpec { retry: Some(RetryPolicy { budget: Some(b), .. }), .. }) =
+            &self.nodes[client as usize].spec.kind
+        {
+            let b = *b;
+            let node = &mut self.nodes[client as usize];
+            node.retry_tokens = (node.retry_tokens + b).min(RETRY_TOKENS_MAX);
+        }
+        self.global.created += 1;
+        self.global.in_flight.add(self.now, 1);
+        self.send_attempt(slot);
+    }
+
+    pub(super) fn client_spec(&self, n: u32) -> &ClientSpec {
+        match &self.nodes[n as usize].spec.kind {
+            NodeKind::Client(c) => c,
+            _ => unreachable!("requests are only created by clients"),
+        }
+    }
+
+    pub(super) fn send_attempt(&mut self, req: u32) {
+        let (client, era, attempt) = {
+            let r = &self.reqs[req as usize];
+            (r.client, r.era, r.attempt)
+        };
+        if self.nodes[client as usize].out.is_empty() {
+            self.finish_request(req, Some(FailReason::NoRoute));
+            return;
+        }
+        let c = self.client_spec(client);
+        let (write_ratio, keys, mut rq, mut rs) = (c.write_ratio, c.keys.max(1), c.request_bytes, c.response_bytes);
+        let retry = c.retry.clone();
+        let zipf_s = c.zipf;
+        let (op, class) = if self.nodes[client as usize].mix.is_empty() {
+            let op = if self.rng.chance(write_ratio) { Op::Write } else { Op::Read };
+            (op, (op == Op::Write) as u8)
+        } else {
+            let mix = &self.nodes[client as usize].mix;
+            let total = mix.last().map_or(0.0, |e| e.cumulative);
+            let u = self.rng.unit() * total;
+            let e = mix.iter().find(|e| u < e.cumulative).unwrap_or(&mix[mix.len() - 1]);
+            (rq, rs) = (e.req_bytes, e.resp_bytes);
+            (if e.write { Op::Write } else { Op::Read }, e.class)
+        };
+        let Some(first) = self.pick_carrier(client, class) else {
+            self.finish_request(req, Some(FailReason::NoRoute));
+            return;
+        };
+        if let Traffic::Polling { .. } | Traffic::LongPolling { .. } = self.client_spec(client).traffic {
+            if !self.reqs[req as usize].full_poll {
+                // "Nothing new": a small answer.
+                rs = EMPTY_ANSWER_BYTES;
+            }
+        }
+        let hot = self.nodes[client as usize].fx.hot;
+        let zipf = match (zipf_s, &self.nodes[client as usize].zipf) {
+            (Some(_), Some(z)) => Some(*z),
+            (Some(s), None) => {
+                let z = crate::sim::dist::Zipf::new(keys, s);
+                self.nodes[client as usize].zipf = Some(z);
+                Some(z)
+            }
+            _ => None,
+        };
+        let key = if hot > 0.0 && self.rng.chance(hot) {
+            0
+        } else if let Some(z) = zipf {
+            // Rank 1 is key 0, the most popular.
+            z.sample(&mut self.rng) - 1
+        } else {
+            self.rng.next_u64() % keys
+        };
+        let skew = self.nodes[client as usize].fx.skew;
+        let m = self.new_msg(req, client, op, key, rq, rs);
+        self.msgs[m as usize].class = class;
+        self.msgs[m as usize].hold = self.reqs[req as usize].hold;
+        let (mg,) = (self.msgs[m as usize].era,);
+        let r = &mut self.reqs[req as usize];
+        r.msg = m;
+        r.msg_gen = mg;
+        self.call(client, m, first, NONE as u8, false, 0, self.now);
+        if let Some(p) = retry {
+            let t = self.now + ms_to_nanos(p.timeout_ms * skew).max(1);
+            self.at(t, What::ReqTimeout { req, era, attempt });
+        }
+    }
+
+    pub(super) fn req_timeout(&mut self, req: u32, era: u32, attempt: u8) {
+        let r = &self.reqs[req as usize];
+        if !r.live || r.era != era || r.attempt != attempt {
+            return;
+        }
+        let (m, mg, client) = (r.msg, r.msg_gen, r.client);
+        // The attempt still wanders somewhere: it finishes its journey but
+        // is thrown away when it gets back.
+        if self.msg_ok(m, mg) {
+            let msg = &mut self.msgs[m as usize];
+            if msg.place == Place::Lost {
+                // The client gave up on a message lost on the way: every
+                // call it was making is over (connections reset).
+                self.release_stack(m, 1);
+                self.end_msg(m);
+            } else if msg.orphan_depth == NO_ORPHAN {
+                msg.orphan_depth = 0;
+            }
+        }
+        self.retry_or_fail(req, client, FailReason::Timeout);
+    }
+
+    /// A request's attempt failed: back off and try again, or give up.
+    pub(super) fn retry_or_fail(&mut self, req: u32, client: u32, reason: FailReason) {
+        if self.nodes[client as usize].removed || self.nodes[client as usize].fx.down {
+            self.finish_request(req, Some(reason));
+            return;
+        }
+        let policy = self.client_spec(client).retry.clone();
+        // Out of retry budget: fail now instead of adding load.
+        let budget_ok = match policy.as_ref().and_then(|p| p.budget) {
+            Some(_) => self.nodes[client as usize].retry_tokens >= 1.0,
+            None => true,
+        };
+        let r = &mut self.reqs[req as usize];
+        match policy {
+            Some(p) if budget_ok && (r.attempt as u32) < p.max_retries.min(250) => {
+                if p.budget.is_some() {
+                    self.nodes[client as usize].retry_tokens -= 1.0;
+                }
+                let r = &mut self.reqs[req as usize];
+                r.attempt += 1;
+                let n = r.attempt;
+                let era = r.era;
+                self.global.retries += 1;
+                let wait = self.backoff(&p, n);
+                self.at(self.now + wait, What::ClientRetry { req, era });
+            }
+            _ => self.finish_request(req, Some(reason)),
+        }
+    }
+
+    pub(super) fn backoff(&mut self, p: &RetryPolicy, attempt: u8) -> Nanos {
+        let exp = 2f64.powi((attempt as i32 - 1).clamp(0, 30));
+        let w = (p.backoff_ms * exp).min(p.max_backoff_ms.max(p.backoff_ms));
+        let j = p.jitter.clamp(0.0, 1.0);
+        ms_to_nanos(w * (1.0 - j + j * self.rng.unit()))
+    }
+
+    pub(super) fn finish_request(&mut self, req: u32, failure: Option<FailReason>) {
+        let now = self.now;
+        let r = &mut self.reqs[req as usize];
+        debug_assert!(r.live);
+        r.live = false;
+        let (client, created, full_poll) = (r.client, r.created, r.full_poll);
+        self.free_reqs.push(req);
+        if full_poll && failure.is_none() {
+            if let Traffic::Polling { interval_s, .. } = self.client_spec(client).traffic {
+                // The messages it brings waited, on average, half an interval
+                // for this poll (uniformly, for Poisson arrivals).
+                let wait = (self.rng.unit() * interval_s.max(0.0) * 1e9) as Nanos;
+                self.record_delivery(wait + (now - created));
+            }
+        }
+        self.ledger.requests_live -= 1;
+        self.global.in_flight.add(now, -1);
+        match failure {
+            None => {
+                self.ledger.requests_completed += 1;
+                self.global.completed += 1;
+                self.global.latency.record(now - created);
+                self.windows.latency.record(now - created);
+            }
+            Some(reason) => {
+                self.ledger.requests_failed[reason.index()] += 1;
+                self.global.failed[reason.index()] += 1;
+            }
+        }
+        // A closed-loop user thinks, then asks again.
+        let node = &mut self.nodes[client as usize];
+        if node.removed || !node.fx.generating() {
+            return;
+        }
+        let loop_ = match &node.spec.kind {
+            NodeKind::Client(c) => closed_loop(&c.traffic),
+            _ => None,
+        };
+        if let Some((users, think_ms)) = loop_ {
+            if node.users > users {
+                node.users -= 1;
+            } else {
+                let epoch = node.epoch;
+                let think = self.rng.exp(think_ms.max(0.0) * 1e6) as Nanos;
+                self.at(now + think, What::UserWake { node: client, epoch });
+            }
+        }
+    }
+
+    pub(super) fn record_delivery(&mut self, d: Nanos) {
+        self.global.delivery.record(d);
+        self.windows.delivery.record(d);
+    }
+}

@@ -1,0 +1,444 @@
+//! A node's runtime state: its worker pools and queues, the parameters
+//! pre-digested for the hot path, and the combined effect of active faults.
+
+use super::*;
+
+/// Kind-specific parameters pre-digested for the hot path.
+#[derive(Clone, Debug)]
+pub(super) struct Prepared {
+    pub(super) workers: u32,
+    pub(super) queue_limit: u32,
+    pub(super) service: Sampler,
+    pub(super) write: Sampler,
+    pub(super) blocking: bool,
+    /// Service time by request type, where a service sets one.
+    pub(super) by_class: Vec<(u8, Sampler)>,
+    /// Serverless: extra time when no warm instance is free.
+    pub(super) cold_start: Sampler,
+    /// Load shedding: request types served first (bits), and the queue
+    /// length beyond which the newest is served first.
+    pub(super) priority_mask: u64,
+    pub(super) lifo_above: u32,
+}
+
+/// One pool of workers with its own queue. Most nodes have one; a sharded
+/// database has one per shard, a replicated one per primary/replica.
+#[derive(Default)]
+pub struct Member {
+    pub busy: u32,
+    pub(super) queue: VecDeque<u32>,
+    /// Priority request types wait here and are served first.
+    pub(super) urgent: VecDeque<u32>,
+    /// Requests served, for spotting a hot shard.
+    pub served: u64,
+}
+
+impl Member {
+    pub fn queue_len(&self) -> usize {
+        self.queue.len() + self.urgent.len()
+    }
+
+    pub(super) fn drain_all(&mut self) -> Vec<u32> {
+        self.urgent.drain(..).chain(self.queue.drain(..)).collect()
+    }
+}
+
+/// A stream's consumer group: the link it reads over, and per partition
+/// the messages waiting and whether one is being delivered.
+pub(super) struct Group {
+    pub(super) link: u32,
+    pub(super) lanes: Vec<(VecDeque<u32>, bool)>,
+}
+
+/// One type of request in a client's mix, ready to draw.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct MixEntry {
+    pub(super) cumulative: f64,
+    pub(super) class: u8,
+    pub(super) write: bool,
+    pub(super) req_bytes: u32,
+    pub(super) resp_bytes: u32,
+}
+
+/// A node's runtime state.
+pub struct NodeRt {
+    pub spec: NodeSpec,
+    /// Outgoing links in the order they were declared.
+    pub out: Vec<u32>,
+    pub(super) prep: Prepared,
+    pub busy: u32,
+    /// Worker pools with their queues (`busy` is their total).
+    pub members: Vec<Member>,
+    /// Calls sent over each outgoing link and not yet answered.
+    pub outstanding: Vec<u32>,
+    /// Load balancers with health checks: is each backend in rotation, and
+    /// its streak of probe results (> 0: passes in a row, < 0: failures).
+    pub healthy: Vec<bool>,
+    pub(super) streak: Vec<i32>,
+    pub(super) rr: u32,
+    pub(super) ring: Vec<(u64, u32)>,
+    pub(super) epoch: u32,
+    /// Closed loop: users currently in the system or thinking.
+    pub(super) users: u32,
+    /// Async jobs stored by a queue node, not yet delivered.
+    pub(super) buffer: VecDeque<u32>,
+    /// Rate limiter: tokens in the bucket as of `tokens_at`.
+    pub(super) tokens: f64,
+    pub(super) tokens_at: Nanos,
+    /// Cache with a capacity: the keys it holds.
+    pub(super) store: Option<Box<LruStore>>,
+    /// Client: key popularity (Zipf), if not uniform.
+    pub(super) zipf: Option<crate::sim::dist::Zipf>,
+    /// Client: retry-budget tokens.
+    pub(super) retry_tokens: f64,
+    pub consumers_busy: u32,
+    pub stats: NodeStats,
+    /// Deleted from the running system; its index is never reused.
+    pub removed: bool,
+    /// What active faults do to this node right now.
+    pub fx: NodeFx,
+    /// Incarnation: bumped by every crash, which forgets calls in progress.
+    pub(super) life: u32,
+    /// Client: its traffic mix by request type (empty: read/write ratio).
+    pub(super) mix: Vec<MixEntry>,
+    /// Serverless: when each warm idle instance became idle (oldest first).
+    pub(super) warm: Vec<Nanos>,
+    /// Autoscaling: instances serving, instances booting, last change,
+    /// and the busy-time mark of the last review.
+    pub instances: u32,
+    pub booting: u32,
+    pub(super) last_scale: Nanos,
+    pub(super) scale_epoch: u32,
+    pub(super) scale_mark: (u128, Nanos),
+    /// Replicated database: when the latest write of each recent key
+    /// becomes visible on the replicas.
+    pub(super) replicated_at: std::collections::HashMap<u64, Nanos>,
+    /// Caches that coalesce: keys being fetched, since when, and the
+    /// misses waiting for them.
+    pub(super) fetching: std::collections::HashMap<u64, (Nanos, Vec<(u32, u32)>)>,
+    /// DNS: each resolver's cached answer (backend index, expires at).
+    pub(super) resolvers: Vec<(u32, Nanos)>,
+    /// Some outgoing link carries only some request types.
+    pub(super) typed_links: bool,
+    /// Stream: consumer groups with their partitions.
+    pub(super) groups: Vec<Group>,
+    /// Devices: each user asked about so far: online?, until when.
+    pub(super) presence: std::collections::HashMap<u64, (bool, Nanos)>,
+    /// Fan-out: messages waiting for their branches.
+    pub(super) forks: std::collections::HashMap<u32, Fork>,
+    /// Async jobs set aside here for a later try (see `set_aside`).
+    pub backing_off: u64,
+}
+
+/// A message waiting for its fan-out branches.
+pub(super) struct Fork {
+    pub(super) era: u32,
+    pub(super) pending: u32,
+    pub(super) error: Option<FailReason>,
+    pub(super) holding: bool,
+    pub(super) entered: Nanos,
+}
+
+/// The combined effect of the active faults on a node.
+#[derive(Clone, Debug)]
+pub struct NodeFx {
+    /// Crashed: work there fails, arrivals are refused.
+    pub down: bool,
+    /// Frozen since this time: nothing progresses until it resumes.
+    pub paused_since: Option<Nanos>,
+    /// Recent pauses that have ended, (start, end), so work in service
+    /// across a pause is delayed by exactly its length.
+    pub(super) pauses: Vec<(Nanos, Nanos)>,
+    /// Service times are multiplied by this (CPU throttle).
+    pub slow: f64,
+    /// Open-loop traffic rate multiplier (traffic spike on a client).
+    pub spike: f64,
+    /// Writes are refused (disk full).
+    pub disk_full: bool,
+    /// A client's clock runs at this rate: its timeouts fire after
+    /// `timeout × skew` of real time.
+    pub skew: f64,
+    /// Share of a client's requests that all use the same key (hot key).
+    pub hot: f64,
+    /// Connections (workers) leaked and unusable.
+    pub leaked: u32,
+    /// Cache warming back up after a flush: (flushed at, warm at).
+    pub cold: Option<(Nanos, Nanos)>,
+    /// Warming up after a restart: (restarted at, warm at).
+    pub warming: Option<(Nanos, Nanos)>,
+    /// Leaking memory: (leak started, crash at).
+    pub leaking: Option<(Nanos, Nanos)>,
+    /// Work frozen mid-service: (message, era, service token, time left).
+    pub(super) frozen: Vec<(u32, u32, u32, Nanos)>,
+    /// Replicated database: extra replication lag (ms).
+    pub extra_lag_ms: f64,
+    /// Replicated database: the primary failed at .0; a replica takes over at .1.
+    pub failover: Option<(Nanos, Nanos)>,
+}
+
+impl NodeFx {
+    /// A crashed or frozen client sends nothing.
+    pub fn generating(&self) -> bool {
+        !self.down && self.paused_since.is_none()
+    }
+
+    /// Service-time multiplier now: CPU throttle × restart warm-up (3× at
+    /// restart, back to 1× when warm) × memory leak (1× growing to 5×).
+    pub fn service_factor(&self, now: Nanos) -> f64 {
+        let mut f = self.slow;
+        if let Some((s, e)) = self.warming {
+            if now < e && e > s {
+                f *= 1.0 + 2.0 * (e - now) as f64 / (e - s) as f64;
+            }
+        }
+        if let Some((s, c)) = self.leaking {
+            if c > s {
+                f *= 1.0 + 4.0 * (now.min(c) - s.min(now)) as f64 / (c - s) as f64;
+            }
+        }
+        f
+    }
+
+    /// Share of a cache's normal hit ratio available now (0 right after a
+    /// flush, back to 1 once warm).
+    pub fn warmth(&self, now: Nanos) -> f64 {
+        match self.cold {
+            Some((s, e)) if now < e && e > s => (now.saturating_sub(s)) as f64 / (e - s) as f64,
+            _ => 1.0,
+        }
+    }
+}
+
+impl Default for NodeFx {
+    fn default() -> Self {
+        Self {
+            down: false,
+            paused_since: None,
+            pauses: Vec::new(),
+            slow: 1.0,
+            spike: 1.0,
+            disk_full: false,
+            skew: 1.0,
+            hot: 0.0,
+            leaked: 0,
+            cold: None,
+            warming: None,
+            leaking: None,
+            frozen: Vec::new(),
+            extra_lag_ms: 0.0,
+            failover: None,
+        }
+    }
+}
+
+impl NodeRt {
+    /// A fresh node; its time integrals start at `now`.
+    pub(super) fn new(spec: NodeSpec, now: Nanos) -> Self {
+        let mut stats = NodeStats::default();
+        stats.queue.restart(now);
+        stats.busy.restart(now);
+        let instances = match &spec.kind {
+            NodeKind::Autoscaling(a) => a.initial.clamp(a.min.max(1), a.max.max(a.min.max(1))),
+            k => k.members(),
+        };
+        stats.instances.set(now, instances as u64);
+        stats.instances.restart(now);
+        let mut node = NodeRt {
+            prep: prepare(&spec.kind),
+            members: (0..spec.kind.members()).map(|_| Member::default()).collect(),
+            spec,
+            out: Vec::new(),
+            busy: 0,
+            outstanding: Vec::new(),
+            healthy: Vec::new(),
+            streak: Vec::new(),
+            rr: 0,
+            ring: Vec::new(),
+            epoch: 0,
+            users: 0,
+            buffer: VecDeque::new(),
+            tokens: f64::INFINITY,
+            tokens_at: 0,
+            store: None,
+            zipf: None,
+            retry_tokens: RETRY_TOKENS_MAX,
+            consumers_busy: 0,
+            stats,
+            removed: false,
+            fx: NodeFx::default(),
+            life: 0,
+            mix: Vec::new(),
+            warm: Vec::new(),
+            instances,
+            booting: 0,
+            last_scale: now,
+            scale_epoch: 0,
+            scale_mark: (0, now),
+            replicated_at: Default::default(),
+            fetching: Default::default(),
+            resolvers: Vec::new(),
+            typed_links: false,
+            groups: Vec::new(),
+            presence: Default::default(),
+            forks: Default::default(),
+            backing_off: 0,
+        };
+        node.fit_capacity();
+        node
+    }
+
+    /// An autoscaling group's workers follow its instance count.
+    pub(super) fn fit_capacity(&mut self) {
+        if let NodeKind::Autoscaling(a) = &self.spec.kind {
+            self.prep.workers = self.instances.saturating_mul(a.workers_per_instance.max(1));
+        }
+    }
+
+    /// Instances running now (what the node costs): an autoscaling group's
+    /// instances (booting ones included), a serverless function's busy
+    /// ones, a multi-pool database's members; 1 for everything else.
+    pub fn instances_now(&self) -> u32 {
+        match &self.spec.kind {
+            NodeKind::Autoscaling(_) => self.instances + self.booting,
+            NodeKind::Serverless(_) => self.busy,
+            k => k.members(),
+        }
+    }
+
+    /// Serverless: instances alive (busy or warm and idle).
+    pub fn live_instances(&self, now: Nanos) -> u32 {
+        let NodeKind::Serverless(s) = &self.spec.kind else { return self.instances_now() };
+        let keep = secs_to_nanos(s.keep_warm_s);
+        self.busy + self.warm.iter().filter(|&&t| t + keep > now).count() as u32
+    }
+
+    /// Async jobs stored here (queue buffer, stream partitions).
+    pub(super) fn take_stored_jobs(&mut self) -> Vec<u32> {
+        let mut jobs: Vec<u32> = self.buffer.drain(..).collect();
+        for g in &mut self.groups {
+            for lane in &mut g.lanes {
+                jobs.extend(lane.0.drain(..));
+                // Deliveries out now come back as failures and are dropped.
+                lane.1 = false;
+            }
+        }
+        jobs
+    }
+
+    /// Misses parked on keys being fetched (for a crash or removal).
+    pub(super) fn take_waiters(&mut self) -> Vec<u32> {
+        self.fetching.drain().flat_map(|(_, (_, w))| w.into_iter().map(|(m, _)| m)).collect()
+    }
+
+    /// Start using outgoing link `l` (per-link state stays index-aligned).
+    pub(super) fn attach(&mut self, l: u32) {
+        self.out.push(l);
+        self.outstanding.push(0);
+        self.healthy.push(true);
+        self.streak.push(0);
+    }
+
+    pub fn queue_len(&self) -> usize {
+        self.members.iter().map(|m| m.queue_len()).sum::<usize>() + self.buffer.len() + self.stream_lag()
+    }
+
+    /// Stream: messages not yet consumed, over all groups.
+    pub fn stream_lag(&self) -> usize {
+        self.groups.iter().map(|g| g.lanes.iter().map(|l| l.0.len() + l.1 as usize).sum::<usize>()).sum()
+    }
+
+    /// Stream: each consumer group's lag (messages appended, not yet consumed).
+    pub fn group_lags(&self) -> Vec<usize> {
+        self.groups.iter().map(|g| g.lanes.iter().map(|l| l.0.len() + l.1 as usize).sum()).collect()
+    }
+    /// Workers in all pools, or `u32::MAX` for unlimited.
+    pub fn workers(&self) -> u32 {
+        self.prep.workers.saturating_mul(self.members.len().max(1) as u32)
+    }
+
+    /// Workers usable now in each pool (leaked connections excluded).
+    pub(super) fn capacity(&self) -> u32 {
+        self.prep.workers.saturating_sub(self.fx.leaked)
+    }
+}
+
+pub(super) fn prepare(kind: &NodeKind) -> Prepared {
+    let unlimited = u32::MAX;
+    let limit = |q: Option<u32>| q.unwrap_or(unlimited);
+    let zero = Sampler::Const(0);
+    let p = |workers: u32, queue_limit: u32, service: Sampler| Prepared {
+        workers,
+        queue_limit,
+        service,
+        write: service,
+        blocking: false,
+        by_class: Vec::new(),
+        cold_start: zero,
+        priority_mask: 0,
+        lifo_above: u32::MAX,
+    };
+    match kind {
+        NodeKind::Client(_) => p(unlimited, unlimited, zero),
+        NodeKind::LoadBalancer(lb) => p(unlimited, unlimited, lb.service.sampler()),
+        NodeKind::Service(s) => {
+            Prepared { blocking: s.blocking, ..p(s.workers, limit(s.queue_limit), s.service.sampler()) }
+        }
+        NodeKind::Cache(c) => p(c.workers, unlimited, c.service.sampler()),
+        NodeKind::Database(d) => {
+            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
+        }
+        NodeKind::Queue(q) => p(unlimited, unlimited, q.service.sampler()),
+        NodeKind::RateLimiter(_) => p(unlimited, unlimited, zero),
+        NodeKind::Gateway(g) => p(g.workers, limit(g.queue_limit), g.auth.sampler()),
+        // One request per instance, no waiting room; the instance is held
+        // for the whole invocation, downstream calls included.
+        NodeKind::Serverless(f) => {
+            Prepared { blocking: true, cold_start: f.cold_start.sampler(), ..p(f.concurrency, 0, f.service.sampler()) }
+        }
+        // Workers are set from the instance count (`fit_capacity`).
+        NodeKind::Autoscaling(a) => {
+            Prepared { blocking: a.blocking, ..p(a.workers_per_instance, limit(a.queue_limit), a.service.sampler()) }
+        }
+        NodeKind::ShardedDatabase(d) => {
+            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
+        }
+        NodeKind::ReplicatedDatabase(d) => {
+            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
+        }
+        NodeKind::PubSub(ps) => p(unlimited, unlimited, ps.service.sampler()),
+        NodeKind::Cdn(c) => p(unlimited, unlimited, c.service.sampler()),
+        // The lookup time is applied per request, only on a resolver miss.
+        NodeKind::Dns(d) => p(unlimited, unlimited, d.lookup.sampler()),
+        // Transfer time is added per request from its size.
+        NodeKind::ObjectStorage(o) => p(unlimited, unlimited, o.first_byte.sampler()),
+        NodeKind::Stream(st) => p(unlimited, unlimited, st.service.sampler()),
+        NodeKind::Devices(d) => p(unlimited, unlimited, d.service.sampler()),
+        NodeKind::Inbox(i) => p(unlimited, unlimited, i.service.sampler()),
+        NodeKind::WebsocketGateway(w) => p(w.workers, unlimited, w.service.sampler()),
+        NodeKind::PushService(ps) => p(unlimited, unlimited, ps.accept.sampler()),
+    }
+}
+
+/// Does this request type jump the queue at this node?
+#[inline]
+pub(super) fn node_urgent(node: &NodeRt, class: u8) -> bool {
+    node.prep.priority_mask & (1u64 << class) != 0
+}
+
+/// Closed-loop traffic: users and think time (long polls re-poll at once).
+pub(super) fn closed_loop(t: &Traffic) -> Option<(u32, f64)> {
+    match *t {
+        Traffic::Closed { users, think_ms } => Some((users, think_ms)),
+        Traffic::LongPolling { users, .. } => Some((users, 0.0)),
+        _ => None,
+    }
+}
+
+/// Health checks configured on a load balancer or DNS.
+pub(super) fn health_check_of(kind: &NodeKind) -> Option<HealthCheck> {
+    match kind {
+        NodeKind::LoadBalancer(lb) => lb.health_check.clone(),
+        NodeKind::Dns(d) => d.health_check.clone(),
+        _ => None,
+    }
+}

@@ -1,0 +1,164 @@
+//! Phones and message delivery: who is online, inboxes that hold messages
+//! for offline users, push notifications, websocket reconnect storms.
+
+use super::*;
+
+impl Engine {
+    /// Is this user's phone online now, and until when does that last?
+    /// Each user alternates online and offline spells (exponential, means
+    /// `session` and `session × (1 − p) / p`); the state is drawn only when
+    /// asked, exactly, from the last known state.
+    pub(super) fn presence(&mut self, n: u32, user: u64, p: f64, session: f64) -> (bool, Nanos) {
+        let now = self.now;
+        let p = p.clamp(0.0, 1.0);
+        if p >= 1.0 || p <= 0.0 {
+            return (p >= 1.0, Nanos::MAX);
+        }
+        let on_mean = secs_to_nanos(session.max(1e-3)) as f64;
+        let off_mean = on_mean * (1.0 - p) / p;
+        let known = self.nodes[n as usize].presence.get(&user).copied();
+        let online = match known {
+            Some((state, until)) if now < until => return (state, until),
+            // The known spell ended at `until`: from then on the state is
+            // the other one, and t later it is online with probability
+            // p ± (…) e^(−t (a+b)), a two-state Markov chain.
+            Some((state, until)) => {
+                let rate = 1.0 / on_mean + 1.0 / off_mean;
+                let decay = libm::exp(-((now - until) as f64) * rate);
+                let p_on = if state { p - p * decay } else { p + (1.0 - p) * decay };
+                self.rng.chance(p_on)
+            }
+            None => self.rng.chance(p),
+        };
+        // Spells are memoryless: the rest of this one is a fresh draw.
+        let left = self.rng.exp(if online { on_mean } else { off_mean }) as Nanos;
+        let until = now + left.max(1);
+        let node = &mut self.nodes[n as usize];
+        node.presence.insert(user, (online, until));
+        (online, until)
+    }
+
+    /// An offline user opens the app: online now for a fresh session, and
+    /// every inbox holding messages for them delivers at once.
+    pub(super) fn wake(&mut self, n: u32, user: u64, session: f64) {
+        let left = self.rng.exp(secs_to_nanos(session.max(1e-3)) as f64) as Nanos;
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.presence.insert(user, (true, now + left.max(1)));
+        node.stats.woken += 1;
+        for (m, era) in self.held.remove(&(n, user)).unwrap_or_default() {
+            if self.msg_ok(m, era) && matches!(self.msgs[m as usize].place, Place::Backoff { .. }) {
+                self.at(now, What::Requeue { msg: m, era });
+            }
+        }
+    }
+
+    /// An inbox delivery failed: keep the message. An offline phone gets it
+    /// when it is back online (and a push notification now, the first
+    /// time); any other failure is retried a little later.
+    pub(super) fn inbox_keeps(&mut self, n: u32, m: u32, reason: FailReason) {
+        let now = self.now;
+        let push = self.class_id("push");
+        let node = &mut self.nodes[n as usize];
+        node.consumers_busy = node.consumers_busy.saturating_sub(1);
+        let NodeKind::Inbox(spec) = &node.spec.kind else { return };
+        let retry = ms_to_nanos(spec.retry_ms).max(1);
+        let msg = &self.msgs[m as usize];
+        if msg.class == push {
+            // A notification is best effort: one that fails is given up
+            // (counted apart); the message it announced is still held.
+            node.stats.pushes_failed += 1;
+            self.ledger.jobs_live -= 1;
+            self.ledger.jobs_done += 1;
+            self.end_msg(m);
+            self.dispatch_jobs(n);
+            return;
+        }
+        let (first, back_at, devices) = (msg.receives == 0, msg.retry_at, msg.offline_node);
+        if reason == FailReason::Offline && devices != NONE {
+            // Remember who waits for this phone, in case a push wakes it.
+            if let NodeKind::Devices(d) = &self.nodes[devices as usize].spec.kind {
+                let user = msg.key % d.users.max(1);
+                let era = msg.era;
+                let list = self.held.entry((devices, user)).or_default();
+                list.retain(|&(h, e)| self.msgs[h as usize].live && self.msgs[h as usize].era == e);
+                list.push((m, era));
+            }
+        }
+        let node = &mut self.nodes[n as usize];
+        let at = if reason == FailReason::Offline && back_at > now { back_at } else { now + retry };
+        if reason == FailReason::Offline {
+            node.stats.held += 1;
+        } else {
+            node.stats.redeliveries += 1;
+        }
+        let msg = &mut self.msgs[m as usize];
+        msg.receives = msg.receives.saturating_add(1);
+        self.set_aside(n, m, at);
+        if first && reason == FailReason::Offline {
+            self.send_push(n, m);
+        }
+        self.dispatch_jobs(n);
+    }
+
+    /// A push notification for a held message, over the first link that
+    /// carries the type "push" (none: no notification).
+    pub(super) fn send_push(&mut self, n: u32, m: u32) {
+        let push = self.class_id("push");
+        let node = &self.nodes[n as usize];
+        let Some(i) = node.out.iter().position(|&l| self.links[l as usize].mask & (1u64 << push) != 0) else { return };
+        // Its answer frees a delivery slot like any other job's.
+        self.nodes[n as usize].consumers_busy += 1;
+        self.notify(n, m, i);
+    }
+
+    /// A push provider passes a notification on towards the phone.
+    pub(super) fn forward_push(&mut self, n: u32, m: u32) {
+        let push = self.class_id("push");
+        let Some(i) = self.pick_carrier(n, push) else { return };
+        self.notify(n, m, i);
+    }
+
+    /// A notification about message `m`, as an async job of `n` over its
+    /// outgoing link `i`.
+    pub(super) fn notify(&mut self, n: u32, m: u32, i: usize) {
+        let push = self.class_id("push");
+        let (key, sent) = (self.msgs[m as usize].key, self.msgs[m as usize].sent);
+        let job = self.new_msg(NONE, n, Op::Read, key, 300, 100);
+        self.msgs[job as usize].class = push;
+        self.msgs[job as usize].sent = sent;
+        self.ledger.jobs_created += 1;
+        self.ledger.jobs_live += 1;
+        self.nodes[n as usize].stats.pushes += 1;
+        let now = self.now;
+        self.call(n, job, i, NONE as u8, false, 0, now);
+    }
+
+    /// One phone reconnects ("connect" over the links that carry it); the
+    /// next follows after an even share of the reconnect window.
+    pub(super) fn reconnect(&mut self, n: u32, epoch: u32, left: u32) {
+        let node = &self.nodes[n as usize];
+        let NodeKind::WebsocketGateway(w) = &node.spec.kind else { return };
+        if node.epoch != epoch || node.removed || node.fx.down || left == 0 {
+            return;
+        }
+        let count = w.connections.min(w.max_connections).max(1);
+        let gap = (secs_to_nanos(w.reconnect_s.max(0.0)) / count as u64).max(1);
+        self.nodes[n as usize].stats.reconnects += 1;
+        let connect = self.class_id("connect");
+        let node = &self.nodes[n as usize];
+        let target = node.out.iter().position(|&l| self.links[l as usize].mask & (1u64 << connect) != 0);
+        if let Some(i) = target {
+            let job = self.new_msg(NONE, n, Op::Read, left as u64, 500, 500);
+            self.msgs[job as usize].class = connect;
+            self.ledger.jobs_created += 1;
+            self.ledger.jobs_live += 1;
+            self.nodes[n as usize].consumers_busy += 1;
+            let now = self.now;
+            self.call(n, job, i, NONE as u8, false, 0, now);
+        }
+        if left > 1 {
+            self.at(self.now + gap, What::Reconnect { node: n, epoch, left: left - 1 });
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! Worker stations: admission, queueing (FIFO, priority, LIFO under load),
+//! service, and what a node does when its work is done.
+
+use super::*;
+
+impl Engine {
+    pub(super) fn request_arrived(&mut self, n: u32, m: u32) {
+        let now = self.now;
+        let msg = &mut self.msgs[m as usize];
+        msg.place = Place::AtNode { node: n };
+        msg.arrived = now;
+        let node = &mut self.nodes[n as usize];
+        node.stats.arrivals += 1;
+        if let NodeKind::Client(_) = node.spec.kind {
+            // A client accepts nothing; validation prevents links into one.
+            self.reject(n, m, FailReason::NoRoute);
+            return;
+        }
+        if node.fx.down {
+            // Connection refused: the caller learns at once.
+            node.stats.rejected += 1;
+            self.fail_here(m, FailReason::NodeDown);
+            return;
+        }
+        if node.fx.disk_full && self.msgs[m as usize].op == Op::Write {
+            self.reject(n, m, FailReason::DiskFull);
+            return;
+        }
+        let full = match &node.spec.kind {
+            NodeKind::Queue(q) => {
+                let held = node.queue_len() + node.busy as usize;
+                q.capacity.is_some_and(|c| held >= c as usize)
+            }
+            _ => false,
+        };
+        if full {
+            self.reject(n, m, FailReason::QueueFull);
+            return;
+        }
+        if let NodeKind::RateLimiter(rl) = &node.spec.kind {
+            // Refill continuously, spend one token per request.
+            let (rate, burst) = (rl.rate.max(0.0), rl.burst.max(1) as f64);
+            let elapsed = (now - node.tokens_at) as f64 / 1e9;
+            node.tokens = (node.tokens + elapsed * rate).min(burst);
+            node.tokens_at = now;
+            if node.tokens < 1.0 {
+                self.reject(n, m, FailReason::RateLimited);
+                return;
+            }
+            node.tokens -= 1.0;
+        }
+        if let NodeKind::WebsocketGateway(w) = &self.nodes[n as usize].spec.kind {
+            let (connections, max) = (w.connections, w.max_connections);
+            let key = self.msgs[m as usize].key;
+            let class = self.msgs[m as usize].class;
+            // Phones beyond the connection limit never got a connection.
+            if connections > max
+                && class != self.class_id("connect")
+                && hash64(&key.to_le_bytes(), 13) % connections as u64 >= max as u64
+            {
+                self.nodes[n as usize].stats.offline += 1;
+                let msg = &mut self.msgs[m as usize];
+                msg.resp = true;
+                msg.error = Some(FailReason::Offline);
+                self.return_up(m);
+                return;
+            }
+        }
+        if let NodeKind::Devices(d) = &self.nodes[n as usize].spec.kind {
+            let (users, p, session, open) = (d.users.max(1), d.online_share, d.mean_session_s, d.open_on_push);
+            let user = self.msgs[m as usize].key % users;
+            let (online, until) = self.presence(n, user, p, session);
+            if self.msgs[m as usize].class == self.class_id("push") {
+                // A notification: shown at once; it may make the user open
+                // the app, which connects and collects what was held.
+                if !online && self.rng.chance(open) {
+                    self.wake(n, user, session);
+                }
+                self.respond(m);
+                return;
+            }
+            if !online {
+                // Unreachable, not overloaded: counted apart from rejections.
+                self.nodes[n as usize].stats.offline += 1;
+                let msg = &mut self.msgs[m as usize];
+                msg.retry_at = until;
+                msg.offline_node = n;
+                msg.resp = true;
+                msg.error = Some(FailReason::Offline);
+                self.return_up(m);
+                return;
+            }
+        }
+        let k = match self.pick_member(n, m) {
+            Ok(k) => k,
+            Err(reason) => {
+                self.reject(n, m, reason);
+                return;
+            }
+        };
+        self.msgs[m as usize].member = k as u8;
+        let urgent = node_urgent(&self.nodes[n as usize], self.msgs[m as usize].class);
+        let node = &mut self.nodes[n as usize];
+        let limit = node.prep.queue_limit as usize;
+        let free = node.members[k].busy < node.capacity() && node.fx.paused_since.is_none();
+        let member = &mut node.members[k];
+        if free {
+            self.start_service(n, m);
+        } else if member.queue_len() < limit {
+            if urgent {
+                member.urgent.push_back(m)
+            } else {
+                member.queue.push_back(m)
+            }
+            node.stats.queue.add(now, 1);
+        } else if urgent && !member.queue.is_empty() {
+            // Priority sheds the newest ordinary request to make room.
+            let victim = member.queue.pop_back().expect("not empty");
+            member.urgent.push_back(m);
+            self.reject(n, victim, FailReason::QueueFull);
+        } else if !urgent && member.queue.len() > node.prep.lifo_above as usize {
+            // Serving newest first, a full queue drops its oldest instead.
+            let victim = member.queue.pop_front().expect("not empty");
+            member.queue.push_back(m);
+            self.reject(n, victim, FailReason::QueueFull);
+        } else if let NodeKind::Serverless(_) = node.spec.kind {
+            self.reject(n, m, FailReason::Throttled);
+        } else {
+            self.reject(n, m, FailReason::QueueFull);
+        }
+    }
+
+    /// Which pool serves this message: a shard by key, the primary for
+    /// writes, a replica for reads; 0 for single-pool nodes.
+    pub(super) fn pick_member(&mut self, n: u32, m: u32) -> Result<usize, FailReason> {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        let msg = &self.msgs[m as usize];
+        match &node.spec.kind {
+            NodeKind::ShardedDatabase(_) => {
+                Ok((hash64(&msg.key.to_le_bytes(), 7) % node.members.len() as u64) as usize)
+            }
+            NodeKind::ReplicatedDatabase(d) => {
+                let electing = node.fx.failover.is_some_and(|(_, elected)| now < elected);
+                // After a failover one replica has become the primary.
+                let promoted = node.fx.failover.is_some_and(|(_, elected)| now >= elected) as usize;
+                let replicas = node.members.len() - 1 - promoted.min(node.members.len() - 1);
+                if msg.op == Op::Write {
+                    return if electing { Err(FailReason::NodeDown) } else { Ok(0) };
+                }
+                let primary_reads = (d.read_from_primary || replicas == 0) && !electing;
+                let choices = replicas + primary_reads as usize;
+                if choices == 0 {
+                    return Err(FailReason::NodeDown);
+                }
+                let pick = node.rr as usize % choices;
+                node.rr = node.rr.wrapping_add(1);
+                Ok(if primary_reads { pick } else { pick + 1 })
+            }
+            _ => Ok(0),
+        }
+    }
+
+    pub(super) fn reject(&mut self, n: u32, m: u32, reason: FailReason) {
+        self.nodes[n as usize].stats.rejected += 1;
+        let msg = &mut self.msgs[m as usize];
+        msg.resp = true;
+        msg.error = Some(reason);
+        self.return_up(m);
+    }
+
+    pub(super) fn start_service(&mut self, n: u32, m: u32) {
+        let now = self.now;
+        let (k, class, write, key) = {
+            let msg = &self.msgs[m as usize];
+            (msg.member as usize, msg.class, msg.op == Op::Write, msg.key)
+        };
+        let node = &mut self.nodes[n as usize];
+        node.busy += 1;
+        node.members[k].busy += 1;
+        node.stats.busy.set(now, node.busy as u64);
+        node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
+        node.stats.waits += 1;
+        let mut s = if write { node.prep.write } else { node.prep.service };
+        if let Some(&(_, by_type)) = node.prep.by_class.iter().find(|(c, _)| *c == class) {
+            s = by_type;
+        }
+        let mut extra: Nanos = 0;
+        let hold = self.msgs[m as usize].hold;
+        if hold > 0
+            && matches!(node.spec.kind, NodeKind::Service(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_))
+        {
+            // A long poll: the server holds it until there is news; the
+            // news arrives at the end of the hold.
+            extra += hold;
+            let msg = &mut self.msgs[m as usize];
+            msg.hold = 0;
+            msg.sent = now + hold;
+        }
+        match &node.spec.kind {
+            NodeKind::Serverless(f) => {
+                // Reclaim instances idle too long; reuse the most recent one.
+                let keep = secs_to_nanos(f.keep_warm_s);
+                let expired = node.warm.iter().take_while(|&&t| t + keep <= now).count();
+                node.warm.drain(..expired);
+                if node.warm.pop().is_none() {
+                    node.stats.cold_starts += 1;
+                    extra = node.prep.cold_start.sample(&mut self.rng);
+                }
+            }
+            NodeKind::ObjectStorage(o) => {
+                let bytes = if write { self.msgs[m as usize].req_bytes } else { self.msgs[m as usize].resp_bytes };
+                if o.mbps > 0.0 {
+                    extra = (bytes as f64 * 8e3 / o.mbps) as Nanos;
+                }
+            }
+            NodeKind::Dns(d) => {
+                // Only a resolver without a fresh answer has to ask.
+                let r = (hash64(&key.to_le_bytes(), 3) % d.resolvers.max(1) as u64) as usize;
+                if node.resolvers.get(r).is_some_and(|&(_, exp)| exp > now) {
+                    s = Sampler::Const(0);
+                }
+            }
+            _ => {}
+        }
+        let slow = node.fx.service_factor(now);
+        if s.is_zero() && extra == 0 {
+            self.service_done(m);
+        } else {
+            let mut d = s.sample(&mut self.rng) + extra;
+            if slow != 1.0 {
+                d = (d as f64 * slow) as Nanos;
+            }
+            let msg = &mut self.msgs[m as usize];
+            msg.svc = msg.svc.wrapping_add(1);
+            msg.svc_start = now;
+            let (era, svc) = (msg.era, msg.svc);
+            self.at(now + d, What::ServiceDone { msg: m, era, svc });
+        }
+    }
+
+    /// Free one worker of pool `k` of `n` and give it the next queued message.
+    pub(super) fn release(&mut self, n: u32, k: usize, entered: Nanos) {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.busy = node.busy.saturating_sub(1);
+        if let Some(member) = node.members.get_mut(k) {
+            member.busy = member.busy.saturating_sub(1);
+            member.served += 1;
+        }
+        node.stats.busy.set(now, node.busy as u64);
+        node.stats.completions += 1;
+        node.stats.sojourn.record(now - entered);
+        if let NodeKind::Serverless(_) = node.spec.kind {
+            node.warm.push(now);
+        }
+        self.drain_queue(n);
+    }
+
+    pub(super) fn drain_queue(&mut self, n: u32) {
+        let now = self.now;
+        for k in 0..self.nodes[n as usize].members.len() {
+            loop {
+                let node = &mut self.nodes[n as usize];
+                if node.members[k].busy >= node.capacity() || node.fx.paused_since.is_some() || node.fx.down {
+                    break;
+                }
+                let lifo = node.members[k].queue.len() > node.prep.lifo_above as usize;
+                let member = &mut node.members[k];
+                let next = match member.urgent.pop_front() {
+                    Some(m) => Some(m),
+                    None if lifo => member.queue.pop_back(),
+                    None => member.queue.pop_front(),
+                };
+                let Some(next) = next else { break };
+                node.stats.queue.add(now, -1);
+                self.start_service(n, next);
+            }
+        }
+    }
+
+    pub(super) fn service_done(&mut self, m: u32) {
+        let Place::AtNode { node: n } = self.msgs[m as usize].place else { return };
+        if self.nodes[n as usize].removed {
+            self.fail_here(m, FailReason::Removed);
+            return;
+        }
+        let entered = self.msgs[m as usize].arrived;
+        let k = self.msgs[m as usize].member as usize;
+        let caching = self.nodes[n as usize].spec.kind.caching();
+        match self.nodes[n as usize].spec.kind {
+            NodeKind::LoadBalancer(_) => {
+                self.release(n, 0, entered);
+                match self.pick_backend(n, m) {
+                    Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
+                    None => self.reject(n, m, FailReason::NoRoute),
+                }
+            }
+            NodeKind::Cache(_) | NodeKind::Cdn(_) => {
+                let c = caching.expect("caches cache");
+                let hit = match self.cache_lookup(n, m) {
+                    Some(hit) => hit,
+                    None => {
+                        let hit_ratio = c.hit_ratio * self.nodes[n as usize].fx.warmth(self.now);
+                        self.rng.chance(hit_ratio)
+                    }
+                } || self.nodes[n as usize].out.is_empty();
+                let stats = &mut self.nodes[n as usize].stats;
+                if hit {
+                    stats.hits += 1;
+                } else {
+                    stats.misses += 1;
+                }
+                self.release(n, 0, entered);
+                if hit {
+                    self.respond(m);
+                } else if !(c.coalesce && c.capacity.is_some() && self.wait_for_fetch(n, m)) {
+                    self.continue_calls(n, m, 0, false, entered);
+                }
+            }
+            NodeKind::Service(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_) => {
+                let blocking = self.nodes[n as usize].prep.blocking;
+                self.continue_calls(n, m, 0, blocking, entered);
+                if !blocking {
+                    self.release(n, 0, entered);
+                }
+            }
+            NodeKind::Database(_) | NodeKind::ShardedDatabase(_) | NodeKind::ObjectStorage(_) => {
+                self.release(n, k, entered);
+                self.respond(m);
+            }
+            NodeKind::Stream(_) => {
+                self.release(n, 0, entered);
+                self.append(n, m);
+                self.respond(m);
+            }
+            NodeKind::ReplicatedDatabase(_) => {
+                self.release(n, k, entered);
+                self.replicate(n, m);
+                self.respond(m);
+            }
+            NodeKind::PushService(ref ps) => {
+                let ratio = ps.delivery_ratio;
+                self.release(n, 0, entered);
+                // Accepted: the sender hears back now; delivery is best effort.
+                self.respond(m);
+                if self.rng.chance(ratio) {
+                    self.forward_push(n, m);
+                }
+            }
+            NodeKind::Devices(_) => {
+                self.release(n, 0, entered);
+                let (sent, first) = (self.msgs[m as usize].sent, self.msgs[m as usize].receives == 0);
+                self.record_delivery(self.now - sent);
+                if first {
+                    // Never held or retried: the system's own speed.
+                    self.global.delivery_first.record(self.now - sent);
+                    self.windows.delivery_first.record(self.now - sent);
+                }
+                self.nodes[n as usize].stats.delivered += 1;
+                // The acknowledgement ("delivered ✓✓") goes back.
+                self.respond(m);
+            }
+            NodeKind::Queue(_) | NodeKind::PubSub(_) | NodeKind::Inbox(_) => {
+                self.release(n, 0, entered);
+                self.store_jobs(n, m);
+                // Acknowledge the producer now; delivery happens later.
+                self.respond(m);
+                self.dispatch_jobs(n);
+            }
+            NodeKind::RateLimiter(_) => {
+                self.release(n, 0, entered);
+                self.continue_calls(n, m, 0, false, entered);
+            }
+            NodeKind::Gateway(_) | NodeKind::WebsocketGateway(_) => {
+                self.release(n, 0, entered);
+                let class = self.msgs[m as usize].class;
+                match self.pick_carrier(n, class) {
+                    Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
+                    None => self.reject(n, m, FailReason::NoRoute),
+                }
+            }
+            NodeKind::Dns(_) => {
+                self.release(n, 0, entered);
+                match self.resolve(n, m) {
+                    Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
+                    None => self.reject(n, m, FailReason::NoRoute),
+                }
+            }
+            NodeKind::Client(_) => {}
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Data stores' extras: cache keys with LRU and expiry, coalesced misses,
+//! and replication lag (stale reads).
+
+use super::*;
+
+/// A cache's keys with least-recently-used eviction and expiry times.
+pub(super) struct LruStore {
+    pub(super) capacity: usize,
+    /// key -> (recency stamp, expires at)
+    pub(super) entries: std::collections::HashMap<u64, (u64, Nanos)>,
+    /// recency stamp -> key, oldest first
+    pub(super) order: std::collections::BTreeMap<u64, u64>,
+    pub(super) stamp: u64,
+}
+
+impl LruStore {
+    pub(super) fn new(capacity: u32) -> Self {
+        Self { capacity: capacity.max(1) as usize, entries: Default::default(), order: Default::default(), stamp: 0 }
+    }
+
+    /// Hit (and refresh its recency) if present and not expired.
+    pub(super) fn get(&mut self, key: u64, now: Nanos) -> bool {
+        let Some(&(old, expires)) = self.entries.get(&key) else { return false };
+        self.order.remove(&old);
+        if expires <= now {
+            self.entries.remove(&key);
+            return false;
+        }
+        self.stamp += 1;
+        self.order.insert(self.stamp, key);
+        self.entries.insert(key, (self.stamp, expires));
+        true
+    }
+
+    pub(super) fn put(&mut self, key: u64, expires: Nanos) {
+        if let Some((old, _)) = self.entries.remove(&key) {
+            self.order.remove(&old);
+        }
+        while self.entries.len() >= self.capacity {
+            let Some((_, victim)) = self.order.pop_first() else { break };
+            self.entries.remove(&victim);
+        }
+        self.stamp += 1;
+        self.order.insert(self.stamp, key);
+        self.entries.insert(key, (self.stamp, expires));
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.entries.clear();
+        self.order.clear();
+    }
+}
+
+impl Engine {
+    /// Look the key up in a cache with a capacity (`None`: this cache has
+    /// no capacity and uses its fixed hit ratio).
+    pub(super) fn cache_lookup(&mut self, n: u32, m: u32) -> Option<bool> {
+        let now = self.now;
+        let key = self.msgs[m as usize].key;
+        let node = &mut self.nodes[n as usize];
+        let capacity = node.spec.kind.caching()?.capacity?;
+        let store = node.store.get_or_insert_with(|| Box::new(LruStore::new(capacity)));
+        Some(store.get(key, now))
+    }
+
+    pub(super) fn cache_fill(&mut self, n: u32, m: u32) {
+        let now = self.now;
+        let key = self.msgs[m as usize].key;
+        let node = &mut self.nodes[n as usize];
+        let Some(c) = node.spec.kind.caching() else { return };
+        let (Some(capacity), ttl) = (c.capacity, c.ttl_ms) else { return };
+        let expires = ttl.map_or(Nanos::MAX, |t| now + ms_to_nanos(t));
+        let store = node.store.get_or_insert_with(|| Box::new(LruStore::new(capacity)));
+        store.capacity = capacity.max(1) as usize;
+        store.put(key, expires);
+    }
+
+    /// Coalescing cache miss: if the key is already being fetched, wait for
+    /// that fetch (true); otherwise note that this miss fetches it (false).
+    pub(super) fn wait_for_fetch(&mut self, n: u32, m: u32) -> bool {
+        let now = self.now;
+        let (key, era) = (self.msgs[m as usize].key, self.msgs[m as usize].era);
+        let node = &mut self.nodes[n as usize];
+        match node.fetching.get_mut(&key) {
+            // A fetch silent for this long is presumed lost: fetch again.
+            Some((since, waiters)) if now - *since < FETCH_PRESUMED_LOST => {
+                waiters.push((m, era));
+                node.stats.coalesced += 1;
+                true
+            }
+            Some((since, _)) => {
+                *since = now;
+                false
+            }
+            None => {
+                node.fetching.insert(key, (now, Vec::new()));
+                false
+            }
+        }
+    }
+
+    /// A fetch for `key` ended: the misses waiting for it get its answer.
+    pub(super) fn wake_waiters(&mut self, n: u32, key: u64, error: Option<FailReason>) {
+        let Some((_, waiters)) = self.nodes[n as usize].fetching.remove(&key) else { return };
+        for (w, era) in waiters {
+            if self.msg_ok(w, era) && self.msgs[w as usize].place == (Place::AtNode { node: n }) {
+                self.msgs[w as usize].error = error;
+                self.respond(w);
+            }
+        }
+    }
+
+    /// A write committed on the primary: it reaches the replicas after the
+    /// replication lag. A replica read of a key whose latest write has not
+    /// reached it yet is stale.
+    pub(super) fn replicate(&mut self, n: u32, m: u32) {
+        let now = self.now;
+        let (op, key, k) = {
+            let msg = &self.msgs[m as usize];
+            (msg.op, msg.key, msg.member)
+        };
+        let NodeKind::ReplicatedDatabase(d) = &self.nodes[n as usize].spec.kind else { return };
+        if self.nodes[n as usize].members.len() < 2 {
+            return;
+        }
+        if op == Op::Write {
+            let lag = d.lag.sampler().sample(&mut self.rng) + ms_to_nanos(self.nodes[n as usize].fx.extra_lag_ms);
+            let node = &mut self.nodes[n as usize];
+            node.replicated_at.insert(key, now + lag);
+            if node.replicated_at.len() > 100_000 {
+                node.replicated_at.retain(|_, &mut t| t > now);
+            }
+        } else if k != 0 {
+            let node = &mut self.nodes[n as usize];
+            if node.replicated_at.get(&key).is_some_and(|&t| t > now) {
+                node.stats.stale_reads += 1;
+            }
+        }
+    }
+}
