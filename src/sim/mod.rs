@@ -6,6 +6,7 @@
 
 pub mod dist;
 pub mod engine;
+pub mod kinds;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -3,24 +3,6 @@
 
 use super::*;
 
-/// Kind-specific parameters pre-digested for the hot path.
-#[derive(Clone, Debug)]
-pub(super) struct Prepared {
-    pub(super) workers: u32,
-    pub(super) queue_limit: u32,
-    pub(super) service: Sampler,
-    pub(super) write: Sampler,
-    pub(super) blocking: bool,
-    /// Service time by request type, where a service sets one.
-    pub(super) by_class: Vec<(u8, Sampler)>,
-    /// Serverless: extra time when no warm instance is free.
-    pub(super) cold_start: Sampler,
-    /// Load shedding: request types served first (bits), and the queue
-    /// length beyond which the newest is served first.
-    pub(super) priority_mask: u64,
-    pub(super) lifo_above: u32,
-}
-
 /// One pool of workers with its own queue. Most nodes have one; a sharded
 /// database has one per shard, a replicated one per primary/replica.
 #[derive(Default)]
@@ -244,7 +226,7 @@ impl NodeRt {
         stats.instances.set(now, instances as u64);
         stats.instances.restart(now);
         let mut node = NodeRt {
-            prep: prepare(&spec.kind),
+            prep: spec.kind.prepare(),
             members: (0..spec.kind.members()).map(|_| Member::default()).collect(),
             spec,
             out: Vec::new(),
@@ -359,63 +341,6 @@ impl NodeRt {
     /// Workers usable now in each pool (leaked connections excluded).
     pub(super) fn capacity(&self) -> u32 {
         self.prep.workers.saturating_sub(self.fx.leaked)
-    }
-}
-
-pub(super) fn prepare(kind: &NodeKind) -> Prepared {
-    let unlimited = u32::MAX;
-    let limit = |q: Option<u32>| q.unwrap_or(unlimited);
-    let zero = Sampler::Const(0);
-    let p = |workers: u32, queue_limit: u32, service: Sampler| Prepared {
-        workers,
-        queue_limit,
-        service,
-        write: service,
-        blocking: false,
-        by_class: Vec::new(),
-        cold_start: zero,
-        priority_mask: 0,
-        lifo_above: u32::MAX,
-    };
-    match kind {
-        NodeKind::Client(_) => p(unlimited, unlimited, zero),
-        NodeKind::LoadBalancer(lb) => p(unlimited, unlimited, lb.service.sampler()),
-        NodeKind::Service(s) => {
-            Prepared { blocking: s.blocking, ..p(s.workers, limit(s.queue_limit), s.service.sampler()) }
-        }
-        NodeKind::Cache(c) => p(c.workers, unlimited, c.service.sampler()),
-        NodeKind::Database(d) => {
-            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
-        }
-        NodeKind::Queue(q) => p(unlimited, unlimited, q.service.sampler()),
-        NodeKind::RateLimiter(_) => p(unlimited, unlimited, zero),
-        NodeKind::Gateway(g) => p(g.workers, limit(g.queue_limit), g.auth.sampler()),
-        // One request per instance, no waiting room; the instance is held
-        // for the whole invocation, downstream calls included.
-        NodeKind::Serverless(f) => {
-            Prepared { blocking: true, cold_start: f.cold_start.sampler(), ..p(f.concurrency, 0, f.service.sampler()) }
-        }
-        // Workers are set from the instance count (`fit_capacity`).
-        NodeKind::Autoscaling(a) => {
-            Prepared { blocking: a.blocking, ..p(a.workers_per_instance, limit(a.queue_limit), a.service.sampler()) }
-        }
-        NodeKind::ShardedDatabase(d) => {
-            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
-        }
-        NodeKind::ReplicatedDatabase(d) => {
-            Prepared { write: d.write.sampler(), ..p(d.pool, limit(d.queue_limit), d.read.sampler()) }
-        }
-        NodeKind::PubSub(ps) => p(unlimited, unlimited, ps.service.sampler()),
-        NodeKind::Cdn(c) => p(unlimited, unlimited, c.service.sampler()),
-        // The lookup time is applied per request, only on a resolver miss.
-        NodeKind::Dns(d) => p(unlimited, unlimited, d.lookup.sampler()),
-        // Transfer time is added per request from its size.
-        NodeKind::ObjectStorage(o) => p(unlimited, unlimited, o.first_byte.sampler()),
-        NodeKind::Stream(st) => p(unlimited, unlimited, st.service.sampler()),
-        NodeKind::Devices(d) => p(unlimited, unlimited, d.service.sampler()),
-        NodeKind::Inbox(i) => p(unlimited, unlimited, i.service.sampler()),
-        NodeKind::WebsocketGateway(w) => p(w.workers, unlimited, w.service.sampler()),
-        NodeKind::PushService(ps) => p(unlimited, unlimited, ps.accept.sampler()),
     }
 }
 

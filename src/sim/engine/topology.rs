@@ -18,7 +18,7 @@ impl Engine {
         let (old, new) = (traffic(&node.spec.kind), traffic(&spec.kind));
         let old_hc = health_check_of(&node.spec.kind);
         let old_kind = std::mem::replace(&mut node.spec, spec).kind;
-        node.prep = prepare(&node.spec.kind);
+        node.prep = node.spec.kind.prepare();
         // Key popularity may have changed: rebuild the sampler when next used.
         node.zipf = None;
         self.resize_members(n);

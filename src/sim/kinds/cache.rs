@@ -1,0 +1,48 @@
+//! A cache in front of a slower store: hits answer at once, misses call
+//! downstream and fill it; a capacity evicts the least recently used key,
+//! a TTL expires entries, and coalescing lets one miss fetch for all.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// A cache in front of its outgoing links: hits answer here, misses go on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSpec {
+    /// Used when `capacity` is unset: each lookup hits with this probability.
+    pub hit_ratio: f64,
+    pub workers: u32,
+    pub service: Dist,
+    /// Keys it can hold (least recently used evicted). When set, hits come
+    /// from the actual keys requested and `hit_ratio` is ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// How long a cached key stays valid (with `capacity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_ms: Option<f64>,
+    /// Request coalescing: while a key is being fetched, other misses for
+    /// it wait for that fetch instead of each going to the backend (the cure
+    /// for a stampede when a hot key expires). Needs `capacity`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub coalesce: bool,
+}
+
+impl Default for CacheSpec {
+    fn default() -> Self {
+        Self { hit_ratio: 0.8, workers: 64, service: Dist::Const(0.5), capacity: None, ttl_ms: None, coalesce: false }
+    }
+}
+
+impl Kind for CacheSpec {
+    const LABEL: &str = "cache";
+    const PRICE_PER_HOUR: f64 = 0.15;
+
+    fn prepare(&self) -> Prepared {
+        Prepared::new(self.workers, UNLIMITED, self.service.sampler())
+    }
+
+    fn caching(&self) -> Option<Caching> {
+        Some(Caching { hit_ratio: self.hit_ratio, capacity: self.capacity, ttl_ms: self.ttl_ms, coalesce: self.coalesce })
+    }
+}

@@ -1,0 +1,41 @@
+//! A CDN edge: a cache close to the users in front of an origin.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// A content delivery network: edge locations answer what they hold; a
+/// miss fetches from the origin (the outgoing links) and keeps the answer.
+/// Misses for a key already being fetched wait for that fetch (`coalesce`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CdnSpec {
+    /// Used when `capacity` is unset.
+    pub hit_ratio: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_ms: Option<f64>,
+    pub coalesce: bool,
+    /// Time for the edge to answer.
+    pub service: Dist,
+}
+
+impl Default for CdnSpec {
+    fn default() -> Self {
+        Self { hit_ratio: 0.95, capacity: None, ttl_ms: Some(300_000.0), coalesce: true, service: Dist::Const(1.0) }
+    }
+}
+
+impl Kind for CdnSpec {
+    const LABEL: &str = "CDN";
+    const PRICE_PER_HOUR: f64 = 0.08;
+
+    fn prepare(&self) -> Prepared {
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+    }
+
+    fn caching(&self) -> Option<Caching> {
+        Some(Caching { hit_ratio: self.hit_ratio, capacity: self.capacity, ttl_ms: self.ttl_ms, coalesce: self.coalesce })
+    }
+}

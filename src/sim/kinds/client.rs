@@ -1,0 +1,114 @@
+//! A client: the users. Open-loop (Poisson, constant, bursts), closed-loop
+//! (users who think between requests), polling and long polling; its traffic
+//! mix, key popularity, timeouts and retries. Clients are free: they are the
+//! users, not infrastructure.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// A population of users sending requests and waiting for the answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientSpec {
+    pub traffic: Traffic,
+    /// Share of requests that are writes (databases time them differently).
+    pub write_ratio: f64,
+    /// Size of the key space requests draw from (consistent hashing and
+    /// caches with a capacity use it).
+    pub keys: u64,
+    /// Key popularity: `None` is uniform; `Some(s)` is Zipf with exponent s
+    /// (1.0 is typical: the k-th most popular key is asked k times less).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zipf: Option<f64>,
+    /// Bytes on the wire, for links with a bandwidth limit.
+    pub request_bytes: u32,
+    pub response_bytes: u32,
+    /// End-to-end timeout and retries for each request.
+    pub retry: Option<RetryPolicy>,
+    /// Traffic mix by request type; empty: reads and writes by `write_ratio`
+    /// (named "read" and "write").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mix: Vec<RequestType>,
+}
+
+impl Default for ClientSpec {
+    fn default() -> Self {
+        Self {
+            traffic: Traffic::Poisson { rate: 100.0 },
+            write_ratio: 0.0,
+            keys: 1_000_000,
+            zipf: None,
+            request_bytes: 1_000,
+            response_bytes: 4_000,
+            retry: None,
+            mix: Vec::new(),
+        }
+    }
+}
+
+/// One kind of request in a client's traffic mix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequestType {
+    /// Links can be limited to some types (`only`), and services can time
+    /// each type differently (`by_type`).
+    pub name: String,
+    /// Relative weight in the mix.
+    pub share: f64,
+    /// Writes change data: databases time them as writes, replicas receive
+    /// them, full disks refuse them.
+    pub write: bool,
+    /// Bytes on the wire; absent: the client's own sizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_bytes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_bytes: Option<u32>,
+}
+
+impl Default for RequestType {
+    fn default() -> Self {
+        Self { name: "read".into(), share: 1.0, write: false, request_bytes: None, response_bytes: None }
+    }
+}
+
+/// How a client group generates requests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Traffic {
+    /// Open loop: independent arrivals at `rate` per second (exponential gaps).
+    Poisson { rate: f64 },
+    /// Open loop: exactly `rate` per second, evenly spaced.
+    Constant { rate: f64 },
+    /// Open loop: Poisson at `rate`, switching to `burst_rate` for `burst_s`
+    /// seconds at the start of every `period_s`.
+    Burst { rate: f64, burst_rate: f64, period_s: f64, burst_s: f64 },
+    /// Closed loop: `users` people who each send one request, wait for the
+    /// answer, think for an exponential time with mean `think_ms`, and repeat.
+    Closed { users: u32, think_ms: f64 },
+    /// Open loop with a daily rhythm: Poisson whose rate swings around
+    /// `mean_rate` by ± `amplitude` (0–1) of it, a sine with `period_s`
+    /// (86 400 for a day) peaking at `peak_at_s` into each period.
+    Diurnal { mean_rate: f64, amplitude: f64, period_s: f64, peak_at_s: f64 },
+    /// Polling: `users` apps each ask "anything new?" every `interval_s`
+    /// (`users / interval_s` requests a second). Each user receives
+    /// `messages_per_min` messages a minute, so a poll comes back empty with
+    /// probability e^(−rate × interval); empty answers are small. A message
+    /// waits for the next poll: its delivery time is that wait plus the
+    /// poll's round trip.
+    Polling { users: f64, interval_s: f64, messages_per_min: f64 },
+    /// Long polling: each of `users` apps always has one request open; the
+    /// server holds it until a message for that user arrives (each user
+    /// receives `messages_per_min`) or `timeout_s` passes, and the app asks
+    /// again at once. Few empty answers and fast delivery, but every user
+    /// holds a connection (and, on a blocking server, a worker) all the time.
+    LongPolling { users: u32, timeout_s: f64, messages_per_min: f64 },
+}
+
+impl Kind for ClientSpec {
+    const LABEL: &str = "client";
+    const PRICE_PER_HOUR: f64 = 0.0;
+
+    fn prepare(&self) -> Prepared {
+        Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0))
+    }
+}

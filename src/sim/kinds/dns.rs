@@ -1,0 +1,38 @@
+//! DNS: users' resolvers cache an answer for its TTL and, on a miss, look up
+//! the next healthy entry point (the lookup time is paid per miss).
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// Name resolution in front of several entry points (DNS load balancing).
+/// Users sit behind `resolvers` caching resolvers (a user always uses the
+/// same one). A resolver keeps its answer for `ttl_s`; when it has none, it
+/// asks (taking `lookup` time) and gets the next healthy entry point in
+/// turn. So after a failure, users keep going to the dead address until
+/// their resolver's answer expires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DnsSpec {
+    pub ttl_s: f64,
+    pub resolvers: u32,
+    pub lookup: Dist,
+    /// Stop handing out entry points that fail their health checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+}
+
+impl Default for DnsSpec {
+    fn default() -> Self {
+        Self { ttl_s: 60.0, resolvers: 100, lookup: Dist::Const(30.0), health_check: None }
+    }
+}
+
+impl Kind for DnsSpec {
+    const LABEL: &str = "DNS";
+    const PRICE_PER_HOUR: f64 = 0.01;
+
+    fn prepare(&self) -> Prepared {
+        Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler())
+    }
+}

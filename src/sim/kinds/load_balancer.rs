@@ -1,0 +1,57 @@
+//! A load balancer: spreads calls over its outgoing links by a policy, and
+//! takes unhealthy backends out of rotation when it health-checks them.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// Spreads requests over the node's outgoing links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoadBalancerSpec {
+    pub policy: LbPolicy,
+    /// Time to route one request (usually negligible).
+    pub service: Dist,
+    /// Probe backends and stop sending to the ones that fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+}
+
+impl Default for LoadBalancerSpec {
+    fn default() -> Self {
+        Self { policy: LbPolicy::RoundRobin, service: Dist::Const(0.0), health_check: None }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LbPolicy {
+    RoundRobin,
+    /// Fewest requests outstanding (sent and not yet answered).
+    LeastConnections,
+    Random,
+    /// Pick two backends at random, use the one with fewer outstanding.
+    PowerOfTwoChoices,
+    /// The request's key picks the backend on a hash ring (sticky).
+    ConsistentHash,
+    /// At random, in proportion to each link's `weight` (canary releases,
+    /// mixed instance sizes).
+    Weighted,
+}
+
+pub const LB_POLICIES: [LbPolicy; 6] = [
+    LbPolicy::RoundRobin,
+    LbPolicy::LeastConnections,
+    LbPolicy::Random,
+    LbPolicy::PowerOfTwoChoices,
+    LbPolicy::ConsistentHash,
+    LbPolicy::Weighted,
+];
+
+impl Kind for LoadBalancerSpec {
+    const LABEL: &str = "load balancer";
+    const PRICE_PER_HOUR: f64 = 0.025;
+
+    fn prepare(&self) -> Prepared {
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+    }
+}

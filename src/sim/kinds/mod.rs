@@ -1,0 +1,151 @@
+//! Node kinds, one file each: its parameters with their defaults (the
+//! scenario file's schema), its name and price, and what the engine needs to
+//! run it. This file is the registry: adding a kind is a new file plus one
+//! line in the list at the bottom, and everything that goes over all kinds
+//! (the enum, its matches, the palette's catalogue) is generated from it.
+
+use serde::{Deserialize, Serialize};
+
+use super::dist::{Dist, Sampler};
+use super::model::{Caching, HealthCheck, RetryPolicy};
+
+/// What every node kind provides.
+pub trait Kind {
+    /// The name people see.
+    const LABEL: &str;
+    /// Rough on-demand cloud price in $/hour for one instance (a
+    /// general-purpose 2-vCPU VM is about $0.10/h; a managed database of the
+    /// same size about twice that).
+    const PRICE_PER_HOUR: f64;
+
+    /// Its parameters pre-digested for the engine's hot path.
+    fn prepare(&self) -> Prepared;
+
+    /// Independent pools inside the node (shards, primary and replicas).
+    fn members(&self) -> u32 {
+        1
+    }
+
+    /// Caching behaviour, for the kinds that cache.
+    fn caching(&self) -> Option<Caching> {
+        None
+    }
+}
+
+/// Workers and queue places without a limit.
+pub const UNLIMITED: u32 = u32::MAX;
+
+fn limit(q: Option<u32>) -> u32 {
+    q.unwrap_or(UNLIMITED)
+}
+
+/// A kind's parameters as the engine's worker stations use them.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub workers: u32,
+    pub queue_limit: u32,
+    pub service: Sampler,
+    pub write: Sampler,
+    pub blocking: bool,
+    /// Service time by request type, where a service sets one.
+    pub by_class: Vec<(u8, Sampler)>,
+    /// Serverless: extra time when no warm instance is free.
+    pub cold_start: Sampler,
+    /// Load shedding: request types served first (bits), and the queue
+    /// length beyond which the newest is served first.
+    pub priority_mask: u64,
+    pub lifo_above: u32,
+}
+
+impl Prepared {
+    /// A station with this many workers, queue places and service time;
+    /// writes take as long as reads, nothing else special.
+    pub fn new(workers: u32, queue_limit: u32, service: Sampler) -> Self {
+        Prepared {
+            workers,
+            queue_limit,
+            service,
+            write: service,
+            blocking: false,
+            by_class: Vec::new(),
+            cold_start: Sampler::Const(0),
+            priority_mask: 0,
+            lifo_above: u32::MAX,
+        }
+    }
+}
+
+macro_rules! kinds {
+    ($($variant:ident($spec:ident) in $file:ident,)*) => {
+        $(mod $file;)*
+        $(pub use $file::*;)*
+
+        /// What a node is, with its kind's parameters.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        pub enum NodeKind {
+            $($variant($spec),)*
+        }
+
+        impl NodeKind {
+            pub fn label(&self) -> &'static str {
+                match self {
+                    $(NodeKind::$variant(_) => <$spec as Kind>::LABEL,)*
+                }
+            }
+
+            /// Price in $/hour of one instance (see [`Kind::PRICE_PER_HOUR`]).
+            pub fn default_price_per_hour(&self) -> f64 {
+                match self {
+                    $(NodeKind::$variant(_) => <$spec as Kind>::PRICE_PER_HOUR,)*
+                }
+            }
+
+            /// One of every kind, with default parameters.
+            pub fn catalogue() -> Vec<NodeKind> {
+                vec![$(NodeKind::$variant(<$spec>::default()),)*]
+            }
+
+            pub fn members(&self) -> u32 {
+                match self {
+                    $(NodeKind::$variant(k) => k.members(),)*
+                }
+            }
+
+            pub fn caching(&self) -> Option<Caching> {
+                match self {
+                    $(NodeKind::$variant(k) => k.caching(),)*
+                }
+            }
+
+            pub fn prepare(&self) -> Prepared {
+                match self {
+                    $(NodeKind::$variant(k) => k.prepare(),)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Client(ClientSpec) in client,
+    LoadBalancer(LoadBalancerSpec) in load_balancer,
+    Service(ServiceSpec) in service,
+    Cache(CacheSpec) in cache,
+    Database(DatabaseSpec) in database,
+    Queue(QueueSpec) in queue,
+    RateLimiter(RateLimiterSpec) in rate_limiter,
+    Gateway(GatewaySpec) in gateway,
+    Serverless(ServerlessSpec) in serverless,
+    Autoscaling(AutoscalingSpec) in autoscaling,
+    ShardedDatabase(ShardedDatabaseSpec) in sharded_database,
+    ReplicatedDatabase(ReplicatedDatabaseSpec) in replicated_database,
+    PubSub(PubSubSpec) in pubsub,
+    Cdn(CdnSpec) in cdn,
+    Dns(DnsSpec) in dns,
+    ObjectStorage(ObjectStorageSpec) in object_storage,
+    Stream(StreamSpec) in stream,
+    Devices(DevicesSpec) in devices,
+    Inbox(InboxSpec) in inbox,
+    WebsocketGateway(WebsocketGatewaySpec) in websocket_gateway,
+    PushService(PushServiceSpec) in push_service,
+}

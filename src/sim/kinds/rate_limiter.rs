@@ -1,0 +1,30 @@
+//! A rate limiter: a token bucket that refuses requests beyond its rate.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// A token bucket in front of its outgoing links: `rate` tokens per second,
+/// at most `burst` saved up; a request without a token is rejected
+/// (`rate_limited`), the others pass on to the links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimiterSpec {
+    pub rate: f64,
+    pub burst: u32,
+}
+
+impl Default for RateLimiterSpec {
+    fn default() -> Self {
+        Self { rate: 100.0, burst: 20 }
+    }
+}
+
+impl Kind for RateLimiterSpec {
+    const LABEL: &str = "rate limiter";
+    const PRICE_PER_HOUR: f64 = 0.02;
+
+    fn prepare(&self) -> Prepared {
+        Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0))
+    }
+}

@@ -1,0 +1,57 @@
+//! A replicated database: a primary takes writes, replicas serve reads after
+//! a replication lag (stale reads), and a replica takes over when the primary
+//! fails. Priced per member (primary or replica).
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// A primary that takes the writes and `replicas` that serve the reads
+/// (round robin), each with its own `pool`. A write reaches the replicas
+/// `lag` after it commits; a replica read of a key written more recently
+/// than that is counted as stale. If the primary fails, writes fail until a
+/// replica is promoted (`failover_s`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplicatedDatabaseSpec {
+    pub replicas: u32,
+    /// Connections per member.
+    pub pool: u32,
+    pub queue_limit: Option<u32>,
+    pub read: Dist,
+    pub write: Dist,
+    /// Replication lag (ms).
+    pub lag: Dist,
+    /// Reads go to the primary as well as the replicas.
+    pub read_from_primary: bool,
+    /// Time to detect a failed primary and promote a replica.
+    pub failover_s: f64,
+}
+
+impl Default for ReplicatedDatabaseSpec {
+    fn default() -> Self {
+        Self {
+            replicas: 2,
+            pool: 16,
+            queue_limit: None,
+            read: Dist::Exp(2.0),
+            write: Dist::Exp(8.0),
+            lag: Dist::Exp(20.0),
+            read_from_primary: false,
+            failover_s: 15.0,
+        }
+    }
+}
+
+impl Kind for ReplicatedDatabaseSpec {
+    const LABEL: &str = "replicated database";
+    const PRICE_PER_HOUR: f64 = 0.20;
+
+    fn prepare(&self) -> Prepared {
+        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }
+    }
+
+    fn members(&self) -> u32 {
+        1 + self.replicas
+    }
+}

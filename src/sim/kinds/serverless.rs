@@ -1,0 +1,38 @@
+//! A serverless function: one request per instance and no waiting room; an
+//! instance is held for the whole invocation, downstream calls included, and
+//! a request that finds no warm instance pays a cold start. Priced per
+//! instance-hour of execution (about 1 GB of memory); idle instances cost
+//! nothing.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// Functions as a service: each request runs in its own instance. A warm
+/// idle instance takes it at once; otherwise a new instance starts cold
+/// (extra `cold_start` time). Idle instances are reclaimed after
+/// `keep_warm_s` (scale to zero); beyond `concurrency` instances, requests
+/// are throttled (refused).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerlessSpec {
+    pub concurrency: u32,
+    pub service: Dist,
+    pub cold_start: Dist,
+    pub keep_warm_s: f64,
+}
+
+impl Default for ServerlessSpec {
+    fn default() -> Self {
+        Self { concurrency: 100, service: Dist::Exp(20.0), cold_start: Dist::Const(250.0), keep_warm_s: 300.0 }
+    }
+}
+
+impl Kind for ServerlessSpec {
+    const LABEL: &str = "serverless function";
+    const PRICE_PER_HOUR: f64 = 0.06;
+
+    fn prepare(&self) -> Prepared {
+        Prepared { blocking: true, cold_start: self.cold_start.sampler(), ..Prepared::new(self.concurrency, 0, self.service.sampler()) }
+    }
+}

@@ -1,0 +1,76 @@
+//! An application service: a pool of workers with a queue, service times
+//! (per request type if set), blocking or async calls downstream, and load
+//! shedding (priority types, newest-first under load).
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// An application server: `workers` parallel workers in front of a FIFO queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub workers: u32,
+    /// Waiting room; `None` is unbounded. Arrivals beyond it are rejected.
+    pub queue_limit: Option<u32>,
+    pub service: Dist,
+    /// How downstream calls hold resources: `false` frees the worker when its
+    /// own work ends; `true` keeps it until every downstream call has
+    /// answered (a thread-per-request server).
+    pub blocking: bool,
+    /// Service time per request type, where it differs from `service`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub by_type: std::collections::BTreeMap<String, Dist>,
+    /// Load shedding: how the queue behaves under overload.
+    #[serde(skip_serializing_if = "Shedding::is_off")]
+    pub shedding: Shedding,
+    /// Scatter-gather: call all outgoing links at once (not one after the
+    /// other) and answer when the slowest is back.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fan_out: bool,
+}
+
+impl Default for ServiceSpec {
+    fn default() -> Self {
+        Self {
+            workers: 4,
+            queue_limit: None,
+            service: Dist::Exp(10.0),
+            blocking: false,
+            by_type: Default::default(),
+            shedding: Shedding::default(),
+            fan_out: false,
+        }
+    }
+}
+
+/// Queue discipline under overload.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Shedding {
+    /// Adaptive LIFO: once more than this many wait, serve the newest
+    /// first (and when the queue is full, drop the oldest). Under overload
+    /// the oldest have probably been given up on by their callers already;
+    /// serving the newest keeps answers in time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifo_above: Option<u32>,
+    /// Request types served before all others, and shed last: when the queue
+    /// is full, one of them pushes out the newest other request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub priority: Vec<String>,
+}
+
+impl Shedding {
+    pub fn is_off(&self) -> bool {
+        self.lifo_above.is_none() && self.priority.is_empty()
+    }
+}
+
+impl Kind for ServiceSpec {
+    const LABEL: &str = "service";
+    const PRICE_PER_HOUR: f64 = 0.10;
+
+    fn prepare(&self) -> Prepared {
+        Prepared { blocking: self.blocking, ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler()) }
+    }
+}

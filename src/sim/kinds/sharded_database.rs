@@ -1,0 +1,39 @@
+//! A sharded database: keys hashed over shards, each its own pool and queue
+//! (a hot key makes a hot shard). Priced per shard.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// Data split over `shards` by key (a stable hash), each shard its own
+/// database with a `pool` of connections: a hot key loads one shard only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShardedDatabaseSpec {
+    pub shards: u32,
+    /// Connections per shard.
+    pub pool: u32,
+    /// Waiting room per shard; `None` is unbounded.
+    pub queue_limit: Option<u32>,
+    pub read: Dist,
+    pub write: Dist,
+}
+
+impl Default for ShardedDatabaseSpec {
+    fn default() -> Self {
+        Self { shards: 4, pool: 16, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(8.0) }
+    }
+}
+
+impl Kind for ShardedDatabaseSpec {
+    const LABEL: &str = "sharded database";
+    const PRICE_PER_HOUR: f64 = 0.20;
+
+    fn prepare(&self) -> Prepared {
+        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }
+    }
+
+    fn members(&self) -> u32 {
+        self.shards.max(1)
+    }
+}

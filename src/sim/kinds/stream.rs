@@ -1,0 +1,36 @@
+//! A partitioned log (stream): producers append, each consumer group reads
+//! every partition in order, one message at a time; lag is what is appended
+//! but not yet consumed.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// A partitioned log (Kafka-like). Appends are acknowledged once stored;
+/// each key always goes to the same partition. Every outgoing link is a
+/// consumer group that reads every message, each partition strictly in
+/// order, one message at a time: a slow or failing message holds up its
+/// partition (it is retried every `retry_ms`) while the group's lag grows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamSpec {
+    pub partitions: u32,
+    /// Time to append one message.
+    pub service: Dist,
+    pub retry_ms: f64,
+}
+
+impl Default for StreamSpec {
+    fn default() -> Self {
+        Self { partitions: 8, service: Dist::Const(1.0), retry_ms: 1000.0 }
+    }
+}
+
+impl Kind for StreamSpec {
+    const LABEL: &str = "stream";
+    const PRICE_PER_HOUR: f64 = 0.15;
+
+    fn prepare(&self) -> Prepared {
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+    }
+}

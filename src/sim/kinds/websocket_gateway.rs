@@ -1,0 +1,39 @@
+//! A websocket gateway: holds phones' open connections and pushes messages
+//! down them; when it restarts, its phones reconnect one after another.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// Persistent connections (websockets): `connections` phones stay
+/// connected through it, at most `max_connections` (the others cannot
+/// connect, and look offline). A message for a phone is pushed down its
+/// open connection (`service` each, `workers` at once) over the link that
+/// carries its type: nothing flows when nobody talks. After a crash, every
+/// phone that was connected reconnects within `reconnect_s`: each reconnect
+/// is a request of type "connect" over the links that carry it (to
+/// authenticate and restore the session) — a reconnect storm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebsocketGatewaySpec {
+    pub connections: u32,
+    pub max_connections: u32,
+    pub workers: u32,
+    pub service: Dist,
+    pub reconnect_s: f64,
+}
+
+impl Default for WebsocketGatewaySpec {
+    fn default() -> Self {
+        Self { connections: 50_000, max_connections: 100_000, workers: 64, service: Dist::Const(0.2), reconnect_s: 5.0 }
+    }
+}
+
+impl Kind for WebsocketGatewaySpec {
+    const LABEL: &str = "websocket gateway";
+    const PRICE_PER_HOUR: f64 = 0.10;
+
+    fn prepare(&self) -> Prepared {
+        Prepared::new(self.workers, UNLIMITED, self.service.sampler())
+    }
+}
