@@ -2,12 +2,7 @@
 //! parsing (an unknown node, a negative capacity) can still point at a
 //! line and column. A tiny tokenizer is enough: we only need structure.
 
-/// One step of a path into the document.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Seg {
-    Field(String),
-    Index(usize),
-}
+pub use crate::sim::check::Seg;
 
 /// Render a path the way people read it: `nodes[2].kind.workers`.
 pub fn path_to_string(path: &[Seg]) -> String {

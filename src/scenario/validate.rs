@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::locate::Seg;
 use super::{Scenario, VERSION};
-use crate::sim::dist::Dist;
+use crate::sim::check::{Checker, Fail, MAX_COUNT, Seg, type_name};
 use crate::sim::engine::MAX_DEPTH;
 use crate::sim::model::*;
 
@@ -16,73 +15,12 @@ pub struct Warning {
     pub message: String,
 }
 
-type Fail = (Vec<Seg>, String);
-
 const MAX_NODES: usize = 10_000;
 const MAX_LINKS: usize = 100_000;
 const MAX_OUT_LINKS: usize = 200;
-const MAX_RATE: f64 = 1e8;
-const MAX_COUNT: u32 = 10_000_000;
-
-struct Ctx {
-    path: Vec<Seg>,
-}
-
-impl Ctx {
-    fn at<T>(&mut self, seg: Seg, f: impl FnOnce(&mut Self) -> Result<T, Fail>) -> Result<T, Fail> {
-        self.path.push(seg);
-        let r = f(self);
-        self.path.pop();
-        r
-    }
-    fn field<T>(&mut self, name: &str, f: impl FnOnce(&mut Self) -> Result<T, Fail>) -> Result<T, Fail> {
-        self.at(Seg::Field(name.into()), f)
-    }
-    fn fail<T>(&self, msg: impl Into<String>) -> Result<T, Fail> {
-        Err((self.path.clone(), msg.into()))
-    }
-    fn number(&mut self, name: &str, v: f64, min: f64, max: f64) -> Result<(), Fail> {
-        self.field(name, |c| {
-            if !v.is_finite() {
-                c.fail(format!("must be a finite number, got {v}"))
-            } else if v < min {
-                c.fail(format!("must be at least {min}, got {v}"))
-            } else if v > max {
-                c.fail(format!("must be at most {max}, got {v}"))
-            } else {
-                Ok(())
-            }
-        })
-    }
-    fn count(&mut self, name: &str, v: u32, min: u32, max: u32) -> Result<(), Fail> {
-        self.field(name, |c| {
-            if v < min || v > max { c.fail(format!("must be between {min} and {max}, got {v}")) } else { Ok(()) }
-        })
-    }
-    fn dist(&mut self, name: &str, d: &Dist) -> Result<(), Fail> {
-        self.field(name, |c| d.check().or_else(|e| c.fail(e)))
-    }
-    fn probability(&mut self, name: &str, v: f64) -> Result<(), Fail> {
-        self.number(name, v, 0.0, 1.0)
-    }
-    fn retry(&mut self, r: &Option<RetryPolicy>) -> Result<(), Fail> {
-        let Some(r) = r else { return Ok(()) };
-        self.field("retry", |c| {
-            c.number("timeout_ms", r.timeout_ms, 0.001, 3.6e6)?;
-            c.count("max_retries", r.max_retries, 0, 100)?;
-            c.number("backoff_ms", r.backoff_ms, 0.0, 3.6e6)?;
-            c.number("max_backoff_ms", r.max_backoff_ms, 0.0, 3.6e6)?;
-            c.probability("jitter", r.jitter)?;
-            if let Some(b) = r.budget {
-                c.number("budget", b, 0.001, 10.0)?;
-            }
-            Ok(())
-        })
-    }
-}
 
 pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
-    let mut c = Ctx { path: Vec::new() };
+    let mut c = Checker::default();
     let mut warnings: Vec<Warning> = Vec::new();
     if s.version != VERSION {
         return c.field("version", |c| {
@@ -123,7 +61,7 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
                 }
                 c.number("pos", n.pos.0 as f64, -1e7, 1e7)?;
                 c.number("pos", n.pos.1 as f64, -1e7, 1e7)?;
-                c.field("kind", |c| check_kind(c, &n.kind))
+                c.field("kind", |c| n.kind.check(c))
             })
         })?;
     }
@@ -270,242 +208,6 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         }
     }
     Ok(warnings)
-}
-
-fn check_kind(c: &mut Ctx, k: &NodeKind) -> Result<(), Fail> {
-    match k {
-        NodeKind::Client(cl) => {
-            c.field("traffic", |c| match cl.traffic {
-                Traffic::Poisson { rate } | Traffic::Constant { rate } => c.number("rate", rate, 0.0, MAX_RATE),
-                Traffic::Burst { rate, burst_rate, period_s, burst_s } => {
-                    c.number("rate", rate, 0.0, MAX_RATE)?;
-                    c.number("burst_rate", burst_rate, 0.0, MAX_RATE)?;
-                    c.number("period_s", period_s, 1e-6, 1e7)?;
-                    c.number("burst_s", burst_s, 0.0, period_s)
-                }
-                Traffic::Closed { users, think_ms } => {
-                    c.count("users", users, 0, MAX_COUNT)?;
-                    c.number("think_ms", think_ms, 0.0, 3.6e6)
-                }
-                Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } => {
-                    c.number("mean_rate", mean_rate, 0.0, MAX_RATE / 2.0)?;
-                    c.number("amplitude", amplitude, 0.0, 1.0)?;
-                    c.number("period_s", period_s, 1e-3, 1e8)?;
-                    c.number("peak_at_s", peak_at_s, -1e8, 1e8)
-                }
-                Traffic::LongPolling { users, timeout_s, messages_per_min } => {
-                    c.count("users", users, 0, MAX_COUNT)?;
-                    c.number("timeout_s", timeout_s, 1e-3, 1e6)?;
-                    c.number("messages_per_min", messages_per_min, 0.0, 1e6)
-                }
-                Traffic::Polling { users, interval_s, messages_per_min } => {
-                    c.number("users", users, 0.0, 1e10)?;
-                    c.number("interval_s", interval_s, 1e-3, 1e6)?;
-                    c.number("messages_per_min", messages_per_min, 0.0, 1e6)?;
-                    if users / interval_s > MAX_RATE {
-                        return c.fail(format!(
-                            "{users} users polling every {interval_s} s is {:.3e} polls a second; the simulator runs at most {MAX_RATE:e} a second per client",
-                            users / interval_s
-                        ));
-                    }
-                    Ok(())
-                }
-            })?;
-            c.probability("write_ratio", cl.write_ratio)?;
-            c.field("keys", |c| if cl.keys == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
-            if let Some(z) = cl.zipf {
-                c.number("zipf", z, 0.01, 10.0)?;
-            }
-            if !cl.mix.is_empty() {
-                c.field("mix", |c| {
-                    for (i, t) in cl.mix.iter().enumerate() {
-                        c.at(Seg::Index(i), |c| {
-                            c.field("name", |c| type_name(c, &t.name))?;
-                            c.number("share", t.share, 0.0, 1e9)
-                        })?;
-                    }
-                    if cl.mix.iter().map(|t| t.share).sum::<f64>() <= 0.0 {
-                        return c.fail("the shares add up to 0: no request type would ever be sent");
-                    }
-                    Ok(())
-                })?;
-            }
-            c.retry(&cl.retry)
-        }
-        NodeKind::LoadBalancer(lb) => {
-            c.dist("service", &lb.service)?;
-            health_check(c, &lb.health_check)
-        }
-        NodeKind::Service(s) => {
-            c.count("workers", s.workers, 1, MAX_COUNT)?;
-            if let Some(q) = s.queue_limit {
-                c.count("queue_limit", q, 0, MAX_COUNT)?;
-            }
-            c.dist("service", &s.service)?;
-            c.field("shedding", |c| {
-                if let Some(t) = s.shedding.lifo_above {
-                    c.count("lifo_above", t, 0, MAX_COUNT)?;
-                }
-                c.field("priority", |c| s.shedding.priority.iter().try_for_each(|t| type_name(c, t)))
-            })?;
-            c.field("by_type", |c| {
-                for (name, d) in &s.by_type {
-                    type_name(c, name)?;
-                    c.dist(name, d)?;
-                }
-                Ok(())
-            })
-        }
-        NodeKind::Cache(cache) => {
-            c.probability("hit_ratio", cache.hit_ratio)?;
-            if let Some(cap) = cache.capacity {
-                c.count("capacity", cap, 1, MAX_COUNT)?;
-            }
-            if let Some(t) = cache.ttl_ms {
-                c.number("ttl_ms", t, 0.001, 3.6e9)?;
-            }
-            c.count("workers", cache.workers, 1, MAX_COUNT)?;
-            c.dist("service", &cache.service)
-        }
-        NodeKind::Database(d) => {
-            c.count("pool", d.pool, 1, MAX_COUNT)?;
-            if let Some(q) = d.queue_limit {
-                c.count("queue_limit", q, 0, MAX_COUNT)?;
-            }
-            c.dist("read", &d.read)?;
-            c.dist("write", &d.write)
-        }
-        NodeKind::RateLimiter(rl) => {
-            c.number("rate", rl.rate, 0.0, MAX_RATE)?;
-            c.count("burst", rl.burst, 1, MAX_COUNT)
-        }
-        NodeKind::Queue(q) => {
-            if let Some(cap) = q.capacity {
-                c.count("capacity", cap, 1, MAX_COUNT)?;
-            }
-            c.count("consumers", q.consumers, 1, MAX_COUNT)?;
-            if let Some(v) = q.visibility_timeout_ms {
-                c.number("visibility_timeout_ms", v, 0.001, 3.6e9)?;
-            }
-            if let Some(r) = q.max_receives {
-                c.count("max_receives", r, 1, 250)?;
-            }
-            c.dist("service", &q.service)
-        }
-        NodeKind::Gateway(g) => {
-            c.count("workers", g.workers, 1, MAX_COUNT)?;
-            if let Some(q) = g.queue_limit {
-                c.count("queue_limit", q, 0, MAX_COUNT)?;
-            }
-            c.dist("auth", &g.auth)
-        }
-        NodeKind::Serverless(f) => {
-            c.count("concurrency", f.concurrency, 1, MAX_COUNT)?;
-            c.dist("service", &f.service)?;
-            c.dist("cold_start", &f.cold_start)?;
-            c.number("keep_warm_s", f.keep_warm_s, 0.0, 1e7)
-        }
-        NodeKind::Autoscaling(a) => {
-            c.count("min", a.min, 1, 10_000)?;
-            c.count("max", a.max, a.min, 10_000)?;
-            c.count("initial", a.initial, a.min, a.max)?;
-            c.count("workers_per_instance", a.workers_per_instance, 1, 100_000)?;
-            if let Some(q) = a.queue_limit {
-                c.count("queue_limit", q, 0, MAX_COUNT)?;
-            }
-            c.dist("service", &a.service)?;
-            c.number("target_utilization", a.target_utilization, 0.05, 1.0)?;
-            c.number("interval_s", a.interval_s, 0.1, 3600.0)?;
-            c.number("boot_s", a.boot_s, 0.0, 3600.0)?;
-            c.number("cooldown_s", a.cooldown_s, 0.0, 86_400.0)
-        }
-        NodeKind::ShardedDatabase(d) => {
-            c.count("shards", d.shards, 1, 250)?;
-            c.count("pool", d.pool, 1, MAX_COUNT)?;
-            if let Some(q) = d.queue_limit {
-                c.count("queue_limit", q, 0, MAX_COUNT)?;
-            }
-            c.dist("read", &d.read)?;
-            c.dist("write", &d.write)
-        }
-        NodeKind::ReplicatedDatabase(d) => {
-            c.count("replicas", d.replicas, 0, 249)?;
-            c.count("pool", d.pool, 1, MAX_COUNT)?;
-            if let Some(q) = d.queue_limit {
-                c.count("queue_limit", q, 0, MAX_COUNT)?;
-            }
-            c.dist("read", &d.read)?;
-            c.dist("write", &d.write)?;
-            c.dist("lag", &d.lag)?;
-            c.number("failover_s", d.failover_s, 0.0, 86_400.0)
-        }
-        NodeKind::PubSub(p) => c.dist("service", &p.service),
-        NodeKind::Devices(d) => {
-            c.field("users", |c| if d.users == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
-            c.probability("online_share", d.online_share)?;
-            c.number("mean_session_s", d.mean_session_s, 0.001, 1e7)?;
-            c.probability("open_on_push", d.open_on_push)?;
-            c.dist("service", &d.service)
-        }
-        NodeKind::WebsocketGateway(w) => {
-            c.count("connections", w.connections, 0, 1_000_000_000)?;
-            c.count("max_connections", w.max_connections, 1, 1_000_000_000)?;
-            c.count("workers", w.workers, 1, MAX_COUNT)?;
-            c.dist("service", &w.service)?;
-            c.number("reconnect_s", w.reconnect_s, 0.0, 3600.0)
-        }
-        NodeKind::PushService(ps) => {
-            c.dist("accept", &ps.accept)?;
-            c.probability("delivery_ratio", ps.delivery_ratio)
-        }
-        NodeKind::Inbox(i) => {
-            c.dist("service", &i.service)?;
-            c.count("deliveries", i.deliveries, 1, MAX_COUNT)?;
-            c.number("retry_ms", i.retry_ms, 0.001, 3.6e6)
-        }
-        NodeKind::ObjectStorage(o) => {
-            c.dist("first_byte", &o.first_byte)?;
-            c.number("mbps", o.mbps, 1e-6, 1e9)
-        }
-        NodeKind::Stream(st) => {
-            c.count("partitions", st.partitions, 1, 10_000)?;
-            c.dist("service", &st.service)?;
-            c.number("retry_ms", st.retry_ms, 0.001, 3.6e6)
-        }
-        NodeKind::Cdn(cdn) => {
-            c.probability("hit_ratio", cdn.hit_ratio)?;
-            if let Some(cap) = cdn.capacity {
-                c.count("capacity", cap, 1, MAX_COUNT)?;
-            }
-            if let Some(t) = cdn.ttl_ms {
-                c.number("ttl_ms", t, 0.001, 3.6e9)?;
-            }
-            c.dist("service", &cdn.service)
-        }
-        NodeKind::Dns(d) => {
-            c.number("ttl_s", d.ttl_s, 0.0, 1e7)?;
-            c.count("resolvers", d.resolvers, 1, 1_000_000)?;
-            c.dist("lookup", &d.lookup)?;
-            health_check(c, &d.health_check)
-        }
-    }
-}
-
-fn health_check(c: &mut Ctx, hc: &Option<HealthCheck>) -> Result<(), Fail> {
-    let Some(hc) = hc else { return Ok(()) };
-    c.field("health_check", |c| {
-        c.number("interval_ms", hc.interval_ms, 1.0, 3.6e6)?;
-        c.count("unhealthy_after", hc.unhealthy_after, 1, 1000)?;
-        c.count("healthy_after", hc.healthy_after, 1, 1000)
-    })
-}
-
-/// Request type names: short and printable.
-fn type_name(c: &mut Ctx, name: &str) -> Result<(), Fail> {
-    if name.trim().is_empty() || name.len() > 40 || name.chars().any(|ch| ch.is_control()) {
-        return c.fail(format!("\"{name}\" is not a usable request type name (1 to 40 printable characters)"));
-    }
-    Ok(())
 }
 
 /// A directed cycle as a node list (first node repeated at the end), if any.

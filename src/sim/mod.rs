@@ -4,6 +4,7 @@
 //! Bevy: node and link entities carry the editable parameters (edits flow
 //! into the engine on the next tick) and the live numbers the view reads.
 
+pub mod check;
 pub mod dist;
 pub mod engine;
 pub mod kinds;

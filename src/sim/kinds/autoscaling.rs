@@ -57,4 +57,20 @@ impl Kind for AutoscalingSpec {
     fn prepare(&self) -> Prepared {
         Prepared { blocking: self.blocking, ..Prepared::new(self.workers_per_instance, limit(self.queue_limit), self.service.sampler()) }
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let a = self;
+        c.count("min", a.min, 1, 10_000)?;
+        c.count("max", a.max, a.min, 10_000)?;
+        c.count("initial", a.initial, a.min, a.max)?;
+        c.count("workers_per_instance", a.workers_per_instance, 1, 100_000)?;
+        if let Some(q) = a.queue_limit {
+            c.count("queue_limit", q, 0, MAX_COUNT)?;
+        }
+        c.dist("service", &a.service)?;
+        c.number("target_utilization", a.target_utilization, 0.05, 1.0)?;
+        c.number("interval_s", a.interval_s, 0.1, 3600.0)?;
+        c.number("boot_s", a.boot_s, 0.0, 3600.0)?;
+        c.number("cooldown_s", a.cooldown_s, 0.0, 86_400.0)
+    }
 }

@@ -45,4 +45,17 @@ impl Kind for CacheSpec {
     fn caching(&self) -> Option<Caching> {
         Some(Caching { hit_ratio: self.hit_ratio, capacity: self.capacity, ttl_ms: self.ttl_ms, coalesce: self.coalesce })
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let cache = self;
+        c.probability("hit_ratio", cache.hit_ratio)?;
+        if let Some(cap) = cache.capacity {
+            c.count("capacity", cap, 1, MAX_COUNT)?;
+        }
+        if let Some(t) = cache.ttl_ms {
+            c.number("ttl_ms", t, 0.001, 3.6e9)?;
+        }
+        c.count("workers", cache.workers, 1, MAX_COUNT)?;
+        c.dist("service", &cache.service)
+    }
 }

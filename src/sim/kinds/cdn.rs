@@ -38,4 +38,16 @@ impl Kind for CdnSpec {
     fn caching(&self) -> Option<Caching> {
         Some(Caching { hit_ratio: self.hit_ratio, capacity: self.capacity, ttl_ms: self.ttl_ms, coalesce: self.coalesce })
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let cdn = self;
+        c.probability("hit_ratio", cdn.hit_ratio)?;
+        if let Some(cap) = cdn.capacity {
+            c.count("capacity", cap, 1, MAX_COUNT)?;
+        }
+        if let Some(t) = cdn.ttl_ms {
+            c.number("ttl_ms", t, 0.001, 3.6e9)?;
+        }
+        c.dist("service", &cdn.service)
+    }
 }

@@ -111,4 +111,64 @@ impl Kind for ClientSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0))
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let cl = self;
+        c.field("traffic", |c| match cl.traffic {
+            Traffic::Poisson { rate } | Traffic::Constant { rate } => c.number("rate", rate, 0.0, MAX_RATE),
+            Traffic::Burst { rate, burst_rate, period_s, burst_s } => {
+                c.number("rate", rate, 0.0, MAX_RATE)?;
+                c.number("burst_rate", burst_rate, 0.0, MAX_RATE)?;
+                c.number("period_s", period_s, 1e-6, 1e7)?;
+                c.number("burst_s", burst_s, 0.0, period_s)
+            }
+            Traffic::Closed { users, think_ms } => {
+                c.count("users", users, 0, MAX_COUNT)?;
+                c.number("think_ms", think_ms, 0.0, 3.6e6)
+            }
+            Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } => {
+                c.number("mean_rate", mean_rate, 0.0, MAX_RATE / 2.0)?;
+                c.number("amplitude", amplitude, 0.0, 1.0)?;
+                c.number("period_s", period_s, 1e-3, 1e8)?;
+                c.number("peak_at_s", peak_at_s, -1e8, 1e8)
+            }
+            Traffic::LongPolling { users, timeout_s, messages_per_min } => {
+                c.count("users", users, 0, MAX_COUNT)?;
+                c.number("timeout_s", timeout_s, 1e-3, 1e6)?;
+                c.number("messages_per_min", messages_per_min, 0.0, 1e6)
+            }
+            Traffic::Polling { users, interval_s, messages_per_min } => {
+                c.number("users", users, 0.0, 1e10)?;
+                c.number("interval_s", interval_s, 1e-3, 1e6)?;
+                c.number("messages_per_min", messages_per_min, 0.0, 1e6)?;
+                if users / interval_s > MAX_RATE {
+                    return c.fail(format!(
+                        "{users} users polling every {interval_s} s is {:.3e} polls a second; the simulator runs at most {MAX_RATE:e} a second per client",
+                        users / interval_s
+                    ));
+                }
+                Ok(())
+            }
+        })?;
+        c.probability("write_ratio", cl.write_ratio)?;
+        c.field("keys", |c| if cl.keys == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
+        if let Some(z) = cl.zipf {
+            c.number("zipf", z, 0.01, 10.0)?;
+        }
+        if !cl.mix.is_empty() {
+            c.field("mix", |c| {
+                for (i, t) in cl.mix.iter().enumerate() {
+                    c.at(Seg::Index(i), |c| {
+                        c.field("name", |c| type_name(c, &t.name))?;
+                        c.number("share", t.share, 0.0, 1e9)
+                    })?;
+                }
+                if cl.mix.iter().map(|t| t.share).sum::<f64>() <= 0.0 {
+                    return c.fail("the shares add up to 0: no request type would ever be sent");
+                }
+                Ok(())
+            })?;
+        }
+        c.retry(&cl.retry)
+    }
 }

@@ -28,4 +28,14 @@ impl Kind for DatabaseSpec {
     fn prepare(&self) -> Prepared {
         Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let d = self;
+        c.count("pool", d.pool, 1, MAX_COUNT)?;
+        if let Some(q) = d.queue_limit {
+            c.count("queue_limit", q, 0, MAX_COUNT)?;
+        }
+        c.dist("read", &d.read)?;
+        c.dist("write", &d.write)
+    }
 }

@@ -43,4 +43,13 @@ impl Kind for DevicesSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let d = self;
+        c.field("users", |c| if d.users == 0 { c.fail("must be at least 1") } else { Ok(()) })?;
+        c.probability("online_share", d.online_share)?;
+        c.number("mean_session_s", d.mean_session_s, 0.001, 1e7)?;
+        c.probability("open_on_push", d.open_on_push)?;
+        c.dist("service", &d.service)
+    }
 }

@@ -35,4 +35,12 @@ impl Kind for DnsSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let d = self;
+        c.number("ttl_s", d.ttl_s, 0.0, 1e7)?;
+        c.count("resolvers", d.resolvers, 1, 1_000_000)?;
+        c.dist("lookup", &d.lookup)?;
+        health_check(c, &d.health_check)
+    }
 }

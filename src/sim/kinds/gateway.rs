@@ -30,4 +30,13 @@ impl Kind for GatewaySpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(self.workers, limit(self.queue_limit), self.auth.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let g = self;
+        c.count("workers", g.workers, 1, MAX_COUNT)?;
+        if let Some(q) = g.queue_limit {
+            c.count("queue_limit", q, 0, MAX_COUNT)?;
+        }
+        c.dist("auth", &g.auth)
+    }
 }

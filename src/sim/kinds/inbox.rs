@@ -40,4 +40,11 @@ impl Kind for InboxSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let i = self;
+        c.dist("service", &i.service)?;
+        c.count("deliveries", i.deliveries, 1, MAX_COUNT)?;
+        c.number("retry_ms", i.retry_ms, 0.001, 3.6e6)
+    }
 }

@@ -54,4 +54,10 @@ impl Kind for LoadBalancerSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let lb = self;
+        c.dist("service", &lb.service)?;
+        health_check(c, &lb.health_check)
+    }
 }

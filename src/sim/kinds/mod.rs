@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::check::{Checker, Fail, MAX_COUNT, MAX_RATE, Seg, health_check, type_name};
 use super::dist::{Dist, Sampler};
 use super::model::{Caching, HealthCheck, RetryPolicy};
 
@@ -20,6 +21,9 @@ pub trait Kind {
 
     /// Its parameters pre-digested for the engine's hot path.
     fn prepare(&self) -> Prepared;
+
+    /// Check the parameters (ranges, names), naming the field that is wrong.
+    fn check(&self, c: &mut Checker) -> Result<(), Fail>;
 
     /// Independent pools inside the node (shards, primary and replicas).
     fn members(&self) -> u32 {
@@ -114,6 +118,12 @@ macro_rules! kinds {
             pub fn caching(&self) -> Option<Caching> {
                 match self {
                     $(NodeKind::$variant(k) => k.caching(),)*
+                }
+            }
+
+            pub fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+                match self {
+                    $(NodeKind::$variant(k) => k.check(c),)*
                 }
             }
 

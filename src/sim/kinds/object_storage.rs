@@ -29,4 +29,10 @@ impl Kind for ObjectStorageSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.first_byte.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let o = self;
+        c.dist("first_byte", &o.first_byte)?;
+        c.number("mbps", o.mbps, 1e-6, 1e9)
+    }
 }

@@ -27,4 +27,9 @@ impl Kind for PubSubSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let p = self;
+        c.dist("service", &p.service)
+    }
 }

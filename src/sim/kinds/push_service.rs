@@ -30,4 +30,10 @@ impl Kind for PushServiceSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.accept.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let ps = self;
+        c.dist("accept", &ps.accept)?;
+        c.probability("delivery_ratio", ps.delivery_ratio)
+    }
 }

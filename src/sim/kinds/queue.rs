@@ -47,4 +47,19 @@ impl Kind for QueueSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let q = self;
+        if let Some(cap) = q.capacity {
+            c.count("capacity", cap, 1, MAX_COUNT)?;
+        }
+        c.count("consumers", q.consumers, 1, MAX_COUNT)?;
+        if let Some(v) = q.visibility_timeout_ms {
+            c.number("visibility_timeout_ms", v, 0.001, 3.6e9)?;
+        }
+        if let Some(r) = q.max_receives {
+            c.count("max_receives", r, 1, 250)?;
+        }
+        c.dist("service", &q.service)
+    }
 }

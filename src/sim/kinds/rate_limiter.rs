@@ -27,4 +27,10 @@ impl Kind for RateLimiterSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0))
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let rl = self;
+        c.number("rate", rl.rate, 0.0, MAX_RATE)?;
+        c.count("burst", rl.burst, 1, MAX_COUNT)
+    }
 }

@@ -54,4 +54,17 @@ impl Kind for ReplicatedDatabaseSpec {
     fn members(&self) -> u32 {
         1 + self.replicas
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let d = self;
+        c.count("replicas", d.replicas, 0, 249)?;
+        c.count("pool", d.pool, 1, MAX_COUNT)?;
+        if let Some(q) = d.queue_limit {
+            c.count("queue_limit", q, 0, MAX_COUNT)?;
+        }
+        c.dist("read", &d.read)?;
+        c.dist("write", &d.write)?;
+        c.dist("lag", &d.lag)?;
+        c.number("failover_s", d.failover_s, 0.0, 86_400.0)
+    }
 }

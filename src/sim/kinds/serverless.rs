@@ -35,4 +35,12 @@ impl Kind for ServerlessSpec {
     fn prepare(&self) -> Prepared {
         Prepared { blocking: true, cold_start: self.cold_start.sampler(), ..Prepared::new(self.concurrency, 0, self.service.sampler()) }
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let f = self;
+        c.count("concurrency", f.concurrency, 1, MAX_COUNT)?;
+        c.dist("service", &f.service)?;
+        c.dist("cold_start", &f.cold_start)?;
+        c.number("keep_warm_s", f.keep_warm_s, 0.0, 1e7)
+    }
 }

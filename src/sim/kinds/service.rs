@@ -73,4 +73,26 @@ impl Kind for ServiceSpec {
     fn prepare(&self) -> Prepared {
         Prepared { blocking: self.blocking, ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler()) }
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let s = self;
+        c.count("workers", s.workers, 1, MAX_COUNT)?;
+        if let Some(q) = s.queue_limit {
+            c.count("queue_limit", q, 0, MAX_COUNT)?;
+        }
+        c.dist("service", &s.service)?;
+        c.field("shedding", |c| {
+            if let Some(t) = s.shedding.lifo_above {
+                c.count("lifo_above", t, 0, MAX_COUNT)?;
+            }
+            c.field("priority", |c| s.shedding.priority.iter().try_for_each(|t| type_name(c, t)))
+        })?;
+        c.field("by_type", |c| {
+            for (name, d) in &s.by_type {
+                type_name(c, name)?;
+                c.dist(name, d)?;
+            }
+            Ok(())
+        })
+    }
 }

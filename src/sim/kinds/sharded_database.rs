@@ -36,4 +36,15 @@ impl Kind for ShardedDatabaseSpec {
     fn members(&self) -> u32 {
         self.shards.max(1)
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let d = self;
+        c.count("shards", d.shards, 1, 250)?;
+        c.count("pool", d.pool, 1, MAX_COUNT)?;
+        if let Some(q) = d.queue_limit {
+            c.count("queue_limit", q, 0, MAX_COUNT)?;
+        }
+        c.dist("read", &d.read)?;
+        c.dist("write", &d.write)
+    }
 }

@@ -33,4 +33,11 @@ impl Kind for StreamSpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let st = self;
+        c.count("partitions", st.partitions, 1, 10_000)?;
+        c.dist("service", &st.service)?;
+        c.number("retry_ms", st.retry_ms, 0.001, 3.6e6)
+    }
 }

@@ -36,4 +36,13 @@ impl Kind for WebsocketGatewaySpec {
     fn prepare(&self) -> Prepared {
         Prepared::new(self.workers, UNLIMITED, self.service.sampler())
     }
+
+    fn check(&self, c: &mut Checker) -> Result<(), Fail> {
+        let w = self;
+        c.count("connections", w.connections, 0, 1_000_000_000)?;
+        c.count("max_connections", w.max_connections, 1, 1_000_000_000)?;
+        c.count("workers", w.workers, 1, MAX_COUNT)?;
+        c.dist("service", &w.service)?;
+        c.number("reconnect_s", w.reconnect_s, 0.0, 3600.0)
+    }
 }
