@@ -515,17 +515,7 @@ fn show_live_state(
         let util = if live.workers == u32::MAX { 0.0 } else { live.utilization.min(1.0) };
         let q = live.queued as f64;
         // Bounded queues fill their bar; unbounded ones on a soft scale.
-        let limit = match &params.0.kind {
-            NodeKind::Service(s) => s.queue_limit,
-            NodeKind::Database(d) => d.queue_limit,
-            NodeKind::Queue(qs) => qs.capacity,
-            NodeKind::Gateway(g) => g.queue_limit,
-            NodeKind::Autoscaling(a) => a.queue_limit,
-            // Per pool: the bar shows all pools' queues against all limits.
-            NodeKind::ShardedDatabase(d) => d.queue_limit.map(|l| l.saturating_mul(d.shards)),
-            NodeKind::ReplicatedDatabase(d) => d.queue_limit.map(|l| l.saturating_mul(d.replicas + 1)),
-            _ => None,
-        };
+        let limit = params.0.kind.queue_capacity();
         let fill = match limit {
             Some(l) if l > 0 => (q / l as f64).min(1.0),
             _ => q / (q + 10.0),

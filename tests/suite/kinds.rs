@@ -948,3 +948,41 @@ fn one_scaled_copy_reports_what_ten_real_copies_do() {
     close("p99", scaled.latency_ms.p99, real.latency_ms.p99, 0.05);
     assert!(real.whole_system.is_none());
 }
+
+/// What a full queue bar means: every pool's waiting places together, a
+/// queue's job buffer, nothing for unbounded queues.
+#[test]
+fn queue_capacity_counts_every_pool() {
+    let sharded =
+        NodeKind::ShardedDatabase(ShardedDatabaseSpec { shards: 4, queue_limit: Some(10), ..Default::default() });
+    assert_eq!(sharded.queue_capacity(), Some(40));
+    let replicated = NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec {
+        replicas: 2,
+        queue_limit: Some(5),
+        ..Default::default()
+    });
+    assert_eq!(replicated.queue_capacity(), Some(15));
+    let queue = NodeKind::Queue(QueueSpec { capacity: Some(500), ..Default::default() });
+    assert_eq!(queue.queue_capacity(), Some(500));
+    let service = NodeKind::Service(ServiceSpec { queue_limit: None, ..Default::default() });
+    assert_eq!(service.queue_capacity(), None);
+    let bounded = NodeKind::Service(ServiceSpec { queue_limit: Some(7), ..Default::default() });
+    assert_eq!(bounded.queue_capacity(), Some(7));
+}
+
+/// The registry lists every kind once, each with a distinct name, and every
+/// kind's defaults pass its own checks.
+#[test]
+fn every_registered_kind_has_a_name_and_valid_defaults() {
+    let all = NodeKind::catalogue();
+    assert_eq!(all.len(), 21);
+    let mut labels: Vec<&str> = all.iter().map(|k| k.label()).collect();
+    labels.sort();
+    labels.dedup();
+    assert_eq!(labels.len(), all.len(), "two kinds share a name");
+    for k in &all {
+        let mut c = systemdecoder::sim::check::Checker::default();
+        assert_eq!(k.check(&mut c), Ok(()), "{}: defaults fail their own checks", k.label());
+        assert!(k.default_price_per_hour() >= 0.0);
+    }
+}

@@ -34,6 +34,13 @@ pub trait Kind {
     fn caching(&self) -> Option<Caching> {
         None
     }
+
+    /// Waiting places in all (every pool's queue together) if bounded:
+    /// what a full queue bar means.
+    fn queue_capacity(&self) -> Option<u32> {
+        let limit = self.prepare().queue_limit;
+        (limit != UNLIMITED).then(|| limit.saturating_mul(self.members()))
+    }
 }
 
 /// Workers and queue places without a limit.
@@ -118,6 +125,12 @@ macro_rules! kinds {
             pub fn caching(&self) -> Option<Caching> {
                 match self {
                     $(NodeKind::$variant(k) => k.caching(),)*
+                }
+            }
+
+            pub fn queue_capacity(&self) -> Option<u32> {
+                match self {
+                    $(NodeKind::$variant(k) => k.queue_capacity(),)*
                 }
             }
 

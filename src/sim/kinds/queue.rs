@@ -44,6 +44,11 @@ impl Kind for QueueSpec {
     const LABEL: &str = "queue";
     const PRICE_PER_HOUR: f64 = 0.05;
 
+    /// The buffer of stored jobs (its consumers take them from there).
+    fn queue_capacity(&self) -> Option<u32> {
+        self.capacity
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
     }
