@@ -160,9 +160,7 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
                 if let Some(d) = f.for_s {
                     c.number("for_s", d, 0.0, 1e7)?;
                 }
-                let node_exists = |id: &str| ids.contains_key(id);
-                let link_exists = |a: &str, b: &str| s.links.iter().any(|l| l.from == a && l.to == b);
-                match f.fault.check(node_exists, link_exists) {
+                match f.fault.check(s) {
                     Ok(()) => Ok(()),
                     Err((field, msg)) => c.field("fault", |c| c.field(field, |c| c.fail(msg))),
                 }
@@ -277,4 +275,15 @@ fn longest_paths(out: &[Vec<usize>]) -> Vec<usize> {
         depth[n] = out[n].iter().map(|&m| depth[m] + 1).max().unwrap_or(0);
     }
     depth
+}
+
+/// Faults in a scenario file target its nodes and links by name.
+impl crate::chaos::Names for Scenario {
+    fn node_kind(&self, id: &str) -> Option<&NodeKind> {
+        self.nodes.iter().find(|n| n.id == id).map(|n| &n.kind)
+    }
+
+    fn link_exists(&self, from: &str, to: &str) -> bool {
+        self.links.iter().any(|l| l.from == from && l.to == to)
+    }
 }

@@ -100,61 +100,66 @@ pub fn node_faults(
                 ui,
                 format!("Spike ×{k}"),
                 "Multiply this client's request rate",
-                Fault::TrafficSpike { client: id.clone(), factor: k },
+                Fault::TrafficSpike(crate::chaos::TrafficSpike { client: id.clone(), factor: k }),
             );
             button(
                 ui,
                 "Herd".into(),
                 "2 000 requests at the same instant",
-                Fault::ThunderingHerd { client: id.clone(), requests: 2000 },
+                Fault::ThunderingHerd(crate::chaos::ThunderingHerd { client: id.clone(), requests: 2000 }),
             );
             let pct = s.share * 100.0;
             button(
                 ui,
                 format!("Hot key {pct:.0}%"),
                 "This share of requests use one key",
-                Fault::HotKey { client: id.clone(), share: s.share },
+                Fault::HotKey(crate::chaos::HotKey { client: id.clone(), share: s.share }),
             );
             button(
                 ui,
                 "Clock ×0.2".into(),
                 "Clock skew: timeouts fire five times too early",
-                Fault::ClockSkew { client: id.clone(), factor: 0.2 },
+                Fault::ClockSkew(crate::chaos::ClockSkew { client: id.clone(), factor: 0.2 }),
             );
             return;
         }
-        button(ui, "Kill".into(), "Crash: work there fails, arrivals are refused", Fault::Kill { node: id.clone() });
+        button(
+            ui,
+            "Kill".into(),
+            "Crash: work there fails, arrivals are refused",
+            Fault::Kill(crate::chaos::Kill { node: id.clone() }),
+        );
         button(
             ui,
             "Pause".into(),
             "Freeze: nothing progresses until healed, then it resumes",
-            Fault::Pause { node: id.clone() },
+            Fault::Pause(crate::chaos::Pause { node: id.clone() }),
         );
         let k = s.factor;
         button(
             ui,
             format!("CPU ×{k}"),
             "Every request takes this many times longer",
-            Fault::CpuThrottle { node: id.clone(), factor: k },
+            Fault::CpuThrottle(crate::chaos::CpuThrottle { node: id.clone(), factor: k }),
         );
         let group = if zone.is_some() && !zone_members.is_empty() { zone_members.to_vec() } else { vec![id.clone()] };
         button(
             ui,
             "Partition".into(),
             "Cut this node (its whole zone, if it has one) off from all others",
-            Fault::Partition { nodes: group },
+            Fault::Partition(crate::chaos::Partition { nodes: group }),
         );
         button(
             ui,
             "Restart".into(),
             "Crash and restart; 3× slower until warm (10 s)",
-            Fault::Restart { node: id.clone(), warmup_s: 10.0 },
+            Fault::Restart(crate::chaos::Restart { node: id.clone(), warmup_s: 10.0 }),
         );
         button(
             ui,
             "Memory leak".into(),
             "Slower and slower, crashes after 30 s",
-            Fault::MemoryLeak { node: id.clone(), crash_after_s: 30.0 },
+            Fault::MemoryLeak(crate::chaos::MemoryLeak { node: id.clone(), crash_after_s: 30.0 }),
         );
         let workers = match kind {
             NodeKind::Service(s) => s.workers,
@@ -173,21 +178,21 @@ pub fn node_faults(
             ui,
             "Leak 75% of pool".into(),
             "Connections held by a leak: fewer workers",
-            Fault::PoolExhaustion { node: id.clone(), leaked },
+            Fault::PoolExhaustion(crate::chaos::PoolExhaustion { node: id.clone(), leaked }),
         );
         if matches!(kind, NodeKind::ReplicatedDatabase(_)) {
             button(
                 ui,
                 "Failover".into(),
                 "The primary dies: writes fail until a replica is promoted",
-                Fault::LeaderFailover { node: id.clone() },
+                Fault::LeaderFailover(crate::chaos::LeaderFailover { node: id.clone() }),
             );
             let ms = s.add_ms.max(1.0) * 5.0;
             button(
                 ui,
                 format!("Lag +{ms:.0} ms"),
                 "Replicas fall further behind: more stale reads",
-                Fault::ReplicaLag { node: id.clone(), add_ms: ms },
+                Fault::ReplicaLag(crate::chaos::ReplicaLag { node: id.clone(), add_ms: ms }),
             );
         }
         let stores = matches!(
@@ -195,14 +200,19 @@ pub fn node_faults(
             NodeKind::Database(_) | NodeKind::Queue(_) | NodeKind::ShardedDatabase(_) | NodeKind::ReplicatedDatabase(_)
         );
         if stores {
-            button(ui, "Disk full".into(), "Writes fail; reads still work", Fault::DiskFull { node: id.clone() });
+            button(
+                ui,
+                "Disk full".into(),
+                "Writes fail; reads still work",
+                Fault::DiskFull(crate::chaos::DiskFull { node: id.clone() }),
+            );
         }
         if matches!(kind, NodeKind::Cache(_) | NodeKind::Cdn(_)) {
             button(
                 ui,
                 "Flush".into(),
                 "Empty the cache; it warms back over 10 s",
-                Fault::CacheFlush { node: id.clone(), warmup_s: 10.0 },
+                Fault::CacheFlush(crate::chaos::CacheFlush { node: id.clone(), warmup_s: 10.0 }),
             );
         }
         if let Some(zone) = zone {
@@ -210,7 +220,7 @@ pub fn node_faults(
                 ui,
                 format!("Zone {zone} outage"),
                 "Crash every node in this zone",
-                Fault::ZoneOutage { zone: zone.to_string() },
+                Fault::ZoneOutage(crate::chaos::ZoneOutage { zone: zone.to_string() }),
             );
         }
     });
@@ -228,38 +238,43 @@ pub fn link_faults(ui: &mut Ui, s: &FaultStrength, from: &str, to: &str) -> Opti
             }
         };
         let (ms, pct) = (s.add_ms, s.share * 100.0);
-        let latency = Fault::Latency { from: from.clone(), to: to.clone(), add_ms: ms, jitter_ms: ms / 5.0 };
+        let latency = Fault::Latency(crate::chaos::Latency {
+            from: from.clone(),
+            to: to.clone(),
+            add_ms: ms,
+            jitter_ms: ms / 5.0,
+        });
         button(ui, format!("+{ms:.0} ms"), "Add latency (and a fifth of it as jitter) each way", latency);
         button(
             ui,
             format!("{pct:.0}% loss"),
             "Lose this share of messages",
-            Fault::PacketLoss { from: from.clone(), to: to.clone(), loss: s.share },
+            Fault::PacketLoss(crate::chaos::PacketLoss { from: from.clone(), to: to.clone(), loss: s.share }),
         );
         let mbps = s.mbps;
         button(
             ui,
             format!("{mbps} Mbps"),
             "Cap the bandwidth: messages queue for the wire",
-            Fault::Bandwidth { from: from.clone(), to: to.clone(), mbps },
+            Fault::Bandwidth(crate::chaos::Bandwidth { from: from.clone(), to: to.clone(), mbps }),
         );
         button(
             ui,
             "Blackhole".into(),
             "Drop everything silently: only timeouts notice",
-            Fault::Blackhole { from: from.clone(), to: to.clone() },
+            Fault::Blackhole(crate::chaos::Blackhole { from: from.clone(), to: to.clone() }),
         );
         button(
             ui,
             format!("Corrupt {pct:.0}%"),
             "This share of answers arrive corrupted",
-            Fault::Corrupt { from: from.clone(), to: to.clone(), share: s.share },
+            Fault::Corrupt(crate::chaos::Corrupt { from: from.clone(), to: to.clone(), share: s.share }),
         );
         button(
             ui,
             format!("Duplicate {pct:.0}%"),
             "Deliver this share of requests twice",
-            Fault::Duplicate { from: from.clone(), to: to.clone(), share: s.share },
+            Fault::Duplicate(crate::chaos::Duplicate { from: from.clone(), to: to.clone(), share: s.share }),
         );
     });
     picked

@@ -1,5 +1,6 @@
 //! One test per fault type: the effect a practitioner expects, measured.
 
+use systemdecoder::chaos;
 use systemdecoder::chaos::{Fault, ScheduledFault};
 use systemdecoder::scenario::Scenario;
 use systemdecoder::sim::Engine;
@@ -77,7 +78,9 @@ fn pause_freezes_work_exactly_and_resumes_it() {
     let c = client("c", ClientSpec { traffic: Traffic::Constant { rate: 1.0 }, ..Default::default() });
     let s = scenario(vec![c, service("s", 1, Dist::Const(100.0))], vec![link("c", "s", 0.0)]);
     let mut e = engine(&s, &[]);
-    ScheduledFault { at_s: 1.05, for_s: Some(0.2), fault: Fault::Pause { node: "s".into() } }.schedule(&mut e).unwrap();
+    ScheduledFault { at_s: 1.05, for_s: Some(0.2), fault: Fault::Pause(chaos::Pause { node: "s".into() }) }
+        .schedule(&mut e)
+        .unwrap();
     e.run_until(3 * S + S / 2);
     let w = &e.windows.history;
     assert_eq!(w[1].latency_ms.mean, 300.0, "paused request");
@@ -588,7 +591,7 @@ fn a_fault_injected_live_for_a_while_heals_itself() {
     let s = scenario(vec![poisson("c", 500.0), service("a", 8, Dist::Exp(1.0))], vec![link("c", "a", 1.0)]);
     let mut app = headless::app(&s, 1);
     headless::run(&mut app, 0.0, 1.0, |_| {});
-    app.world_mut().write_message(ChaosCommand::InjectFor(Fault::Kill { node: "a".into() }, 2.0));
+    app.world_mut().write_message(ChaosCommand::InjectFor(Fault::Kill(chaos::Kill { node: "a".into() }), 2.0));
     headless::run(&mut app, 0.0, 5.0, |_| {});
     let sim = app.world().resource::<Sim>();
     let log = sim.fault_log();

@@ -224,3 +224,22 @@ fn saves_are_atomic_and_read_back() {
     assert_eq!(Scenario::load(&path).unwrap().0.name, "changed");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A scheduled fault is checked once, by its own rules, wherever it comes
+/// from: a typo in its fields, a replica fault aimed at a plain service and
+/// a share above 1 are refused with the field's path and line.
+#[test]
+fn scheduled_faults_are_checked_field_by_field() {
+    let with = |chaos: &str| GOOD.replace("    ],\n)", &format!("    ],\n    chaos: [{chaos}],\n)"));
+    let e = err(&with(r#"(at_s: 1.0, fault: Kill(nod: "s"))"#));
+    assert!(e.message.contains("nod"), "{e}");
+    let e = err(&with(r#"(at_s: 1.0, fault: ReplicaLag(node: "s", add_ms: 50.0))"#));
+    assert_eq!(e.path, "chaos[0].fault.node", "{e}");
+    assert!(e.message.contains("not a replicated database"), "{e}");
+    assert_eq!(e.line, 11, "{e}");
+    let e = err(&with(r#"(at_s: 1.0, fault: Corrupt(from: "c", to: "s", share: 1.5))"#));
+    assert_eq!(e.path, "chaos[0].fault.share", "{e}");
+    let ok = with(r#"(at_s: 1.0, for_s: 2.0, fault: PacketLoss(from: "c", to: "s", loss: 0.5))"#);
+    let (s, _) = Scenario::parse("ok.ron", &ok).unwrap();
+    assert_eq!(s.chaos[0].fault.label(), "loss c->s 50%");
+}

@@ -281,6 +281,36 @@ impl Engine {
         self.live_msgs
     }
 
+    /// The node with this id that is still in the system.
+    pub fn find_node(&self, id: &str) -> Option<u32> {
+        self.nodes.iter().position(|n| n.spec.id == id && !n.removed).map(|i| i as u32)
+    }
+
+    /// The link from `from` to `to` that is still in the system.
+    pub fn find_link(&self, from: &str, to: &str) -> Option<u32> {
+        self.links.iter().position(|l| l.spec.from == from && l.spec.to == to && !l.removed).map(|i| i as u32)
+    }
+
+    /// Nodes still in the system that are tagged with this zone.
+    pub fn nodes_in_zone(&self, zone: &str) -> Vec<u32> {
+        (0..self.nodes.len() as u32)
+            .filter(|&i| {
+                let n = &self.nodes[i as usize];
+                !n.removed && n.spec.zone.as_deref() == Some(zone)
+            })
+            .collect()
+    }
+
+    /// Links still in the system with one end inside `group` and the other outside.
+    pub fn links_crossing(&self, group: &[u32]) -> Vec<u32> {
+        (0..self.links.len() as u32)
+            .filter(|&i| {
+                let l = &self.links[i as usize];
+                !l.removed && group.contains(&l.from) != group.contains(&l.to)
+            })
+            .collect()
+    }
+
     #[inline]
     fn at(&mut self, t: Nanos, what: What) {
         self.seq += 1;

@@ -1,0 +1,33 @@
+//! The client's clock runs at `factor`: its timeouts fire after
+
+use super::*;
+
+/// The client's clock runs at `factor`: its timeouts fire after
+/// timeout × factor (0.1: ten times too early).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSkew {
+    pub client: String,
+    pub factor: f64,
+}
+
+impl FaultKind for ClockSkew {
+    const VERB: &str = "skew";
+    const USAGE: &str = "skew CLIENT xK";
+
+    fn label(&self) -> String {
+        format!("skew {} x{}", self.client, self.factor)
+    }
+
+    fn check(&self, t: &dyn Names) -> Result<(), Bad> {
+        node(t, "client", &self.client).and(positive("factor", self.factor))
+    }
+
+    fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {
+        Ok(vec![Effect::ClockSkew(t.node(&self.client)?, self.factor)])
+    }
+
+    fn parse(a: &Args) -> Result<Self, String> {
+        Ok(ClockSkew { client: a.target()?.into(), factor: a.num(2, &["x", "×"])? })
+    }
+}

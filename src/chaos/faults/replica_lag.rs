@@ -1,0 +1,33 @@
+//! A replicated database's replicas fall `add_ms` further behind: more
+
+use super::*;
+
+/// A replicated database's replicas fall `add_ms` further behind: more
+/// reads see old data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaLag {
+    pub node: String,
+    pub add_ms: f64,
+}
+
+impl FaultKind for ReplicaLag {
+    const VERB: &str = "lag";
+    const USAGE: &str = "lag DB +Nms";
+
+    fn label(&self) -> String {
+        format!("lag {} +{}ms", self.node, self.add_ms)
+    }
+
+    fn check(&self, t: &dyn Names) -> Result<(), Bad> {
+        replicated(t, &self.node).and(nonneg("add_ms", self.add_ms))
+    }
+
+    fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {
+        Ok(vec![Effect::ReplicaLag(t.node(&self.node)?, self.add_ms)])
+    }
+
+    fn parse(a: &Args) -> Result<Self, String> {
+        Ok(ReplicaLag { node: a.target()?.into(), add_ms: a.num(2, &["+", "ms"])? })
+    }
+}

@@ -1,0 +1,32 @@
+//! Multiply a client's open-loop request rate.
+
+use super::*;
+
+/// Multiply a client's open-loop request rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpike {
+    pub client: String,
+    pub factor: f64,
+}
+
+impl FaultKind for TrafficSpike {
+    const VERB: &str = "spike";
+    const USAGE: &str = "spike CLIENT xK";
+
+    fn label(&self) -> String {
+        format!("spike {} x{}", self.client, self.factor)
+    }
+
+    fn check(&self, t: &dyn Names) -> Result<(), Bad> {
+        node(t, "client", &self.client).and(positive("factor", self.factor))
+    }
+
+    fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {
+        Ok(vec![Effect::Spike(t.node(&self.client)?, self.factor)])
+    }
+
+    fn parse(a: &Args) -> Result<Self, String> {
+        Ok(TrafficSpike { client: a.target()?.into(), factor: a.num(2, &["x", "×"])? })
+    }
+}
