@@ -218,6 +218,7 @@ fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&
         }
         _ => {}
     }
+    d.extend(n.spec.kind.counters(&n.state));
     d
 }
 
@@ -395,6 +396,11 @@ impl Report {
                 "  {:<16} {:<13} {:>10} {:>8} {:>7} {:>9.3} {:>10.3} {:>10.3}",
                 n.id, n.kind, n.arrivals, n.rejected, util, n.mean_queue_len, n.sojourn_ms.mean, n.sojourn_ms.p99
             );
+            if !n.detail.is_empty() {
+                let counts: Vec<String> =
+                    n.detail.iter().map(|(k, v)| format!("{} {v}", k.replace('_', " "))).collect();
+                let _ = writeln!(t, "  {:<16} {}", "", counts.join(" · "));
+            }
             if let Some(j) = &n.job_latency_ms {
                 let _ = writeln!(
                     t,

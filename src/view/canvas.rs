@@ -227,6 +227,13 @@ fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
                 .add(&shapes::Line(Vec2::new(-16.0, 24.0), Vec2::new(-16.0, -34.0)))
                 .add(&shapes::Line(Vec2::new(16.0, 24.0), Vec2::new(16.0, -34.0)))
         ),
+        // Copies on a ring: no leader.
+        NodeKind::QuorumStore(_) => done!(
+            ShapeBuilder::with(&shapes::Circle { radius: 40.0, center: Vec2::ZERO })
+                .add(&shapes::Circle { radius: 13.0, center: Vec2::new(0.0, 40.0) })
+                .add(&shapes::Circle { radius: 13.0, center: Vec2::new(34.6, -20.0) })
+                .add(&shapes::Circle { radius: 13.0, center: Vec2::new(-34.6, -20.0) })
+        ),
         // A cylinder with a copy behind it.
         NodeKind::ReplicatedDatabase(_) => done!(
             ShapeBuilder::with(&rect(80.0, 68.0, 6.0))

@@ -577,6 +577,34 @@ pub fn node(ui: &mut Ui, kind: &mut NodeKind, types: &[String]) {
                 86_400.0,
             );
         }
+        NodeKind::QuorumStore(q) => {
+            row(ui, "copies (N)", "Every key is stored on this many copies.", |ui| {
+                ui.add(drag(&mut q.replicas).range(1..=15));
+            });
+            let n = q.replicas.max(1);
+            row(ui, "read quorum (R)", "A read returns the newest of the first R answers.", |ui| {
+                ui.add(drag(&mut q.read_quorum).range(1..=n));
+            });
+            row(ui, "write quorum (W)", "A write succeeds once W copies have applied it.", |ui| {
+                ui.add(drag(&mut q.write_quorum).range(1..=n));
+            });
+            let (r, w) = (q.read_quorum, q.write_quorum);
+            let verdict = if r + w > n {
+                format!("R + W = {} > N = {n}: every read sees the latest successful write.", r + w)
+            } else {
+                format!("R + W = {} ≤ N = {n}: a read can miss the latest write.", r + w)
+            };
+            ui.label(egui::RichText::new(verdict).weak().small());
+            row(ui, "read time", "One copy's time to answer a read.", |ui| dist(ui, "kv-read", &mut q.read));
+            row(ui, "replication lag", "One copy's time to receive and apply a write.", |ui| {
+                dist(ui, "kv-lag", &mut q.lag)
+            });
+            row(ui, "timeout", "The coordinator gives up when too few copies answered by then.", |ui| {
+                ui.add(drag(&mut q.timeout_ms).range(0.001..=3_600_000.0).speed(1.0).suffix(" ms"));
+            });
+            ui.checkbox(&mut q.read_repair, "read repair")
+                .on_hover_text("A read that finds older copies among its answers updates them.");
+        }
         NodeKind::PubSub(p) => {
             row(ui, "publish time", "Time to store one message before the publisher is acknowledged.", |ui| {
                 dist(ui, "ps-svc", &mut p.service)
@@ -807,6 +835,7 @@ pub fn kind_glyph(kind: &NodeKind) -> &'static str {
         NodeKind::Inbox(_) => "✉",
         NodeKind::WebsocketGateway(_) => "🔌",
         NodeKind::PushService(_) => "🔔",
+        NodeKind::QuorumStore(_) => "🗃",
     }
 }
 

@@ -815,6 +815,22 @@ fn kind_live(
         NodeKind::Devices(_) => {
             ui.label(format!("delivered {} · found offline {} · woken by a push {}", s.delivered, s.offline, s.woken));
         }
+        NodeKind::QuorumStore(q) => {
+            let c: std::collections::BTreeMap<_, _> = n.spec.kind.counters(&n.state).into_iter().collect();
+            let get = |k: &str| c.get(k).copied().unwrap_or(0.0);
+            let reads = get("reads").max(1.0);
+            ui.label(format!(
+                "reads {} · stale {} ({:.2}%) · failed {}",
+                get("reads"),
+                get("stale_reads"),
+                get("stale_reads") * 100.0 / reads,
+                get("failed_reads")
+            ));
+            ui.label(format!("writes {} · failed {}", get("writes"), get("failed_writes")));
+            if q.read_quorum + q.write_quorum <= q.replicas {
+                ui.colored_label(theme::to_egui(theme::BAD), "R + W ≤ N: reads can miss the latest write");
+            }
+        }
         NodeKind::WebsocketGateway(w) => {
             ui.label(format!(
                 "connections {} of {} · refused over the limit {} · reconnects {}",
@@ -888,6 +904,7 @@ pub fn palette_kinds() -> Vec<(&'static str, NodeKind, &'static str)> {
             "primary for writes, replicas for reads; lag",
         ),
         ("Data", K::ShardedDatabase(ShardedDatabaseSpec::default()), "keys split over shards; hot keys hurt one"),
+        ("Data", K::QuorumStore(QuorumStoreSpec::default()), "leaderless: N copies, reads wait for R, writes for W"),
         ("Data", K::ObjectStorage(ObjectStorageSpec::default()), "blobs: first byte, then size / throughput"),
         ("Messaging", K::Queue(QueueSpec::default()), "acks producers, consumers drain it"),
         ("Messaging", K::PubSub(PubSubSpec::default()), "every subscriber link gets a copy"),
@@ -920,6 +937,7 @@ fn short_name(kind: &NodeKind) -> &'static str {
         NodeKind::Inbox(_) => "inbox",
         NodeKind::WebsocketGateway(_) => "ws",
         NodeKind::PushService(_) => "push",
+        NodeKind::QuorumStore(_) => "kv",
     }
 }
 

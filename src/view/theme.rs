@@ -45,6 +45,7 @@ pub fn accent(kind: &NodeKind) -> Color {
         NodeKind::Inbox(_) => Color::srgb(0.90, 0.75, 1.0),
         NodeKind::WebsocketGateway(_) => Color::srgb(0.45, 0.95, 0.70),
         NodeKind::PushService(_) => Color::srgb(1.0, 0.60, 0.60),
+        NodeKind::QuorumStore(_) => Color::srgb(0.62, 0.90, 0.50),
     }
 }
 

@@ -975,7 +975,7 @@ fn queue_capacity_counts_every_pool() {
 #[test]
 fn every_registered_kind_has_a_name_and_valid_defaults() {
     let all = NodeKind::catalogue();
-    assert_eq!(all.len(), 21);
+    assert_eq!(all.len(), 22);
     let mut labels: Vec<&str> = all.iter().map(|k| k.label()).collect();
     labels.sort();
     labels.dedup();

@@ -9,6 +9,7 @@
 //!   replicas, pub/sub, dead letters, coalescing, CDN, DNS) and request types.
 //! - `layers`: no module imports one above it (sim is the bottom).
 //! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
+//! - `quorum`: the leaderless quorum store against probability (stale reads, failed writes).
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `share`: share links round-trip every shipped scenario; bad links are refused.
 //! - `determinism`: same input, same bits; tick size does not matter.
@@ -23,5 +24,6 @@ mod kinds;
 mod layers;
 mod lessons;
 mod queueing;
+mod quorum;
 mod scenarios;
 mod share;

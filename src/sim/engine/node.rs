@@ -108,6 +108,8 @@ pub struct NodeRt {
     pub(super) presence: std::collections::HashMap<u64, (bool, Nanos)>,
     /// Fan-out: messages waiting for their branches.
     pub(super) forks: std::collections::HashMap<u32, Fork>,
+    /// What its kind keeps while it runs (see `kinds::Kind::State`).
+    pub state: KindState,
     /// Async jobs set aside here for a later try (see `set_aside`).
     pub backing_off: u64,
 }
@@ -227,6 +229,7 @@ impl NodeRt {
         stats.instances.restart(now);
         let mut node = NodeRt {
             prep: spec.kind.prepare(),
+            state: spec.kind.new_state(),
             members: (0..spec.kind.members()).map(|_| Member::default()).collect(),
             spec,
             out: Vec::new(),

@@ -181,6 +181,18 @@ impl Engine {
         node.stats.busy.set(now, node.busy as u64);
         node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
         node.stats.waits += 1;
+        if node.prep.custom_service {
+            let job = Job { write, key, now, slow: node.fx.service_factor(now) };
+            if let Some(served) = node.spec.kind.serve(&mut node.state, job, &mut self.rng) {
+                let msg = &mut self.msgs[m as usize];
+                msg.error = served.error;
+                msg.svc = msg.svc.wrapping_add(1);
+                msg.svc_start = now;
+                let (era, svc) = (msg.era, msg.svc);
+                self.at(now + served.time, What::ServiceDone { msg: m, era, svc });
+                return;
+            }
+        }
         let mut s = if write { node.prep.write } else { node.prep.service };
         if let Some(&(_, by_type)) = node.prep.by_class.iter().find(|(c, _)| *c == class) {
             s = by_type;
@@ -325,7 +337,10 @@ impl Engine {
                     self.release(n, 0, entered);
                 }
             }
-            NodeKind::Database(_) | NodeKind::ShardedDatabase(_) | NodeKind::ObjectStorage(_) => {
+            NodeKind::Database(_)
+            | NodeKind::ShardedDatabase(_)
+            | NodeKind::ObjectStorage(_)
+            | NodeKind::QuorumStore(_) => {
                 self.release(n, k, entered);
                 self.respond(m);
             }

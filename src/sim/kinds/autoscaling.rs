@@ -53,6 +53,7 @@ impl Default for AutoscalingSpec {
 impl Kind for AutoscalingSpec {
     const LABEL: &str = "autoscaling group";
     const PRICE_PER_HOUR: f64 = 0.10;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared { blocking: self.blocking, ..Prepared::new(self.workers_per_instance, limit(self.queue_limit), self.service.sampler()) }

@@ -37,6 +37,7 @@ impl Default for CacheSpec {
 impl Kind for CacheSpec {
     const LABEL: &str = "cache";
     const PRICE_PER_HOUR: f64 = 0.15;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(self.workers, UNLIMITED, self.service.sampler())

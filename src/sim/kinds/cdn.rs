@@ -30,6 +30,7 @@ impl Default for CdnSpec {
 impl Kind for CdnSpec {
     const LABEL: &str = "CDN";
     const PRICE_PER_HOUR: f64 = 0.08;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())

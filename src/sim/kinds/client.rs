@@ -107,6 +107,7 @@ pub enum Traffic {
 impl Kind for ClientSpec {
     const LABEL: &str = "client";
     const PRICE_PER_HOUR: f64 = 0.0;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0))

@@ -24,6 +24,7 @@ impl Default for DatabaseSpec {
 impl Kind for DatabaseSpec {
     const LABEL: &str = "database";
     const PRICE_PER_HOUR: f64 = 0.20;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }

@@ -39,6 +39,7 @@ impl Default for DevicesSpec {
 impl Kind for DevicesSpec {
     const LABEL: &str = "devices";
     const PRICE_PER_HOUR: f64 = 0.0;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())

@@ -31,6 +31,7 @@ impl Default for DnsSpec {
 impl Kind for DnsSpec {
     const LABEL: &str = "DNS";
     const PRICE_PER_HOUR: f64 = 0.01;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler())

@@ -26,6 +26,7 @@ impl Default for GatewaySpec {
 impl Kind for GatewaySpec {
     const LABEL: &str = "API gateway";
     const PRICE_PER_HOUR: f64 = 0.05;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(self.workers, limit(self.queue_limit), self.auth.sampler())

@@ -36,6 +36,7 @@ impl Default for InboxSpec {
 impl Kind for InboxSpec {
     const LABEL: &str = "offline inbox";
     const PRICE_PER_HOUR: f64 = 0.10;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())

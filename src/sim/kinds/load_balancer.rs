@@ -50,6 +50,7 @@ pub const LB_POLICIES: [LbPolicy; 6] = [
 impl Kind for LoadBalancerSpec {
     const LABEL: &str = "load balancer";
     const PRICE_PER_HOUR: f64 = 0.025;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())

@@ -7,8 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::check::{Checker, Fail, MAX_COUNT, MAX_RATE, Seg, health_check, type_name};
-use super::dist::{Dist, Sampler};
+use super::dist::{Dist, Sampler, SimRng};
 use super::model::{Caching, HealthCheck, RetryPolicy};
+use super::time::Nanos;
 
 /// What every node kind provides.
 pub trait Kind {
@@ -19,8 +20,26 @@ pub trait Kind {
     /// same size about twice that).
     const PRICE_PER_HOUR: f64;
 
+    /// What the engine keeps for a node of this kind while it runs, beside
+    /// the worker stations every node has (`()` for most kinds).
+    type State: Default;
+
     /// Its parameters pre-digested for the engine's hot path.
     fn prepare(&self) -> Prepared;
+
+    /// Serve one request its own way instead of the stations' standard
+    /// service time (only asked when `prepare` sets `custom_service`).
+    fn serve(&self, _state: &mut Self::State, _job: Job, _rng: &mut SimRng) -> Served {
+        Served { time: 0, error: None }
+    }
+
+    /// Its own counters for reports and the inspector, from its state.
+    fn counters(&self, _state: &Self::State) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
+
+    /// Start its counters again (statistics restart after the warm-up).
+    fn reset_counters(&self, _state: &mut Self::State) {}
 
     /// Check the parameters (ranges, names), naming the field that is wrong.
     fn check(&self, c: &mut Checker) -> Result<(), Fail>;
@@ -66,6 +85,25 @@ pub struct Prepared {
     /// length beyond which the newest is served first.
     pub priority_mask: u64,
     pub lifo_above: u32,
+    /// Requests are served by the kind's own `Kind::serve`.
+    pub custom_service: bool,
+}
+
+/// A request as a kind's own service sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Job {
+    pub write: bool,
+    pub key: u64,
+    pub now: Nanos,
+    /// Service times are multiplied by this (CPU throttle, warm-up).
+    pub slow: f64,
+}
+
+/// How long serving took, and whether it failed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Served {
+    pub time: Nanos,
+    pub error: Option<super::metrics::FailReason>,
 }
 
 impl Prepared {
@@ -82,6 +120,7 @@ impl Prepared {
             cold_start: Sampler::Const(0),
             priority_mask: 0,
             lifo_above: u32::MAX,
+            custom_service: false,
         }
     }
 }
@@ -97,7 +136,46 @@ macro_rules! kinds {
             $($variant($spec),)*
         }
 
+        /// A running node's kind-specific state (see [`Kind::State`]).
+        pub enum KindState {
+            $($variant(<$spec as Kind>::State),)*
+        }
+
         impl NodeKind {
+            /// Fresh state for a node of this kind.
+            pub fn new_state(&self) -> KindState {
+                match self {
+                    $(NodeKind::$variant(_) => KindState::$variant(Default::default()),)*
+                }
+            }
+
+            /// The kind's own service (see [`Kind::serve`]); `None` if the
+            /// state belongs to another kind.
+            pub fn serve(&self, state: &mut KindState, job: Job, rng: &mut SimRng) -> Option<Served> {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => Some(k.serve(s, job, rng)),)*
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+
+            /// The kind's own counters (see [`Kind::counters`]).
+            pub fn counters(&self, state: &KindState) -> Vec<(&'static str, f64)> {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.counters(s),)*
+                    #[allow(unreachable_patterns)]
+                    _ => Vec::new(),
+                }
+            }
+
+            pub fn reset_counters(&self, state: &mut KindState) {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.reset_counters(s),)*
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+
             pub fn label(&self) -> &'static str {
                 match self {
                     $(NodeKind::$variant(_) => <$spec as Kind>::LABEL,)*
@@ -171,4 +249,5 @@ kinds! {
     Inbox(InboxSpec) in inbox,
     WebsocketGateway(WebsocketGatewaySpec) in websocket_gateway,
     PushService(PushServiceSpec) in push_service,
+    QuorumStore(QuorumStoreSpec) in quorum_store,
 }

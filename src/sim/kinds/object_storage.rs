@@ -25,6 +25,7 @@ impl Default for ObjectStorageSpec {
 impl Kind for ObjectStorageSpec {
     const LABEL: &str = "object storage";
     const PRICE_PER_HOUR: f64 = 0.03;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.first_byte.sampler())

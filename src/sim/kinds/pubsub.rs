@@ -23,6 +23,7 @@ impl Default for PubSubSpec {
 impl Kind for PubSubSpec {
     const LABEL: &str = "pub/sub topic";
     const PRICE_PER_HOUR: f64 = 0.05;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())

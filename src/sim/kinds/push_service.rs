@@ -26,6 +26,7 @@ impl Default for PushServiceSpec {
 impl Kind for PushServiceSpec {
     const LABEL: &str = "push notifications";
     const PRICE_PER_HOUR: f64 = 0.01;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.accept.sampler())

@@ -43,6 +43,7 @@ impl Default for QueueSpec {
 impl Kind for QueueSpec {
     const LABEL: &str = "queue";
     const PRICE_PER_HOUR: f64 = 0.05;
+    type State = ();
 
     /// The buffer of stored jobs (its consumers take them from there).
     fn queue_capacity(&self) -> Option<u32> {

@@ -23,6 +23,7 @@ impl Default for RateLimiterSpec {
 impl Kind for RateLimiterSpec {
     const LABEL: &str = "rate limiter";
     const PRICE_PER_HOUR: f64 = 0.02;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0))

@@ -46,6 +46,7 @@ impl Default for ReplicatedDatabaseSpec {
 impl Kind for ReplicatedDatabaseSpec {
     const LABEL: &str = "replicated database";
     const PRICE_PER_HOUR: f64 = 0.20;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }

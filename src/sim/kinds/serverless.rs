@@ -31,6 +31,7 @@ impl Default for ServerlessSpec {
 impl Kind for ServerlessSpec {
     const LABEL: &str = "serverless function";
     const PRICE_PER_HOUR: f64 = 0.06;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared { blocking: true, cold_start: self.cold_start.sampler(), ..Prepared::new(self.concurrency, 0, self.service.sampler()) }

@@ -69,6 +69,7 @@ impl Shedding {
 impl Kind for ServiceSpec {
     const LABEL: &str = "service";
     const PRICE_PER_HOUR: f64 = 0.10;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared { blocking: self.blocking, ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler()) }

@@ -28,6 +28,7 @@ impl Default for ShardedDatabaseSpec {
 impl Kind for ShardedDatabaseSpec {
     const LABEL: &str = "sharded database";
     const PRICE_PER_HOUR: f64 = 0.20;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }

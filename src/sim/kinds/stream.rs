@@ -29,6 +29,7 @@ impl Default for StreamSpec {
 impl Kind for StreamSpec {
     const LABEL: &str = "stream";
     const PRICE_PER_HOUR: f64 = 0.15;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())

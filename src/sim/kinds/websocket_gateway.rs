@@ -32,6 +32,7 @@ impl Default for WebsocketGatewaySpec {
 impl Kind for WebsocketGatewaySpec {
     const LABEL: &str = "websocket gateway";
     const PRICE_PER_HOUR: f64 = 0.10;
+    type State = ();
 
     fn prepare(&self) -> Prepared {
         Prepared::new(self.workers, UNLIMITED, self.service.sampler())
