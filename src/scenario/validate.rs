@@ -43,6 +43,16 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         return c.field("links", |c| c.fail(format!("{} links; the limit is {MAX_LINKS}", s.links.len())));
     }
 
+    let ids = check_nodes(&mut c, s)?;
+    check_types(&mut c, s)?;
+    let out = check_links(&mut c, s, &ids)?;
+    check_cycles_and_chaos(&mut c, s, &out)?;
+    check_depth(&mut c, s, &out, &mut warnings)?;
+    Ok(warnings)
+}
+
+/// Ids unique and non-empty, each node's own fields and its kind's.
+fn check_nodes<'a>(c: &mut Checker, s: &'a Scenario) -> Result<HashMap<&'a str, usize>, Fail> {
     let mut ids: HashMap<&str, usize> = HashMap::new();
     for (i, n) in s.nodes.iter().enumerate() {
         c.field("nodes", |c| {
@@ -66,7 +76,11 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         })?;
     }
 
-    // Request types are tracked as bits of a 64-bit mask.
+    Ok(ids)
+}
+
+/// Request types are tracked as bits of a 64-bit mask.
+fn check_types(c: &mut Checker, s: &Scenario) -> Result<(), Fail> {
     let mut types: std::collections::BTreeSet<&str> = ["read", "write"].into();
     for n in &s.nodes {
         match &n.kind {
@@ -85,6 +99,12 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         return c.fail(format!("{} request types are named; the limit is 60", types.len()));
     }
 
+    Ok(())
+}
+
+/// Links join existing nodes (never a client as a target, never twice) and
+/// have sane parameters; returns each node's callees.
+fn check_links(c: &mut Checker, s: &Scenario, ids: &HashMap<&str, usize>) -> Result<Vec<Vec<usize>>, Fail> {
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); s.nodes.len()];
     let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, l) in s.links.iter().enumerate() {
@@ -142,6 +162,10 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         }
     }
 
+    Ok(out)
+}
+
+fn check_cycles_and_chaos(c: &mut Checker, s: &Scenario, out: &[Vec<usize>]) -> Result<(), Fail> {
     // Requests only travel along links, so a cycle would let one circle
     // for ever; the call depth is bounded too.
     if let Some(cycle) = find_cycle(&out) {
@@ -179,6 +203,12 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
         })?;
     }
 
+    Ok(())
+}
+
+/// Call chains no deeper than the engine allows; warnings for nodes that
+/// can do nothing useful.
+fn check_depth(c: &mut Checker, s: &Scenario, out: &[Vec<usize>], warnings: &mut Vec<Warning>) -> Result<(), Fail> {
     let depth = longest_paths(&out);
     for (i, n) in s.nodes.iter().enumerate() {
         if depth[i] >= MAX_DEPTH {
@@ -205,7 +235,7 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
             _ => {}
         }
     }
-    Ok(warnings)
+    Ok(())
 }
 
 /// A directed cycle as a node list (first node repeated at the end), if any.

@@ -835,7 +835,7 @@ pub fn kind_glyph(kind: &NodeKind) -> &'static str {
         NodeKind::Inbox(_) => "✉",
         NodeKind::WebsocketGateway(_) => "🔌",
         NodeKind::PushService(_) => "🔔",
-        NodeKind::QuorumStore(_) => "🗃",
+        NodeKind::QuorumStore(_) => "∴",
     }
 }
 
