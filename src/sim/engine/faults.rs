@@ -253,7 +253,8 @@ impl Engine {
     /// Recombine every active fault into node and link effects (faults
     /// compose: throttles multiply, latencies add, losses combine), then
     /// carry out what changed.
-    fn refresh_fx(&mut self) {
+    /// The active faults' effects, folded per node and per link.
+    fn combine_effects(&self) -> Combined {
         let mut down = vec![false; self.nodes.len()];
         let mut paused = vec![false; self.nodes.len()];
         let mut slow = vec![1.0f64; self.nodes.len()];
@@ -319,6 +320,11 @@ impl Engine {
                 }
             }
         }
+        Combined { down, paused, slow, spike, links, other, restarts }
+    }
+
+    fn refresh_fx(&mut self) {
+        let Combined { down, paused, slow, spike, links, other, restarts } = self.combine_effects();
         for (l, fx) in links.into_iter().enumerate() {
             self.links[l].fx = fx;
         }
@@ -510,4 +516,17 @@ impl Engine {
         }
         self.service_done(m);
     }
+}
+
+/// What the active faults add up to (see `combine_effects`).
+struct Combined {
+    down: Vec<bool>,
+    paused: Vec<bool>,
+    slow: Vec<f64>,
+    spike: Vec<f64>,
+    links: Vec<LinkFx>,
+    /// The rest of each node's effects, in the shape they are kept in.
+    other: Vec<NodeFx>,
+    /// Nodes whose restart begins now.
+    restarts: Vec<u32>,
 }

@@ -11,20 +11,40 @@ impl Engine {
         msg.arrived = now;
         let node = &mut self.nodes[n as usize];
         node.stats.arrivals += 1;
+        if !self.admit(n, m) {
+            return;
+        }
+        let k = match self.pick_member(n, m) {
+            Ok(k) => k,
+            Err(reason) => {
+                self.reject(n, m, reason);
+                return;
+            }
+        };
+        self.msgs[m as usize].member = k as u8;
+        self.queue_or_serve(n, m, k);
+    }
+
+    /// Refusals and special handling before a request may queue: a crashed
+    /// node, a full disk or queue, an empty token bucket, a phone that is
+    /// offline. False when the request has been answered here already.
+    fn admit(&mut self, n: u32, m: u32) -> bool {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
         if let NodeKind::Client(_) = node.spec.kind {
             // A client accepts nothing; validation prevents links into one.
             self.reject(n, m, FailReason::NoRoute);
-            return;
+            return false;
         }
         if node.fx.down {
             // Connection refused: the caller learns at once.
             node.stats.rejected += 1;
             self.fail_here(m, FailReason::NodeDown);
-            return;
+            return false;
         }
         if node.fx.disk_full && self.msgs[m as usize].op == Op::Write {
             self.reject(n, m, FailReason::DiskFull);
-            return;
+            return false;
         }
         let full = match &node.spec.kind {
             NodeKind::Queue(q) => {
@@ -35,7 +55,7 @@ impl Engine {
         };
         if full {
             self.reject(n, m, FailReason::QueueFull);
-            return;
+            return false;
         }
         if let NodeKind::RateLimiter(rl) = &node.spec.kind {
             // Refill continuously, spend one token per request.
@@ -45,7 +65,7 @@ impl Engine {
             node.tokens_at = now;
             if node.tokens < 1.0 {
                 self.reject(n, m, FailReason::RateLimited);
-                return;
+                return false;
             }
             node.tokens -= 1.0;
         }
@@ -63,7 +83,7 @@ impl Engine {
                 msg.resp = true;
                 msg.error = Some(FailReason::Offline);
                 self.return_up(m);
-                return;
+                return false;
             }
         }
         if let NodeKind::Devices(d) = &self.nodes[n as usize].spec.kind {
@@ -77,7 +97,7 @@ impl Engine {
                     self.wake(n, user, session);
                 }
                 self.respond(m);
-                return;
+                return false;
             }
             if !online {
                 // Unreachable, not overloaded: counted apart from rejections.
@@ -88,17 +108,16 @@ impl Engine {
                 msg.resp = true;
                 msg.error = Some(FailReason::Offline);
                 self.return_up(m);
-                return;
+                return false;
             }
         }
-        let k = match self.pick_member(n, m) {
-            Ok(k) => k,
-            Err(reason) => {
-                self.reject(n, m, reason);
-                return;
-            }
-        };
-        self.msgs[m as usize].member = k as u8;
+        true
+    }
+
+    /// Serve at once if a worker is free, else queue (priority types first,
+    /// newest first under load), else refuse.
+    fn queue_or_serve(&mut self, n: u32, m: u32, k: usize) {
+        let now = self.now;
         let urgent = node_urgent(&self.nodes[n as usize], self.msgs[m as usize].class);
         let node = &mut self.nodes[n as usize];
         let limit = node.prep.queue_limit as usize;
