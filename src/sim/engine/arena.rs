@@ -66,14 +66,14 @@ pub(super) struct Hop {
     pub(super) deadline: Nanos,
     pub(super) link: u32,
     /// Distinguishes this call from later ones at the same depth.
-    pub(super) serial: u32,
+    pub(super) serial: Gen,
     /// Next outgoing link (index) the caller considers after this answer.
     pub(super) next_call: u8,
     /// The caller keeps a worker while it waits.
     pub(super) blocking: bool,
     pub(super) attempt: u8,
     /// The caller's incarnation when it called (a crash forgets calls).
-    pub(super) life: u32,
+    pub(super) life: Gen,
 }
 
 /// Where a message is, for drawing and for cleanup.
@@ -91,7 +91,7 @@ pub enum Place {
 
 #[derive(Clone, Debug)]
 pub(super) struct Msg {
-    pub(super) era: u32,
+    pub(super) era: Gen,
     pub(super) live: bool,
     /// Request slot, or `NONE` for an async job.
     pub(super) req: u32,
@@ -105,9 +105,9 @@ pub(super) struct Msg {
     /// Discard when it returns to this depth (its caller gave up on it).
     pub(super) orphan_depth: u8,
     pub(super) depth: u8,
-    pub(super) serial: u32,
+    pub(super) serial: Gen,
     /// Bumped at each service start, so a stale completion is recognised.
-    pub(super) svc: u32,
+    pub(super) svc: Gen,
     /// When the current service (or its last stretch, after a pause) began.
     pub(super) svc_start: Nanos,
     pub(super) stack: [Hop; MAX_DEPTH],
@@ -129,7 +129,7 @@ pub(super) struct Msg {
     /// A fan-out branch: the message waiting for it (NONE otherwise), that
     /// message's era, and the depth at which the branch ends.
     pub(super) parent: u32,
-    pub(super) parent_era: u32,
+    pub(super) parent_era: Gen,
     pub(super) fork_depth: u8,
     /// A long poll: the first service holds it this long.
     pub(super) hold: Nanos,
@@ -140,13 +140,13 @@ pub(super) struct Msg {
 /// A logical request of a client: may take several attempts.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Req {
-    pub(super) era: u32,
+    pub(super) era: Gen,
     pub(super) live: bool,
     pub(super) client: u32,
     pub(super) created: Nanos,
     pub(super) attempt: u8,
     pub(super) msg: u32,
-    pub(super) msg_gen: u32,
+    pub(super) msg_gen: Gen,
     /// Polling clients: this poll brings messages.
     pub(super) full_poll: bool,
     /// Long polling: how long the server holds this poll.
@@ -159,7 +159,7 @@ impl Engine {
             Some(s) => s,
             None => {
                 self.msgs.push(Msg {
-                    era: 0,
+                    era: Gen::default(),
                     live: false,
                     req: NONE,
                     origin: 0,
@@ -170,8 +170,8 @@ impl Engine {
                     error: None,
                     orphan_depth: NO_ORPHAN,
                     depth: 0,
-                    serial: 0,
-                    svc: 0,
+                    serial: Gen::default(),
+                    svc: Gen::default(),
                     svc_start: 0,
                     stack: [Hop::default(); MAX_DEPTH],
                     arrived: 0,
@@ -184,7 +184,7 @@ impl Engine {
                     sent: 0,
                     retry_at: 0,
                     parent: NONE,
-                    parent_era: 0,
+                    parent_era: Gen::default(),
                     fork_depth: 0,
                     hold: 0,
                     offline_node: NONE,
@@ -193,7 +193,7 @@ impl Engine {
             }
         };
         let m = &mut self.msgs[slot as usize];
-        m.era = m.era.wrapping_add(1);
+        m.era = m.era.next();
         m.live = true;
         m.req = req;
         m.origin = origin;

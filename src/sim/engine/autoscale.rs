@@ -7,7 +7,7 @@ impl Engine {
     pub(super) fn start_autoscaler(&mut self, n: u32) {
         let node = &mut self.nodes[n as usize];
         let NodeKind::Autoscaling(a) = &node.spec.kind else { return };
-        node.scale_epoch = node.scale_epoch.wrapping_add(1);
+        node.scale_epoch = node.scale_epoch.next();
         node.booting = 0;
         node.scale_mark = (node.stats.busy.area_to(self.now), self.now);
         let (epoch, every) = (node.scale_epoch, secs_to_nanos(a.interval_s).max(1));
@@ -16,7 +16,7 @@ impl Engine {
 
     /// Target tracking: size the group so the last interval's busy time
     /// would have run at the target utilisation.
-    pub(super) fn autoscale(&mut self, n: u32, epoch: u32) {
+    pub(super) fn autoscale(&mut self, n: u32, epoch: Gen) {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         if node.scale_epoch != epoch || node.removed {
@@ -56,7 +56,7 @@ impl Engine {
         self.at(now + secs_to_nanos(a.interval_s).max(1), What::Scale { node: n, epoch });
     }
 
-    pub(super) fn booted(&mut self, n: u32, epoch: u32, count: u32) {
+    pub(super) fn booted(&mut self, n: u32, epoch: Gen, count: u32) {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         if node.scale_epoch != epoch || node.removed {

@@ -46,7 +46,7 @@ impl Engine {
             self.return_up(m);
             return;
         }
-        msg.serial = msg.serial.wrapping_add(1);
+        msg.serial = msg.serial.next();
         let life = self.nodes[node as usize].life;
         msg.stack[d] = Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt, life };
         msg.depth += 1;
@@ -249,7 +249,7 @@ impl Engine {
                     let i = node.out.iter().position(|&l| l == hop.link).unwrap_or(0);
                     node.outstanding[i] += 1;
                     let msg = &mut self.msgs[m as usize];
-                    msg.serial = msg.serial.wrapping_add(1);
+                    msg.serial = msg.serial.next();
                     msg.stack[d] = Hop { attempt: hop.attempt + 1, serial: msg.serial, ..hop };
                     msg.depth += 1;
                     msg.place = Place::Backoff { node: n };
@@ -377,7 +377,7 @@ impl Engine {
     /// A per-hop timeout fired: if that call is still unanswered, the caller
     /// stops waiting (the original keeps going as an orphan) and carries on
     /// with a copy as if a timeout error had come back.
-    pub(super) fn hop_timeout(&mut self, m: u32, era: u32, depth: u8, serial: u32) {
+    pub(super) fn hop_timeout(&mut self, m: u32, era: Gen, depth: u8, serial: Gen) {
         if !self.msg_ok(m, era) {
             return;
         }

@@ -7,7 +7,7 @@ impl Engine {
     pub(super) fn start_client(&mut self, n: u32) {
         let node = &mut self.nodes[n as usize];
         let NodeKind::Client(c) = &node.spec.kind else { return };
-        node.epoch = node.epoch.wrapping_add(1);
+        node.epoch = node.epoch.next();
         let epoch = node.epoch;
         match closed_loop(&c.traffic) {
             Some((users, think_ms)) => {
@@ -95,7 +95,7 @@ impl Engine {
             }
         };
         let r = &mut self.reqs[slot as usize];
-        r.era = r.era.wrapping_add(1);
+        r.era = r.era.next();
         r.live = true;
         r.client = client;
         r.created = self.now;
@@ -223,7 +223,7 @@ impl Engine {
         }
     }
 
-    pub(super) fn req_timeout(&mut self, req: u32, era: u32, attempt: u8) {
+    pub(super) fn req_timeout(&mut self, req: u32, era: Gen, attempt: u8) {
         let r = &self.reqs[req as usize];
         if !r.live || r.era != era || r.attempt != attempt {
             return;

@@ -2,25 +2,42 @@
 
 use super::*;
 
+/// A generation: the one way the engine recognises a stale event. Whatever
+/// an event is for (a message slot, a request, a service run, a call, a
+/// node's timers, its life between crashes) carries a generation that moves
+/// on when that thing is reused, restarted or forgotten; the event carries
+/// the generation it was scheduled under and is ignored if they differ.
+/// Cheaper than finding and removing events from the queue, and exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(super) struct Gen(u32);
+
+impl Gen {
+    /// The next generation (what was scheduled under this one is stale).
+    #[inline]
+    pub(super) fn next(self) -> Gen {
+        Gen(self.0.wrapping_add(1))
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(super) enum What {
     ClientFire {
         node: u32,
-        epoch: u32,
+        epoch: Gen,
         arrive: bool,
     },
     UserWake {
         node: u32,
-        epoch: u32,
+        epoch: Gen,
     },
     Arrive {
         msg: u32,
-        era: u32,
+        era: Gen,
     },
     ServiceDone {
         msg: u32,
-        era: u32,
-        svc: u32,
+        era: Gen,
+        svc: Gen,
     },
     FaultStart {
         id: u32,
@@ -30,51 +47,51 @@ pub(super) enum What {
     },
     FaultTick,
     Monkey {
-        epoch: u32,
+        epoch: Gen,
     },
     HealthCheck {
         node: u32,
-        epoch: u32,
+        epoch: Gen,
     },
     ReqTimeout {
         req: u32,
-        era: u32,
+        era: Gen,
         attempt: u8,
     },
     ClientRetry {
         req: u32,
-        era: u32,
+        era: Gen,
     },
     HopTimeout {
         msg: u32,
-        era: u32,
+        era: Gen,
         depth: u8,
-        serial: u32,
+        serial: Gen,
     },
     HopRetry {
         msg: u32,
-        era: u32,
+        era: Gen,
     },
     /// An autoscaling group reviews its size.
     Scale {
         node: u32,
-        epoch: u32,
+        epoch: Gen,
     },
     /// Instances an autoscaling group ordered are ready.
     Booted {
         node: u32,
-        epoch: u32,
+        epoch: Gen,
         count: u32,
     },
     /// A failed async job becomes visible in its queue again.
     Requeue {
         msg: u32,
-        era: u32,
+        era: Gen,
     },
     /// A websocket gateway's phones reconnect, one after another.
     Reconnect {
         node: u32,
-        epoch: u32,
+        epoch: Gen,
         left: u32,
     },
 }

@@ -79,20 +79,26 @@ pub struct Monkey {
     pub duration: Nanos,
     pub faults: Vec<MonkeyFault>,
     pub(super) rng: SimRng,
-    pub(super) epoch: u32,
+    pub(super) epoch: Gen,
 }
 
 impl Monkey {
     pub fn new(interval: Nanos, duration: Nanos, faults: Vec<MonkeyFault>, seed: u64) -> Self {
         // A separate stream: turning the monkey on changes nothing else.
-        Self { interval: interval.max(1), duration, faults, rng: SimRng::seeded(seed ^ 0x6d6f_6e6b_6579), epoch: 0 }
+        Self {
+            interval: interval.max(1),
+            duration,
+            faults,
+            rng: SimRng::seeded(seed ^ 0x6d6f_6e6b_6579),
+            epoch: Gen::default(),
+        }
     }
 }
 
 impl Engine {
     /// Start (or stop, with `None`) the chaos monkey.
     pub fn set_monkey(&mut self, monkey: Option<Monkey>) {
-        let epoch = self.monkey.as_ref().map_or(0, |m| m.epoch.wrapping_add(1));
+        let epoch = self.monkey.as_ref().map_or(Gen::default(), |m| m.epoch.next());
         self.monkey = monkey.map(|mut m| {
             m.epoch = epoch;
             m
@@ -116,7 +122,7 @@ impl Engine {
     }
 
     /// The monkey strikes: a random fault on a random target.
-    pub(super) fn monkey_strikes(&mut self, epoch: u32) {
+    pub(super) fn monkey_strikes(&mut self, epoch: Gen) {
         let Some(m) = self.monkey.as_mut() else { return };
         if m.epoch != epoch {
             return;
@@ -400,8 +406,8 @@ impl Engine {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         node.fx.down = true;
-        node.life = node.life.wrapping_add(1);
-        node.epoch = node.epoch.wrapping_add(1);
+        node.life = node.life.next();
+        node.epoch = node.epoch.next();
         node.fx.frozen.clear();
         let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.drain_all()).collect();
         queued.extend(node.take_waiters());
@@ -440,7 +446,7 @@ impl Engine {
                 continue;
             }
             // Its pending completion (if any) is now stale.
-            msg.svc = msg.svc.wrapping_add(1);
+            msg.svc = msg.svc.next();
             self.fail_here(m, FailReason::NodeDown);
         }
     }
@@ -471,7 +477,7 @@ impl Engine {
         node.stats.busy.set(now, node.busy as u64);
         for m in queued.into_iter().chain(here) {
             let msg = &mut self.msgs[m as usize];
-            msg.svc = msg.svc.wrapping_add(1);
+            msg.svc = msg.svc.next();
             self.fail_here(m, FailReason::NodeDown);
         }
     }
@@ -498,7 +504,7 @@ impl Engine {
 
     /// A service would end now. If the node was frozen for part of it, the
     /// work still has that long to go: freeze it, or push the end back.
-    pub(super) fn service_done_or_freeze(&mut self, m: u32, era: u32, svc: u32) {
+    pub(super) fn service_done_or_freeze(&mut self, m: u32, era: Gen, svc: Gen) {
         let Place::AtNode { node: n } = self.msgs[m as usize].place else { return };
         let now = self.now;
         let start = self.msgs[m as usize].svc_start;

@@ -90,7 +90,7 @@ pub struct Engine {
     /// Request type names; a message's `class` indexes this.
     classes: Vec<String>,
     /// Messages inboxes hold for an offline phone: (devices node, user).
-    held: std::collections::HashMap<(u32, u64), Vec<(u32, u32)>>,
+    held: std::collections::HashMap<(u32, u64), Vec<(u32, Gen)>>,
     /// What one simulated copy stands for (reports scale totals by it).
     pub scale: Option<Scale>,
 }
@@ -376,7 +376,7 @@ impl Engine {
     }
 
     #[inline]
-    fn msg_ok(&self, msg: u32, era: u32) -> bool {
+    fn msg_ok(&self, msg: u32, era: Gen) -> bool {
         let m = &self.msgs[msg as usize];
         m.live && m.era == era
     }

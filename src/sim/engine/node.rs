@@ -59,7 +59,7 @@ pub struct NodeRt {
     pub(super) streak: Vec<i32>,
     pub(super) rr: u32,
     pub(super) ring: Vec<(u64, u32)>,
-    pub(super) epoch: u32,
+    pub(super) epoch: Gen,
     /// Closed loop: users currently in the system or thinking.
     pub(super) users: u32,
     /// Async jobs stored by a queue node, not yet delivered.
@@ -80,7 +80,7 @@ pub struct NodeRt {
     /// What active faults do to this node right now.
     pub fx: NodeFx,
     /// Incarnation: bumped by every crash, which forgets calls in progress.
-    pub(super) life: u32,
+    pub(super) life: Gen,
     /// Client: its traffic mix by request type (empty: read/write ratio).
     pub(super) mix: Vec<MixEntry>,
     /// Serverless: when each warm idle instance became idle (oldest first).
@@ -90,14 +90,14 @@ pub struct NodeRt {
     pub instances: u32,
     pub booting: u32,
     pub(super) last_scale: Nanos,
-    pub(super) scale_epoch: u32,
+    pub(super) scale_epoch: Gen,
     pub(super) scale_mark: (u128, Nanos),
     /// Replicated database: when the latest write of each recent key
     /// becomes visible on the replicas.
     pub(super) replicated_at: std::collections::HashMap<u64, Nanos>,
     /// Caches that coalesce: keys being fetched, since when, and the
     /// misses waiting for them.
-    pub(super) fetching: std::collections::HashMap<u64, (Nanos, Vec<(u32, u32)>)>,
+    pub(super) fetching: std::collections::HashMap<u64, (Nanos, Vec<(u32, Gen)>)>,
     /// DNS: each resolver's cached answer (backend index, expires at).
     pub(super) resolvers: Vec<(u32, Nanos)>,
     /// Some outgoing link carries only some request types.
@@ -116,7 +116,7 @@ pub struct NodeRt {
 
 /// A message waiting for its fan-out branches.
 pub(super) struct Fork {
-    pub(super) era: u32,
+    pub(super) era: Gen,
     pub(super) pending: u32,
     pub(super) error: Option<FailReason>,
     pub(super) holding: bool,
@@ -153,7 +153,7 @@ pub struct NodeFx {
     /// Leaking memory: (leak started, crash at).
     pub leaking: Option<(Nanos, Nanos)>,
     /// Work frozen mid-service: (message, era, service token, time left).
-    pub(super) frozen: Vec<(u32, u32, u32, Nanos)>,
+    pub(super) frozen: Vec<(u32, Gen, Gen, Nanos)>,
     /// Replicated database: extra replication lag (ms).
     pub extra_lag_ms: f64,
     /// Replicated database: the primary failed at .0; a replica takes over at .1.
@@ -239,7 +239,7 @@ impl NodeRt {
             streak: Vec::new(),
             rr: 0,
             ring: Vec::new(),
-            epoch: 0,
+            epoch: Gen::default(),
             users: 0,
             buffer: VecDeque::new(),
             tokens: f64::INFINITY,
@@ -251,13 +251,13 @@ impl NodeRt {
             stats,
             removed: false,
             fx: NodeFx::default(),
-            life: 0,
+            life: Gen::default(),
             mix: Vec::new(),
             warm: Vec::new(),
             instances,
             booting: 0,
             last_scale: now,
-            scale_epoch: 0,
+            scale_epoch: Gen::default(),
             scale_mark: (0, now),
             replicated_at: Default::default(),
             fetching: Default::default(),

@@ -136,7 +136,7 @@ impl Engine {
 
     /// One phone reconnects ("connect" over the links that carry it); the
     /// next follows after an even share of the reconnect window.
-    pub(super) fn reconnect(&mut self, n: u32, epoch: u32, left: u32) {
+    pub(super) fn reconnect(&mut self, n: u32, epoch: Gen, left: u32) {
         let node = &self.nodes[n as usize];
         let NodeKind::WebsocketGateway(w) = &node.spec.kind else { return };
         if node.epoch != epoch || node.removed || node.fx.down || left == 0 {

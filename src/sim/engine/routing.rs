@@ -221,7 +221,7 @@ impl Engine {
         if !matches!(node.spec.kind, NodeKind::LoadBalancer(_) | NodeKind::Dns(_)) {
             return;
         }
-        node.epoch = node.epoch.wrapping_add(1);
+        node.epoch = node.epoch.next();
         let (epoch, hc) = (node.epoch, health_check_of(&node.spec.kind));
         for h in &mut node.healthy {
             *h = true;
@@ -236,7 +236,7 @@ impl Engine {
     }
 
     /// Probe every backend: a crashed, frozen, deleted or cut-off one fails.
-    pub(super) fn health_check(&mut self, n: u32, epoch: u32) {
+    pub(super) fn health_check(&mut self, n: u32, epoch: Gen) {
         let node = &self.nodes[n as usize];
         if node.epoch != epoch || node.removed {
             return;

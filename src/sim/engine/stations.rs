@@ -205,7 +205,7 @@ impl Engine {
             if let Some(served) = node.spec.kind.serve(&mut node.state, job, &mut self.rng) {
                 let msg = &mut self.msgs[m as usize];
                 msg.error = served.error;
-                msg.svc = msg.svc.wrapping_add(1);
+                msg.svc = msg.svc.next();
                 msg.svc_start = now;
                 let (era, svc) = (msg.era, msg.svc);
                 self.at(now + served.time, What::ServiceDone { msg: m, era, svc });
@@ -263,7 +263,7 @@ impl Engine {
                 d = (d as f64 * slow) as Nanos;
             }
             let msg = &mut self.msgs[m as usize];
-            msg.svc = msg.svc.wrapping_add(1);
+            msg.svc = msg.svc.next();
             msg.svc_start = now;
             let (era, svc) = (msg.era, msg.svc);
             self.at(now + d, What::ServiceDone { msg: m, era, svc });

@@ -186,7 +186,7 @@ impl Engine {
         let now = self.now;
         let node = &mut self.nodes[n as usize];
         node.removed = true;
-        node.epoch = node.epoch.wrapping_add(1);
+        node.epoch = node.epoch.next();
         let mut queued: Vec<u32> = node.members.iter_mut().flat_map(|k| k.drain_all()).collect();
         queued.extend(node.take_waiters());
         let jobs: Vec<u32> = node.take_stored_jobs();
