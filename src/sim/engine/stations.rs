@@ -218,9 +218,7 @@ impl Engine {
         }
         let mut extra: Nanos = 0;
         let hold = self.msgs[m as usize].hold;
-        if hold > 0
-            && matches!(node.spec.kind, NodeKind::Service(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_))
-        {
+        if hold > 0 && node.prep.after == AfterService::CallDownstream {
             // A long poll: the server holds it until there is news; the
             // news arrives at the end of the hold.
             extra += hold;
@@ -318,17 +316,16 @@ impl Engine {
         }
         let entered = self.msgs[m as usize].arrived;
         let k = self.msgs[m as usize].member as usize;
-        let caching = self.nodes[n as usize].spec.kind.caching();
-        match self.nodes[n as usize].spec.kind {
-            NodeKind::LoadBalancer(_) => {
+        match self.nodes[n as usize].prep.after {
+            AfterService::Balance => {
                 self.release(n, 0, entered);
                 match self.pick_backend(n, m) {
                     Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
                     None => self.reject(n, m, FailReason::NoRoute),
                 }
             }
-            NodeKind::Cache(_) | NodeKind::Cdn(_) => {
-                let c = caching.expect("caches cache");
+            AfterService::Lookup => {
+                let Some(c) = self.nodes[n as usize].spec.kind.caching() else { return };
                 let hit = match self.cache_lookup(n, m) {
                     Some(hit) => hit,
                     None => {
@@ -349,32 +346,28 @@ impl Engine {
                     self.continue_calls(n, m, 0, false, entered);
                 }
             }
-            NodeKind::Service(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_) => {
+            AfterService::CallDownstream => {
                 let blocking = self.nodes[n as usize].prep.blocking;
                 self.continue_calls(n, m, 0, blocking, entered);
                 if !blocking {
                     self.release(n, 0, entered);
                 }
             }
-            NodeKind::Database(_)
-            | NodeKind::ShardedDatabase(_)
-            | NodeKind::ObjectStorage(_)
-            | NodeKind::QuorumStore(_) => {
+            AfterService::Respond => {
                 self.release(n, k, entered);
                 self.respond(m);
             }
-            NodeKind::Stream(_) => {
+            AfterService::Append => {
                 self.release(n, 0, entered);
                 self.append(n, m);
                 self.respond(m);
             }
-            NodeKind::ReplicatedDatabase(_) => {
+            AfterService::Replicate => {
                 self.release(n, k, entered);
                 self.replicate(n, m);
                 self.respond(m);
             }
-            NodeKind::PushService(ref ps) => {
-                let ratio = ps.delivery_ratio;
+            AfterService::Push { delivery_ratio: ratio } => {
                 self.release(n, 0, entered);
                 // Accepted: the sender hears back now; delivery is best effort.
                 self.respond(m);
@@ -382,7 +375,7 @@ impl Engine {
                     self.forward_push(n, m);
                 }
             }
-            NodeKind::Devices(_) => {
+            AfterService::Deliver => {
                 self.release(n, 0, entered);
                 let (sent, first) = (self.msgs[m as usize].sent, self.msgs[m as usize].receives == 0);
                 self.record_delivery(self.now - sent);
@@ -395,18 +388,18 @@ impl Engine {
                 // The acknowledgement ("delivered ✓✓") goes back.
                 self.respond(m);
             }
-            NodeKind::Queue(_) | NodeKind::PubSub(_) | NodeKind::Inbox(_) => {
+            AfterService::Store => {
                 self.release(n, 0, entered);
                 self.store_jobs(n, m);
                 // Acknowledge the producer now; delivery happens later.
                 self.respond(m);
                 self.dispatch_jobs(n);
             }
-            NodeKind::RateLimiter(_) => {
+            AfterService::PassOn => {
                 self.release(n, 0, entered);
                 self.continue_calls(n, m, 0, false, entered);
             }
-            NodeKind::Gateway(_) | NodeKind::WebsocketGateway(_) => {
+            AfterService::RouteByType => {
                 self.release(n, 0, entered);
                 let class = self.msgs[m as usize].class;
                 match self.pick_carrier(n, class) {
@@ -414,14 +407,14 @@ impl Engine {
                     None => self.reject(n, m, FailReason::NoRoute),
                 }
             }
-            NodeKind::Dns(_) => {
+            AfterService::Resolve => {
                 self.release(n, 0, entered);
                 match self.resolve(n, m) {
                     Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
                     None => self.reject(n, m, FailReason::NoRoute),
                 }
             }
-            NodeKind::Client(_) => {}
+            AfterService::Nothing => {}
         }
     }
 }

@@ -56,7 +56,7 @@ impl Kind for AutoscalingSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared { blocking: self.blocking, ..Prepared::new(self.workers_per_instance, limit(self.queue_limit), self.service.sampler()) }
+        Prepared { blocking: self.blocking, ..Prepared::new(self.workers_per_instance, limit(self.queue_limit), self.service.sampler()) }.after(AfterService::CallDownstream)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

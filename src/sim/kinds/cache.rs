@@ -40,7 +40,7 @@ impl Kind for CacheSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(self.workers, UNLIMITED, self.service.sampler())
+        Prepared::new(self.workers, UNLIMITED, self.service.sampler()).after(AfterService::Lookup)
     }
 
     fn caching(&self) -> Option<Caching> {

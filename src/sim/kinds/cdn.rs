@@ -33,7 +33,7 @@ impl Kind for CdnSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Lookup)
     }
 
     fn caching(&self) -> Option<Caching> {

@@ -110,7 +110,7 @@ impl Kind for ClientSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0))
+        Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0)).after(AfterService::Nothing)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

@@ -27,7 +27,7 @@ impl Kind for DatabaseSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }
+        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }.after(AfterService::Respond)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

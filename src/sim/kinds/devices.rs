@@ -42,7 +42,7 @@ impl Kind for DevicesSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Deliver)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

@@ -34,7 +34,7 @@ impl Kind for DnsSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler()).after(AfterService::Resolve)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

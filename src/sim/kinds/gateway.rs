@@ -29,7 +29,7 @@ impl Kind for GatewaySpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(self.workers, limit(self.queue_limit), self.auth.sampler())
+        Prepared::new(self.workers, limit(self.queue_limit), self.auth.sampler()).after(AfterService::RouteByType)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

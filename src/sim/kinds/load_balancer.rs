@@ -53,7 +53,7 @@ impl Kind for LoadBalancerSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Balance)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

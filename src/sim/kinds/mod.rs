@@ -87,6 +87,42 @@ pub struct Prepared {
     pub lifo_above: u32,
     /// Requests are served by the kind's own `Kind::serve`.
     pub custom_service: bool,
+    /// What the node does with a request once served.
+    pub after: AfterService,
+}
+
+/// What a node does with a request once its service time is over: the
+/// engine's mechanisms a kind is built from. The engine acts on these and
+/// never on the kind itself.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AfterService {
+    /// Nothing arrives at it (a client).
+    Nothing,
+    /// Answer the caller.
+    Respond,
+    /// Call downstream, link by link; a blocking node keeps its worker
+    /// until the calls are answered.
+    CallDownstream,
+    /// Pass the request on downstream without holding a worker.
+    PassOn,
+    /// Choose one backend by the balancing policy and pass it on.
+    Balance,
+    /// Pass it to the outgoing link that carries its request type.
+    RouteByType,
+    /// Resolve a name (a cached answer or a fresh lookup) and pass it on.
+    Resolve,
+    /// Look the key up: answer a hit, fetch a miss from downstream.
+    Lookup,
+    /// Keep it as an async job, acknowledge, deliver later.
+    Store,
+    /// Append it to a partition of the log and acknowledge.
+    Append,
+    /// Record the write for the replicas (stale reads) and answer.
+    Replicate,
+    /// Acknowledge, then deliver it with this probability (best effort).
+    Push { delivery_ratio: f64 },
+    /// Hand the message to the user's phone and acknowledge it.
+    Deliver,
 }
 
 /// A request as a kind's own service sees it.
@@ -121,7 +157,13 @@ impl Prepared {
             priority_mask: 0,
             lifo_above: u32::MAX,
             custom_service: false,
+            after: AfterService::Respond,
         }
+    }
+
+    /// The same, doing `after` once a request is served.
+    pub fn after(self, after: AfterService) -> Self {
+        Prepared { after, ..self }
     }
 }
 

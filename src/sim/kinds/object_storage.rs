@@ -28,7 +28,7 @@ impl Kind for ObjectStorageSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.first_byte.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.first_byte.sampler()).after(AfterService::Respond)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

@@ -26,7 +26,7 @@ impl Kind for PubSubSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Store)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

@@ -29,7 +29,7 @@ impl Kind for PushServiceSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.accept.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.accept.sampler()).after(AfterService::Push { delivery_ratio: self.delivery_ratio })
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

@@ -51,7 +51,7 @@ impl Kind for QueueSpec {
     }
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Store)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

@@ -26,7 +26,7 @@ impl Kind for RateLimiterSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0))
+        Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0)).after(AfterService::PassOn)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

@@ -49,7 +49,7 @@ impl Kind for ReplicatedDatabaseSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }
+        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }.after(AfterService::Replicate)
     }
 
     fn members(&self) -> u32 {

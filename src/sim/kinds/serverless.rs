@@ -34,7 +34,7 @@ impl Kind for ServerlessSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared { blocking: true, cold_start: self.cold_start.sampler(), ..Prepared::new(self.concurrency, 0, self.service.sampler()) }
+        Prepared { blocking: true, cold_start: self.cold_start.sampler(), ..Prepared::new(self.concurrency, 0, self.service.sampler()) }.after(AfterService::CallDownstream)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

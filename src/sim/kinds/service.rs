@@ -72,7 +72,7 @@ impl Kind for ServiceSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared { blocking: self.blocking, ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler()) }
+        Prepared { blocking: self.blocking, ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler()) }.after(AfterService::CallDownstream)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

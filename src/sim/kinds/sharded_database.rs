@@ -31,7 +31,7 @@ impl Kind for ShardedDatabaseSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }
+        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }.after(AfterService::Respond)
     }
 
     fn members(&self) -> u32 {

@@ -32,7 +32,7 @@ impl Kind for StreamSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler())
+        Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Append)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

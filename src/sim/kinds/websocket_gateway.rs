@@ -35,7 +35,7 @@ impl Kind for WebsocketGatewaySpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(self.workers, UNLIMITED, self.service.sampler())
+        Prepared::new(self.workers, UNLIMITED, self.service.sampler()).after(AfterService::RouteByType)
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
