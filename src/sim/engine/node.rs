@@ -64,9 +64,6 @@ pub struct NodeRt {
     pub(super) users: u32,
     /// Async jobs stored by a queue node, not yet delivered.
     pub(super) buffer: VecDeque<u32>,
-    /// Rate limiter: tokens in the bucket as of `tokens_at`.
-    pub(super) tokens: f64,
-    pub(super) tokens_at: Nanos,
     /// Cache with a capacity: the keys it holds.
     pub(super) store: Option<Box<LruStore>>,
     /// Client: key popularity (Zipf), if not uniform.
@@ -242,8 +239,6 @@ impl NodeRt {
             epoch: Gen::default(),
             users: 0,
             buffer: VecDeque::new(),
-            tokens: f64::INFINITY,
-            tokens_at: 0,
             store: None,
             zipf: None,
             retry_tokens: RETRY_TOKENS_MAX,

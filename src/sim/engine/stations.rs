@@ -57,17 +57,11 @@ impl Engine {
             self.reject(n, m, FailReason::QueueFull);
             return false;
         }
-        if let NodeKind::RateLimiter(rl) = &node.spec.kind {
-            // Refill continuously, spend one token per request.
-            let (rate, burst) = (rl.rate.max(0.0), rl.burst.max(1) as f64);
-            let elapsed = (now - node.tokens_at) as f64 / 1e9;
-            node.tokens = (node.tokens + elapsed * rate).min(burst);
-            node.tokens_at = now;
-            if node.tokens < 1.0 {
-                self.reject(n, m, FailReason::RateLimited);
-                return false;
-            }
-            node.tokens -= 1.0;
+        let msg = &self.msgs[m as usize];
+        let job = Job { write: msg.op == Op::Write, key: msg.key, now, slow: 1.0 };
+        if let Err(reason) = node.spec.kind.admit(&mut node.state, job) {
+            self.reject(n, m, reason);
+            return false;
         }
         if let NodeKind::WebsocketGateway(w) = &self.nodes[n as usize].spec.kind {
             let (connections, max) = (w.connections, w.max_connections);

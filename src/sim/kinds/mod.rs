@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check::{Checker, Fail, MAX_COUNT, MAX_RATE, Seg, health_check, type_name};
 use super::dist::{Dist, Sampler, SimRng};
+use super::metrics::FailReason;
 use super::model::{Caching, HealthCheck, RetryPolicy};
 use super::time::Nanos;
 
@@ -26,6 +27,11 @@ pub trait Kind {
 
     /// Its parameters pre-digested for the engine's hot path.
     fn prepare(&self) -> Prepared;
+
+    /// Let a request in, or refuse it (before it may queue).
+    fn admit(&self, _state: &mut Self::State, _job: Job) -> Result<(), FailReason> {
+        Ok(())
+    }
 
     /// Serve one request its own way instead of the stations' standard
     /// service time (only asked when `prepare` sets `custom_service`).
@@ -139,7 +145,7 @@ pub struct Job {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Served {
     pub time: Nanos,
-    pub error: Option<super::metrics::FailReason>,
+    pub error: Option<FailReason>,
 }
 
 impl Prepared {
@@ -198,6 +204,15 @@ macro_rules! kinds {
                     $((NodeKind::$variant(k), KindState::$variant(s)) => Some(k.serve(s, job, rng)),)*
                     #[allow(unreachable_patterns)]
                     _ => None,
+                }
+            }
+
+            /// The kind's own admission (see [`Kind::admit`]).
+            pub fn admit(&self, state: &mut KindState, job: Job) -> Result<(), FailReason> {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.admit(s, job),)*
+                    #[allow(unreachable_patterns)]
+                    _ => Ok(()),
                 }
             }
 

@@ -20,13 +20,38 @@ impl Default for RateLimiterSpec {
     }
 }
 
+/// The bucket: tokens in it as of `at` (it starts full).
+pub struct Bucket {
+    pub tokens: f64,
+    pub at: Nanos,
+}
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket { tokens: f64::INFINITY, at: 0 }
+    }
+}
+
 impl Kind for RateLimiterSpec {
     const LABEL: &str = "rate limiter";
     const PRICE_PER_HOUR: f64 = 0.02;
-    type State = ();
+    type State = Bucket;
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0)).after(AfterService::PassOn)
+    }
+
+    /// Refill continuously, spend one token per request.
+    fn admit(&self, b: &mut Bucket, job: Job) -> Result<(), FailReason> {
+        let (rate, burst) = (self.rate.max(0.0), self.burst.max(1) as f64);
+        let elapsed = (job.now - b.at) as f64 / 1e9;
+        b.tokens = (b.tokens + elapsed * rate).min(burst);
+        b.at = job.now;
+        if b.tokens < 1.0 {
+            return Err(FailReason::RateLimited);
+        }
+        b.tokens -= 1.0;
+        Ok(())
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
