@@ -417,8 +417,7 @@ impl Engine {
         for k in &mut node.members {
             k.busy = 0;
         }
-        node.warm.clear();
-        node.resolvers.clear();
+        node.spec.kind.crashed(&mut node.state);
         node.busy = 0;
         node.consumers_busy = 0;
         node.stats.queue.set(now, 0);

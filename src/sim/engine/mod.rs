@@ -40,7 +40,6 @@ pub use arena::*;
 use events::*;
 pub use link::*;
 pub use node::*;
-use routing::*;
 use stores::*;
 
 pub use faults::{FaultRecord, Monkey, MonkeyFault};
@@ -49,7 +48,7 @@ pub mod faults_api {
     pub use super::faults::Effect;
 }
 
-use super::dist::{Sampler, SimRng};
+use super::dist::{Sampler, SimRng, hash64};
 use super::metrics::{FailReason, GlobalStats, LinkStats, NodeStats, Windows};
 use super::model::*;
 use super::time::{Nanos, ms_to_nanos, secs_to_nanos};

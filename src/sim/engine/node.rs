@@ -80,8 +80,6 @@ pub struct NodeRt {
     pub(super) life: Gen,
     /// Client: its traffic mix by request type (empty: read/write ratio).
     pub(super) mix: Vec<MixEntry>,
-    /// Serverless: when each warm idle instance became idle (oldest first).
-    pub(super) warm: Vec<Nanos>,
     /// Autoscaling: instances serving, instances booting, last change,
     /// and the busy-time mark of the last review.
     pub instances: u32,
@@ -95,8 +93,6 @@ pub struct NodeRt {
     /// Caches that coalesce: keys being fetched, since when, and the
     /// misses waiting for them.
     pub(super) fetching: std::collections::HashMap<u64, (Nanos, Vec<(u32, Gen)>)>,
-    /// DNS: each resolver's cached answer (backend index, expires at).
-    pub(super) resolvers: Vec<(u32, Nanos)>,
     /// Some outgoing link carries only some request types.
     pub(super) typed_links: bool,
     /// Stream: consumer groups with their partitions.
@@ -248,7 +244,6 @@ impl NodeRt {
             fx: NodeFx::default(),
             life: Gen::default(),
             mix: Vec::new(),
-            warm: Vec::new(),
             instances,
             booting: 0,
             last_scale: now,
@@ -256,7 +251,6 @@ impl NodeRt {
             scale_mark: (0, now),
             replicated_at: Default::default(),
             fetching: Default::default(),
-            resolvers: Vec::new(),
             typed_links: false,
             groups: Vec::new(),
             presence: Default::default(),
@@ -287,9 +281,10 @@ impl NodeRt {
 
     /// Serverless: instances alive (busy or warm and idle).
     pub fn live_instances(&self, now: Nanos) -> u32 {
-        let NodeKind::Serverless(s) = &self.spec.kind else { return self.instances_now() };
-        let keep = secs_to_nanos(s.keep_warm_s);
-        self.busy + self.warm.iter().filter(|&&t| t + keep > now).count() as u32
+        match (&self.spec.kind, &self.state) {
+            (NodeKind::Serverless(s), KindState::Serverless(pool)) => s.alive(pool, self.busy, now),
+            _ => self.instances_now(),
+        }
     }
 
     /// Async jobs stored here (queue buffer, stream partitions).

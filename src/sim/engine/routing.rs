@@ -3,18 +3,6 @@
 
 use super::*;
 
-/// 64-bit FNV-1a, then a finaliser: stable across platforms and releases.
-pub(super) fn hash64(bytes: &[u8], salt: u64) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 33)
-}
-
 pub(super) const RING_POINTS: u64 = 64;
 
 impl Engine {
@@ -29,12 +17,13 @@ impl Engine {
         if len == 0 {
             return None;
         }
+        let KindState::Dns(cache) = &mut node.state else { return None };
         let (resolvers, ttl) = (d.resolvers.max(1) as usize, secs_to_nanos(d.ttl_s));
-        if node.resolvers.len() != resolvers {
-            node.resolvers = vec![(0, 0); resolvers];
+        if cache.answers.len() != resolvers {
+            cache.answers = vec![(0, 0); resolvers];
         }
-        let r = (hash64(&key.to_le_bytes(), 3) % resolvers as u64) as usize;
-        let (cached, expires) = node.resolvers[r];
+        let r = d.resolver_of(key);
+        let (cached, expires) = cache.answers[r];
         if expires > now && (cached as usize) < len {
             return Some(cached as usize);
         }
@@ -48,7 +37,9 @@ impl Engine {
                 break;
             }
         }
-        node.resolvers[r] = (i as u32, now + ttl);
+        if let KindState::Dns(cache) = &mut node.state {
+            cache.answers[r] = (i as u32, now + ttl);
+        }
         Some(i)
     }
 

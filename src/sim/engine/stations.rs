@@ -58,7 +58,7 @@ impl Engine {
             return false;
         }
         let msg = &self.msgs[m as usize];
-        let job = Job { write: msg.op == Op::Write, key: msg.key, now, slow: 1.0 };
+        let job = Job { write: msg.op == Op::Write, key: msg.key, now, slow: 1.0, bytes: msg.req_bytes };
         if let Err(reason) = node.spec.kind.admit(&mut node.state, job) {
             self.reject(n, m, reason);
             return false;
@@ -195,7 +195,7 @@ impl Engine {
         node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
         node.stats.waits += 1;
         if node.prep.custom_service {
-            let job = Job { write, key, now, slow: node.fx.service_factor(now) };
+            let job = Job { write, key, now, slow: node.fx.service_factor(now), bytes: 0 };
             if let Some(served) = node.spec.kind.serve(&mut node.state, job, &mut self.rng) {
                 let msg = &mut self.msgs[m as usize];
                 msg.error = served.error;
@@ -220,32 +220,17 @@ impl Engine {
             msg.hold = 0;
             msg.sent = now + hold;
         }
-        match &node.spec.kind {
-            NodeKind::Serverless(f) => {
-                // Reclaim instances idle too long; reuse the most recent one.
-                let keep = secs_to_nanos(f.keep_warm_s);
-                let expired = node.warm.iter().take_while(|&&t| t + keep <= now).count();
-                node.warm.drain(..expired);
-                if node.warm.pop().is_none() {
-                    node.stats.cold_starts += 1;
-                    extra = node.prep.cold_start.sample(&mut self.rng);
-                }
-            }
-            NodeKind::ObjectStorage(o) => {
-                let bytes = if write { self.msgs[m as usize].req_bytes } else { self.msgs[m as usize].resp_bytes };
-                if o.mbps > 0.0 {
-                    extra = (bytes as f64 * 8e3 / o.mbps) as Nanos;
-                }
-            }
-            NodeKind::Dns(d) => {
-                // Only a resolver without a fresh answer has to ask.
-                let r = (hash64(&key.to_le_bytes(), 3) % d.resolvers.max(1) as u64) as usize;
-                if node.resolvers.get(r).is_some_and(|&(_, exp)| exp > now) {
-                    s = Sampler::Const(0);
-                }
-            }
-            _ => {}
+        let msg = &self.msgs[m as usize];
+        let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
+        let job = Job { write, key, now, slow: 1.0, bytes };
+        let adjust = node.spec.kind.adjust(&mut node.state, job, &mut self.rng);
+        if adjust.cold_start {
+            node.stats.cold_starts += 1;
         }
+        if adjust.skip {
+            s = Sampler::Const(0);
+        }
+        extra += adjust.extra;
         let slow = node.fx.service_factor(now);
         if s.is_zero() && extra == 0 {
             self.service_done(m);
@@ -274,9 +259,7 @@ impl Engine {
         node.stats.busy.set(now, node.busy as u64);
         node.stats.completions += 1;
         node.stats.sojourn.record(now - entered);
-        if let NodeKind::Serverless(_) = node.spec.kind {
-            node.warm.push(now);
-        }
+        node.spec.kind.released(&mut node.state, now);
         self.drain_queue(n);
     }
 

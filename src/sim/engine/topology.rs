@@ -34,7 +34,7 @@ impl Engine {
         let node = &mut self.nodes[n];
         if let (NodeKind::Dns(a), NodeKind::Dns(b)) = (&old_kind, &node.spec.kind) {
             if a.resolvers != b.resolvers {
-                node.resolvers.clear();
+                node.spec.kind.crashed(&mut node.state);
             }
         }
         match (old, new) {

@@ -28,13 +28,36 @@ impl Default for DnsSpec {
     }
 }
 
+/// Each resolver's cached answer: (outgoing link index, expires at).
+#[derive(Default)]
+pub struct Resolvers {
+    pub answers: Vec<(u32, Nanos)>,
+}
+
+impl DnsSpec {
+    /// The resolver a user (key) goes through.
+    pub fn resolver_of(&self, key: u64) -> usize {
+        (hash64(&key.to_le_bytes(), 3) % self.resolvers.max(1) as u64) as usize
+    }
+}
+
 impl Kind for DnsSpec {
     const LABEL: &str = "DNS";
     const PRICE_PER_HOUR: f64 = 0.01;
-    type State = ();
+    type State = Resolvers;
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler()).after(AfterService::Resolve)
+    }
+
+    /// Only a resolver without a fresh answer has to ask.
+    fn adjust(&self, r: &mut Resolvers, job: Job, _: &mut SimRng) -> Adjust {
+        let fresh = r.answers.get(self.resolver_of(job.key)).is_some_and(|&(_, exp)| exp > job.now);
+        Adjust { skip: fresh, ..Default::default() }
+    }
+
+    fn crashed(&self, r: &mut Resolvers) {
+        r.answers.clear();
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::check::{Checker, Fail, MAX_COUNT, MAX_RATE, Seg, health_check, type_name};
-use super::dist::{Dist, Sampler, SimRng};
+use super::dist::{Dist, Sampler, SimRng, hash64};
 use super::metrics::FailReason;
 use super::model::{Caching, HealthCheck, RetryPolicy};
 use super::time::Nanos;
@@ -32,6 +32,18 @@ pub trait Kind {
     fn admit(&self, _state: &mut Self::State, _job: Job) -> Result<(), FailReason> {
         Ok(())
     }
+
+    /// Change the standard service of one request (a cold start, a
+    /// transfer time, an answer already cached).
+    fn adjust(&self, _state: &mut Self::State, _job: Job, _rng: &mut SimRng) -> Adjust {
+        Adjust::default()
+    }
+
+    /// A worker finished a request (and is free again).
+    fn released(&self, _state: &mut Self::State, _now: Nanos) {}
+
+    /// The node crashed: forget what a restart would not remember.
+    fn crashed(&self, _state: &mut Self::State) {}
 
     /// Serve one request its own way instead of the stations' standard
     /// service time (only asked when `prepare` sets `custom_service`).
@@ -139,6 +151,19 @@ pub struct Job {
     pub now: Nanos,
     /// Service times are multiplied by this (CPU throttle, warm-up).
     pub slow: f64,
+    /// Its size: the request's for a write, the answer's for a read.
+    pub bytes: u32,
+}
+
+/// How a kind changes one request's standard service.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Adjust {
+    /// No service time at all (the answer was at hand).
+    pub skip: bool,
+    /// Time added to the sampled service time.
+    pub extra: Nanos,
+    /// It paid a cold start (counted by the node).
+    pub cold_start: bool,
 }
 
 /// How long serving took, and whether it failed.
@@ -213,6 +238,33 @@ macro_rules! kinds {
                     $((NodeKind::$variant(k), KindState::$variant(s)) => k.admit(s, job),)*
                     #[allow(unreachable_patterns)]
                     _ => Ok(()),
+                }
+            }
+
+            /// See [`Kind::adjust`].
+            pub fn adjust(&self, state: &mut KindState, job: Job, rng: &mut SimRng) -> Adjust {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.adjust(s, job, rng),)*
+                    #[allow(unreachable_patterns)]
+                    _ => Adjust::default(),
+                }
+            }
+
+            /// See [`Kind::released`].
+            pub fn released(&self, state: &mut KindState, now: Nanos) {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.released(s, now),)*
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+
+            /// See [`Kind::crashed`].
+            pub fn crashed(&self, state: &mut KindState) {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.crashed(s),)*
+                    #[allow(unreachable_patterns)]
+                    _ => {}
                 }
             }
 

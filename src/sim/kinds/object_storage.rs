@@ -31,6 +31,12 @@ impl Kind for ObjectStorageSpec {
         Prepared::new(UNLIMITED, UNLIMITED, self.first_byte.sampler()).after(AfterService::Respond)
     }
 
+    /// The transfer, after the first byte: size / throughput.
+    fn adjust(&self, _: &mut (), job: Job, _: &mut SimRng) -> Adjust {
+        let extra = if self.mbps > 0.0 { (job.bytes as f64 * 8e3 / self.mbps) as Nanos } else { 0 };
+        Adjust { extra, ..Default::default() }
+    }
+
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
         let o = self;
         c.dist("first_byte", &o.first_byte)?;

@@ -28,13 +28,47 @@ impl Default for ServerlessSpec {
     }
 }
 
+/// Warm idle instances: when each became idle (oldest first).
+#[derive(Default)]
+pub struct WarmPool {
+    pub idle_since: Vec<Nanos>,
+}
+
+impl ServerlessSpec {
+    /// Instances alive now: busy ones plus those idle for less than `keep_warm_s`.
+    pub fn alive(&self, pool: &WarmPool, busy: u32, now: Nanos) -> u32 {
+        let keep = crate::sim::time::secs_to_nanos(self.keep_warm_s);
+        busy + pool.idle_since.iter().filter(|&&t| t + keep > now).count() as u32
+    }
+}
+
 impl Kind for ServerlessSpec {
     const LABEL: &str = "serverless function";
     const PRICE_PER_HOUR: f64 = 0.06;
-    type State = ();
+    type State = WarmPool;
 
     fn prepare(&self) -> Prepared {
         Prepared { blocking: true, cold_start: self.cold_start.sampler(), ..Prepared::new(self.concurrency, 0, self.service.sampler()) }.after(AfterService::CallDownstream)
+    }
+
+    /// Reclaim instances idle too long; reuse the most recent one, or
+    /// start a new one cold.
+    fn adjust(&self, pool: &mut WarmPool, job: Job, rng: &mut SimRng) -> Adjust {
+        let keep = crate::sim::time::secs_to_nanos(self.keep_warm_s);
+        let expired = pool.idle_since.iter().take_while(|&&t| t + keep <= job.now).count();
+        pool.idle_since.drain(..expired);
+        if pool.idle_since.pop().is_some() {
+            return Adjust::default();
+        }
+        Adjust { extra: self.cold_start.sampler().sample(rng), cold_start: true, ..Default::default() }
+    }
+
+    fn released(&self, pool: &mut WarmPool, now: Nanos) {
+        pool.idle_since.push(now);
+    }
+
+    fn crashed(&self, pool: &mut WarmPool) {
+        pool.idle_since.clear();
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
