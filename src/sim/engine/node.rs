@@ -97,8 +97,6 @@ pub struct NodeRt {
     pub(super) typed_links: bool,
     /// Stream: consumer groups with their partitions.
     pub(super) groups: Vec<Group>,
-    /// Devices: each user asked about so far: online?, until when.
-    pub(super) presence: std::collections::HashMap<u64, (bool, Nanos)>,
     /// Fan-out: messages waiting for their branches.
     pub(super) forks: std::collections::HashMap<u32, Fork>,
     /// What its kind keeps while it runs (see `kinds::Kind::State`).
@@ -253,7 +251,6 @@ impl NodeRt {
             fetching: Default::default(),
             typed_links: false,
             groups: Vec::new(),
-            presence: Default::default(),
             forks: Default::default(),
             backing_off: 0,
         };

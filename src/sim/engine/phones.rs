@@ -5,37 +5,14 @@ use super::*;
 
 impl Engine {
     /// Is this user's phone online now, and until when does that last?
-    /// Each user alternates online and offline spells (exponential, means
-    /// `session` and `session × (1 − p) / p`); the state is drawn only when
-    /// asked, exactly, from the last known state.
-    pub(super) fn presence(&mut self, n: u32, user: u64, p: f64, session: f64) -> (bool, Nanos) {
+    /// (see `DevicesSpec::presence`).
+    pub(super) fn presence(&mut self, n: u32, user: u64) -> (bool, Nanos) {
         let now = self.now;
-        let p = p.clamp(0.0, 1.0);
-        if p >= 1.0 || p <= 0.0 {
-            return (p >= 1.0, Nanos::MAX);
-        }
-        let on_mean = secs_to_nanos(session.max(1e-3)) as f64;
-        let off_mean = on_mean * (1.0 - p) / p;
-        let known = self.nodes[n as usize].presence.get(&user).copied();
-        let online = match known {
-            Some((state, until)) if now < until => return (state, until),
-            // The known spell ended at `until`: from then on the state is
-            // the other one, and t later it is online with probability
-            // p ± (…) e^(−t (a+b)), a two-state Markov chain.
-            Some((state, until)) => {
-                let rate = 1.0 / on_mean + 1.0 / off_mean;
-                let decay = libm::exp(-((now - until) as f64) * rate);
-                let p_on = if state { p - p * decay } else { p + (1.0 - p) * decay };
-                self.rng.chance(p_on)
-            }
-            None => self.rng.chance(p),
-        };
-        // Spells are memoryless: the rest of this one is a fresh draw.
-        let left = self.rng.exp(if online { on_mean } else { off_mean }) as Nanos;
-        let until = now + left.max(1);
         let node = &mut self.nodes[n as usize];
-        node.presence.insert(user, (online, until));
-        (online, until)
+        match (&node.spec.kind, &mut node.state) {
+            (NodeKind::Devices(d), KindState::Devices(seen)) => d.presence(seen, user, now, &mut self.rng),
+            _ => (true, Nanos::MAX),
+        }
     }
 
     /// An offline user opens the app: online now for a fresh session, and
@@ -44,7 +21,9 @@ impl Engine {
         let left = self.rng.exp(secs_to_nanos(session.max(1e-3)) as f64) as Nanos;
         let now = self.now;
         let node = &mut self.nodes[n as usize];
-        node.presence.insert(user, (true, now + left.max(1)));
+        if let KindState::Devices(seen) = &mut node.state {
+            seen.spells.insert(user, (true, now + left.max(1)));
+        }
         node.stats.woken += 1;
         for (m, era) in self.held.remove(&(n, user)).unwrap_or_default() {
             if self.msg_ok(m, era) && matches!(self.msgs[m as usize].place, Place::Backoff { .. }) {

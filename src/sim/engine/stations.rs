@@ -81,9 +81,9 @@ impl Engine {
             }
         }
         if let NodeKind::Devices(d) = &self.nodes[n as usize].spec.kind {
-            let (users, p, session, open) = (d.users.max(1), d.online_share, d.mean_session_s, d.open_on_push);
+            let (users, session, open) = (d.users.max(1), d.mean_session_s, d.open_on_push);
             let user = self.msgs[m as usize].key % users;
-            let (online, until) = self.presence(n, user, p, session);
+            let (online, until) = self.presence(n, user);
             if self.msgs[m as usize].class == self.class_id("push") {
                 // A notification: shown at once; it may make the user open
                 // the app, which connects and collects what was held.

@@ -36,10 +36,50 @@ impl Default for DevicesSpec {
     }
 }
 
+/// Each user asked about so far: online?, until when.
+#[derive(Default)]
+pub struct Presence {
+    pub spells: std::collections::HashMap<u64, (bool, Nanos)>,
+}
+
+impl DevicesSpec {
+    /// Is this user's phone online now, and until when does that last?
+    /// Each user alternates online and offline spells (exponential, means
+    /// `session` and `session × (1 − p) / p`); the state is drawn only when
+    /// asked, exactly, from the last known state.
+    pub fn presence(&self, seen: &mut Presence, user: u64, now: Nanos, rng: &mut SimRng) -> (bool, Nanos) {
+        let (p, session) = (self.online_share.clamp(0.0, 1.0), self.mean_session_s);
+        if p >= 1.0 || p <= 0.0 {
+            return (p >= 1.0, Nanos::MAX);
+        }
+        let on_mean = crate::sim::time::secs_to_nanos(session.max(1e-3)) as f64;
+        let off_mean = on_mean * (1.0 - p) / p;
+        let known = seen.spells.get(&user).copied();
+        let online = match known {
+            Some((state, until)) if now < until => return (state, until),
+            // The known spell ended at `until`: from then on the state is
+            // the other one, and t later it is online with probability
+            // p ± (…) e^(−t (a+b)), a two-state Markov chain.
+            Some((state, until)) => {
+                let rate = 1.0 / on_mean + 1.0 / off_mean;
+                let decay = libm::exp(-((now - until) as f64) * rate);
+                let p_on = if state { p - p * decay } else { p + (1.0 - p) * decay };
+                rng.chance(p_on)
+            }
+            None => rng.chance(p),
+        };
+        // Spells are memoryless: the rest of this one is a fresh draw.
+        let left = rng.exp(if online { on_mean } else { off_mean }) as Nanos;
+        let until = now + left.max(1);
+        seen.spells.insert(user, (online, until));
+        (online, until)
+    }
+}
+
 impl Kind for DevicesSpec {
     const LABEL: &str = "devices";
     const PRICE_PER_HOUR: f64 = 0.0;
-    type State = ();
+    type State = Presence;
 
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Deliver)
