@@ -458,9 +458,9 @@ impl Engine {
         if node.members.len() < 2 {
             return;
         }
-        let lost = node.replicated_at.values().filter(|&&t| t > now).count() as u64;
-        node.stats.lost_writes += lost;
-        node.replicated_at.clear();
+        if let KindState::ReplicatedDatabase(r) = &mut node.state {
+            node.stats.lost_writes += r.forget_unreplicated(now);
+        }
         let queued: Vec<u32> = node.members[0].drain_all();
         node.stats.queue.add(now, -(queued.len() as i64));
         let here: Vec<u32> = (0..self.msgs.len() as u32)

@@ -87,9 +87,6 @@ pub struct NodeRt {
     pub(super) last_scale: Nanos,
     pub(super) scale_epoch: Gen,
     pub(super) scale_mark: (u128, Nanos),
-    /// Replicated database: when the latest write of each recent key
-    /// becomes visible on the replicas.
-    pub(super) replicated_at: std::collections::HashMap<u64, Nanos>,
     /// Caches that coalesce: keys being fetched, since when, and the
     /// misses waiting for them.
     pub(super) fetching: std::collections::HashMap<u64, (Nanos, Vec<(u32, Gen)>)>,
@@ -247,7 +244,6 @@ impl NodeRt {
             last_scale: now,
             scale_epoch: Gen::default(),
             scale_mark: (0, now),
-            replicated_at: Default::default(),
             fetching: Default::default(),
             typed_links: false,
             groups: Vec::new(),

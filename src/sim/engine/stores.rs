@@ -126,13 +126,14 @@ impl Engine {
         if op == Op::Write {
             let lag = d.lag.sampler().sample(&mut self.rng) + ms_to_nanos(self.nodes[n as usize].fx.extra_lag_ms);
             let node = &mut self.nodes[n as usize];
-            node.replicated_at.insert(key, now + lag);
-            if node.replicated_at.len() > 100_000 {
-                node.replicated_at.retain(|_, &mut t| t > now);
+            if let KindState::ReplicatedDatabase(r) = &mut node.state {
+                r.written(key, now + lag, now);
             }
         } else if k != 0 {
             let node = &mut self.nodes[n as usize];
-            if node.replicated_at.get(&key).is_some_and(|&t| t > now) {
+            if let KindState::ReplicatedDatabase(r) = &node.state
+                && r.is_stale(key, now)
+            {
                 node.stats.stale_reads += 1;
             }
         }

@@ -43,10 +43,38 @@ impl Default for ReplicatedDatabaseSpec {
     }
 }
 
+/// When the latest write of each recent key becomes visible on the replicas.
+#[derive(Default)]
+pub struct Replication {
+    visible_at: std::collections::HashMap<u64, Nanos>,
+}
+
+impl Replication {
+    /// A write of `key` reaches the replicas at `at`.
+    pub fn written(&mut self, key: u64, at: Nanos, now: Nanos) {
+        self.visible_at.insert(key, at);
+        if self.visible_at.len() > 100_000 {
+            self.visible_at.retain(|_, &mut t| t > now);
+        }
+    }
+
+    /// A replica read of `key` now misses its latest write.
+    pub fn is_stale(&self, key: u64, now: Nanos) -> bool {
+        self.visible_at.get(&key).is_some_and(|&t| t > now)
+    }
+
+    /// The primary died: writes not yet on a replica are lost; how many.
+    pub fn forget_unreplicated(&mut self, now: Nanos) -> u64 {
+        let lost = self.visible_at.values().filter(|&&t| t > now).count() as u64;
+        self.visible_at.clear();
+        lost
+    }
+}
+
 impl Kind for ReplicatedDatabaseSpec {
     const LABEL: &str = "replicated database";
     const PRICE_PER_HOUR: f64 = 0.20;
-    type State = ();
+    type State = Replication;
 
     fn prepare(&self) -> Prepared {
         Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }.after(AfterService::Replicate)
