@@ -57,11 +57,13 @@ impl Engine {
             self.reject(n, m, FailReason::QueueFull);
             return false;
         }
-        let msg = &self.msgs[m as usize];
-        let job = Job { write: msg.op == Op::Write, key: msg.key, now, slow: 1.0, bytes: msg.req_bytes };
-        if let Err(reason) = node.spec.kind.admit(&mut node.state, job) {
-            self.reject(n, m, reason);
-            return false;
+        if node.prep.hooks.admit {
+            let msg = &self.msgs[m as usize];
+            let job = Job { write: msg.op == Op::Write, key: msg.key, now, slow: 1.0, bytes: msg.req_bytes };
+            if let Err(reason) = node.spec.kind.admit(&mut node.state, job) {
+                self.reject(n, m, reason);
+                return false;
+            }
         }
         if let NodeKind::WebsocketGateway(w) = &self.nodes[n as usize].spec.kind {
             let (connections, max) = (w.connections, w.max_connections);
@@ -220,17 +222,19 @@ impl Engine {
             msg.hold = 0;
             msg.sent = now + hold;
         }
-        let msg = &self.msgs[m as usize];
-        let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
-        let job = Job { write, key, now, slow: 1.0, bytes };
-        let adjust = node.spec.kind.adjust(&mut node.state, job, &mut self.rng);
-        if adjust.cold_start {
-            node.stats.cold_starts += 1;
+        if node.prep.hooks.adjust {
+            let msg = &self.msgs[m as usize];
+            let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
+            let job = Job { write, key, now, slow: 1.0, bytes };
+            let adjust = node.spec.kind.adjust(&mut node.state, job, &mut self.rng);
+            if adjust.cold_start {
+                node.stats.cold_starts += 1;
+            }
+            if adjust.skip {
+                s = Sampler::Const(0);
+            }
+            extra += adjust.extra;
         }
-        if adjust.skip {
-            s = Sampler::Const(0);
-        }
-        extra += adjust.extra;
         let slow = node.fx.service_factor(now);
         if s.is_zero() && extra == 0 {
             self.service_done(m);
@@ -259,7 +263,9 @@ impl Engine {
         node.stats.busy.set(now, node.busy as u64);
         node.stats.completions += 1;
         node.stats.sojourn.record(now - entered);
-        node.spec.kind.released(&mut node.state, now);
+        if node.prep.hooks.released {
+            node.spec.kind.released(&mut node.state, now);
+        }
         self.drain_queue(n);
     }
 

@@ -47,7 +47,8 @@ impl Kind for DnsSpec {
     type State = Resolvers;
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler()).after(AfterService::Resolve)
+        let hooks = Hooks { adjust: true, ..Default::default() };
+        Prepared { hooks, ..Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler()) }.after(AfterService::Resolve)
     }
 
     /// Only a resolver without a fresh answer has to ask.

@@ -28,18 +28,21 @@ pub trait Kind {
     /// Its parameters pre-digested for the engine's hot path.
     fn prepare(&self) -> Prepared;
 
-    /// Let a request in, or refuse it (before it may queue).
+    /// Let a request in, or refuse it (before it may queue). Called when
+    /// `prepare` sets `hooks.admit`.
     fn admit(&self, _state: &mut Self::State, _job: Job) -> Result<(), FailReason> {
         Ok(())
     }
 
     /// Change the standard service of one request (a cold start, a
-    /// transfer time, an answer already cached).
+    /// transfer time, an answer already cached). Called when `prepare` sets
+    /// `hooks.adjust`.
     fn adjust(&self, _state: &mut Self::State, _job: Job, _rng: &mut SimRng) -> Adjust {
         Adjust::default()
     }
 
-    /// A worker finished a request (and is free again).
+    /// A worker finished a request (and is free again). Called when
+    /// `prepare` sets `hooks.released`.
     fn released(&self, _state: &mut Self::State, _now: Nanos) {}
 
     /// The node crashed: forget what a restart would not remember.
@@ -105,8 +108,20 @@ pub struct Prepared {
     pub lifo_above: u32,
     /// Requests are served by the kind's own `Kind::serve`.
     pub custom_service: bool,
+    /// Which of the kind's own hooks the engine calls (skipping the others
+    /// keeps the hot path as short as before they existed).
+    pub hooks: Hooks,
     /// What the node does with a request once served.
     pub after: AfterService,
+}
+
+/// The optional hooks a kind implements (see [`Kind::admit`],
+/// [`Kind::adjust`], [`Kind::released`]); its `prepare` turns them on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hooks {
+    pub admit: bool,
+    pub adjust: bool,
+    pub released: bool,
 }
 
 /// What a node does with a request once its service time is over: the
@@ -188,6 +203,7 @@ impl Prepared {
             priority_mask: 0,
             lifo_above: u32::MAX,
             custom_service: false,
+            hooks: Hooks::default(),
             after: AfterService::Respond,
         }
     }

@@ -28,7 +28,8 @@ impl Kind for ObjectStorageSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, self.first_byte.sampler()).after(AfterService::Respond)
+        let hooks = Hooks { adjust: true, ..Default::default() };
+        Prepared { hooks, ..Prepared::new(UNLIMITED, UNLIMITED, self.first_byte.sampler()) }.after(AfterService::Respond)
     }
 
     /// The transfer, after the first byte: size / throughput.

@@ -38,7 +38,8 @@ impl Kind for RateLimiterSpec {
     type State = Bucket;
 
     fn prepare(&self) -> Prepared {
-        Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0)).after(AfterService::PassOn)
+        let hooks = Hooks { admit: true, ..Default::default() };
+        Prepared { hooks, ..Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0)) }.after(AfterService::PassOn)
     }
 
     /// Refill continuously, spend one token per request.

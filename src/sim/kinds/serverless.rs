@@ -48,7 +48,9 @@ impl Kind for ServerlessSpec {
     type State = WarmPool;
 
     fn prepare(&self) -> Prepared {
-        Prepared { blocking: true, cold_start: self.cold_start.sampler(), ..Prepared::new(self.concurrency, 0, self.service.sampler()) }.after(AfterService::CallDownstream)
+        let hooks = Hooks { adjust: true, released: true, ..Default::default() };
+        let station = Prepared::new(self.concurrency, 0, self.service.sampler());
+        Prepared { blocking: true, hooks, ..station }.after(AfterService::CallDownstream)
     }
 
     /// Reclaim instances idle too long; reuse the most recent one, or
