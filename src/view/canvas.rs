@@ -9,6 +9,7 @@ use bevy_egui::EguiContexts;
 use bevy_pancam::{PanCam, PanCamSystems};
 use bevy_prototype_lyon::prelude::*;
 
+use super::state::{CanvasRect, ContextMenu, PaletteDrag, Selection};
 use super::theme;
 use crate::edit::{Edit, EditBatch};
 use crate::sim::{LinkParams, LinkSpec, NodeKind, NodeLive, NodeParams, SimLink, SimNode};
@@ -16,15 +17,6 @@ use crate::sim::{LinkParams, LinkSpec, NodeKind, NodeLive, NodeParams, SimLink, 
 /// Radius used for hit-testing and where edges meet a node.
 pub const NODE_RADIUS: f32 = 46.0;
 const RING_RADIUS: f32 = 56.0;
-
-/// What the person has selected, if anything.
-#[derive(Resource, Default, Debug, Clone, Copy, PartialEq)]
-pub enum Selection {
-    #[default]
-    None,
-    Node(Entity),
-    Link(Entity),
-}
 
 /// A node being dragged: which one and where it was grabbed.
 #[derive(Resource, Default)]
@@ -35,11 +27,6 @@ struct Drag {
     connecting: bool,
     moved: bool,
 }
-
-/// The part of the window not covered by panels, in logical pixels
-/// (written by the panels each frame).
-#[derive(Resource, Default, Clone, Copy)]
-pub struct CanvasRect(pub Option<bevy_egui::egui::Rect>);
 
 /// Cursor position in world coordinates this frame (None if off-window).
 #[derive(Resource, Default, Clone, Copy)]
@@ -76,10 +63,8 @@ struct SelectionHalo;
 struct EdgeShape;
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Selection>()
-        .init_resource::<Drag>()
+    app.init_resource::<Drag>()
         .init_resource::<CursorWorld>()
-        .init_resource::<CanvasRect>()
         .insert_resource(ClearColor(theme::BACKGROUND))
         .add_systems(Startup, spawn_camera)
         .add_systems(
@@ -612,10 +597,10 @@ fn pick_and_drag(
     links: Query<(Entity, &LinkParams)>,
     mut edits: MessageWriter<EditBatch>,
     mut gizmos: Gizmos,
-    palette: Res<super::panels::PaletteDrag>,
+    palette: Res<PaletteDrag>,
     canvas: Res<CanvasRect>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    (mut menu, mut right_press): (ResMut<super::chaos_menu::ContextMenu>, Local<Option<Vec2>>),
+    (mut menu, mut right_press): (ResMut<ContextMenu>, Local<Option<Vec2>>),
 ) {
     // Docked panels live on egui's background layer, which egui does not
     // count as "over egui": test against the free canvas rectangle too.
@@ -648,7 +633,7 @@ fn pick_and_drag(
                 if target != Selection::None {
                     *selection = target;
                 }
-                *menu = super::chaos_menu::ContextMenu { target, at: bevy_egui::egui::pos2(b.x, b.y) };
+                *menu = ContextMenu { target, at: bevy_egui::egui::pos2(b.x, b.y) };
             }
         }
     }

@@ -1,44 +1,12 @@
 //! Breaking things by hand: the fault buttons for a node or a link (in the
 //! inspector and in the right-click menu), with adjustable strength and
-//! duration, and the right-click menu itself.
+//! duration.
 
-use bevy::prelude::*;
-use bevy_egui::egui::{self, DragValue, Ui};
+use bevy_egui::egui::{DragValue, Ui};
 
-use super::canvas::Selection;
+use super::state::FaultStrength;
 use crate::chaos::Fault;
 use crate::sim::model::NodeKind;
-
-/// How hard and how long the buttons break things; shared by the inspector
-/// and the menu so a setting sticks.
-#[derive(Resource, Clone, Debug)]
-pub struct FaultStrength {
-    /// Throttle / spike factor.
-    pub factor: f64,
-    pub add_ms: f64,
-    /// Share for loss, corruption, duplicates and hot keys.
-    pub share: f64,
-    pub mbps: f64,
-    /// Seconds; 0: until healed.
-    pub for_s: f64,
-}
-
-impl Default for FaultStrength {
-    fn default() -> Self {
-        Self { factor: 2.0, add_ms: 100.0, share: 0.2, mbps: 1.0, for_s: 0.0 }
-    }
-}
-
-/// The right-click menu: what it is for and where it opened (screen points).
-#[derive(Resource, Default)]
-pub struct ContextMenu {
-    pub target: Selection,
-    pub at: egui::Pos2,
-}
-
-pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<FaultStrength>().init_resource::<ContextMenu>();
-}
 
 /// What the strength fields are for.
 #[derive(Clone, Copy, PartialEq)]

@@ -8,8 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use super::FitView;
-use super::canvas::Selection;
+use super::state::{FileUi, FitView, Selection};
 use crate::edit::Revision;
 use crate::scenario::{self, LoadedScenario, Scenario};
 
@@ -32,36 +31,31 @@ impl Document {
     }
 }
 
-/// What the file dialogs show.
-#[derive(Resource, Default)]
-pub struct FileUi {
-    pub browser: bool,
-    pub save_as: bool,
-    pub path_text: String,
-    /// Last outcome: text, is it an error, when (real seconds).
-    pub status: Option<(String, bool, f64)>,
-    /// An autosave from a previous session: where, and when it was written.
-    pub recovery: Option<(PathBuf, String)>,
-    /// Requests from buttons and shortcuts.
-    pub want_save: bool,
-    pub want_new: bool,
-    pub want_share: bool,
-    /// Browser only: download what is running / open an uploaded file.
-    pub want_download: bool,
-    pub want_upload: bool,
-    /// The last share link made, shown until closed.
-    pub share: Option<String>,
-    /// A message that stays until dismissed (e.g. a link that did not open).
-    pub notice: Option<String>,
-}
-
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Document>()
-        .init_resource::<FileUi>()
         .add_systems(Startup, offer_recovery)
         .add_systems(Update, (shortcuts, handle_requests, autosave))
         .add_systems(Last, autosave_on_exit)
         .add_systems(EguiPrimaryContextPass, dialogs);
+    #[cfg(target_arch = "wasm32")]
+    app.add_systems(Update, take_upload);
+}
+
+/// Open a file uploaded in the browser once it has been read (checked like
+/// any file).
+#[cfg(target_arch = "wasm32")]
+fn take_upload(mut commands: Commands) {
+    let Some(got) = super::browser::take_uploaded() else { return };
+    commands.queue(move |world: &mut World| match got {
+        Ok((name, text)) => match Scenario::parse(&name, &text) {
+            Ok((s, _)) => {
+                open_scenario(world, &s, None);
+                status(world, format!("opened {name}"), false);
+            }
+            Err(e) => status(world, e.to_string(), true),
+        },
+        Err(e) => status(world, e, true),
+    });
 }
 
 /// Where autosaves and default saves go.
@@ -112,9 +106,9 @@ pub fn save_to(world: &mut World, path: PathBuf) {
 /// Hand what is running to the browser as a file download.
 fn download(world: &mut World) {
     let Some(s) = scenario::export(world) else { return status(world, "nothing to download".into(), true) };
-    let name = super::web::file_name(&s.name);
+    let name = super::browser::file_name(&s.name);
     #[cfg(target_arch = "wasm32")]
-    match super::web::download(&name, &s.to_ron()) {
+    match super::browser::download(&name, &s.to_ron()) {
         Ok(()) => status(world, format!("downloaded {name}"), false),
         Err(e) => status(world, e, true),
     }
@@ -212,7 +206,7 @@ fn handle_requests(
     loaded: Option<Res<LoadedScenario>>,
 ) {
     if std::mem::take(&mut ui.want_share) {
-        commands.queue(|w: &mut World| match super::web::share_link(w) {
+        commands.queue(|w: &mut World| match super::browser::share_link(w) {
             Ok(link) => w.resource_mut::<FileUi>().share = Some(link),
             Err(e) => status(w, e, true),
         });
@@ -222,7 +216,7 @@ fn handle_requests(
     }
     if std::mem::take(&mut ui.want_upload) {
         #[cfg(target_arch = "wasm32")]
-        if let Err(e) = super::web::pick_file() {
+        if let Err(e) = super::browser::pick_file() {
             commands.queue(move |w: &mut World| status(w, format!("could not open the file picker: {e}"), true));
         }
     }
@@ -240,7 +234,7 @@ fn handle_requests(
     }
     if (ui.save_as || ui.browser) && ui.path_text.is_empty() {
         // A new file is named after its scenario.
-        let name = super::web::file_name(loaded.as_ref().map_or("untitled", |l| l.0.name.as_str()));
+        let name = super::browser::file_name(loaded.as_ref().map_or("untitled", |l| l.0.name.as_str()));
         ui.path_text = doc
             .path
             .as_ref()

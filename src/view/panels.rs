@@ -9,9 +9,10 @@ use bevy_egui::egui::{self, Align2, Color32, DragValue, FontId, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use super::canvas::{CanvasRect, Selection, edge_ends};
-use super::files::{self, Document, FileUi};
+use super::canvas::edge_ends;
+use super::files::{self, Document};
 use super::packets::PacketCount;
+use super::state::{CanvasRect, ContextMenu, FaultStrength, FileUi, PaletteDrag, Panels, Selection};
 use super::{chaos_menu, inspector, lesson_panel, theme};
 use crate::chaos::ChaosCommand;
 use crate::edit::{Edit, EditBatch, EditFeedback, EditHistory, HistoryRequest, Revision};
@@ -20,29 +21,10 @@ use crate::sim::metrics::Window;
 use crate::sim::model::*;
 use crate::sim::{LinkParams, NodeLive, NodeParams, Sim, SimNode, SimSpeed};
 
-/// Panel visibility, toggled from the top bar or the keyboard.
-#[derive(Resource)]
-pub struct Panels {
-    pub inspector: bool,
-    pub charts: bool,
-    pub help: bool,
-    pub faults: bool,
-}
-
-impl Default for Panels {
-    fn default() -> Self {
-        Self { inspector: true, charts: true, help: false, faults: false }
-    }
-}
-
 pub const SPEEDS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 100.0];
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Panels>()
-        .init_resource::<PaletteDrag>()
-        .add_systems(Startup, style)
-        .add_systems(Update, shortcuts)
-        .add_systems(EguiPrimaryContextPass, draw_ui);
+    app.add_systems(Startup, style).add_systems(Update, shortcuts).add_systems(EguiPrimaryContextPass, draw_ui);
 }
 
 fn style(mut contexts: EguiContexts) {
@@ -167,15 +149,11 @@ struct UiState<'w, 's> {
     chaos: MessageWriter<'w, ChaosCommand>,
     document: Res<'w, Document>,
     revision: Res<'w, Revision>,
-    strength: ResMut<'w, chaos_menu::FaultStrength>,
-    menu: ResMut<'w, chaos_menu::ContextMenu>,
+    strength: ResMut<'w, FaultStrength>,
+    menu: ResMut<'w, ContextMenu>,
     lesson: ResMut<'w, lesson_panel::LessonState>,
     commands: Commands<'w, 's>,
 }
-
-/// A node kind being dragged out of the palette.
-#[derive(Resource, Default)]
-pub struct PaletteDrag(pub Option<NodeKind>);
 
 /// The whole egui frame: panels docked around the canvas, then labels
 /// painted over whatever canvas area is left.
@@ -1258,7 +1236,7 @@ mod tests {
             frame(|ui| inspector::node(ui, &mut edited, &types));
             assert_eq!(&edited, kind, "drawing the editors changes nothing");
             frame(|ui| kind_live(ui, &e.nodes[i], &e.links, e.now()));
-            let s = chaos_menu::FaultStrength::default();
+            let s = FaultStrength::default();
             frame(|ui| assert!(chaos_menu::node_faults(ui, &s, "n", kind, Some("z"), &[]).is_none()));
             assert!(!inspector::kind_glyph(kind).is_empty());
         }

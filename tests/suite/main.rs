@@ -25,3 +25,4 @@ mod lessons;
 mod queueing;
 mod scenarios;
 mod share;
+mod view_structure;
