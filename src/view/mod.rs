@@ -9,6 +9,7 @@ mod capture;
 mod chaos_menu;
 mod files;
 mod inspector;
+mod kinds;
 mod lesson_panel;
 mod packets;
 mod panels;

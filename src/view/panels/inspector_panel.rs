@@ -7,7 +7,7 @@ use bevy_egui::EguiPrimaryContextPass;
 use bevy_egui::egui::{self, DragValue, RichText};
 
 use super::super::state::{FaultStrength, Panels, Selection};
-use super::super::{chaos_menu, inspector, theme};
+use super::super::{chaos_menu, inspector, kinds, theme};
 use super::layout::{PanelSet, RootUi};
 use crate::chaos::ChaosCommand;
 use crate::edit::{Edit, EditBatch};
@@ -64,11 +64,11 @@ fn node(
     let zones: Vec<(String, Option<String>)> =
         nodes.iter().map(|(_, n, p, _)| (n.to_string(), p.0.zone.clone())).collect();
     let Ok((_, name, mut params, live)) = nodes.get_mut(e) else { return };
-    ui.heading(format!("{} {}", inspector::kind_glyph(&params.0.kind), name));
+    ui.heading(format!("{} {}", kinds::glyph(&params.0.kind), name));
     ui.label(RichText::new(params.0.kind.label()).weak());
     ui.separator();
     let mut spec = params.0.clone();
-    inspector::node(ui, &mut spec.kind, types);
+    kinds::editors(ui, &mut spec.kind, types);
     ui.horizontal(|ui| {
         ui.label("price").on_hover_text("What this node costs to run, in $ per hour.");
         let mut p = spec.price_per_hour();
@@ -127,7 +127,7 @@ fn node(
                 s.sojourn.mean_ms(),
                 s.sojourn.quantile_ms(0.99)
             ));
-            kind_live(ui, n, &sim.links, sim.now());
+            kinds::live(ui, n, &sim.links, sim.now());
         }
     }
 }
@@ -173,114 +173,6 @@ fn nothing_selected(ui: &mut egui::Ui) {
     ui.label(RichText::new("Drag a node to move it; Shift-drag from one node to another to connect them; drag empty space to pan; scroll to zoom. Add nodes from the palette on the left.").weak());
 }
 
-/// What only this kind can tell: instances, cold starts, stale reads…
-fn kind_live(
-    ui: &mut egui::Ui,
-    n: &crate::sim::engine::NodeRt,
-    links: &[crate::sim::engine::LinkRt],
-    now: crate::sim::time::Nanos,
-) {
-    let s = &n.stats;
-    match &n.spec.kind {
-        NodeKind::Serverless(_) => {
-            ui.label(format!("instances alive {} · cold starts {}", n.live_instances(now), s.cold_starts));
-        }
-        NodeKind::Autoscaling(_) => {
-            let booting = if n.booting > 0 { format!(" (+{} booting)", n.booting) } else { String::new() };
-            ui.label(format!(
-                "instances {}{booting} · scaled out {}×, in {}×",
-                n.instances, s.scale_ups, s.scale_downs
-            ));
-        }
-        NodeKind::ReplicatedDatabase(_) => {
-            ui.label(format!("stale reads {} · writes lost in failover {}", s.stale_reads, s.lost_writes));
-            if let Some((_, elected)) = n.fx.failover {
-                let state =
-                    if now < elected { "electing a new primary: writes fail" } else { "running on a promoted replica" };
-                ui.colored_label(theme::to_egui(theme::BAD), state);
-            }
-        }
-        NodeKind::Queue(_) => {
-            ui.label(format!(
-                "delivered {} · redelivered {} · dead letters {}",
-                s.jobs_done, s.redeliveries, s.dead_lettered
-            ));
-        }
-        NodeKind::PubSub(_) => {
-            ui.label(format!("deliveries done {}", s.jobs_done));
-        }
-        NodeKind::Cache(_) | NodeKind::Cdn(_) => {
-            let lookups = (s.hits + s.misses).max(1);
-            ui.label(format!(
-                "hit ratio {:.1}% · coalesced misses {}",
-                s.hits as f64 * 100.0 / lookups as f64,
-                s.coalesced
-            ));
-        }
-        NodeKind::Dns(_) => {
-            ui.label(format!("resolver lookups {}", s.lookups));
-        }
-        NodeKind::Client(c)
-            if matches!(
-                c.traffic,
-                crate::sim::model::Traffic::Polling { .. } | crate::sim::model::Traffic::LongPolling { .. }
-            ) =>
-        {
-            let polls = (s.polls_empty + s.polls_full).max(1);
-            ui.label(format!("polls {} · empty {:.1}%", polls, s.polls_empty as f64 * 100.0 / polls as f64));
-        }
-        NodeKind::PushService(_) => {
-            ui.label(format!("notifications passed on {}", s.pushes));
-        }
-        NodeKind::Devices(_) => {
-            ui.label(format!("delivered {} · found offline {} · woken by a push {}", s.delivered, s.offline, s.woken));
-        }
-        NodeKind::WebsocketGateway(w) => {
-            ui.label(format!(
-                "connections {} of {} · refused over the limit {} · reconnects {}",
-                w.connections.min(w.max_connections),
-                w.max_connections,
-                s.offline,
-                s.reconnects
-            ));
-        }
-        NodeKind::Inbox(_) => {
-            ui.label(format!("held for offline phones {} · push notifications {}", s.held, s.pushes));
-            ui.label(format!("waiting now {} · delivered {}", n.queue_len() as u64 + n.backing_off, s.jobs_done));
-        }
-        NodeKind::Stream(_) => {
-            ui.label(format!("consumed {} · retried {}", s.jobs_done, s.redeliveries));
-            for (l, lag) in n.out.iter().zip(n.group_lags()) {
-                let to = links.get(*l as usize).map_or("?", |k| k.spec.to.as_str());
-                ui.label(format!("  group {to}: lag {lag}"));
-            }
-        }
-        _ => {}
-    }
-    if n.members.len() > 1 {
-        let what = if matches!(n.spec.kind, NodeKind::ShardedDatabase(_)) { "shard" } else { "member" };
-        egui::Grid::new("members").striped(true).show(ui, |ui| {
-            ui.label(what);
-            ui.label("busy");
-            ui.label("queued");
-            ui.label("served");
-            ui.end_row();
-            for (i, m) in n.members.iter().enumerate() {
-                let label = match (&n.spec.kind, i) {
-                    (NodeKind::ReplicatedDatabase(_), 0) => "primary".to_string(),
-                    (NodeKind::ReplicatedDatabase(_), i) => format!("replica {i}"),
-                    _ => format!("{i}"),
-                };
-                ui.label(label);
-                ui.label(format!("{}/{}", m.busy, n.workers() / n.members.len() as u32));
-                ui.label(format!("{}", m.queue_len()));
-                ui.label(format!("{}", m.served));
-                ui.end_row();
-            }
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,12 +210,12 @@ mod tests {
         let types = inspector::type_names(kinds.iter(), links.iter());
         for (i, kind) in kinds.iter().enumerate() {
             let mut edited = kind.clone();
-            frame(|ui| inspector::node(ui, &mut edited, &types));
+            frame(|ui| kinds::editors(ui, &mut edited, &types));
             assert_eq!(&edited, kind, "drawing the editors changes nothing");
-            frame(|ui| kind_live(ui, &e.nodes[i], &e.links, e.now()));
+            frame(|ui| kinds::live(ui, &e.nodes[i], &e.links, e.now()));
             let s = FaultStrength::default();
             frame(|ui| assert!(chaos_menu::node_faults(ui, &s, "n", kind, Some("z"), &[]).is_none()));
-            assert!(!inspector::kind_glyph(kind).is_empty());
+            assert!(!kinds::glyph(kind).is_empty());
         }
         let mut l = links[0].clone();
         frame(|ui| inspector::link(ui, &mut l, &types));
@@ -352,7 +244,7 @@ mod tests {
             let types = inspector::type_names(s.nodes.iter().map(|n| &n.kind), s.links.iter());
             for n in &s.nodes {
                 let mut k = n.kind.clone();
-                frame(|ui| inspector::node(ui, &mut k, &types));
+                frame(|ui| kinds::editors(ui, &mut k, &types));
                 assert_eq!(k, n.kind, "{}: {}", f.display(), n.id);
             }
             for l in &s.links {

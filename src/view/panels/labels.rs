@@ -10,7 +10,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use super::super::canvas::edge_ends;
 use super::super::lesson_panel::{self, LessonState};
 use super::super::state::CanvasRect;
-use super::super::{inspector, theme};
+use super::super::{kinds, theme};
 use super::layout::PanelSet;
 use crate::sim::{LinkParams, NodeLive, NodeParams, Sim, SimNode};
 
@@ -118,8 +118,8 @@ fn node_label(
     let Some(top) = to_screen(c + Vec2::new(0.0, 70.0)) else { return };
     // Live numbers sit right of the queue bar, clear of neighbours.
     let Some(bottom) = to_screen(c + Vec2::new(48.0, -70.0)) else { return };
-    let accent = theme::to_egui(theme::accent(&p.0.kind));
-    painter.text(centre, Align2::CENTER_CENTER, inspector::kind_glyph(&p.0.kind), FontId::proportional(20.0), accent);
+    let accent = theme::to_egui(kinds::accent(&p.0.kind));
+    painter.text(centre, Align2::CENTER_CENTER, kinds::glyph(&p.0.kind), FontId::proportional(20.0), accent);
     painter.text(top, Align2::CENTER_BOTTOM, name.as_str(), FontId::proportional(14.0), Color32::from_gray(230));
     if live.down || live.paused {
         let (text, colour) = if live.down { ("× DOWN", theme::BAD) } else { ("⏸ PAUSED", theme::WARN) };

@@ -7,7 +7,7 @@ use bevy_egui::egui::{self, Align2, FontId, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
 use super::super::state::{CanvasRect, PaletteDrag, Panels};
-use super::super::{inspector, theme};
+use super::super::{kinds, theme};
 use super::layout::{PanelSet, RootUi};
 use crate::edit::{Edit, EditBatch};
 use crate::sim::model::*;
@@ -45,14 +45,14 @@ fn palette(mut root: ResMut<RootUi>, mut st: Palette) {
         ui.add_space(4.0);
         egui::ScrollArea::vertical().show(ui, |ui| {
             let mut group = "";
-            for (g, kind, what) in palette_kinds() {
+            for (g, kind, what) in kinds::palette() {
                 if g != group {
                     group = g;
                     ui.add_space(2.0);
                     ui.label(RichText::new(g).small().weak());
                 }
-                let accent = theme::to_egui(theme::accent(&kind));
-                let text = RichText::new(format!("{}  {}", inspector::kind_glyph(&kind), kind.label())).color(accent);
+                let accent = theme::to_egui(kinds::accent(&kind));
+                let text = RichText::new(format!("{}  {}", kinds::glyph(&kind), kind.label())).color(accent);
                 let r = ui
                     .add_sized([136.0, 24.0], egui::Button::new(text).sense(egui::Sense::click_and_drag()))
                     .on_hover_text(what);
@@ -82,9 +82,9 @@ fn drop_from_palette(mut contexts: EguiContexts, canvas: Res<CanvasRect>, mut st
     if down {
         if let Some(p) = pointer {
             let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Tooltip, egui::Id::new("palette-ghost")));
-            let accent = theme::to_egui(theme::accent(&kind));
+            let accent = theme::to_egui(kinds::accent(&kind));
             painter.circle_stroke(p, 22.0, egui::Stroke::new(2.0, accent));
-            painter.text(p, Align2::CENTER_CENTER, inspector::kind_glyph(&kind), FontId::proportional(18.0), accent);
+            painter.text(p, Align2::CENTER_CENTER, kinds::glyph(&kind), FontId::proportional(18.0), accent);
         }
         return Ok(());
     }
@@ -97,71 +97,9 @@ fn drop_from_palette(mut contexts: EguiContexts, canvas: Res<CanvasRect>, mut st
     Ok(())
 }
 
-/// Every kind a person can add, in groups, with a one-line description.
-pub fn palette_kinds() -> Vec<(&'static str, NodeKind, &'static str)> {
-    use NodeKind as K;
-    vec![
-        ("Users", K::Client(ClientSpec::default()), "users sending requests (open or closed loop, polling)"),
-        ("Users", K::Devices(DevicesSpec::default()), "recipients' phones: online/offline churn, delivery time"),
-        ("Edge", K::Dns(DnsSpec::default()), "resolves users to entry points; answers cached for a TTL"),
-        ("Edge", K::Cdn(CdnSpec::default()), "edge cache in front of an origin"),
-        ("Edge", K::LoadBalancer(LoadBalancerSpec::default()), "spreads requests over its links"),
-        ("Edge", K::Gateway(GatewaySpec::default()), "checks each request, routes it by type"),
-        ("Edge", K::RateLimiter(RateLimiterSpec::default()), "token bucket: rejects beyond its rate"),
-        (
-            "Edge",
-            K::WebsocketGateway(WebsocketGatewaySpec::default()),
-            "persistent connections: pushes messages to phones",
-        ),
-        ("Compute", K::Service(ServiceSpec::default()), "workers behind a queue; calls its links"),
-        ("Compute", K::Autoscaling(AutoscalingSpec::default()), "instances follow the load (target utilisation)"),
-        ("Compute", K::Serverless(ServerlessSpec::default()), "an instance per request; cold starts, scale to zero"),
-        ("Data", K::Cache(CacheSpec::default()), "answers hits; misses go on"),
-        ("Data", K::Database(DatabaseSpec::default()), "connection pool; reads and writes"),
-        (
-            "Data",
-            K::ReplicatedDatabase(ReplicatedDatabaseSpec::default()),
-            "primary for writes, replicas for reads; lag",
-        ),
-        ("Data", K::ShardedDatabase(ShardedDatabaseSpec::default()), "keys split over shards; hot keys hurt one"),
-        ("Data", K::ObjectStorage(ObjectStorageSpec::default()), "blobs: first byte, then size / throughput"),
-        ("Messaging", K::Queue(QueueSpec::default()), "acks producers, consumers drain it"),
-        ("Messaging", K::PubSub(PubSubSpec::default()), "every subscriber link gets a copy"),
-        ("Messaging", K::Stream(StreamSpec::default()), "partitioned log; each link a consumer group"),
-        ("Messaging", K::Inbox(InboxSpec::default()), "store-and-forward: holds messages for offline phones"),
-        ("Messaging", K::PushService(PushServiceSpec::default()), "push notifications: best effort, may wake a phone"),
-    ]
-}
-
-fn short_name(kind: &NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Client(_) => "users",
-        NodeKind::LoadBalancer(_) => "lb",
-        NodeKind::Service(_) => "service",
-        NodeKind::Cache(_) => "cache",
-        NodeKind::Database(_) => "db",
-        NodeKind::Queue(_) => "queue",
-        NodeKind::RateLimiter(_) => "limiter",
-        NodeKind::Gateway(_) => "gateway",
-        NodeKind::Serverless(_) => "fn",
-        NodeKind::Autoscaling(_) => "asg",
-        NodeKind::ShardedDatabase(_) => "shards",
-        NodeKind::ReplicatedDatabase(_) => "rdb",
-        NodeKind::PubSub(_) => "topic",
-        NodeKind::Cdn(_) => "cdn",
-        NodeKind::Dns(_) => "dns",
-        NodeKind::ObjectStorage(_) => "blobs",
-        NodeKind::Stream(_) => "stream",
-        NodeKind::Devices(_) => "phones",
-        NodeKind::Inbox(_) => "inbox",
-        NodeKind::WebsocketGateway(_) => "ws",
-        NodeKind::PushService(_) => "push",
-    }
-}
-
 /// A fresh id such as `service-3`, unused by any node.
 fn fresh_id(names: &NodeNames, kind: &NodeKind) -> String {
-    let base = short_name(kind);
+    let base = kinds::short_name(kind);
     (1..)
         .map(|i| format!("{base}-{i}"))
         .find(|id| !names.iter().any(|n| n.as_str() == id))
@@ -185,7 +123,7 @@ mod tests {
 
     #[test]
     fn the_palette_offers_every_kind_once() {
-        let mut offered: Vec<&str> = palette_kinds().iter().map(|(_, k, _)| k.label()).collect();
+        let mut offered: Vec<&str> = kinds::palette().iter().map(|(_, k, _)| k.label()).collect();
         let mut all: Vec<&str> = NodeKind::catalogue().iter().map(|k| k.label()).collect();
         offered.sort();
         all.sort();
