@@ -63,32 +63,7 @@ pub fn node_faults(
             }
         };
         if matches!(kind, NodeKind::Client(_)) {
-            let k = s.factor;
-            button(
-                ui,
-                format!("Spike ×{k}"),
-                "Multiply this client's request rate",
-                Fault::TrafficSpike { client: id.clone(), factor: k },
-            );
-            button(
-                ui,
-                "Herd".into(),
-                "2 000 requests at the same instant",
-                Fault::ThunderingHerd { client: id.clone(), requests: 2000 },
-            );
-            let pct = s.share * 100.0;
-            button(
-                ui,
-                format!("Hot key {pct:.0}%"),
-                "This share of requests use one key",
-                Fault::HotKey { client: id.clone(), share: s.share },
-            );
-            button(
-                ui,
-                "Clock ×0.2".into(),
-                "Clock skew: timeouts fire five times too early",
-                Fault::ClockSkew { client: id.clone(), factor: 0.2 },
-            );
+            client_faults(ui, &mut button, s, &id);
             return;
         }
         button(ui, "Kill".into(), "Crash: work there fails, arrivals are refused", Fault::Kill { node: id.clone() });
@@ -124,18 +99,7 @@ pub fn node_faults(
             "Slower and slower, crashes after 30 s",
             Fault::MemoryLeak { node: id.clone(), crash_after_s: 30.0 },
         );
-        let workers = match kind {
-            NodeKind::Service(s) => s.workers,
-            NodeKind::Database(d) => d.pool,
-            NodeKind::ShardedDatabase(d) => d.pool,
-            NodeKind::ReplicatedDatabase(d) => d.pool,
-            NodeKind::Cache(c) => c.workers,
-            NodeKind::Gateway(g) => g.workers,
-            NodeKind::Autoscaling(a) => a.workers_per_instance * a.initial,
-            NodeKind::Serverless(f) => f.concurrency,
-            NodeKind::WebsocketGateway(w) => w.workers,
-            _ => 4,
-        };
+        let workers = pool_size(kind);
         let leaked = (workers * 3 / 4).max(1);
         button(
             ui,
@@ -143,46 +107,101 @@ pub fn node_faults(
             "Connections held by a leak: fewer workers",
             Fault::PoolExhaustion { node: id.clone(), leaked },
         );
-        if matches!(kind, NodeKind::ReplicatedDatabase(_)) {
-            button(
-                ui,
-                "Failover".into(),
-                "The primary dies: writes fail until a replica is promoted",
-                Fault::LeaderFailover { node: id.clone() },
-            );
-            let ms = s.add_ms.max(1.0) * 5.0;
-            button(
-                ui,
-                format!("Lag +{ms:.0} ms"),
-                "Replicas fall further behind: more stale reads",
-                Fault::ReplicaLag { node: id.clone(), add_ms: ms },
-            );
-        }
-        let stores = matches!(
-            kind,
-            NodeKind::Database(_) | NodeKind::Queue(_) | NodeKind::ShardedDatabase(_) | NodeKind::ReplicatedDatabase(_)
-        );
-        if stores {
-            button(ui, "Disk full".into(), "Writes fail; reads still work", Fault::DiskFull { node: id.clone() });
-        }
-        if matches!(kind, NodeKind::Cache(_) | NodeKind::Cdn(_)) {
-            button(
-                ui,
-                "Flush".into(),
-                "Empty the cache; it warms back over 10 s",
-                Fault::CacheFlush { node: id.clone(), warmup_s: 10.0 },
-            );
-        }
-        if let Some(zone) = zone {
-            button(
-                ui,
-                format!("Zone {zone} outage"),
-                "Crash every node in this zone",
-                Fault::ZoneOutage { zone: zone.to_string() },
-            );
-        }
+        kind_faults(ui, &mut button, s, &id, kind, zone);
     });
     picked
+}
+
+/// A fault button: its label, tooltip and the fault it injects.
+type Button<'a> = dyn FnMut(&mut Ui, String, &str, Fault) + 'a;
+
+/// What a client can suffer: spikes, herds, hot keys, a skewed clock.
+fn client_faults(ui: &mut Ui, button: &mut Button, s: &FaultStrength, id: &str) {
+    let k = s.factor;
+    button(
+        ui,
+        format!("Spike ×{k}"),
+        "Multiply this client's request rate",
+        Fault::TrafficSpike { client: id.to_string(), factor: k },
+    );
+    button(
+        ui,
+        "Herd".into(),
+        "2 000 requests at the same instant",
+        Fault::ThunderingHerd { client: id.to_string(), requests: 2000 },
+    );
+    let pct = s.share * 100.0;
+    button(
+        ui,
+        format!("Hot key {pct:.0}%"),
+        "This share of requests use one key",
+        Fault::HotKey { client: id.to_string(), share: s.share },
+    );
+    button(
+        ui,
+        "Clock ×0.2".into(),
+        "Clock skew: timeouts fire five times too early",
+        Fault::ClockSkew { client: id.to_string(), factor: 0.2 },
+    );
+}
+
+/// The faults only some kinds have: failover and lag, a full disk, a
+/// flushed cache, and an outage of the node's zone.
+fn kind_faults(ui: &mut Ui, button: &mut Button, s: &FaultStrength, id: &str, kind: &NodeKind, zone: Option<&str>) {
+    if matches!(kind, NodeKind::ReplicatedDatabase(_)) {
+        button(
+            ui,
+            "Failover".into(),
+            "The primary dies: writes fail until a replica is promoted",
+            Fault::LeaderFailover { node: id.to_string() },
+        );
+        let ms = s.add_ms.max(1.0) * 5.0;
+        button(
+            ui,
+            format!("Lag +{ms:.0} ms"),
+            "Replicas fall further behind: more stale reads",
+            Fault::ReplicaLag { node: id.to_string(), add_ms: ms },
+        );
+    }
+    let stores = matches!(
+        kind,
+        NodeKind::Database(_) | NodeKind::Queue(_) | NodeKind::ShardedDatabase(_) | NodeKind::ReplicatedDatabase(_)
+    );
+    if stores {
+        button(ui, "Disk full".into(), "Writes fail; reads still work", Fault::DiskFull { node: id.to_string() });
+    }
+    if matches!(kind, NodeKind::Cache(_) | NodeKind::Cdn(_)) {
+        button(
+            ui,
+            "Flush".into(),
+            "Empty the cache; it warms back over 10 s",
+            Fault::CacheFlush { node: id.to_string(), warmup_s: 10.0 },
+        );
+    }
+    if let Some(zone) = zone {
+        button(
+            ui,
+            format!("Zone {zone} outage"),
+            "Crash every node in this zone",
+            Fault::ZoneOutage { zone: zone.to_string() },
+        );
+    }
+}
+
+/// The workers or connections a pool leak takes from.
+fn pool_size(kind: &NodeKind) -> u32 {
+    match kind {
+        NodeKind::Service(s) => s.workers,
+        NodeKind::Database(d) => d.pool,
+        NodeKind::ShardedDatabase(d) => d.pool,
+        NodeKind::ReplicatedDatabase(d) => d.pool,
+        NodeKind::Cache(c) => c.workers,
+        NodeKind::Gateway(g) => g.workers,
+        NodeKind::Autoscaling(a) => a.workers_per_instance * a.initial,
+        NodeKind::Serverless(f) => f.concurrency,
+        NodeKind::WebsocketGateway(w) => w.workers,
+        _ => 4,
+    }
 }
 
 /// Buttons for the faults a link can suffer; returns the one clicked.

@@ -292,6 +292,17 @@ fn dialogs(
     time: Res<Time<Real>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    recovery_window(ctx, &mut ui, &mut commands);
+    save_as_window(ctx, &mut ui, &mut commands);
+    browser_window(ctx, &mut ui, &mut commands);
+    share_window(ctx, &mut ui);
+    notice_window(ctx, &mut ui);
+    status_toast(ctx, &mut ui, &time);
+    Ok(())
+}
+
+/// An autosave from a previous session: recover it or discard it.
+fn recovery_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut Commands) {
     if let Some((path, age)) = ui.recovery.clone() {
         egui::Window::new("Recover unsaved work?")
             .collapsible(false)
@@ -327,6 +338,10 @@ fn dialogs(
                 });
             });
     }
+}
+
+/// Where to save.
+fn save_as_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut Commands) {
     if ui.save_as {
         let mut open = true;
         egui::Window::new("Save as")
@@ -346,6 +361,10 @@ fn dialogs(
             ui.save_as = false;
         }
     }
+}
+
+/// Saved scenarios and the bundled examples, or a path to open.
+fn browser_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut Commands) {
     if ui.browser {
         let mut open = true;
         egui::Window::new("Open a scenario")
@@ -387,6 +406,10 @@ fn dialogs(
             ui.browser = false;
         }
     }
+}
+
+/// The last share link made, to copy.
+fn share_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>) {
     if let Some(link) = ui.share.clone() {
         let mut open = true;
         egui::Window::new("Share this system")
@@ -413,6 +436,10 @@ fn dialogs(
             ui.share = None;
         }
     }
+}
+
+/// Why a link did not open.
+fn notice_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>) {
     if let Some(text) = ui.notice.clone() {
         egui::Window::new("Could not open that")
             .collapsible(false)
@@ -426,6 +453,10 @@ fn dialogs(
                 }
             });
     }
+}
+
+/// The last file operation's outcome, for a few seconds.
+fn status_toast(ctx: &egui::Context, ui: &mut ResMut<FileUi>, time: &Time<Real>) {
     if let Some((text, error, t)) = &ui.status {
         if time.elapsed_secs_f64() - t < 5.0 {
             egui::Area::new(egui::Id::new("file-status")).anchor(egui::Align2::CENTER_BOTTOM, [0.0, -220.0]).show(
@@ -440,7 +471,6 @@ fn dialogs(
             );
         }
     }
-    Ok(())
 }
 
 /// Title text: file name and a dot while there are unsaved changes.
