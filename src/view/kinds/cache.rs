@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::Ui;
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{slider, drag, row, dist, optional_limit, workers};
+use super::super::inspector::{dist, drag, optional_limit, row, slider, workers};
 use super::{KindView, Outline, polygon};
 use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;

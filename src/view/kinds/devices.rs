@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::Ui;
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{slider, drag, row, dist, seconds};
+use super::super::inspector::{dist, drag, row, seconds, slider};
 use super::{KindView, Outline, rect};
 use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;

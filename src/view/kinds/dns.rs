@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::Ui;
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{drag, row, dist, health_check, seconds};
+use super::super::inspector::{dist, drag, health_check, row, seconds};
 use super::{KindView, Outline, polygon};
 use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;

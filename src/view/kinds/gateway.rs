@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Ui};
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{row, dist, optional_limit, workers};
+use super::super::inspector::{dist, optional_limit, row, workers};
 use super::{KindView, Outline};
 use crate::sim::model::*;
 

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Ui};
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{drag, row, dist, workers};
+use super::super::inspector::{dist, drag, row, workers};
 use super::{KindView, Outline, rect};
 use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{ComboBox, Ui};
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{row, dist, health_check};
+use super::super::inspector::{dist, health_check, row};
 use super::{KindView, Outline, polygon};
 use crate::sim::model::*;
 

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::Ui;
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{drag, row, dist};
+use super::super::inspector::{dist, drag, row};
 use super::{KindView, Outline};
 use crate::sim::model::*;
 

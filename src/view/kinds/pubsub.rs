@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Ui};
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{row, dist};
+use super::super::inspector::{dist, row};
 use super::{KindView, Outline};
 use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::Ui;
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{drag, row, dist, optional_limit, workers};
+use super::super::inspector::{dist, drag, optional_limit, row, workers};
 use super::{KindView, Outline, rect};
 use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;

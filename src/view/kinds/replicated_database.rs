@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::Ui;
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{drag, row, dist, seconds, pool_and_times};
+use super::super::inspector::{dist, drag, pool_and_times, row, seconds};
 use super::super::theme;
 use super::{KindView, Outline, rect};
 use crate::sim::engine::{LinkRt, NodeRt};

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::Ui;
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{drag, row, pool_and_times};
+use super::super::inspector::{drag, pool_and_times, row};
 use super::{KindView, Outline, rect};
 use crate::sim::model::*;
 
