@@ -9,22 +9,14 @@ use bevy_egui::EguiContexts;
 use bevy_pancam::{PanCam, PanCamSystems};
 use bevy_prototype_lyon::prelude::*;
 
-use super::theme;
+use super::state::{CanvasRect, ContextMenu, PaletteDrag, Selection};
+use super::{kinds, theme};
 use crate::edit::{Edit, EditBatch};
 use crate::sim::{LinkParams, LinkSpec, NodeKind, NodeLive, NodeParams, SimLink, SimNode};
 
 /// Radius used for hit-testing and where edges meet a node.
 pub const NODE_RADIUS: f32 = 46.0;
 const RING_RADIUS: f32 = 56.0;
-
-/// What the person has selected, if anything.
-#[derive(Resource, Default, Debug, Clone, Copy, PartialEq)]
-pub enum Selection {
-    #[default]
-    None,
-    Node(Entity),
-    Link(Entity),
-}
 
 /// A node being dragged: which one and where it was grabbed.
 #[derive(Resource, Default)]
@@ -35,11 +27,6 @@ struct Drag {
     connecting: bool,
     moved: bool,
 }
-
-/// The part of the window not covered by panels, in logical pixels
-/// (written by the panels each frame).
-#[derive(Resource, Default, Clone, Copy)]
-pub struct CanvasRect(pub Option<bevy_egui::egui::Rect>);
 
 /// Cursor position in world coordinates this frame (None if off-window).
 #[derive(Resource, Default, Clone, Copy)]
@@ -76,10 +63,8 @@ struct SelectionHalo;
 struct EdgeShape;
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Selection>()
-        .init_resource::<Drag>()
+    app.init_resource::<Drag>()
         .init_resource::<CursorWorld>()
-        .init_resource::<CanvasRect>()
         .insert_resource(ClearColor(theme::BACKGROUND))
         .add_systems(Startup, spawn_camera)
         .add_systems(
@@ -154,164 +139,7 @@ fn node_pos(p: &NodeParams) -> Vec2 {
 
 /// Shape of each node kind (centred on the origin), filled and outlined.
 fn body(kind: &NodeKind, stroke: Color, width: f32) -> Shape {
-    macro_rules! done {
-        ($b:expr) => {
-            $b.fill(theme::CARD).stroke((stroke, width)).build()
-        };
-    }
-    let rect = |w: f32, h: f32, r: f32| shapes::Rectangle {
-        extents: Vec2::new(w, h),
-        origin: shapes::RectangleOrigin::Center,
-        radii: Some(shapes::BorderRadii::single(r)),
-    };
-    let polygon = |sides: usize, r: f32| shapes::RegularPolygon {
-        sides,
-        center: Vec2::ZERO,
-        feature: shapes::RegularPolygonFeature::Radius(r),
-    };
-    match kind {
-        NodeKind::Client(_) => done!(ShapeBuilder::with(&shapes::Circle { radius: 38.0, center: Vec2::ZERO })),
-        NodeKind::LoadBalancer(_) => done!(ShapeBuilder::with(&polygon(6, 44.0))),
-        NodeKind::Service(_) => done!(ShapeBuilder::with(&rect(96.0, 64.0, 12.0))),
-        NodeKind::Cache(_) => done!(ShapeBuilder::with(&polygon(8, 42.0))),
-        NodeKind::Database(_) => done!(
-            ShapeBuilder::with(&rect(80.0, 68.0, 6.0))
-                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 34.0) })
-                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 12.0) })
-        ),
-        NodeKind::RateLimiter(_) => done!(ShapeBuilder::with(&shapes::RoundedPolygon {
-            points: vec![
-                Vec2::new(-46.0, 30.0),
-                Vec2::new(46.0, 30.0),
-                Vec2::new(14.0, -32.0),
-                Vec2::new(-14.0, -32.0)
-            ],
-            radius: 6.0,
-            closed: true,
-        })),
-        NodeKind::Queue(_) => done!(
-            ShapeBuilder::with(&rect(112.0, 44.0, 22.0))
-                .add(&shapes::Line(Vec2::new(-24.0, -14.0), Vec2::new(-24.0, 14.0)))
-                .add(&shapes::Line(Vec2::new(0.0, -14.0), Vec2::new(0.0, 14.0)))
-                .add(&shapes::Line(Vec2::new(24.0, -14.0), Vec2::new(24.0, 14.0)))
-        ),
-        // A shield: the front door.
-        NodeKind::Gateway(_) => done!(ShapeBuilder::with(&shapes::RoundedPolygon {
-            points: vec![
-                Vec2::new(-44.0, 32.0),
-                Vec2::new(44.0, 32.0),
-                Vec2::new(44.0, -4.0),
-                Vec2::new(0.0, -40.0),
-                Vec2::new(-44.0, -4.0)
-            ],
-            radius: 8.0,
-            closed: true,
-        })),
-        NodeKind::Serverless(_) => done!(ShapeBuilder::with(&shapes::RoundedPolygon {
-            points: vec![Vec2::new(0.0, 48.0), Vec2::new(48.0, 0.0), Vec2::new(0.0, -48.0), Vec2::new(-48.0, 0.0)],
-            radius: 8.0,
-            closed: true,
-        })),
-        // A stack of instances.
-        NodeKind::Autoscaling(_) => done!(
-            ShapeBuilder::with(&rect(88.0, 56.0, 10.0))
-                .add(&shapes::Line(Vec2::new(-36.0, 36.0), Vec2::new(52.0, 36.0)))
-                .add(&shapes::Line(Vec2::new(52.0, 36.0), Vec2::new(52.0, -20.0)))
-                .add(&shapes::Line(Vec2::new(-28.0, 44.0), Vec2::new(60.0, 44.0)))
-                .add(&shapes::Line(Vec2::new(60.0, 44.0), Vec2::new(60.0, -12.0)))
-        ),
-        // A cylinder cut into slices.
-        NodeKind::ShardedDatabase(_) => done!(
-            ShapeBuilder::with(&rect(96.0, 68.0, 6.0))
-                .add(&shapes::Ellipse { radii: Vec2::new(48.0, 11.0), center: Vec2::new(0.0, 34.0) })
-                .add(&shapes::Line(Vec2::new(-16.0, 24.0), Vec2::new(-16.0, -34.0)))
-                .add(&shapes::Line(Vec2::new(16.0, 24.0), Vec2::new(16.0, -34.0)))
-        ),
-        // Copies on a ring: no leader.
-        NodeKind::QuorumStore(_) => done!(
-            ShapeBuilder::with(&shapes::Circle { radius: 40.0, center: Vec2::ZERO })
-                .add(&shapes::Circle { radius: 13.0, center: Vec2::new(0.0, 40.0) })
-                .add(&shapes::Circle { radius: 13.0, center: Vec2::new(34.6, -20.0) })
-                .add(&shapes::Circle { radius: 13.0, center: Vec2::new(-34.6, -20.0) })
-        ),
-        // A cylinder with a copy behind it.
-        NodeKind::ReplicatedDatabase(_) => done!(
-            ShapeBuilder::with(&rect(80.0, 68.0, 6.0))
-                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 34.0) })
-                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 12.0) })
-                .add(&shapes::Line(Vec2::new(44.0, 30.0), Vec2::new(52.0, 30.0)))
-                .add(&shapes::Line(Vec2::new(52.0, 30.0), Vec2::new(52.0, -26.0)))
-        ),
-        // A hub that fans out to three spokes.
-        NodeKind::PubSub(_) => done!(
-            ShapeBuilder::with(&shapes::Circle { radius: 30.0, center: Vec2::new(-10.0, 0.0) })
-                .add(&shapes::Line(Vec2::new(18.0, 10.0), Vec2::new(46.0, 30.0)))
-                .add(&shapes::Line(Vec2::new(20.0, 0.0), Vec2::new(50.0, 0.0)))
-                .add(&shapes::Line(Vec2::new(18.0, -10.0), Vec2::new(46.0, -30.0)))
-                .add(&shapes::Circle { radius: 5.0, center: Vec2::new(48.0, 32.0) })
-                .add(&shapes::Circle { radius: 5.0, center: Vec2::new(54.0, 0.0) })
-                .add(&shapes::Circle { radius: 5.0, center: Vec2::new(48.0, -32.0) })
-        ),
-        // A globe.
-        NodeKind::Cdn(_) => done!(
-            ShapeBuilder::with(&shapes::Circle { radius: 40.0, center: Vec2::ZERO })
-                .add(&shapes::Ellipse { radii: Vec2::new(16.0, 40.0), center: Vec2::ZERO })
-                .add(&shapes::Line(Vec2::new(-40.0, 0.0), Vec2::new(40.0, 0.0)))
-        ),
-        NodeKind::Dns(_) => done!(ShapeBuilder::with(&polygon(3, 48.0))),
-        // A bucket.
-        NodeKind::ObjectStorage(_) => done!(
-            ShapeBuilder::with(&shapes::RoundedPolygon {
-                points: vec![
-                    Vec2::new(-44.0, 30.0),
-                    Vec2::new(44.0, 30.0),
-                    Vec2::new(32.0, -34.0),
-                    Vec2::new(-32.0, -34.0)
-                ],
-                radius: 6.0,
-                closed: true,
-            })
-            .add(&shapes::Ellipse { radii: Vec2::new(44.0, 8.0), center: Vec2::new(0.0, 30.0) })
-        ),
-        // A hub with connections fanning out to the right.
-        NodeKind::WebsocketGateway(_) => done!(
-            ShapeBuilder::with(&rect(80.0, 64.0, 32.0))
-                .add(&shapes::Line(Vec2::new(40.0, 18.0), Vec2::new(58.0, 26.0)))
-                .add(&shapes::Line(Vec2::new(40.0, 0.0), Vec2::new(60.0, 0.0)))
-                .add(&shapes::Line(Vec2::new(40.0, -18.0), Vec2::new(58.0, -26.0)))
-        ),
-        // A bell.
-        NodeKind::PushService(_) => done!(ShapeBuilder::with(&shapes::RoundedPolygon {
-            points: vec![
-                Vec2::new(0.0, 40.0),
-                Vec2::new(26.0, 22.0),
-                Vec2::new(30.0, -18.0),
-                Vec2::new(42.0, -30.0),
-                Vec2::new(-42.0, -30.0),
-                Vec2::new(-30.0, -18.0),
-                Vec2::new(-26.0, 22.0)
-            ],
-            radius: 8.0,
-            closed: true,
-        })),
-        // A phone.
-        NodeKind::Devices(_) => done!(
-            ShapeBuilder::with(&rect(52.0, 84.0, 10.0))
-                .add(&shapes::Line(Vec2::new(-10.0, -34.0), Vec2::new(10.0, -34.0)))
-        ),
-        // An envelope.
-        NodeKind::Inbox(_) => done!(
-            ShapeBuilder::with(&rect(96.0, 60.0, 6.0))
-                .add(&shapes::Line(Vec2::new(-48.0, 30.0), Vec2::new(0.0, -4.0)))
-                .add(&shapes::Line(Vec2::new(0.0, -4.0), Vec2::new(48.0, 30.0)))
-        ),
-        // A log: a long queue with lanes (partitions).
-        NodeKind::Stream(_) => done!(
-            ShapeBuilder::with(&rect(120.0, 52.0, 8.0))
-                .add(&shapes::Line(Vec2::new(-60.0, 9.0), Vec2::new(60.0, 9.0)))
-                .add(&shapes::Line(Vec2::new(-60.0, -9.0), Vec2::new(60.0, -9.0)))
-        ),
-    }
+    kinds::outline(kind).fill(theme::CARD).stroke((stroke, width)).build()
 }
 
 fn ring(util: f32, colour: Color) -> Shape {
@@ -340,22 +168,8 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
         let kind = &p.0.kind;
         let pos = node_pos(p);
         commands.entity(e).insert((Transform::from_xyz(pos.x, pos.y, 2.0), Visibility::default()));
-        // Clients and load balancers have no worker limit: no ring, no queue.
-        let gauges = if matches!(
-            kind,
-            NodeKind::Client(_)
-                | NodeKind::LoadBalancer(_)
-                | NodeKind::Dns(_)
-                | NodeKind::Cdn(_)
-                | NodeKind::PubSub(_)
-                | NodeKind::ObjectStorage(_)
-                | NodeKind::Devices(_)
-                | NodeKind::PushService(_)
-        ) {
-            Visibility::Hidden
-        } else {
-            Visibility::Inherited
-        };
+        // Kinds without a worker limit (clients, load balancers…): no ring, no queue.
+        let gauges = if kinds::has_gauges(kind) { Visibility::Inherited } else { Visibility::Hidden };
         commands.entity(e).with_children(|c| {
             c.spawn((
                 Name::new("ring track"),
@@ -372,7 +186,7 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
             ));
             c.spawn((
                 Name::new("body"),
-                body(kind, theme::accent(kind), 2.5),
+                body(kind, kinds::accent(kind), 2.5),
                 NodeBody { state: None },
                 Transform::default(),
             ));
@@ -563,7 +377,7 @@ fn show_live_state(
                     NodeState::Down => (theme::DEAD, 2.5),
                     NodeState::Paused => (theme::WARN, 4.5),
                     NodeState::Saturated => (theme::BAD, 4.5),
-                    NodeState::Normal => (theme::accent(&params.0.kind), 2.5),
+                    NodeState::Normal => (kinds::accent(&params.0.kind), 2.5),
                 };
                 *shape = body(&params.0.kind, stroke, width);
             }
@@ -619,10 +433,10 @@ fn pick_and_drag(
     links: Query<(Entity, &LinkParams)>,
     mut edits: MessageWriter<EditBatch>,
     mut gizmos: Gizmos,
-    palette: Res<super::panels::PaletteDrag>,
+    palette: Res<PaletteDrag>,
     canvas: Res<CanvasRect>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    (mut menu, mut right_press): (ResMut<super::chaos_menu::ContextMenu>, Local<Option<Vec2>>),
+    (mut menu, mut right_press): (ResMut<ContextMenu>, Local<Option<Vec2>>),
 ) {
     // Docked panels live on egui's background layer, which egui does not
     // count as "over egui": test against the free canvas rectangle too.
@@ -655,7 +469,7 @@ fn pick_and_drag(
                 if target != Selection::None {
                     *selection = target;
                 }
-                *menu = super::chaos_menu::ContextMenu { target, at: bevy_egui::egui::pos2(b.x, b.y) };
+                *menu = ContextMenu { target, at: bevy_egui::egui::pos2(b.x, b.y) };
             }
         }
     }

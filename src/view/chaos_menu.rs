@@ -1,44 +1,12 @@
 //! Breaking things by hand: the fault buttons for a node or a link (in the
 //! inspector and in the right-click menu), with adjustable strength and
-//! duration, and the right-click menu itself.
+//! duration.
 
-use bevy::prelude::*;
-use bevy_egui::egui::{self, DragValue, Ui};
+use bevy_egui::egui::{DragValue, Ui};
 
-use super::canvas::Selection;
+use super::state::FaultStrength;
 use crate::chaos::Fault;
 use crate::sim::model::NodeKind;
-
-/// How hard and how long the buttons break things; shared by the inspector
-/// and the menu so a setting sticks.
-#[derive(Resource, Clone, Debug)]
-pub struct FaultStrength {
-    /// Throttle / spike factor.
-    pub factor: f64,
-    pub add_ms: f64,
-    /// Share for loss, corruption, duplicates and hot keys.
-    pub share: f64,
-    pub mbps: f64,
-    /// Seconds; 0: until healed.
-    pub for_s: f64,
-}
-
-impl Default for FaultStrength {
-    fn default() -> Self {
-        Self { factor: 2.0, add_ms: 100.0, share: 0.2, mbps: 1.0, for_s: 0.0 }
-    }
-}
-
-/// The right-click menu: what it is for and where it opened (screen points).
-#[derive(Resource, Default)]
-pub struct ContextMenu {
-    pub target: Selection,
-    pub at: egui::Pos2,
-}
-
-pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<FaultStrength>().init_resource::<ContextMenu>();
-}
 
 /// What the strength fields are for.
 #[derive(Clone, Copy, PartialEq)]
@@ -95,32 +63,7 @@ pub fn node_faults(
             }
         };
         if matches!(kind, NodeKind::Client(_)) {
-            let k = s.factor;
-            button(
-                ui,
-                format!("Spike ×{k}"),
-                "Multiply this client's request rate",
-                Fault::TrafficSpike(crate::chaos::TrafficSpike { client: id.clone(), factor: k }),
-            );
-            button(
-                ui,
-                "Herd".into(),
-                "2 000 requests at the same instant",
-                Fault::ThunderingHerd(crate::chaos::ThunderingHerd { client: id.clone(), requests: 2000 }),
-            );
-            let pct = s.share * 100.0;
-            button(
-                ui,
-                format!("Hot key {pct:.0}%"),
-                "This share of requests use one key",
-                Fault::HotKey(crate::chaos::HotKey { client: id.clone(), share: s.share }),
-            );
-            button(
-                ui,
-                "Clock ×0.2".into(),
-                "Clock skew: timeouts fire five times too early",
-                Fault::ClockSkew(crate::chaos::ClockSkew { client: id.clone(), factor: 0.2 }),
-            );
+            client_faults(ui, &mut button, s, &id);
             return;
         }
         button(
@@ -161,18 +104,7 @@ pub fn node_faults(
             "Slower and slower, crashes after 30 s",
             Fault::MemoryLeak(crate::chaos::MemoryLeak { node: id.clone(), crash_after_s: 30.0 }),
         );
-        let workers = match kind {
-            NodeKind::Service(s) => s.workers,
-            NodeKind::Database(d) => d.pool,
-            NodeKind::ShardedDatabase(d) => d.pool,
-            NodeKind::ReplicatedDatabase(d) => d.pool,
-            NodeKind::Cache(c) => c.workers,
-            NodeKind::Gateway(g) => g.workers,
-            NodeKind::Autoscaling(a) => a.workers_per_instance * a.initial,
-            NodeKind::Serverless(f) => f.concurrency,
-            NodeKind::WebsocketGateway(w) => w.workers,
-            _ => 4,
-        };
+        let workers = pool_size(kind);
         let leaked = (workers * 3 / 4).max(1);
         button(
             ui,
@@ -180,51 +112,106 @@ pub fn node_faults(
             "Connections held by a leak: fewer workers",
             Fault::PoolExhaustion(crate::chaos::PoolExhaustion { node: id.clone(), leaked }),
         );
-        if matches!(kind, NodeKind::ReplicatedDatabase(_)) {
-            button(
-                ui,
-                "Failover".into(),
-                "The primary dies: writes fail until a replica is promoted",
-                Fault::LeaderFailover(crate::chaos::LeaderFailover { node: id.clone() }),
-            );
-            let ms = s.add_ms.max(1.0) * 5.0;
-            button(
-                ui,
-                format!("Lag +{ms:.0} ms"),
-                "Replicas fall further behind: more stale reads",
-                Fault::ReplicaLag(crate::chaos::ReplicaLag { node: id.clone(), add_ms: ms }),
-            );
-        }
-        let stores = matches!(
-            kind,
-            NodeKind::Database(_) | NodeKind::Queue(_) | NodeKind::ShardedDatabase(_) | NodeKind::ReplicatedDatabase(_)
-        );
-        if stores {
-            button(
-                ui,
-                "Disk full".into(),
-                "Writes fail; reads still work",
-                Fault::DiskFull(crate::chaos::DiskFull { node: id.clone() }),
-            );
-        }
-        if matches!(kind, NodeKind::Cache(_) | NodeKind::Cdn(_)) {
-            button(
-                ui,
-                "Flush".into(),
-                "Empty the cache; it warms back over 10 s",
-                Fault::CacheFlush(crate::chaos::CacheFlush { node: id.clone(), warmup_s: 10.0 }),
-            );
-        }
-        if let Some(zone) = zone {
-            button(
-                ui,
-                format!("Zone {zone} outage"),
-                "Crash every node in this zone",
-                Fault::ZoneOutage(crate::chaos::ZoneOutage { zone: zone.to_string() }),
-            );
-        }
+        kind_faults(ui, &mut button, s, &id, kind, zone);
     });
     picked
+}
+
+/// A fault button: its label, tooltip and the fault it injects.
+type Button<'a> = dyn FnMut(&mut Ui, String, &str, Fault) + 'a;
+
+/// What a client can suffer: spikes, herds, hot keys, a skewed clock.
+fn client_faults(ui: &mut Ui, button: &mut Button, s: &FaultStrength, id: &str) {
+    let k = s.factor;
+    button(
+        ui,
+        format!("Spike ×{k}"),
+        "Multiply this client's request rate",
+        Fault::TrafficSpike(crate::chaos::TrafficSpike { client: id.to_string(), factor: k }),
+    );
+    button(
+        ui,
+        "Herd".into(),
+        "2 000 requests at the same instant",
+        Fault::ThunderingHerd(crate::chaos::ThunderingHerd { client: id.to_string(), requests: 2000 }),
+    );
+    let pct = s.share * 100.0;
+    button(
+        ui,
+        format!("Hot key {pct:.0}%"),
+        "This share of requests use one key",
+        Fault::HotKey(crate::chaos::HotKey { client: id.to_string(), share: s.share }),
+    );
+    button(
+        ui,
+        "Clock ×0.2".into(),
+        "Clock skew: timeouts fire five times too early",
+        Fault::ClockSkew(crate::chaos::ClockSkew { client: id.to_string(), factor: 0.2 }),
+    );
+}
+
+/// The faults only some kinds have: failover and lag, a full disk, a
+/// flushed cache, and an outage of the node's zone.
+fn kind_faults(ui: &mut Ui, button: &mut Button, s: &FaultStrength, id: &str, kind: &NodeKind, zone: Option<&str>) {
+    if matches!(kind, NodeKind::ReplicatedDatabase(_)) {
+        button(
+            ui,
+            "Failover".into(),
+            "The primary dies: writes fail until a replica is promoted",
+            Fault::LeaderFailover(crate::chaos::LeaderFailover { node: id.to_string() }),
+        );
+        let ms = s.add_ms.max(1.0) * 5.0;
+        button(
+            ui,
+            format!("Lag +{ms:.0} ms"),
+            "Replicas fall further behind: more stale reads",
+            Fault::ReplicaLag(crate::chaos::ReplicaLag { node: id.to_string(), add_ms: ms }),
+        );
+    }
+    let stores = matches!(
+        kind,
+        NodeKind::Database(_) | NodeKind::Queue(_) | NodeKind::ShardedDatabase(_) | NodeKind::ReplicatedDatabase(_)
+    );
+    if stores {
+        button(
+            ui,
+            "Disk full".into(),
+            "Writes fail; reads still work",
+            Fault::DiskFull(crate::chaos::DiskFull { node: id.to_string() }),
+        );
+    }
+    if matches!(kind, NodeKind::Cache(_) | NodeKind::Cdn(_)) {
+        button(
+            ui,
+            "Flush".into(),
+            "Empty the cache; it warms back over 10 s",
+            Fault::CacheFlush(crate::chaos::CacheFlush { node: id.to_string(), warmup_s: 10.0 }),
+        );
+    }
+    if let Some(zone) = zone {
+        button(
+            ui,
+            format!("Zone {zone} outage"),
+            "Crash every node in this zone",
+            Fault::ZoneOutage(crate::chaos::ZoneOutage { zone: zone.to_string() }),
+        );
+    }
+}
+
+/// The workers or connections a pool leak takes from.
+fn pool_size(kind: &NodeKind) -> u32 {
+    match kind {
+        NodeKind::Service(s) => s.workers,
+        NodeKind::Database(d) => d.pool,
+        NodeKind::ShardedDatabase(d) => d.pool,
+        NodeKind::ReplicatedDatabase(d) => d.pool,
+        NodeKind::Cache(c) => c.workers,
+        NodeKind::Gateway(g) => g.workers,
+        NodeKind::Autoscaling(a) => a.workers_per_instance * a.initial,
+        NodeKind::Serverless(f) => f.concurrency,
+        NodeKind::WebsocketGateway(w) => w.workers,
+        _ => 4,
+    }
 }
 
 /// Buttons for the faults a link can suffer; returns the one clicked.

@@ -8,8 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use super::FitView;
-use super::canvas::Selection;
+use super::state::{FileUi, FitView, Selection};
 use crate::edit::Revision;
 use crate::scenario::{self, LoadedScenario, Scenario};
 
@@ -32,36 +31,31 @@ impl Document {
     }
 }
 
-/// What the file dialogs show.
-#[derive(Resource, Default)]
-pub struct FileUi {
-    pub browser: bool,
-    pub save_as: bool,
-    pub path_text: String,
-    /// Last outcome: text, is it an error, when (real seconds).
-    pub status: Option<(String, bool, f64)>,
-    /// An autosave from a previous session: where, and when it was written.
-    pub recovery: Option<(PathBuf, String)>,
-    /// Requests from buttons and shortcuts.
-    pub want_save: bool,
-    pub want_new: bool,
-    pub want_share: bool,
-    /// Browser only: download what is running / open an uploaded file.
-    pub want_download: bool,
-    pub want_upload: bool,
-    /// The last share link made, shown until closed.
-    pub share: Option<String>,
-    /// A message that stays until dismissed (e.g. a link that did not open).
-    pub notice: Option<String>,
-}
-
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Document>()
-        .init_resource::<FileUi>()
         .add_systems(Startup, offer_recovery)
         .add_systems(Update, (shortcuts, handle_requests, autosave))
         .add_systems(Last, autosave_on_exit)
         .add_systems(EguiPrimaryContextPass, dialogs);
+    #[cfg(target_arch = "wasm32")]
+    app.add_systems(Update, take_upload);
+}
+
+/// Open a file uploaded in the browser once it has been read (checked like
+/// any file).
+#[cfg(target_arch = "wasm32")]
+fn take_upload(mut commands: Commands) {
+    let Some(got) = super::browser::take_uploaded() else { return };
+    commands.queue(move |world: &mut World| match got {
+        Ok((name, text)) => match Scenario::parse(&name, &text) {
+            Ok((s, _)) => {
+                open_scenario(world, &s, None);
+                status(world, format!("opened {name}"), false);
+            }
+            Err(e) => status(world, e.to_string(), true),
+        },
+        Err(e) => status(world, e, true),
+    });
 }
 
 /// Where autosaves and default saves go.
@@ -112,9 +106,9 @@ pub fn save_to(world: &mut World, path: PathBuf) {
 /// Hand what is running to the browser as a file download.
 fn download(world: &mut World) {
     let Some(s) = scenario::export(world) else { return status(world, "nothing to download".into(), true) };
-    let name = super::web::file_name(&s.name);
+    let name = super::browser::file_name(&s.name);
     #[cfg(target_arch = "wasm32")]
-    match super::web::download(&name, &s.to_ron()) {
+    match super::browser::download(&name, &s.to_ron()) {
         Ok(()) => status(world, format!("downloaded {name}"), false),
         Err(e) => status(world, e, true),
     }
@@ -212,7 +206,7 @@ fn handle_requests(
     loaded: Option<Res<LoadedScenario>>,
 ) {
     if std::mem::take(&mut ui.want_share) {
-        commands.queue(|w: &mut World| match super::web::share_link(w) {
+        commands.queue(|w: &mut World| match super::browser::share_link(w) {
             Ok(link) => w.resource_mut::<FileUi>().share = Some(link),
             Err(e) => status(w, e, true),
         });
@@ -222,7 +216,7 @@ fn handle_requests(
     }
     if std::mem::take(&mut ui.want_upload) {
         #[cfg(target_arch = "wasm32")]
-        if let Err(e) = super::web::pick_file() {
+        if let Err(e) = super::browser::pick_file() {
             commands.queue(move |w: &mut World| status(w, format!("could not open the file picker: {e}"), true));
         }
     }
@@ -240,7 +234,7 @@ fn handle_requests(
     }
     if (ui.save_as || ui.browser) && ui.path_text.is_empty() {
         // A new file is named after its scenario.
-        let name = super::web::file_name(loaded.as_ref().map_or("untitled", |l| l.0.name.as_str()));
+        let name = super::browser::file_name(loaded.as_ref().map_or("untitled", |l| l.0.name.as_str()));
         ui.path_text = doc
             .path
             .as_ref()
@@ -298,6 +292,17 @@ fn dialogs(
     time: Res<Time<Real>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    recovery_window(ctx, &mut ui, &mut commands);
+    save_as_window(ctx, &mut ui, &mut commands);
+    browser_window(ctx, &mut ui, &mut commands);
+    share_window(ctx, &mut ui);
+    notice_window(ctx, &mut ui);
+    status_toast(ctx, &mut ui, &time);
+    Ok(())
+}
+
+/// An autosave from a previous session: recover it or discard it.
+fn recovery_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut Commands) {
     if let Some((path, age)) = ui.recovery.clone() {
         egui::Window::new("Recover unsaved work?")
             .collapsible(false)
@@ -333,6 +338,10 @@ fn dialogs(
                 });
             });
     }
+}
+
+/// Where to save.
+fn save_as_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut Commands) {
     if ui.save_as {
         let mut open = true;
         egui::Window::new("Save as")
@@ -352,6 +361,10 @@ fn dialogs(
             ui.save_as = false;
         }
     }
+}
+
+/// Saved scenarios and the bundled examples, or a path to open.
+fn browser_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut Commands) {
     if ui.browser {
         let mut open = true;
         egui::Window::new("Open a scenario")
@@ -393,6 +406,10 @@ fn dialogs(
             ui.browser = false;
         }
     }
+}
+
+/// The last share link made, to copy.
+fn share_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>) {
     if let Some(link) = ui.share.clone() {
         let mut open = true;
         egui::Window::new("Share this system")
@@ -419,6 +436,10 @@ fn dialogs(
             ui.share = None;
         }
     }
+}
+
+/// Why a link did not open.
+fn notice_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>) {
     if let Some(text) = ui.notice.clone() {
         egui::Window::new("Could not open that")
             .collapsible(false)
@@ -432,6 +453,10 @@ fn dialogs(
                 }
             });
     }
+}
+
+/// The last file operation's outcome, for a few seconds.
+fn status_toast(ctx: &egui::Context, ui: &mut ResMut<FileUi>, time: &Time<Real>) {
     if let Some((text, error, t)) = &ui.status {
         if time.elapsed_secs_f64() - t < 5.0 {
             egui::Area::new(egui::Id::new("file-status")).anchor(egui::Align2::CENTER_BOTTOM, [0.0, -220.0]).show(
@@ -446,7 +471,6 @@ fn dialogs(
             );
         }
     }
-    Ok(())
 }
 
 /// Title text: file name and a dot while there are unsaved changes.

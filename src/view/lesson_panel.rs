@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
 
-use crate::learn::{BUNDLED, Loaded, Outcome};
+use crate::learn::{BUNDLED, Loaded, Outcome, Step};
 use crate::sim::Sim;
 use crate::sim::report::Report;
 
@@ -114,55 +114,7 @@ pub fn window(ctx: &egui::Context, st: &mut LessonState, sim: Option<&Sim>, now_
             ui.label(RichText::new(format!("Watch: {what}{chart} (circled on the canvas)")).weak());
         }
         ui.separator();
-        ui.label(RichText::new("Checkpoint").strong());
-        // Judge once a second of app time, on the run so far.
-        if let (Some(sim), Some(_)) = (sim, st.showing) {
-            if now_s - st.judged_at > 1.0 {
-                st.judged_at = now_s;
-                let r = Report::from_engine(sim, "", 0);
-                st.outcomes = if sim.now() as f64 / 1e9 >= step.warmup_s + 2.0 {
-                    step.checkpoint.iter().map(|c| c.judge(&r)).collect()
-                } else {
-                    Vec::new()
-                };
-            }
-        }
-        let judged = st.showing.is_some() && st.outcomes.len() == step.checkpoint.len();
-        for (i, c) in step.checkpoint.iter().enumerate() {
-            let (mark, colour, value) = match st.outcomes.get(i).filter(|_| judged) {
-                Some(o) if o.pass => ("✔", Color32::from_rgb(120, 220, 140), o.value),
-                Some(o) => ("✖", Color32::from_rgb(240, 110, 110), o.value),
-                None => ("…", Color32::GRAY, None),
-            };
-            ui.horizontal_wrapped(|ui| {
-                ui.colored_label(colour, mark);
-                ui.label(&c.says);
-                if let Some(v) = value {
-                    let v = if v.abs() >= 1e6 { format!("{v:.2e}") } else { format!("{v:.3}") };
-                    ui.label(RichText::new(format!("({v}{})", c.metric.unit())).weak());
-                }
-            });
-        }
-        let passed = judged && st.outcomes.iter().all(|o| o.pass);
-        match (st.showing, passed) {
-            (None, _) => {
-                ui.label(RichText::new("Load a design to measure it.").weak());
-            }
-            (Some(true), false) => {
-                ui.label(RichText::new("The previous design does not make it. Watch why, then load the fix.").weak());
-            }
-            (Some(false), true) => {
-                ui.colored_label(Color32::from_rgb(120, 220, 140), "Checkpoint passed.");
-                let best = st.progress.entry(id.clone()).or_default();
-                if *best < st.step + 1 {
-                    *best = st.step + 1;
-                    save_progress(&st.progress);
-                }
-            }
-            _ => {
-                ui.label(RichText::new("Measuring while it runs…").weak());
-            }
-        }
+        checkpoint(ui, st, step, sim, now_s, &id);
         if !step.try_this.is_empty() {
             ui.add_space(4.0);
             ui.label(RichText::new(format!("Try this: {}", step.try_this)).italics());
@@ -185,6 +137,60 @@ pub fn window(ctx: &egui::Context, st: &mut LessonState, sim: Option<&Sim>, now_
         st.open = false;
     }
     action
+}
+
+/// The step's checkpoint: each condition passed, failed or not yet judged
+/// on the design that is running, and what that means.
+fn checkpoint(ui: &mut egui::Ui, st: &mut LessonState, step: &Step, sim: Option<&Sim>, now_s: f64, id: &str) {
+    ui.label(RichText::new("Checkpoint").strong());
+    // Judge once a second of app time, on the run so far.
+    if let (Some(sim), Some(_)) = (sim, st.showing) {
+        if now_s - st.judged_at > 1.0 {
+            st.judged_at = now_s;
+            let r = Report::from_engine(sim, "", 0);
+            st.outcomes = if sim.now() as f64 / 1e9 >= step.warmup_s + 2.0 {
+                step.checkpoint.iter().map(|c| c.judge(&r)).collect()
+            } else {
+                Vec::new()
+            };
+        }
+    }
+    let judged = st.showing.is_some() && st.outcomes.len() == step.checkpoint.len();
+    for (i, c) in step.checkpoint.iter().enumerate() {
+        let (mark, colour, value) = match st.outcomes.get(i).filter(|_| judged) {
+            Some(o) if o.pass => ("✔", Color32::from_rgb(120, 220, 140), o.value),
+            Some(o) => ("✖", Color32::from_rgb(240, 110, 110), o.value),
+            None => ("…", Color32::GRAY, None),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(colour, mark);
+            ui.label(&c.says);
+            if let Some(v) = value {
+                let v = if v.abs() >= 1e6 { format!("{v:.2e}") } else { format!("{v:.3}") };
+                ui.label(RichText::new(format!("({v}{})", c.metric.unit())).weak());
+            }
+        });
+    }
+    let passed = judged && st.outcomes.iter().all(|o| o.pass);
+    match (st.showing, passed) {
+        (None, _) => {
+            ui.label(RichText::new("Load a design to measure it.").weak());
+        }
+        (Some(true), false) => {
+            ui.label(RichText::new("The previous design does not make it. Watch why, then load the fix.").weak());
+        }
+        (Some(false), true) => {
+            ui.colored_label(Color32::from_rgb(120, 220, 140), "Checkpoint passed.");
+            let best = st.progress.entry(id.to_string()).or_default();
+            if *best < st.step + 1 {
+                *best = st.step + 1;
+                save_progress(&st.progress);
+            }
+        }
+        _ => {
+            ui.label(RichText::new("Measuring while it runs…").weak());
+        }
+    }
 }
 
 /// The list of lessons, with how far the learner got in each.

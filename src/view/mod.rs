@@ -3,14 +3,17 @@
 //! editable parameter components, which the simulation picks up on its next
 //! fixed tick.
 
+mod browser;
 mod canvas;
 mod capture;
 mod chaos_menu;
 mod files;
 mod inspector;
+mod kinds;
 mod lesson_panel;
 mod packets;
 mod panels;
+mod state;
 mod store;
 pub mod theme;
 pub mod web;
@@ -23,6 +26,7 @@ use bevy::window::{PresentMode, WindowResolution};
 
 use crate::scenario::{self, Scenario};
 use crate::sim::SimSpeed;
+use state::FitView;
 
 /// How the app was asked to start.
 #[derive(Clone, Debug, Default)]
@@ -39,10 +43,6 @@ pub struct AppOptions {
     /// The scenario came from a share link.
     pub from_link: bool,
 }
-
-/// Frame the whole system in the view (after a load, or on request).
-#[derive(Message, Clone, Copy, Debug, Default)]
-pub struct FitView;
 
 /// Open the window on `scenario` and run until it is closed.
 pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
@@ -81,7 +81,7 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     }
     scenario::spawn(app.world_mut(), scenario, scenario.seed);
     app.world_mut().resource_mut::<files::Document>().path = opts.path.clone();
-    app.world_mut().resource_mut::<files::FileUi>().notice = opts.notice.clone();
+    app.world_mut().resource_mut::<state::FileUi>().notice = opts.notice.clone();
     // Lessons greet a first start on the default scenario; someone who
     // opened a file or a link wants to see that first.
     if opts.path.is_some() || opts.from_link {
@@ -95,16 +95,15 @@ pub struct ViewPlugin;
 
 impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
-        app.add_message::<FitView>();
         app.add_plugins((
+            state::plugin,
             canvas::plugin,
             packets::plugin,
             panels::plugin,
             capture::plugin,
             files::plugin,
-            chaos_menu::plugin,
             lesson_panel::plugin,
-            web::plugin,
+            browser::plugin,
         ));
         app.add_systems(PostStartup, |mut w: MessageWriter<FitView>| {
             w.write(FitView);

@@ -27,3 +27,4 @@ mod queueing;
 mod quorum;
 mod scenarios;
 mod share;
+mod view_structure;

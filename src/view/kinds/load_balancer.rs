@@ -1,0 +1,37 @@
+//! Load balancer nodes: their look on the canvas and in the palette, their
+//! editors in the inspector.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{ComboBox, Ui};
+use bevy_prototype_lyon::prelude::*;
+
+use super::super::inspector::{dist, health_check, row};
+use super::{KindView, Outline, polygon};
+use crate::sim::model::*;
+
+impl KindView for LoadBalancerSpec {
+    const GLYPH: &str = "⚖";
+    const ACCENT: Color = Color::srgb(0.70, 0.55, 1.0);
+    const SHORT_NAME: &str = "lb";
+    const GROUP: &str = "Edge";
+    const ABOUT: &str = "spreads requests over its links";
+    // No worker limit: no utilisation ring, no queue bar.
+    const GAUGES: bool = false;
+
+    fn outline() -> Outline {
+        ShapeBuilder::with(&polygon(6, 44.0))
+    }
+
+    fn editors(&mut self, ui: &mut Ui, _types: &[String]) {
+        let lb = self;
+        row(ui, "policy", "How the next backend is chosen.", |ui| {
+            ComboBox::from_id_salt("lb-policy").selected_text(format!("{:?}", lb.policy)).show_ui(ui, |ui| {
+                for p in LB_POLICIES {
+                    ui.selectable_value(&mut lb.policy, p, format!("{p:?}"));
+                }
+            });
+        });
+        row(ui, "routing time", "Time to route one request.", |ui| dist(ui, "lb-svc", &mut lb.service));
+        health_check(ui, &mut lb.health_check);
+    }
+}

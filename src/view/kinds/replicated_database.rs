@@ -1,0 +1,67 @@
+//! Replicated database nodes: their look on the canvas and in the palette, their
+//! editors in the inspector, and their live numbers.
+
+use bevy::prelude::*;
+use bevy_egui::egui::Ui;
+use bevy_prototype_lyon::prelude::*;
+
+use super::super::inspector::{dist, drag, pool_and_times, row, seconds};
+use super::super::theme;
+use super::{KindView, Outline, rect};
+use crate::sim::engine::{LinkRt, NodeRt};
+use crate::sim::model::*;
+use crate::sim::time::Nanos;
+
+impl KindView for ReplicatedDatabaseSpec {
+    const GLYPH: &str = "📚";
+    const ACCENT: Color = Color::srgb(0.40, 0.85, 0.75);
+    const SHORT_NAME: &str = "rdb";
+    const GROUP: &str = "Data";
+    const ABOUT: &str = "primary for writes, replicas for reads; lag";
+
+    // A cylinder with a copy behind it.
+    fn outline() -> Outline {
+        
+            ShapeBuilder::with(&rect(80.0, 68.0, 6.0))
+                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 34.0) })
+                .add(&shapes::Ellipse { radii: Vec2::new(40.0, 11.0), center: Vec2::new(0.0, 12.0) })
+                .add(&shapes::Line(Vec2::new(44.0, 30.0), Vec2::new(52.0, 30.0)))
+                .add(&shapes::Line(Vec2::new(52.0, 30.0), Vec2::new(52.0, -26.0)))
+        
+    }
+
+    fn editors(&mut self, ui: &mut Ui, _types: &[String]) {
+        let d = self;
+        row(ui, "replicas", "Copies that serve reads; the primary takes the writes.", |ui| {
+            ui.add(drag(&mut d.replicas).range(0..=249));
+        });
+        pool_and_times(ui, &mut d.pool, &mut d.queue_limit, &mut d.read, &mut d.write, "per member");
+        row(ui, "replication lag", "How long a write takes to reach the replicas.", |ui| {
+            dist(ui, "rdb-lag", &mut d.lag)
+        });
+        ui.checkbox(&mut d.read_from_primary, "primary serves reads too")
+            .on_hover_text("Reads are shared by the primary and the replicas.");
+        seconds(
+            ui,
+            "failover",
+            "Time to notice a dead primary and promote a replica.",
+            &mut d.failover_s,
+            86_400.0,
+        );
+    }
+
+    fn member_label(i: usize) -> String {
+        if i == 0 { "primary".to_string() } else { format!("replica {i}") }
+    }
+
+    fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], now: Nanos) {
+        let _ = self;
+        let s = &n.stats;
+        ui.label(format!("stale reads {} · writes lost in failover {}", s.stale_reads, s.lost_writes));
+        if let Some((_, elected)) = n.fx.failover {
+            let state =
+                if now < elected { "electing a new primary: writes fail" } else { "running on a promoted replica" };
+            ui.colored_label(theme::to_egui(theme::BAD), state);
+        }
+    }
+}

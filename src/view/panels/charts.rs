@@ -1,0 +1,151 @@
+//! The charts along the bottom: throughput, latency, errors, and the
+//! selected node's utilisation and queue, over the last minute of sim time,
+//! with fault starts and ends marked.
+
+use bevy::prelude::*;
+use bevy_egui::EguiPrimaryContextPass;
+use bevy_egui::egui::{self, Color32, RichText};
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::super::lesson_panel::{self, LessonState};
+use super::super::state::{Panels, Selection};
+use super::super::theme;
+use super::layout::{PanelSet, RootUi};
+use crate::sim::metrics::Window;
+use crate::sim::{Sim, SimNode};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, charts.in_set(PanelSet::Charts));
+}
+
+fn series(h: &[Window], live: &Window, f: impl Fn(&Window) -> f64) -> PlotPoints<'static> {
+    h.iter().chain(std::iter::once(live)).map(|w| [w.t, f(w)]).collect::<Vec<_>>().into()
+}
+
+/// One chart, `w` × `h`, fixed in place (no dragging or zooming).
+fn plot(id: &str, w: f32, h: f32) -> Plot<'static> {
+    Plot::new(id.to_string())
+        .height(h)
+        .width(w)
+        .legend(Legend::default())
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .include_y(0.0)
+        .x_axis_label("sim s")
+}
+
+fn charts(
+    mut root: ResMut<RootUi>,
+    sim: Option<Res<Sim>>,
+    panels: Res<Panels>,
+    lesson: Res<LessonState>,
+    selection: Res<Selection>,
+    nodes: Query<(&SimNode, &Name)>,
+) {
+    let Some(root) = root.get() else { return };
+    let Some(sim) = &sim else { return };
+    if !panels.charts {
+        return;
+    }
+    // The last 60 s of sim time, plus the window still filling (so the
+    // charts move every frame, not once per sim second).
+    let all: Vec<Window> = sim.windows.history.iter().rev().take(60).rev().cloned().collect();
+    let live = sim.live_window();
+    let blue = Color32::from_rgb(110, 170, 255);
+    let green = theme::to_egui(theme::OK);
+    let amber = theme::to_egui(theme::WARN);
+    let red = theme::to_egui(theme::BAD);
+    // The chart a lesson step asks to watch stands out.
+    let emphasised = lesson_panel::watched_chart(&lesson);
+    let heading = |text: &str, id: &str| {
+        if emphasised.as_deref() == Some(id) {
+            RichText::new(format!("{text}  ◀ watch this")).color(theme::to_egui(theme::WARN)).strong()
+        } else {
+            RichText::new(text)
+        }
+    };
+    egui::Panel::bottom("charts").resizable(true).default_size(200.0).min_size(120.0).show(root, |ui| {
+        let h = (ui.available_height() - 24.0).max(150.0);
+        let w = (ui.available_width() - 30.0) / 4.0;
+        ui.horizontal(|ui| {
+            let plot = |id: &str| plot(id, w, h);
+            // Fault starts (red) and ends (green) on every chart.
+            let log = sim.fault_log();
+            let t0 = all.first().map_or(0.0, |w| w.t - 1.0);
+            let marks = |p: &mut egui_plot::PlotUi| {
+                for f in &log {
+                    if f.start_s >= t0 && f.start_s <= live.t {
+                        p.vline(egui_plot::VLine::new("fault", f.start_s).color(red).width(1.0));
+                    }
+                    if let Some(e) = f.end_s.filter(|e| *e >= t0 && *e <= live.t) {
+                        p.vline(egui_plot::VLine::new("healed", e).color(green).width(1.0));
+                    }
+                }
+            };
+            ui.vertical(|ui| {
+                ui.label(heading("Throughput (req/s)", "throughput"));
+                plot("throughput").show(ui, |p| {
+                    marks(p);
+                    p.line(Line::new("offered", series(&all, &live, |w| w.offered_rps)).color(blue));
+                    p.line(Line::new("completed", series(&all, &live, |w| w.throughput_rps)).color(green));
+                });
+            });
+            ui.vertical(|ui| {
+                ui.label(heading("Latency (ms)", "latency"));
+                plot("latency").show(ui, |p| {
+                    marks(p);
+                    p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
+                    p.line(Line::new("p99", series(&all, &live, |w| w.latency_ms.p99)).color(amber));
+                    if sim.global.delivery.count() > 0 {
+                        // One-way: from the sender to the recipient's phone.
+                        let violet = Color32::from_rgb(190, 140, 255);
+                        p.line(Line::new("delivery p99", series(&all, &live, |w| w.delivery_ms.p99)).color(violet));
+                        if sim.global.delivery_first.count() < sim.global.delivery.count() {
+                            // Without the time recipients were offline.
+                            let lilac = Color32::from_rgb(120, 200, 255);
+                            let first = series(&all, &live, |w| w.delivery_first_ms.p99);
+                            p.line(Line::new("first-try p99", first).color(lilac));
+                        }
+                    }
+                });
+            });
+            ui.vertical(|ui| {
+                ui.label(heading("Errors (req/s)", "errors"));
+                plot("errors").show(ui, |p| {
+                    marks(p);
+                    p.line(Line::new("failed", series(&all, &live, |w| w.errors_rps)).color(red));
+                    if sim.global.lost > 0 || all.iter().any(|w| w.lost_rps > 0.0) {
+                        // Worse than a failed send: lost after "sent".
+                        let magenta = Color32::from_rgb(255, 90, 200);
+                        p.line(Line::new("lost after sent", series(&all, &live, |w| w.lost_rps)).color(magenta));
+                    }
+                });
+            });
+            let sel = match *selection {
+                Selection::Node(e) => nodes.get(e).ok(),
+                _ => None,
+            };
+            ui.vertical(|ui| match sel {
+                Some((n, name)) => {
+                    let i = n.0 as usize;
+                    ui.label(format!("{name}: utilisation % and queue"));
+                    let get =
+                        |w: &Window, f: fn(&crate::sim::metrics::NodeWindow) -> f64| w.nodes.get(i).map_or(0.0, f);
+                    plot("node").show(ui, |p| {
+                        marks(p);
+                        p.line(
+                            Line::new("util %", series(&all, &live, |w| get(w, |n| n.utilization * 100.0))).color(blue),
+                        );
+                        p.line(Line::new("queue", series(&all, &live, |w| get(w, |n| n.mean_queue))).color(amber));
+                    });
+                }
+                None => {
+                    ui.label("Selected node");
+                    ui.add_space(20.0);
+                    ui.label(RichText::new("Click a node to chart its utilisation and queue.").weak());
+                }
+            });
+        });
+    });
+}

@@ -1,0 +1,257 @@
+//! The inspector on the right: the selected node's or link's parameters,
+//! its faults, and what it is doing now.
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_egui::EguiPrimaryContextPass;
+use bevy_egui::egui::{self, DragValue, RichText};
+
+use super::super::state::{FaultStrength, Panels, Selection};
+use super::super::{chaos_menu, inspector, kinds, theme};
+use super::layout::{PanelSet, RootUi};
+use crate::chaos::ChaosCommand;
+use crate::edit::{Edit, EditBatch};
+use crate::sim::model::*;
+use crate::sim::{LinkParams, NodeLive, NodeParams, Sim, SimNode};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, inspector_panel.in_set(PanelSet::Inspector));
+}
+
+type NodeQuery<'w, 's> = Query<'w, 's, (&'static SimNode, &'static Name, &'static mut NodeParams, &'static NodeLive)>;
+
+/// What the inspector reads and writes.
+#[derive(SystemParam)]
+struct Inspector<'w, 's> {
+    panels: Res<'w, Panels>,
+    selection: Res<'w, Selection>,
+    sim: Option<Res<'w, Sim>>,
+    nodes: NodeQuery<'w, 's>,
+    links: Query<'w, 's, &'static mut LinkParams>,
+    edits: MessageWriter<'w, EditBatch>,
+    chaos: MessageWriter<'w, ChaosCommand>,
+    strength: ResMut<'w, FaultStrength>,
+}
+
+fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
+    let Some(root) = root.get() else { return };
+    if !st.panels.inspector {
+        return;
+    }
+    let Inspector { selection, nodes, links, sim, edits, chaos, strength, .. } = &mut st;
+    let types = inspector::type_names(nodes.iter().map(|(_, _, p, _)| &p.0.kind), links.iter().map(|l| &l.0));
+    egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| match **selection {
+            Selection::Node(e) => node(ui, e, nodes, sim.as_deref(), edits, chaos, strength, &types),
+            Selection::Link(e) => link(ui, e, links, edits, chaos, strength, &types),
+            Selection::None => nothing_selected(ui),
+        });
+    });
+}
+
+/// A node's editors, price and zone, faults and live numbers.
+#[allow(clippy::too_many_arguments)]
+fn node(
+    ui: &mut egui::Ui,
+    e: Entity,
+    nodes: &mut NodeQuery,
+    sim: Option<&Sim>,
+    edits: &mut MessageWriter<EditBatch>,
+    chaos: &mut MessageWriter<ChaosCommand>,
+    strength: &mut FaultStrength,
+    types: &[String],
+) {
+    let zones: Vec<(String, Option<String>)> =
+        nodes.iter().map(|(_, n, p, _)| (n.to_string(), p.0.zone.clone())).collect();
+    let Ok((_, name, mut params, live)) = nodes.get_mut(e) else { return };
+    ui.heading(format!("{} {}", kinds::glyph(&params.0.kind), name));
+    ui.label(RichText::new(params.0.kind.label()).weak());
+    ui.separator();
+    let mut spec = params.0.clone();
+    kinds::editors(ui, &mut spec.kind, types);
+    ui.horizontal(|ui| {
+        ui.label("price").on_hover_text("What this node costs to run, in $ per hour.");
+        let mut p = spec.price_per_hour();
+        let r = ui.add(DragValue::new(&mut p).range(0.0..=1e6).speed(0.005).prefix("$").suffix("/h"));
+        if r.changed() {
+            spec.price_per_hour = Some(p);
+        }
+        ui.label(RichText::new(format!("${:.0}/month", p * 730.0)).weak());
+    });
+    ui.horizontal(|ui| {
+        ui.label("zone").on_hover_text("Availability zone, for zone-outage drills (empty: none).");
+        let mut z = spec.zone.clone().unwrap_or_default();
+        if ui.add(egui::TextEdit::singleline(&mut z).desired_width(90.0)).changed() {
+            spec.zone = (!z.trim().is_empty()).then(|| z.trim().to_string());
+        }
+    });
+    if spec != params.0 {
+        // Show it at once; the edit (with its undo step) reaches
+        // the engine on the next tick.
+        params.0 = spec.clone();
+        edits.write(EditBatch::user(vec![Edit::SetNode(spec)]));
+    }
+    if ui.button("🗑 Delete node").on_hover_text("Delete (its links go too; work in flight there fails)").clicked() {
+        edits.write(EditBatch::user(vec![Edit::RemoveNode(name.to_string())]));
+    }
+    ui.separator();
+    ui.label(RichText::new("Break it").strong())
+        .on_hover_text("Faults start now and last until healed, or for the time set (Chaos in the top bar). Right-click a node or link for the same.");
+    chaos_menu::strength(ui, strength, chaos_menu::Target::of(&params.0.kind));
+    let zone = params.0.zone.clone();
+    let members: Vec<String> =
+        zones.iter().filter(|(_, z)| zone.is_some() && *z == zone).map(|(n, _)| n.clone()).collect();
+    if let Some(f) = chaos_menu::node_faults(ui, strength, name.as_str(), &params.0.kind, zone.as_deref(), &members) {
+        chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
+    }
+    ui.separator();
+    if matches!(params.0.kind, NodeKind::Client(_)) {
+        // A client has no workers or queue; the charts show its traffic.
+        return;
+    }
+    ui.label(RichText::new("Live").strong());
+    let workers = if live.workers == u32::MAX { "∞".to_string() } else { live.workers.to_string() };
+    ui.label(format!("busy {} / {workers} · queued {}", live.busy, live.queued));
+    if live.workers != u32::MAX {
+        ui.label(format!("utilisation {:.1}% (last second)", live.utilization * 100.0));
+    }
+    if live.rejected_last_window > 0 {
+        ui.colored_label(theme::to_egui(theme::BAD), format!("{} rejected last second", live.rejected_last_window));
+    }
+    if let Some(sim) = sim {
+        if let Some(n) = sim.nodes.iter().find(|n| n.spec.id == name.as_str() && !n.removed) {
+            let s = &n.stats;
+            ui.label(format!(
+                "since start: {} arrivals, sojourn mean {:.2} ms, p99 {:.2} ms",
+                s.arrivals,
+                s.sojourn.mean_ms(),
+                s.sojourn.quantile_ms(0.99)
+            ));
+            kinds::live(ui, n, &sim.links, sim.now());
+        }
+    }
+}
+
+/// A link's editors and faults.
+fn link(
+    ui: &mut egui::Ui,
+    e: Entity,
+    links: &mut Query<&mut LinkParams>,
+    edits: &mut MessageWriter<EditBatch>,
+    chaos: &mut MessageWriter<ChaosCommand>,
+    strength: &mut FaultStrength,
+    types: &[String],
+) {
+    let Ok(mut lp) = links.get_mut(e) else { return };
+    ui.heading(format!("{} -> {}", lp.0.from, lp.0.to));
+    ui.label(RichText::new("link").weak());
+    ui.separator();
+    let mut spec = lp.0.clone();
+    inspector::link(ui, &mut spec, types);
+    if spec != lp.0 {
+        lp.0 = spec.clone();
+        edits.write(EditBatch::user(vec![Edit::SetLink(spec)]));
+    }
+    if ui.button("🗑 Delete link").on_hover_text("Delete").clicked() {
+        edits.write(EditBatch::user(vec![Edit::RemoveLink { from: lp.0.from.clone(), to: lp.0.to.clone() }]));
+    }
+    ui.separator();
+    ui.label(RichText::new("Break it").strong())
+        .on_hover_text("Faults start now and last until healed, or for the time set (Chaos in the top bar).");
+    chaos_menu::strength(ui, strength, chaos_menu::Target::Link);
+    if let Some(f) = chaos_menu::link_faults(ui, strength, &lp.0.from, &lp.0.to) {
+        chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
+    }
+}
+
+fn nothing_selected(ui: &mut egui::Ui) {
+    ui.heading("Inspector");
+    ui.label(
+        "Click a node or a link to see and change its parameters. Changes apply to the running simulation at once.",
+    );
+    ui.add_space(8.0);
+    ui.label(RichText::new("Drag a node to move it; Shift-drag from one node to another to connect them; drag empty space to pan; scroll to zoom. Add nodes from the palette on the left.").weak());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::engine::{Engine, Topology};
+
+    /// Run one egui frame off screen (there is no renderer: the texture
+    /// uploads are dropped on purpose).
+    fn frame(mut add: impl FnMut(&mut egui::Ui)) {
+        let ctx = egui::Context::default();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| add(ui));
+        out.textures_delta.clear();
+    }
+
+    #[test]
+    fn every_kind_has_editors_and_live_numbers() {
+        // One node of each kind, each feeding the next where it can, run for
+        // a few seconds; then the inspector's editors and live lines draw
+        // for every one of them without a fault.
+        let kinds = NodeKind::catalogue();
+        let nodes: Vec<NodeSpec> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| NodeSpec {
+                id: format!("n{i}"),
+                kind: k.clone(),
+                pos: (0.0, 0.0),
+                zone: None,
+                price_per_hour: None,
+            })
+            .collect();
+        let links: Vec<LinkSpec> = (1..nodes.len()).map(|i| LinkSpec::new(&nodes[0].id, &nodes[i].id, 1.0)).collect();
+        let link_ends = (1..nodes.len()).map(|i| (0u32, i as u32)).collect();
+        let mut e = Engine::new(Topology { nodes: nodes.clone(), links: links.clone(), link_ends }, 1);
+        e.run_until(3_000_000_000);
+        let types = inspector::type_names(kinds.iter(), links.iter());
+        for (i, kind) in kinds.iter().enumerate() {
+            let mut edited = kind.clone();
+            frame(|ui| kinds::editors(ui, &mut edited, &types));
+            assert_eq!(&edited, kind, "drawing the editors changes nothing");
+            frame(|ui| kinds::live(ui, &e.nodes[i], &e.links, e.now()));
+            let s = FaultStrength::default();
+            frame(|ui| assert!(chaos_menu::node_faults(ui, &s, "n", kind, Some("z"), &[]).is_none()));
+            assert!(!kinds::glyph(kind).is_empty());
+        }
+        let mut l = links[0].clone();
+        frame(|ui| inspector::link(ui, &mut l, &types));
+        assert_eq!(l, links[0]);
+    }
+
+    #[test]
+    fn showing_a_shipped_scenario_in_the_inspector_changes_nothing() {
+        // Widgets must never rewrite a value merely by drawing it (e.g. a
+        // slider clamping 30 000 workers to its own range).
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "ron") && p.file_name().is_some_and(|n| n != "lesson.ron")
+                {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut files);
+        for f in files {
+            let (s, _) = crate::scenario::Scenario::load(&f).unwrap();
+            let types = inspector::type_names(s.nodes.iter().map(|n| &n.kind), s.links.iter());
+            for n in &s.nodes {
+                let mut k = n.kind.clone();
+                frame(|ui| kinds::editors(ui, &mut k, &types));
+                assert_eq!(k, n.kind, "{}: {}", f.display(), n.id);
+            }
+            for l in &s.links {
+                let mut edited = l.clone();
+                frame(|ui| inspector::link(ui, &mut edited, &types));
+                assert_eq!(&edited, l, "{}: {} -> {}", f.display(), l.from, l.to);
+            }
+        }
+    }
+}

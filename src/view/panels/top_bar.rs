@@ -1,0 +1,233 @@
+//! The top bar: the file's name and menu, time controls, the live numbers,
+//! and on the right the panel toggles, undo, cost and frame rate.
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_egui::EguiPrimaryContextPass;
+use bevy_egui::egui::{self, Color32, RichText};
+
+use super::super::files::{self, Document};
+use super::super::lesson_panel::LessonState;
+use super::super::packets::PacketCount;
+use super::super::state::{FileUi, Panels};
+use super::super::theme;
+use super::layout::{PanelSet, RootUi};
+use crate::edit::{EditHistory, HistoryRequest, Revision};
+use crate::scenario::LoadedScenario;
+use crate::sim::metrics::Window;
+use crate::sim::{Sim, SimSpeed};
+
+/// The speed factors on offer, slowest first (also stepped by + and -).
+pub const SPEEDS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 100.0];
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(EguiPrimaryContextPass, top_bar.in_set(PanelSet::TopBar));
+}
+
+/// What the top bar reads and writes.
+#[derive(SystemParam)]
+struct TopBar<'w> {
+    sim: Option<Res<'w, Sim>>,
+    speed: ResMut<'w, SimSpeed>,
+    panels: ResMut<'w, Panels>,
+    scenario: Option<Res<'w, LoadedScenario>>,
+    packets: Res<'w, PacketCount>,
+    time: Res<'w, Time>,
+    history: MessageWriter<'w, HistoryRequest>,
+    undo_state: Res<'w, EditHistory>,
+    files: ResMut<'w, FileUi>,
+    document: Res<'w, Document>,
+    revision: Res<'w, Revision>,
+    lesson: ResMut<'w, LessonState>,
+}
+
+fn fmt_rate(r: f64) -> String {
+    if r >= 1e6 {
+        format!("{:.2}M/s", r / 1e6)
+    } else if r >= 1e4 {
+        format!("{:.1}k/s", r / 1e3)
+    } else {
+        format!("{r:.0}/s")
+    }
+}
+
+/// The newest closed window, or the live one while none has closed yet.
+fn latest(sim: &Sim) -> Window {
+    sim.windows.history.back().cloned().unwrap_or_else(|| sim.live_window())
+}
+
+fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
+    let dt = st.time.delta_secs().max(1e-4);
+    *fps = if *fps == 0.0 { 1.0 / dt } else { *fps * 0.95 + 0.05 / dt };
+    let fps = *fps;
+    let Some(root) = root.get() else { return };
+    let TopBar {
+        sim, speed, panels, scenario, packets, history, undo_state, files, document, revision, lesson, ..
+    } = &mut st;
+    egui::Panel::top("top").show(root, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            // The product name is in the window title; the bar shows the file.
+            ui.label(
+                RichText::new(files::title(document, revision, scenario.as_deref()))
+                    .color(Color32::from_rgb(140, 190, 255)),
+            );
+            file_menu(ui, files);
+            if ui.button("🔗 Share").on_hover_text("A link that carries this whole system").clicked() {
+                files.want_share = true;
+            }
+            ui.separator();
+            time_controls(ui, speed);
+            if let Some(sim) = &sim {
+                live_numbers(ui, sim, speed);
+            }
+            // A narrow window: the panel toggles, cost and fps go on a second
+            // row rather than over the live numbers (with some slack before
+            // going back to one row, so changing numbers do not make it flicker).
+            let id = egui::Id::new("top-bar-two-rows");
+            let room = ui.max_rect().right() - ui.cursor().left();
+            let two_rows = ui.data(|d| d.get_temp::<bool>(id)).unwrap_or(false);
+            let two_rows = if two_rows { room < 520.0 } else { room < 460.0 };
+            ui.data_mut(|d| d.insert_temp(id, two_rows));
+            if two_rows {
+                ui.end_row();
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(RichText::new(format!("{fps:.0} fps\n{} packets", packets.0)).weak().small());
+                if let Some(sim) = &sim {
+                    let cost = crate::sim::report::Cost::of(sim);
+                    // An empty system costs 0, not "-0.00".
+                    let per_hour = if cost.per_hour > 0.0 { cost.per_hour } else { 0.0 };
+                    ui.label(RichText::new(format!("${per_hour:.2}/h")).monospace())
+                        .on_hover_text(format!("Running cost: ${:.0} a month", cost.per_month));
+                }
+                undo_redo(ui, undo_state, history);
+                toggles(ui, sim.as_deref(), panels, lesson);
+            });
+        });
+    });
+}
+
+fn file_menu(ui: &mut egui::Ui, files: &mut ResMut<FileUi>) {
+    ui.menu_button("File", |ui| {
+        if ui.button("New  (Ctrl+N)").clicked() {
+            files.want_new = true;
+            ui.close();
+        }
+        if ui.button("Open…  (Ctrl+O)").clicked() {
+            files.browser = true;
+            ui.close();
+        }
+        if ui.button("Save  (Ctrl+S)").clicked() {
+            files.want_save = true;
+            ui.close();
+        }
+        if ui.button("Save as…  (Ctrl+Shift+S)").clicked() {
+            files.save_as = true;
+            ui.close();
+        }
+        ui.separator();
+        if ui.button("Share link…").clicked() {
+            files.want_share = true;
+            ui.close();
+        }
+        if cfg!(target_arch = "wasm32") {
+            if ui.button("Download .ron").clicked() {
+                files.want_download = true;
+                ui.close();
+            }
+            if ui.button("Upload .ron…").clicked() {
+                files.want_upload = true;
+                ui.close();
+            }
+        }
+    });
+}
+
+/// Play / pause, one step, and the speed.
+fn time_controls(ui: &mut egui::Ui, speed: &mut ResMut<SimSpeed>) {
+    let play = if speed.paused { "▶" } else { "⏸" };
+    let tip = if speed.paused { "Play (Space)" } else { "Pause (Space)" };
+    if ui.button(play).on_hover_text(tip).clicked() {
+        speed.paused = !speed.paused;
+    }
+    if ui.button("⏭").on_hover_text("Step one tick (N)").clicked() {
+        speed.paused = true;
+        speed.step_once = true;
+    }
+    let label = |s: f64| if s < 1.0 { format!("×{s}") } else { format!("×{s:.0}") };
+    egui::ComboBox::from_id_salt("speed")
+        .width(64.0)
+        .selected_text(label(speed.factor))
+        .show_ui(ui, |ui| {
+            for s in SPEEDS {
+                if ui.selectable_label((speed.factor - s).abs() < 1e-9, label(s)).clicked() {
+                    speed.set_factor(s);
+                }
+            }
+        })
+        .response
+        .on_hover_text("Simulation speed (+ / -)");
+}
+
+/// The sim clock and the last second's throughput, latency and errors.
+fn live_numbers(ui: &mut egui::Ui, sim: &Sim, speed: &SimSpeed) {
+    ui.separator();
+    ui.label(RichText::new(format!("{:.2} s", sim.now() as f64 / 1e9)).monospace()).on_hover_text("Sim clock");
+    if speed.behind > 0 && !speed.paused {
+        ui.label(RichText::new("sim behind").color(theme::to_egui(theme::WARN)))
+            .on_hover_text("The machine cannot simulate this fast; time runs slower than asked.");
+    }
+    ui.separator();
+    let w = latest(sim);
+    let err_pct = if w.throughput_rps + w.errors_rps > 0.0 {
+        100.0 * w.errors_rps / (w.throughput_rps + w.errors_rps)
+    } else {
+        0.0
+    };
+    let stat = |ui: &mut egui::Ui, k: &str, v: String, c: Color32| {
+        ui.label(RichText::new(k).weak());
+        ui.label(RichText::new(v).monospace().color(c));
+    };
+    let plain = Color32::from_gray(220);
+    stat(ui, "done", fmt_rate(w.throughput_rps), plain);
+    stat(ui, "p50", format!("{:.1} ms", w.latency_ms.p50), plain);
+    let p99c = if w.latency_ms.p99 > 500.0 { theme::to_egui(theme::BAD) } else { plain };
+    stat(ui, "p99", format!("{:.1} ms", w.latency_ms.p99), p99c);
+    let ec = if err_pct > 1.0 { theme::to_egui(theme::BAD) } else { plain };
+    stat(ui, "err", format!("{err_pct:.2}%"), ec);
+    stat(ui, "flight", format!("{}", w.in_flight), plain);
+}
+
+fn undo_redo(ui: &mut egui::Ui, undo_state: &EditHistory, history: &mut MessageWriter<HistoryRequest>) {
+    if ui.add_enabled(!undo_state.redo.is_empty(), egui::Button::new("Redo")).on_hover_text("Ctrl+Shift+Z").clicked() {
+        history.write(HistoryRequest::Redo);
+    }
+    if ui.add_enabled(!undo_state.undo.is_empty(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
+        history.write(HistoryRequest::Undo);
+    }
+}
+
+/// Chaos, lessons, help, charts and inspector, each shown or hidden.
+fn toggles(ui: &mut egui::Ui, sim: Option<&Sim>, panels: &mut ResMut<Panels>, lesson: &mut ResMut<LessonState>) {
+    let active = sim.map_or(0, |s| s.active_fault_count());
+    let label = if active > 0 {
+        RichText::new(format!("⚠ Chaos ({active})")).color(theme::to_egui(theme::BAD))
+    } else {
+        RichText::new("Chaos")
+    };
+    if ui.selectable_label(panels.faults, label).on_hover_text("Active faults; heal them here").clicked() {
+        panels.faults = !panels.faults;
+    }
+    if ui.selectable_label(lesson.open, "📖 Lessons").on_hover_text("Guided lessons").clicked() {
+        lesson.open = !lesson.open;
+    }
+    if ui.selectable_label(panels.help, "?").on_hover_text("Shortcuts (F1)").clicked() {
+        panels.help = !panels.help;
+    }
+    if ui.selectable_label(panels.charts, "Charts").on_hover_text("C").clicked() {
+        panels.charts = !panels.charts;
+    }
+    if ui.selectable_label(panels.inspector, "Inspector").on_hover_text("I").clicked() {
+        panels.inspector = !panels.inspector;
+    }
+}

@@ -1,0 +1,107 @@
+//! The UI state several view modules share: what is selected, where the
+//! free canvas is, what is being dragged, which menus and panels are open,
+//! and requests between them. It sits at the bottom of the view: every
+//! other view module may use it, and it uses none of them.
+
+use bevy::prelude::*;
+use bevy_egui::egui;
+
+use crate::sim::NodeKind;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<FitView>()
+        .init_resource::<Selection>()
+        .init_resource::<CanvasRect>()
+        .init_resource::<PaletteDrag>()
+        .init_resource::<ContextMenu>()
+        .init_resource::<FaultStrength>()
+        .init_resource::<Panels>()
+        .init_resource::<FileUi>();
+}
+
+/// Frame the whole system in the view (after a load, or on request).
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct FitView;
+
+/// What the person has selected, if anything.
+#[derive(Resource, Default, Debug, Clone, Copy, PartialEq)]
+pub enum Selection {
+    #[default]
+    None,
+    Node(Entity),
+    Link(Entity),
+}
+
+/// The part of the window not covered by panels, in logical pixels
+/// (written by the panels each frame).
+#[derive(Resource, Default, Clone, Copy)]
+pub struct CanvasRect(pub Option<egui::Rect>);
+
+/// A node kind being dragged out of the palette.
+#[derive(Resource, Default)]
+pub struct PaletteDrag(pub Option<NodeKind>);
+
+/// The right-click menu: what it is for and where it opened (screen points).
+#[derive(Resource, Default)]
+pub struct ContextMenu {
+    pub target: Selection,
+    pub at: egui::Pos2,
+}
+
+/// How hard and how long the buttons break things; shared by the inspector
+/// and the menu so a setting sticks.
+#[derive(Resource, Clone, Debug)]
+pub struct FaultStrength {
+    /// Throttle / spike factor.
+    pub factor: f64,
+    pub add_ms: f64,
+    /// Share for loss, corruption, duplicates and hot keys.
+    pub share: f64,
+    pub mbps: f64,
+    /// Seconds; 0: until healed.
+    pub for_s: f64,
+}
+
+impl Default for FaultStrength {
+    fn default() -> Self {
+        Self { factor: 2.0, add_ms: 100.0, share: 0.2, mbps: 1.0, for_s: 0.0 }
+    }
+}
+
+/// Panel visibility, toggled from the top bar or the keyboard.
+#[derive(Resource)]
+pub struct Panels {
+    pub inspector: bool,
+    pub charts: bool,
+    pub help: bool,
+    pub faults: bool,
+}
+
+impl Default for Panels {
+    fn default() -> Self {
+        Self { inspector: true, charts: true, help: false, faults: false }
+    }
+}
+
+/// What the file dialogs show.
+#[derive(Resource, Default)]
+pub struct FileUi {
+    pub browser: bool,
+    pub save_as: bool,
+    pub path_text: String,
+    /// Last outcome: text, is it an error, when (real seconds).
+    pub status: Option<(String, bool, f64)>,
+    /// An autosave from a previous session: where, and when it was written.
+    pub recovery: Option<(std::path::PathBuf, String)>,
+    /// Requests from buttons and shortcuts.
+    pub want_save: bool,
+    pub want_new: bool,
+    pub want_share: bool,
+    /// Browser only: download what is running / open an uploaded file.
+    pub want_download: bool,
+    pub want_upload: bool,
+    /// The last share link made, shown until closed.
+    pub share: Option<String>,
+    /// A message that stays until dismissed (e.g. a link that did not open).
+    pub notice: Option<String>,
+}
