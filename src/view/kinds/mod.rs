@@ -199,6 +199,27 @@ mod tests {
         assert_eq!(glyphs.len(), kinds.len());
     }
 
+    /// A glyph missing from the app's fonts is drawn as the replacement
+    /// box: its image in the font atlas would be the box's.
+    #[test]
+    fn every_glyph_is_in_the_fonts() {
+        let ctx = egui::Context::default();
+        let mut frame = ctx.run_ui(egui::RawInput::default(), |_| {});
+        frame.textures_delta.clear();
+        let font = egui::FontId::proportional(14.0);
+        let image = |s: &str| {
+            ctx.fonts_mut(|f| {
+                let galley = f.layout_no_wrap(s.to_string(), font.clone(), egui::Color32::WHITE);
+                galley.rows[0].glyphs[0].uv_rect
+            })
+        };
+        let missing = image("\u{FFFF}");
+        for kind in NodeKind::catalogue() {
+            let g = glyph(&kind);
+            assert_ne!(image(g), missing, "{}: the fonts have no \"{g}\"", kind.label());
+        }
+    }
+
     #[test]
     fn each_palette_group_is_listed_in_one_run() {
         // The palette writes a group's heading where the group changes: a

@@ -13,7 +13,7 @@ use crate::sim::model::*;
 use crate::sim::time::Nanos;
 
 impl KindView for QuorumStoreSpec {
-    const GLYPH: &str = "∴";
+    const GLYPH: &str = "🔁";
     const ACCENT: Color = Color::srgb(0.62, 0.90, 0.50);
     const SHORT_NAME: &str = "kv";
     const GROUP: &str = "Data";
