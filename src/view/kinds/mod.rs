@@ -31,6 +31,8 @@ pub trait KindView {
     const GAUGES: bool = true;
     /// What one of its pools is called in the inspector's table of them.
     const MEMBER: &str = "member";
+    /// The inspector lists its pools (when it has several).
+    const POOL_TABLE: bool = true;
 
     /// Its shape on the canvas.
     fn outline() -> Outline;
@@ -120,6 +122,12 @@ macro_rules! kinds {
             }
         }
 
+        fn pool_table(kind: &NodeKind) -> bool {
+            match kind {
+                $(NodeKind::$variant(_) => <$spec as KindView>::POOL_TABLE,)*
+            }
+        }
+
         fn member_word(kind: &NodeKind) -> &'static str {
             match kind {
                 $(NodeKind::$variant(_) => <$spec as KindView>::MEMBER,)*
@@ -138,7 +146,7 @@ macro_rules! kinds {
 /// then a table of its pools when it has several.
 pub fn live(ui: &mut Ui, n: &NodeRt, links: &[LinkRt], now: Nanos) {
     kind_live(ui, n, links, now);
-    if n.members.len() > 1 {
+    if n.members.len() > 1 && pool_table(&n.spec.kind) {
         let what = member_word(&n.spec.kind);
         egui::Grid::new("members").striped(true).show(ui, |ui| {
             ui.label(what);

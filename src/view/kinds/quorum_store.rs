@@ -18,7 +18,8 @@ impl KindView for QuorumStoreSpec {
     const SHORT_NAME: &str = "kv";
     const GROUP: &str = "Data";
     const ABOUT: &str = "leaderless: N copies, reads wait for R, writes for W";
-    const MEMBER: &str = "copy";
+    /// Its copies are not worker pools: the live lines say what they do.
+    const POOL_TABLE: bool = false;
 
     // Copies on a ring: no leader.
     fn outline() -> Outline {
@@ -56,10 +57,6 @@ impl KindView for QuorumStoreSpec {
         });
         ui.checkbox(&mut q.read_repair, "read repair")
             .on_hover_text("A read that finds older copies among its answers updates them.");
-    }
-
-    fn member_label(i: usize) -> String {
-        format!("copy {}", i + 1)
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
