@@ -89,3 +89,36 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let last = term * c as f64 / (c as f64 - a);
     last / (sum + last)
 }
+
+/// Every `.rs` file at or below `p` (a file or a folder; nothing if absent).
+pub fn rust_files(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    if p.is_dir() {
+        for e in std::fs::read_dir(p).unwrap() {
+            rust_files(&e.unwrap().path(), out);
+        }
+    } else if p.is_file() && p.extension().is_some_and(|e| e == "rs") {
+        out.push(p.to_path_buf());
+    }
+}
+
+/// The items of a `use` group's top level, from just after its `{`:
+/// `a, b::{c, d}} …` gives `a` and `b::{c, d}`.
+pub fn group_items(group: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let (mut depth, mut item) = (0, String::new());
+    for ch in group.chars() {
+        match ch {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(std::mem::take(&mut item));
+                continue;
+            }
+            _ => {}
+        }
+        item.push(ch);
+    }
+    items.push(item);
+    items
+}

@@ -2,20 +2,12 @@
 //! one above: the simulation knows nothing of faults' files, scenarios,
 //! editing, lessons, the view or the command line.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use crate::helpers::rust_files;
 
 /// Bottom to top. A module may import any module listed before it.
 const LAYERS: &[&str] = &["sim", "chaos", "scenario", "edit", "headless", "learn", "view", "cli"];
-
-fn rust_files(p: &Path, out: &mut Vec<PathBuf>) {
-    if p.is_dir() {
-        for e in std::fs::read_dir(p).unwrap() {
-            rust_files(&e.unwrap().path(), out);
-        }
-    } else if p.is_file() && p.extension().is_some_and(|e| e == "rs") {
-        out.push(p.to_path_buf());
-    }
-}
 
 /// The top-level modules a file names through `crate::…` paths, including
 /// those inside `use crate::{a, b::c}` groups.
@@ -25,24 +17,7 @@ fn crate_modules(text: &str) -> Vec<String> {
         let rest = &text[i + "crate::".len()..];
         if let Some(group) = rest.strip_prefix('{') {
             // Only the group's top level: `{a, b::{c, d}}` names a and b.
-            let mut depth = 0;
-            let mut item = String::new();
-            for ch in group.chars() {
-                match ch {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => break,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => {
-                        found.push(std::mem::take(&mut item));
-                        continue;
-                    }
-                    _ => {}
-                }
-                if depth == 0 {
-                    item.push(ch);
-                }
-            }
-            found.push(item);
+            found.extend(crate::helpers::group_items(group));
         } else {
             found.push(rest.to_string());
         }

@@ -11,20 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::helpers::rust_files;
+
 /// A module's path below `view`, e.g. `["panels", "top_bar"]`; `[]` is
 /// `view` itself.
 type ModPath = Vec<String>;
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
 
 /// `a/b.rs` and `a/b/mod.rs` are both the module `a::b`.
 fn module_of(rel: &Path) -> ModPath {
@@ -63,22 +54,7 @@ fn paths_at(text: &str) -> Vec<Vec<String>> {
         }
     }
     let Some(group) = rest.strip_prefix('{') else { return vec![prefix] };
-    let mut items = Vec::new();
-    let (mut depth, mut item) = (0, String::new());
-    for ch in group.chars() {
-        match ch {
-            '{' => depth += 1,
-            '}' if depth == 0 => break,
-            '}' => depth -= 1,
-            ',' if depth == 0 => {
-                items.push(std::mem::take(&mut item));
-                continue;
-            }
-            _ => {}
-        }
-        item.push(ch);
-    }
-    items.push(item);
+    let items = crate::helpers::group_items(group);
     items
         .iter()
         .map(|i| {
