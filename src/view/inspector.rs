@@ -279,3 +279,51 @@ pub fn type_names<'a>(
     }
     names
 }
+
+/// What a cache's editors say, in its own words (a cache holds keys, a CDN
+/// edge objects).
+pub struct CachingWords {
+    pub capacity: &'static str,
+    pub default_capacity: u32,
+    pub hit_ratio: &'static str,
+    pub ttl: &'static str,
+    pub default_ttl_ms: f64,
+    pub coalesce: &'static str,
+}
+
+/// A cache's or CDN's lookups: a capacity (least recently used evicted) or
+/// a fixed hit ratio; with a capacity, expiry and coalescing of misses.
+pub fn caching(
+    ui: &mut Ui,
+    words: &CachingWords,
+    capacity: &mut Option<u32>,
+    hit_ratio: &mut f64,
+    ttl_ms: &mut Option<f64>,
+    coalesce: &mut bool,
+) {
+    optional_limit(ui, "capacity", words.capacity, capacity, words.default_capacity);
+    if capacity.is_none() {
+        row(ui, "hit ratio", words.hit_ratio, |ui| {
+            ui.add(slider(hit_ratio, 0.0..=1.0));
+        });
+        return;
+    }
+    row(ui, "TTL", words.ttl, |ui| {
+        let mut on = ttl_ms.is_some();
+        if ui.checkbox(&mut on, "expires").changed() {
+            *ttl_ms = on.then_some(words.default_ttl_ms);
+        }
+        if let Some(t) = ttl_ms {
+            ui.add(drag(t).range(0.001..=3.6e9).speed(100.0).suffix(" ms"));
+        }
+    });
+    ui.checkbox(coalesce, "coalesce misses").on_hover_text(words.coalesce);
+}
+
+/// A cache's or CDN's live line: its hit ratio and the misses that waited
+/// for another's fetch.
+pub fn caching_live(ui: &mut Ui, n: &crate::sim::engine::NodeRt) {
+    let s = &n.stats;
+    let lookups = (s.hits + s.misses).max(1);
+    ui.label(format!("hit ratio {:.1}% · coalesced misses {}", s.hits as f64 * 100.0 / lookups as f64, s.coalesced));
+}
