@@ -166,7 +166,7 @@ fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&
         K::Autoscaling(_) => {
             d.insert("scale_ups", s.scale_ups as f64);
             d.insert("scale_downs", s.scale_downs as f64);
-            d.insert("instances_now", n.instances as f64);
+            d.insert("instances_now", n.group().map_or(0, |g| g.instances) as f64);
             d.insert("instances_mean", s.instances.area_to(now) as f64 / span.max(1) as f64);
         }
         K::ReplicatedDatabase(_) => {

@@ -195,7 +195,7 @@ fn autoscaling_adds_instances_after_the_boot_delay_and_latency_recovers() {
     let mut scaled = engine(&autoscaled(20), 9, &spike);
     fixed.run_until(240 * S);
     scaled.run_until(62 * S);
-    assert_eq!(scaled.nodes[1].instances, 2, "nothing new serves before the boot delay");
+    assert_eq!(scaled.nodes[1].group().unwrap().instances, 2, "nothing new serves before the boot delay");
     scaled.run_until(240 * S);
     let p99 = |e: &Engine, from: f64, to: f64| {
         let n = sum(e, from, to, |_| 1.0);
@@ -223,10 +223,10 @@ fn autoscaling_scales_in_after_the_cooldown() {
     }
     let mut e = engine(&s, 10, &[]);
     e.run_until(50 * S);
-    assert_eq!(e.nodes[1].instances, 10, "no scale-in within the first 60 s cooldown");
+    assert_eq!(e.nodes[1].group().unwrap().instances, 10, "no scale-in within the first 60 s cooldown");
     e.run_until(300 * S);
     // 400/s needs 1 instance at 100 % and 2 (the minimum) at 60 %.
-    assert!(e.nodes[1].instances <= 3, "instances {}", e.nodes[1].instances);
+    assert!(e.nodes[1].group().unwrap().instances <= 3, "instances {}", e.nodes[1].group().unwrap().instances);
 }
 
 fn sharded() -> NodeSpec {

@@ -80,11 +80,8 @@ pub struct NodeRt {
     pub(super) life: Gen,
     /// Client: its traffic mix by request type (empty: read/write ratio).
     pub(super) mix: Vec<MixEntry>,
-    /// Autoscaling: instances serving, instances booting, last change,
-    /// and the busy-time mark of the last review.
-    pub instances: u32,
-    pub booting: u32,
-    pub(super) last_scale: Nanos,
+    /// Autoscaling: the review timer's generation, and the busy-time mark
+    /// of the last review.
     pub(super) scale_epoch: Gen,
     pub(super) scale_mark: (u128, Nanos),
     /// Caches that coalesce: keys being fetched, since when, and the
@@ -209,15 +206,10 @@ impl NodeRt {
         let mut stats = NodeStats::default();
         stats.queue.restart(now);
         stats.busy.restart(now);
-        let instances = match &spec.kind {
-            NodeKind::Autoscaling(a) => a.initial.clamp(a.min.max(1), a.max.max(a.min.max(1))),
-            k => k.members(),
-        };
-        stats.instances.set(now, instances as u64);
-        stats.instances.restart(now);
+        let state = spec.kind.new_state(now);
         let mut node = NodeRt {
             prep: spec.kind.prepare(),
-            state: spec.kind.new_state(),
+            state,
             members: (0..spec.kind.members()).map(|_| Member::default()).collect(),
             spec,
             out: Vec::new(),
@@ -239,9 +231,6 @@ impl NodeRt {
             fx: NodeFx::default(),
             life: Gen::default(),
             mix: Vec::new(),
-            instances,
-            booting: 0,
-            last_scale: now,
             scale_epoch: Gen::default(),
             scale_mark: (0, now),
             fetching: Default::default(),
@@ -251,13 +240,16 @@ impl NodeRt {
             backing_off: 0,
         };
         node.fit_capacity();
+        let instances = node.instances_now();
+        node.stats.instances.set(now, instances as u64);
+        node.stats.instances.restart(now);
         node
     }
 
     /// An autoscaling group's workers follow its instance count.
     pub(super) fn fit_capacity(&mut self) {
-        if let NodeKind::Autoscaling(a) = &self.spec.kind {
-            self.prep.workers = self.instances.saturating_mul(a.workers_per_instance.max(1));
+        if let (NodeKind::Autoscaling(a), KindState::Autoscaling(g)) = (&self.spec.kind, &self.state) {
+            self.prep.workers = g.instances.saturating_mul(a.workers_per_instance.max(1));
         }
     }
 
@@ -266,9 +258,17 @@ impl NodeRt {
     /// ones, a multi-pool database's members; 1 for everything else.
     pub fn instances_now(&self) -> u32 {
         match &self.spec.kind {
-            NodeKind::Autoscaling(_) => self.instances + self.booting,
+            NodeKind::Autoscaling(_) => self.group().map_or(0, |g| g.instances + g.booting),
             NodeKind::Serverless(_) => self.busy,
             k => k.members(),
+        }
+    }
+
+    /// An autoscaling group's size.
+    pub fn group(&self) -> Option<&ScalingGroup> {
+        match &self.state {
+            KindState::Autoscaling(g) => Some(g),
+            _ => None,
         }
     }
 

@@ -24,8 +24,10 @@ impl Engine {
         self.resize_members(n);
         self.prepare_types(n);
         let node = &mut self.nodes[n];
-        if let (NodeKind::Autoscaling(a), NodeKind::Autoscaling(b)) = (&old_kind, &node.spec.kind.clone()) {
-            node.instances = node.instances.clamp(b.min.max(1), b.max.max(b.min.max(1)));
+        if let (NodeKind::Autoscaling(a), NodeKind::Autoscaling(b), KindState::Autoscaling(g)) =
+            (&old_kind, &node.spec.kind.clone(), &mut node.state)
+        {
+            g.instances = b.clamp(g.instances);
             node.fit_capacity();
             if a != b {
                 self.start_autoscaler(n as u32);

@@ -50,10 +50,68 @@ impl Default for AutoscalingSpec {
     }
 }
 
+/// A running group's size.
+#[derive(Default)]
+pub struct ScalingGroup {
+    /// Instances serving.
+    pub instances: u32,
+    /// Instances ordered and not ready yet.
+    pub booting: u32,
+    /// When it last grew or shrank.
+    pub last_scale: Nanos,
+}
+
+/// What a review decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resize {
+    Hold,
+    /// Order this many more instances (they take `boot_s` to be ready).
+    Out(u32),
+    /// Shrink to this many at once (the removed ones finish their work).
+    In(u32),
+}
+
+impl AutoscalingSpec {
+    /// A size within the group's bounds.
+    pub fn clamp(&self, instances: u32) -> u32 {
+        instances.clamp(self.min.max(1), self.max.max(self.min.max(1)))
+    }
+
+    /// Target tracking: size the group so the last interval's utilisation
+    /// `util` would have run at the target. A crashed group does not grow.
+    pub fn review(&self, g: &mut ScalingGroup, util: f64, now: Nanos, down: bool) -> Resize {
+        let target = self.target_utilization.max(0.01);
+        let desired = self.clamp((g.instances as f64 * util / target).ceil() as u32);
+        // Scale in only to a size that would still run 10 % under the
+        // target, so the group does not flap around it.
+        let smaller = self.clamp((g.instances as f64 * util / (0.9 * target)).ceil() as u32);
+        let total = g.instances + g.booting;
+        if !down && desired > total {
+            let count = desired - total;
+            g.booting += count;
+            g.last_scale = now;
+            Resize::Out(count)
+        } else if smaller < g.instances
+            && g.booting == 0
+            && now.saturating_sub(g.last_scale) >= crate::sim::time::secs_to_nanos(self.cooldown_s)
+        {
+            g.instances = smaller;
+            g.last_scale = now;
+            Resize::In(smaller)
+        } else {
+            Resize::Hold
+        }
+    }
+}
+
 impl Kind for AutoscalingSpec {
     const LABEL: &str = "autoscaling group";
     const PRICE_PER_HOUR: f64 = 0.10;
-    type State = ();
+    type State = ScalingGroup;
+
+    fn start(&self, now: Nanos) -> ScalingGroup {
+        ScalingGroup { instances: self.clamp(self.initial), booting: 0, last_scale: now }
+    }
 
     fn prepare(&self) -> Prepared {
         Prepared { blocking: self.blocking, ..Prepared::new(self.workers_per_instance, limit(self.queue_limit), self.service.sampler()) }.after(AfterService::CallDownstream)

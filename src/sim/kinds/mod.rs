@@ -25,6 +25,11 @@ pub trait Kind {
     /// the worker stations every node has (`()` for most kinds).
     type State: Default;
 
+    /// Its state when the node starts running at `now`.
+    fn start(&self, _now: Nanos) -> Self::State {
+        Self::State::default()
+    }
+
     /// Its parameters pre-digested for the engine's hot path.
     fn prepare(&self) -> Prepared;
 
@@ -231,10 +236,10 @@ macro_rules! kinds {
         }
 
         impl NodeKind {
-            /// Fresh state for a node of this kind.
-            pub fn new_state(&self) -> KindState {
+            /// Fresh state for a node of this kind starting at `now`.
+            pub fn new_state(&self, now: Nanos) -> KindState {
                 match self {
-                    $(NodeKind::$variant(_) => KindState::$variant(Default::default()),)*
+                    $(NodeKind::$variant(k) => KindState::$variant(k.start(now)),)*
                 }
             }
 

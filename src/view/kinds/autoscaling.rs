@@ -66,10 +66,8 @@ impl KindView for AutoscalingSpec {
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
         let s = &n.stats;
-        let booting = if n.booting > 0 { format!(" (+{} booting)", n.booting) } else { String::new() };
-        ui.label(format!(
-            "instances {}{booting} · scaled out {}×, in {}×",
-            n.instances, s.scale_ups, s.scale_downs
-        ));
+        let (instances, booting) = n.group().map_or((0, 0), |g| (g.instances, g.booting));
+        let booting = if booting > 0 { format!(" (+{booting} booting)") } else { String::new() };
+        ui.label(format!("instances {instances}{booting} · scaled out {}×, in {}×", s.scale_ups, s.scale_downs));
     }
 }
