@@ -86,7 +86,7 @@ pub struct NodeRt {
     pub(super) scale_mark: (u128, Nanos),
     /// Caches that coalesce: keys being fetched, since when, and the
     /// misses waiting for them.
-    pub(super) fetching: std::collections::HashMap<u64, (Nanos, Vec<(u32, Gen)>)>,
+    pub(super) fetching: std::collections::BTreeMap<u64, (Nanos, Vec<(u32, Gen)>)>,
     /// Some outgoing link carries only some request types.
     pub(super) typed_links: bool,
     /// Stream: consumer groups with their partitions.
@@ -295,7 +295,7 @@ impl NodeRt {
 
     /// Misses parked on keys being fetched (for a crash or removal).
     pub(super) fn take_waiters(&mut self) -> Vec<u32> {
-        self.fetching.drain().flat_map(|(_, (_, w))| w.into_iter().map(|(m, _)| m)).collect()
+        std::mem::take(&mut self.fetching).into_iter().flat_map(|(_, (_, w))| w.into_iter().map(|(m, _)| m)).collect()
     }
 
     /// Start using outgoing link `l` (per-link state stays index-aligned).
