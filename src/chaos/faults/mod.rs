@@ -220,11 +220,7 @@ impl Fault {
     /// Check against the running engine, then resolve names to indices.
     pub fn effects(&self, engine: &Engine) -> Result<Vec<Effect>, String> {
         let t = Targets { engine };
-        self.check(&t).map_err(
-            |(field, what)| {
-                if what.starts_with("must") { format!("{field} {what}") } else { what }
-            },
-        )?;
+        self.check(&t).map_err(|(field, what)| format!("{field}: {what}"))?;
         self.resolve(&t)
     }
 

@@ -58,8 +58,7 @@ impl Engine {
             return false;
         }
         if node.prep.hooks.admit {
-            let msg = &self.msgs[m as usize];
-            let job = Job { write: msg.op == Op::Write, key: msg.key, now, slow: 1.0, bytes: msg.req_bytes };
+            let job = job_of(&self.msgs[m as usize], now, 1.0);
             if let Err(reason) = node.spec.kind.admit(&mut node.state, job) {
                 self.reject(n, m, reason);
                 return false;
@@ -186,9 +185,9 @@ impl Engine {
 
     pub(super) fn start_service(&mut self, n: u32, m: u32) {
         let now = self.now;
-        let (k, class, write, key) = {
+        let (k, class, write) = {
             let msg = &self.msgs[m as usize];
-            (msg.member as usize, msg.class, msg.op == Op::Write, msg.key)
+            (msg.member as usize, msg.class, msg.op == Op::Write)
         };
         let node = &mut self.nodes[n as usize];
         node.busy += 1;
@@ -196,15 +195,11 @@ impl Engine {
         node.stats.busy.set(now, node.busy as u64);
         node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
         node.stats.waits += 1;
-        if node.prep.custom_service {
-            let job = Job { write, key, now, slow: node.fx.service_factor(now), bytes: 0 };
+        if node.prep.hooks.serve {
+            let job = job_of(&self.msgs[m as usize], now, node.fx.service_factor(now));
             if let Some(served) = node.spec.kind.serve(&mut node.state, job, &mut self.rng) {
-                let msg = &mut self.msgs[m as usize];
-                msg.error = served.error;
-                msg.svc = msg.svc.next();
-                msg.svc_start = now;
-                let (era, svc) = (msg.era, msg.svc);
-                self.at(now + served.time, What::ServiceDone { msg: m, era, svc });
+                self.msgs[m as usize].error = served.error;
+                self.service_ends_in(m, served.time);
                 return;
             }
         }
@@ -223,9 +218,7 @@ impl Engine {
             msg.sent = now + hold;
         }
         if node.prep.hooks.adjust {
-            let msg = &self.msgs[m as usize];
-            let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
-            let job = Job { write, key, now, slow: 1.0, bytes };
+            let job = job_of(&self.msgs[m as usize], now, 1.0);
             let adjust = node.spec.kind.adjust(&mut node.state, job, &mut self.rng);
             if adjust.cold_start {
                 node.stats.cold_starts += 1;
@@ -243,12 +236,18 @@ impl Engine {
             if slow != 1.0 {
                 d = (d as f64 * slow) as Nanos;
             }
-            let msg = &mut self.msgs[m as usize];
-            msg.svc = msg.svc.next();
-            msg.svc_start = now;
-            let (era, svc) = (msg.era, msg.svc);
-            self.at(now + d, What::ServiceDone { msg: m, era, svc });
+            self.service_ends_in(m, d);
         }
+    }
+
+    /// The message's service (started now) ends after `d`.
+    fn service_ends_in(&mut self, m: u32, d: Nanos) {
+        let now = self.now;
+        let msg = &mut self.msgs[m as usize];
+        msg.svc = msg.svc.next();
+        msg.svc_start = now;
+        let (era, svc) = (msg.era, msg.svc);
+        self.at(now + d, What::ServiceDone { msg: m, era, svc });
     }
 
     /// Free one worker of pool `k` of `n` and give it the next queued message.
@@ -400,4 +399,11 @@ impl Engine {
             AfterService::Nothing => {}
         }
     }
+}
+
+/// A request as a kind's hooks see it: read or write, its key, its size.
+fn job_of(msg: &Msg, now: Nanos, slow: f64) -> Job {
+    let write = msg.op == Op::Write;
+    let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
+    Job { write, key: msg.key, now, slow, bytes }
 }

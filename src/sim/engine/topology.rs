@@ -35,8 +35,9 @@ impl Engine {
         }
         let node = &mut self.nodes[n];
         if let (NodeKind::Dns(a), NodeKind::Dns(b)) = (&old_kind, &node.spec.kind) {
-            if a.resolvers != b.resolvers {
-                node.spec.kind.crashed(&mut node.state);
+            if let (true, KindState::Dns(cache)) = (a.resolvers != b.resolvers, &mut node.state) {
+                // Other resolvers: the users' cached answers are theirs no more.
+                cache.answers.clear();
             }
         }
         match (old, new) {

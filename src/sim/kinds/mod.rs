@@ -54,7 +54,7 @@ pub trait Kind {
     fn crashed(&self, _state: &mut Self::State) {}
 
     /// Serve one request its own way instead of the stations' standard
-    /// service time (only asked when `prepare` sets `custom_service`).
+    /// service time (only asked when `prepare` sets `hooks.serve`).
     fn serve(&self, _state: &mut Self::State, _job: Job, _rng: &mut SimRng) -> Served {
         Served { time: 0, error: None }
     }
@@ -105,14 +105,10 @@ pub struct Prepared {
     pub blocking: bool,
     /// Service time by request type, where a service sets one.
     pub by_class: Vec<(u8, Sampler)>,
-    /// Serverless: extra time when no warm instance is free.
-    pub cold_start: Sampler,
     /// Load shedding: request types served first (bits), and the queue
     /// length beyond which the newest is served first.
     pub priority_mask: u64,
     pub lifo_above: u32,
-    /// Requests are served by the kind's own `Kind::serve`.
-    pub custom_service: bool,
     /// Which of the kind's own hooks the engine calls (skipping the others
     /// keeps the hot path as short as before they existed).
     pub hooks: Hooks,
@@ -121,11 +117,15 @@ pub struct Prepared {
 }
 
 /// The optional hooks a kind implements (see [`Kind::admit`],
-/// [`Kind::adjust`], [`Kind::released`]); its `prepare` turns them on.
+/// [`Kind::adjust`], [`Kind::serve`], [`Kind::released`]); its `prepare`
+/// turns them on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Hooks {
     pub admit: bool,
     pub adjust: bool,
+    /// Requests are served by the kind's own `Kind::serve` instead of the
+    /// station's service time.
+    pub serve: bool,
     pub released: bool,
 }
 
@@ -204,10 +204,8 @@ impl Prepared {
             write: service,
             blocking: false,
             by_class: Vec::new(),
-            cold_start: Sampler::Const(0),
             priority_mask: 0,
             lifo_above: u32::MAX,
-            custom_service: false,
             hooks: Hooks::default(),
             after: AfterService::Respond,
         }

@@ -117,7 +117,8 @@ impl Kind for QuorumStoreSpec {
     type State = QuorumState;
 
     fn prepare(&self) -> Prepared {
-        Prepared { custom_service: true, ..Prepared::new(UNLIMITED, UNLIMITED, self.read.sampler()) }.after(AfterService::Respond)
+        let hooks = Hooks { serve: true, ..Default::default() };
+        Prepared { hooks, ..Prepared::new(UNLIMITED, UNLIMITED, self.read.sampler()) }.after(AfterService::Respond)
     }
 
     fn members(&self) -> u32 {
