@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::engine::Engine;
 use super::metrics::{FAIL_REASONS, LatencySummary};
-use super::time::{Nanos, nanos_to_secs};
+use super::time::nanos_to_secs;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
@@ -153,75 +153,6 @@ pub struct LinkReport {
     pub mean_in_transit: f64,
 }
 
-/// The counters that mean something for this node's kind.
-fn detail(n: &crate::sim::engine::NodeRt, now: Nanos, span: Nanos) -> BTreeMap<&'static str, f64> {
-    use crate::sim::NodeKind as K;
-    let s = &n.stats;
-    let mut d = BTreeMap::new();
-    match &n.spec.kind {
-        K::Serverless(_) => {
-            d.insert("cold_starts", s.cold_starts as f64);
-            d.insert("instances_now", n.live_instances(now) as f64);
-        }
-        K::Autoscaling(_) => {
-            d.insert("scale_ups", s.scale_ups as f64);
-            d.insert("scale_downs", s.scale_downs as f64);
-            d.insert("instances_now", n.group().map_or(0, |g| g.instances) as f64);
-            d.insert("instances_mean", s.instances.area_to(now) as f64 / span.max(1) as f64);
-        }
-        K::ReplicatedDatabase(_) => {
-            d.insert("stale_reads", s.stale_reads as f64);
-            d.insert("lost_writes", s.lost_writes as f64);
-        }
-        K::Queue(q) if q.max_receives.is_some() || q.visibility_timeout_ms.is_some() => {
-            d.insert("redeliveries", s.redeliveries as f64);
-            d.insert("dead_lettered", s.dead_lettered as f64);
-        }
-        K::Cache(_) | K::Cdn(_) if s.coalesced > 0 => {
-            d.insert("coalesced", s.coalesced as f64);
-        }
-        K::Dns(_) => {
-            d.insert("lookups", s.lookups as f64);
-        }
-        K::Client(c)
-            if matches!(
-                c.traffic,
-                crate::sim::model::Traffic::Polling { .. } | crate::sim::model::Traffic::LongPolling { .. }
-            ) =>
-        {
-            d.insert("polls_empty", s.polls_empty as f64);
-            d.insert("polls_full", s.polls_full as f64);
-        }
-        K::Devices(_) => {
-            d.insert("delivered", s.delivered as f64);
-            d.insert("offline", s.offline as f64);
-            d.insert("woken_by_push", s.woken as f64);
-        }
-        K::PushService(_) => {
-            d.insert("forwarded", s.pushes as f64);
-        }
-        K::WebsocketGateway(w) => {
-            d.insert("connections", w.connections.min(w.max_connections) as f64);
-            d.insert("refused_over_limit", s.offline as f64);
-            d.insert("reconnects", s.reconnects as f64);
-        }
-        K::Inbox(_) => {
-            d.insert("held", s.held as f64);
-            d.insert("pushes", s.pushes as f64);
-            d.insert("pushes_failed", s.pushes_failed as f64);
-            d.insert("redeliveries", s.redeliveries as f64);
-            d.insert("waiting", (n.queue_len() as u64 + n.backing_off) as f64);
-        }
-        K::Stream(_) => {
-            d.insert("lag", n.stream_lag() as f64);
-            d.insert("redeliveries", s.redeliveries as f64);
-        }
-        _ => {}
-    }
-    d.extend(n.spec.kind.counters(&n.state));
-    d
-}
-
 impl Report {
     pub fn from_engine(e: &Engine, scenario: &str, seed: u64) -> Report {
         let now = e.now();
@@ -255,7 +186,7 @@ impl Report {
                     job_latency_ms: (s.job_latency.count() > 0).then(|| s.job_latency.summary()),
                     price_per_hour: n.spec.price_per_hour(),
                     hit_ratio: (s.hits + s.misses > 0).then(|| s.hits as f64 / (s.hits + s.misses) as f64),
-                    detail: detail(n, now, span),
+                    detail: n.counters(now, span).into_iter().collect(),
                     members_served: (n.members.len() > 1).then(|| n.members.iter().map(|m| m.served).collect()),
                 }
             })

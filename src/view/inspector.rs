@@ -325,5 +325,5 @@ pub fn caching(
 pub fn caching_live(ui: &mut Ui, n: &crate::sim::engine::NodeRt) {
     let s = &n.stats;
     let lookups = (s.hits + s.misses).max(1);
-    ui.label(format!("hit ratio {:.1}% · coalesced misses {}", s.hits as f64 * 100.0 / lookups as f64, s.coalesced));
+    ui.label(format!("hit ratio {:.1}%", s.hits as f64 * 100.0 / lookups as f64));
 }

@@ -310,6 +310,21 @@ impl NodeRt {
         self.members.iter().map(|m| m.queue_len()).sum::<usize>() + self.buffer.len() + self.stream_lag()
     }
 
+    /// The kind's own counters at `now`, statistics having restarted `span`
+    /// ago: the one source for reports and the inspector.
+    pub fn counters(&self, now: Nanos, span: Nanos) -> Vec<(&'static str, f64)> {
+        let facts = Facts {
+            stats: &self.stats,
+            now,
+            span,
+            busy: self.busy,
+            queued: self.queue_len() as u64,
+            backing_off: self.backing_off,
+            group_lags: self.group_lags().into_iter().map(|l| l as u64).collect(),
+        };
+        self.spec.kind.counters(&self.state, &facts)
+    }
+
     /// Stream: messages not yet consumed, over all groups.
     pub fn stream_lag(&self) -> usize {
         self.groups.iter().map(|g| g.lanes.iter().map(|l| l.0.len() + l.1 as usize).sum::<usize>()).sum()

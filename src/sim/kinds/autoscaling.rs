@@ -109,6 +109,16 @@ impl Kind for AutoscalingSpec {
     const PRICE_PER_HOUR: f64 = 0.10;
     type State = ScalingGroup;
 
+    fn counters(&self, group: &ScalingGroup, node: &Facts) -> Vec<(&'static str, f64)> {
+        let s = node.stats;
+        vec![
+            ("scale_ups", s.scale_ups as f64),
+            ("scale_downs", s.scale_downs as f64),
+            ("instances_now", group.instances as f64),
+            ("instances_mean", s.instances.area_to(node.now) as f64 / node.span.max(1) as f64),
+        ]
+    }
+
     fn start(&self, now: Nanos) -> ScalingGroup {
         ScalingGroup { instances: self.clamp(self.initial), booting: 0, last_scale: now }
     }

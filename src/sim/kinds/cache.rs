@@ -39,6 +39,10 @@ impl Kind for CacheSpec {
     const PRICE_PER_HOUR: f64 = 0.15;
     type State = ();
 
+    fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
+        coalesced(node)
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(self.workers, UNLIMITED, self.service.sampler()).after(AfterService::Lookup)
     }
@@ -59,4 +63,13 @@ impl Kind for CacheSpec {
         c.count("workers", cache.workers, 1, MAX_COUNT)?;
         c.dist("service", &cache.service)
     }
+}
+
+/// Misses that waited for another's fetch, where any did (caches that
+/// coalesce).
+pub(super) fn coalesced(node: &Facts) -> Vec<(&'static str, f64)> {
+    if node.stats.coalesced == 0 {
+        return Vec::new();
+    }
+    vec![("coalesced", node.stats.coalesced as f64)]
 }

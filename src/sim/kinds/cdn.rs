@@ -32,6 +32,10 @@ impl Kind for CdnSpec {
     const PRICE_PER_HOUR: f64 = 0.08;
     type State = ();
 
+    fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
+        super::cache::coalesced(node)
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Lookup)
     }

@@ -109,6 +109,13 @@ impl Kind for ClientSpec {
     const PRICE_PER_HOUR: f64 = 0.0;
     type State = ();
 
+    fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
+        if !matches!(self.traffic, Traffic::Polling { .. } | Traffic::LongPolling { .. }) {
+            return Vec::new();
+        }
+        vec![("polls_empty", node.stats.polls_empty as f64), ("polls_full", node.stats.polls_full as f64)]
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, Sampler::Const(0)).after(AfterService::Nothing)
     }

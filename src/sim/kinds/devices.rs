@@ -81,6 +81,11 @@ impl Kind for DevicesSpec {
     const PRICE_PER_HOUR: f64 = 0.0;
     type State = Presence;
 
+    fn counters(&self, _: &Presence, node: &Facts) -> Vec<(&'static str, f64)> {
+        let s = node.stats;
+        vec![("delivered", s.delivered as f64), ("offline", s.offline as f64), ("woken_by_push", s.woken as f64)]
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Deliver)
     }

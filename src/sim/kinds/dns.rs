@@ -46,6 +46,10 @@ impl Kind for DnsSpec {
     const PRICE_PER_HOUR: f64 = 0.01;
     type State = Resolvers;
 
+    fn counters(&self, _: &Resolvers, node: &Facts) -> Vec<(&'static str, f64)> {
+        vec![("lookups", node.stats.lookups as f64)]
+    }
+
     fn prepare(&self) -> Prepared {
         let hooks = Hooks { adjust: true, ..Default::default() };
         Prepared { hooks, ..Prepared::new(UNLIMITED, UNLIMITED, self.lookup.sampler()) }.after(AfterService::Resolve)

@@ -38,6 +38,17 @@ impl Kind for InboxSpec {
     const PRICE_PER_HOUR: f64 = 0.10;
     type State = ();
 
+    fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
+        let s = node.stats;
+        vec![
+            ("held", s.held as f64),
+            ("pushes", s.pushes as f64),
+            ("pushes_failed", s.pushes_failed as f64),
+            ("redeliveries", s.redeliveries as f64),
+            ("waiting", (node.queued + node.backing_off) as f64),
+        ]
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Store)
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check::{Checker, Fail, MAX_COUNT, MAX_RATE, Seg, health_check, type_name};
 use super::dist::{Dist, Sampler, SimRng, hash64};
-use super::metrics::FailReason;
+use super::metrics::{FailReason, NodeStats};
 use super::model::{Caching, HealthCheck, RetryPolicy};
 use super::time::Nanos;
 
@@ -59,8 +59,10 @@ pub trait Kind {
         Served { time: 0, error: None }
     }
 
-    /// Its own counters for reports and the inspector, from its state.
-    fn counters(&self, _state: &Self::State) -> Vec<(&'static str, f64)> {
+    /// Its own counters, the one source for reports and the inspector:
+    /// `(name, value)` pairs from its state and what the engine counted for
+    /// it. Names are snake_case; the inspector shows them as words.
+    fn counters(&self, _state: &Self::State, _node: &Facts) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
 
@@ -86,6 +88,22 @@ pub trait Kind {
         let limit = self.prepare().queue_limit;
         (limit != UNLIMITED).then(|| limit.saturating_mul(self.members()))
     }
+}
+
+/// What the engine knows of a running node, for its kind's counters.
+pub struct Facts<'a> {
+    pub stats: &'a NodeStats,
+    pub now: Nanos,
+    /// Time since statistics (re)started.
+    pub span: Nanos,
+    /// Workers busy now.
+    pub busy: u32,
+    /// Requests waiting in its pools' queues now.
+    pub queued: u64,
+    /// Async jobs set aside to be tried again later.
+    pub backing_off: u64,
+    /// Stream: messages appended and not yet consumed, by consumer group.
+    pub group_lags: Vec<u64>,
 }
 
 /// Workers and queue places without a limit.
@@ -288,9 +306,9 @@ macro_rules! kinds {
             }
 
             /// The kind's own counters (see [`Kind::counters`]).
-            pub fn counters(&self, state: &KindState) -> Vec<(&'static str, f64)> {
+            pub fn counters(&self, state: &KindState, node: &Facts) -> Vec<(&'static str, f64)> {
                 match (self, state) {
-                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.counters(s),)*
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.counters(s, node),)*
                     #[allow(unreachable_patterns)]
                     _ => Vec::new(),
                 }

@@ -28,6 +28,10 @@ impl Kind for PushServiceSpec {
     const PRICE_PER_HOUR: f64 = 0.01;
     type State = ();
 
+    fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
+        vec![("forwarded", node.stats.pushes as f64)]
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.accept.sampler()).after(AfterService::Push { delivery_ratio: self.delivery_ratio })
     }

@@ -45,6 +45,15 @@ impl Kind for QueueSpec {
     const PRICE_PER_HOUR: f64 = 0.05;
     type State = ();
 
+    fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
+        // Without redelivery there is nothing to count beyond the standard
+        // figures.
+        if self.max_receives.is_none() && self.visibility_timeout_ms.is_none() {
+            return Vec::new();
+        }
+        vec![("redeliveries", node.stats.redeliveries as f64), ("dead_lettered", node.stats.dead_lettered as f64)]
+    }
+
     /// The buffer of stored jobs (its consumers take them from there).
     fn queue_capacity(&self) -> Option<u32> {
         self.capacity

@@ -178,7 +178,7 @@ impl Kind for QuorumStoreSpec {
         Served { time: done, error: None }
     }
 
-    fn counters(&self, st: &QuorumState) -> Vec<(&'static str, f64)> {
+    fn counters(&self, st: &QuorumState, _: &Facts) -> Vec<(&'static str, f64)> {
         let mut c = vec![
             ("reads", st.counts.reads as f64),
             ("stale_reads", st.counts.stale_reads as f64),

@@ -76,6 +76,10 @@ impl Kind for ReplicatedDatabaseSpec {
     const PRICE_PER_HOUR: f64 = 0.20;
     type State = Replication;
 
+    fn counters(&self, _: &Replication, node: &Facts) -> Vec<(&'static str, f64)> {
+        vec![("stale_reads", node.stats.stale_reads as f64), ("lost_writes", node.stats.lost_writes as f64)]
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }.after(AfterService::Replicate)
     }

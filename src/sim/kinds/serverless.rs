@@ -47,6 +47,13 @@ impl Kind for ServerlessSpec {
     const PRICE_PER_HOUR: f64 = 0.06;
     type State = WarmPool;
 
+    fn counters(&self, pool: &WarmPool, node: &Facts) -> Vec<(&'static str, f64)> {
+        vec![
+            ("cold_starts", node.stats.cold_starts as f64),
+            ("instances_now", self.alive(pool, node.busy, node.now) as f64),
+        ]
+    }
+
     fn prepare(&self) -> Prepared {
         let hooks = Hooks { adjust: true, released: true, ..Default::default() };
         let station = Prepared::new(self.concurrency, 0, self.service.sampler());

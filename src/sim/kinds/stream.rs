@@ -31,6 +31,10 @@ impl Kind for StreamSpec {
     const PRICE_PER_HOUR: f64 = 0.15;
     type State = ();
 
+    fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
+        vec![("lag", node.group_lags.iter().sum::<u64>() as f64), ("redeliveries", node.stats.redeliveries as f64)]
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Append)
     }

@@ -34,6 +34,14 @@ impl Kind for WebsocketGatewaySpec {
     const PRICE_PER_HOUR: f64 = 0.10;
     type State = ();
 
+    fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
+        vec![
+            ("connections", self.connections.min(self.max_connections) as f64),
+            ("refused_over_limit", node.stats.offline as f64),
+            ("reconnects", node.stats.reconnects as f64),
+        ]
+    }
+
     fn prepare(&self) -> Prepared {
         Prepared::new(self.workers, UNLIMITED, self.service.sampler()).after(AfterService::RouteByType)
     }

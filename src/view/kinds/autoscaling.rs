@@ -65,9 +65,8 @@ impl KindView for AutoscalingSpec {
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let s = &n.stats;
-        let (instances, booting) = n.group().map_or((0, 0), |g| (g.instances, g.booting));
-        let booting = if booting > 0 { format!(" (+{booting} booting)") } else { String::new() };
-        ui.label(format!("instances {instances}{booting} · scaled out {}×, in {}×", s.scale_ups, s.scale_downs));
+        if let Some(g) = n.group().filter(|g| g.booting > 0) {
+            ui.label(format!("booting {} more", g.booting));
+        }
     }
 }

@@ -7,9 +7,7 @@ use bevy_prototype_lyon::prelude::*;
 
 use super::super::inspector::{drag, retry, row, slider};
 use super::{KindView, Outline};
-use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;
-use crate::sim::time::Nanos;
 
 impl KindView for ClientSpec {
     const GLYPH: &str = "👥";
@@ -41,15 +39,6 @@ impl KindView for ClientSpec {
             }
         });
         retry(ui, "client-retry", &mut c.retry, "end to end");
-    }
-
-    fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let c = self;
-        let s = &n.stats;
-        if matches!(c.traffic, Traffic::Polling { .. } | Traffic::LongPolling { .. }) {
-            let polls = (s.polls_empty + s.polls_full).max(1);
-            ui.label(format!("polls {} · empty {:.1}%", polls, s.polls_empty as f64 * 100.0 / polls as f64));
-        }
     }
 }
 

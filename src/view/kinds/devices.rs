@@ -7,9 +7,7 @@ use bevy_prototype_lyon::prelude::*;
 
 use super::super::inspector::{dist, drag, row, seconds, slider};
 use super::{KindView, Outline, rect};
-use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;
-use crate::sim::time::Nanos;
 
 impl KindView for DevicesSpec {
     const GLYPH: &str = "📱";
@@ -49,10 +47,5 @@ impl KindView for DevicesSpec {
         row(ui, "open on push", "Share of push notifications that make an offline user open the app.", |ui| {
             ui.add(slider(&mut d.open_on_push, 0.0..=1.0));
         });
-    }
-
-    fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let s = &n.stats;
-        ui.label(format!("delivered {} · found offline {} · woken by a push {}", s.delivered, s.offline, s.woken));
     }
 }

@@ -7,9 +7,7 @@ use bevy_prototype_lyon::prelude::*;
 
 use super::super::inspector::{dist, drag, health_check, row, seconds};
 use super::{KindView, Outline, polygon};
-use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;
-use crate::sim::time::Nanos;
 
 impl KindView for DnsSpec {
     const GLYPH: &str = "📖";
@@ -34,10 +32,5 @@ impl KindView for DnsSpec {
             dist(ui, "dns-lookup", &mut d.lookup)
         });
         health_check(ui, &mut d.health_check);
-    }
-
-    fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let s = &n.stats;
-        ui.label(format!("resolver lookups {}", s.lookups));
     }
 }

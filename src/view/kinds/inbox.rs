@@ -40,8 +40,6 @@ impl KindView for InboxSpec {
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let s = &n.stats;
-        ui.label(format!("held for offline phones {} · push notifications {}", s.held, s.pushes));
-        ui.label(format!("waiting now {} · delivered {}", n.queue_len() as u64 + n.backing_off, s.jobs_done));
+        ui.label(format!("delivered {}", n.stats.jobs_done));
     }
 }

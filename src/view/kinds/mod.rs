@@ -142,9 +142,19 @@ macro_rules! kinds {
     };
 }
 
-/// What only this kind can tell (instances, cold starts, stale reads…),
-/// then a table of its pools when it has several.
-pub fn live(ui: &mut Ui, n: &NodeRt, links: &[LinkRt], now: Nanos) {
+/// What only this kind can tell: its counters (the same the report has:
+/// instances, cold starts, stale reads…), what its view adds, then a table
+/// of its pools when it has several. `span`: time since statistics started.
+pub fn live(ui: &mut Ui, n: &NodeRt, links: &[LinkRt], now: Nanos, span: Nanos) {
+    let counters = n.counters(now, span);
+    if !counters.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 10.0;
+            for (name, value) in counters {
+                ui.label(format!("{} {}", name.replace('_', " "), counter_value(value)));
+            }
+        });
+    }
     kind_live(ui, n, links, now);
     if n.members.len() > 1 && pool_table(&n.spec.kind) {
         let what = member_word(&n.spec.kind);
@@ -163,6 +173,11 @@ pub fn live(ui: &mut Ui, n: &NodeRt, links: &[LinkRt], now: Nanos) {
             }
         });
     }
+}
+
+/// A counter as people read it: whole numbers without decimals.
+fn counter_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.0}") } else { format!("{v:.2}") }
 }
 
 kinds! {

@@ -7,9 +7,7 @@ use bevy_prototype_lyon::prelude::*;
 
 use super::super::inspector::{dist, row, slider};
 use super::{KindView, Outline};
-use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;
-use crate::sim::time::Nanos;
 
 impl KindView for PushServiceSpec {
     const GLYPH: &str = "🔔";
@@ -46,10 +44,5 @@ impl KindView for PushServiceSpec {
             ui.add(slider(&mut ps.delivery_ratio, 0.0..=1.0));
         });
         ui.label(egui::RichText::new("Its link to the phones sets the delivery delay.").weak().small());
-    }
-
-    fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let s = &n.stats;
-        ui.label(format!("notifications passed on {}", s.pushes));
     }
 }

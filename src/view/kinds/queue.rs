@@ -66,10 +66,6 @@ impl KindView for QueueSpec {
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let s = &n.stats;
-        ui.label(format!(
-            "delivered {} · redelivered {} · dead letters {}",
-            s.jobs_done, s.redeliveries, s.dead_lettered
-        ));
+        ui.label(format!("delivered {}", n.stats.jobs_done));
     }
 }

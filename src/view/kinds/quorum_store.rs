@@ -60,16 +60,10 @@ impl KindView for QuorumStoreSpec {
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let c: std::collections::BTreeMap<_, _> = n.spec.kind.counters(&n.state).into_iter().collect();
-        let get = |k: &str| c.get(k).copied().unwrap_or(0.0);
-        ui.label(format!(
-            "reads {} · stale {} ({:.2}%) · failed {}",
-            get("reads"),
-            get("stale_reads"),
-            get("stale_reads") * 100.0 / get("reads").max(1.0),
-            get("failed_reads")
-        ));
-        ui.label(format!("writes {} · failed {}", get("writes"), get("failed_writes")));
+        if let KindState::QuorumStore(st) = &n.state {
+            let (reads, stale) = (st.counts.reads, st.counts.stale_reads);
+            ui.label(format!("stale {:.2}% of reads", stale as f64 * 100.0 / reads.max(1) as f64));
+        }
         if self.read_quorum + self.write_quorum <= self.replicas {
             ui.colored_label(theme::to_egui(theme::BAD), "R + W ≤ N: reads can miss the latest write");
         }

@@ -55,9 +55,6 @@ impl KindView for ReplicatedDatabaseSpec {
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], now: Nanos) {
-        let _ = self;
-        let s = &n.stats;
-        ui.label(format!("stale reads {} · writes lost in failover {}", s.stale_reads, s.lost_writes));
         if let Some((_, elected)) = n.fx.failover {
             let state =
                 if now < elected { "electing a new primary: writes fail" } else { "running on a promoted replica" };

@@ -7,9 +7,7 @@ use bevy_prototype_lyon::prelude::*;
 
 use super::super::inspector::{dist, row, seconds, slider};
 use super::{KindView, Outline};
-use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;
-use crate::sim::time::Nanos;
 
 impl KindView for ServerlessSpec {
     const GLYPH: &str = "λ";
@@ -44,10 +42,5 @@ impl KindView for ServerlessSpec {
             &mut f.keep_warm_s,
             1e7,
         );
-    }
-
-    fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], now: Nanos) {
-        let s = &n.stats;
-        ui.label(format!("instances alive {} · cold starts {}", n.live_instances(now), s.cold_starts));
     }
 }

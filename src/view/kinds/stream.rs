@@ -49,8 +49,7 @@ impl KindView for StreamSpec {
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, links: &[LinkRt], _now: Nanos) {
-        let s = &n.stats;
-        ui.label(format!("consumed {} · retried {}", s.jobs_done, s.redeliveries));
+        ui.label(format!("consumed {}", n.stats.jobs_done));
         for (l, lag) in n.out.iter().zip(n.group_lags()) {
             let to = links.get(*l as usize).map_or("?", |k| k.spec.to.as_str());
             ui.label(format!("  group {to}: lag {lag}"));

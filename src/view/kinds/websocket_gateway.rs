@@ -7,9 +7,7 @@ use bevy_prototype_lyon::prelude::*;
 
 use super::super::inspector::{dist, drag, row, seconds, workers};
 use super::{KindView, Outline, rect};
-use crate::sim::engine::{LinkRt, NodeRt};
 use crate::sim::model::*;
-use crate::sim::time::Nanos;
 
 impl KindView for WebsocketGatewaySpec {
     const GLYPH: &str = "🔌";
@@ -47,17 +45,5 @@ impl KindView for WebsocketGatewaySpec {
             &mut w.reconnect_s,
             3600.0,
         );
-    }
-
-    fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
-        let w = self;
-        let s = &n.stats;
-        ui.label(format!(
-            "connections {} of {} · refused over the limit {} · reconnects {}",
-            w.connections.min(w.max_connections),
-            w.max_connections,
-            s.offline,
-            s.reconnects
-        ));
     }
 }
