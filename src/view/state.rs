@@ -50,23 +50,8 @@ pub struct ContextMenu {
 
 /// How hard and how long the buttons break things; shared by the inspector
 /// and the menu so a setting sticks.
-#[derive(Resource, Clone, Debug)]
-pub struct FaultStrength {
-    /// Throttle / spike factor.
-    pub factor: f64,
-    pub add_ms: f64,
-    /// Share for loss, corruption, duplicates and hot keys.
-    pub share: f64,
-    pub mbps: f64,
-    /// Seconds; 0: until healed.
-    pub for_s: f64,
-}
-
-impl Default for FaultStrength {
-    fn default() -> Self {
-        Self { factor: 2.0, add_ms: 100.0, share: 0.2, mbps: 1.0, for_s: 0.0 }
-    }
-}
+#[derive(Resource, Clone, Debug, Default, Deref, DerefMut)]
+pub struct FaultStrength(pub crate::chaos::Strength);
 
 /// Panel visibility, toggled from the top bar or the keyboard.
 #[derive(Resource)]

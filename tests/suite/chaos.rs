@@ -602,3 +602,48 @@ fn a_fault_injected_live_for_a_while_heals_itself() {
     let down = sum(sim, 0.0, 10.0, |w| w.failed[FailReason::NodeDown.index()] as f64);
     close("refused while down", down, 1000.0, 0.1);
 }
+
+/// The fault menu is made of the faults' own entries: aimed at a node of
+/// every kind and at a link, every button injects a fault that passes its
+/// checks on that system, and every registered fault has a button somewhere.
+#[test]
+fn fault_menu_offers_every_fault_and_only_valid_ones() {
+    let kinds = NodeKind::catalogue();
+    let mut nodes: Vec<NodeSpec> = Vec::new();
+    for (i, kind) in kinds.iter().enumerate() {
+        let mut n = node(&format!("n{i}"), kind.clone());
+        n.zone = Some("z".into());
+        nodes.push(n);
+    }
+    let clients: Vec<usize> = (0..kinds.len()).filter(|&i| matches!(kinds[i], NodeKind::Client(_))).collect();
+    assert!(!clients.is_empty(), "the catalogue has a client");
+    let links: Vec<LinkSpec> = (0..kinds.len())
+        .filter(|i| *i != clients[0])
+        .map(|i| link(&format!("n{}", clients[0]), &format!("n{i}"), 1.0))
+        .collect();
+    let e = scenario(nodes.clone(), links.clone()).engine(1);
+    let members: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
+    let s = chaos::Strength::default();
+    let mut offered = std::collections::BTreeSet::new();
+    let mut check = |entries: Vec<chaos::MenuEntry>, what: &str| {
+        for m in entries {
+            assert!(!m.label.is_empty() && !m.tip.is_empty(), "{what}: a button has words");
+            if let Err(err) = m.fault.effects(&e) {
+                panic!("{what}: the \"{}\" button's fault is refused: {err}", m.label);
+            }
+            offered.insert(format!("{:?}", std::mem::discriminant(&m.fault)));
+        }
+    };
+    for (i, kind) in kinds.iter().enumerate() {
+        let id = format!("n{i}");
+        let aim = chaos::Aim::Node { id: &id, kind, zone: Some("z"), zone_members: &members };
+        let entries = Fault::menu(&aim, &s);
+        assert!(!entries.is_empty(), "{}: some fault applies", kind.label());
+        check(entries, kind.label());
+    }
+    let l = &links[0];
+    let entries = Fault::menu(&chaos::Aim::Link { from: &l.from, to: &l.to }, &s);
+    assert!(entries.iter().all(|m| m.fault.group().is_empty()), "link faults cut no group off");
+    check(entries, "a link");
+    assert_eq!(offered.len(), Fault::usages().len(), "every registered fault has a button in the menu");
+}

@@ -31,4 +31,13 @@ impl FaultKind for Bandwidth {
         let (from, to) = a.ends()?;
         Ok(Bandwidth { from, to, mbps: a.num(2, &["Mbps", "mbps"])? })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let (from, to) = aim.link()?;
+        Some(MenuEntry::new(
+            format!("{} Mbps", s.mbps),
+            "Cap the bandwidth: messages queue for the wire",
+            Bandwidth { from: from.into(), to: to.into(), mbps: s.mbps },
+        ))
+    }
 }

@@ -30,4 +30,13 @@ impl FaultKind for Blackhole {
         let (from, to) = a.ends()?;
         Ok(Blackhole { from, to })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (from, to) = aim.link()?;
+        Some(MenuEntry::new(
+            "Blackhole",
+            "Drop everything silently: only timeouts notice",
+            Blackhole { from: from.into(), to: to.into() },
+        ))
+    }
 }

@@ -29,4 +29,11 @@ impl FaultKind for CacheFlush {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(CacheFlush { node: a.target()?.into(), warmup_s: a.opt("warm", 10.0)? })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, kind) = aim.server()?;
+        matches!(kind, NodeKind::Cache(_) | NodeKind::Cdn(_)).then(|| {
+            MenuEntry::new("Flush", "Empty the cache; it warms back over 10 s", CacheFlush { node: id.into(), warmup_s: 10.0 })
+        })
+    }
 }

@@ -30,4 +30,13 @@ impl FaultKind for ClockSkew {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(ClockSkew { client: a.target()?.into(), factor: a.num(2, &["x", "×"])? })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let client = aim.client()?;
+        Some(MenuEntry::new(
+            "Clock ×0.2",
+            "Clock skew: timeouts fire five times too early",
+            ClockSkew { client: client.into(), factor: 0.2 },
+        ))
+    }
 }

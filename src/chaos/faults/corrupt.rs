@@ -31,4 +31,13 @@ impl FaultKind for Corrupt {
         let (from, to) = a.ends()?;
         Ok(Corrupt { from, to, share: a.num(2, &["%"])? / 100.0 })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let (from, to) = aim.link()?;
+        Some(MenuEntry::new(
+            format!("Corrupt {:.0}%", s.share * 100.0),
+            "This share of answers arrive corrupted",
+            Corrupt { from: from.into(), to: to.into(), share: s.share },
+        ))
+    }
 }

@@ -29,4 +29,14 @@ impl FaultKind for CpuThrottle {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(CpuThrottle { node: a.target()?.into(), factor: a.num(2, &["x", "×"])? })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, _) = aim.server()?;
+        let factor = s.factor;
+        Some(MenuEntry::new(
+            format!("CPU ×{factor}"),
+            "Every request takes this many times longer",
+            CpuThrottle { node: id.into(), factor },
+        ))
+    }
 }

@@ -28,4 +28,13 @@ impl FaultKind for DiskFull {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(DiskFull { node: a.target()?.into() })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, kind) = aim.server()?;
+        let stores = matches!(
+            kind,
+            NodeKind::Database(_) | NodeKind::Queue(_) | NodeKind::ShardedDatabase(_) | NodeKind::ReplicatedDatabase(_)
+        );
+        stores.then(|| MenuEntry::new("Disk full", "Writes fail; reads still work", DiskFull { node: id.into() }))
+    }
 }

@@ -31,4 +31,13 @@ impl FaultKind for Duplicate {
         let (from, to) = a.ends()?;
         Ok(Duplicate { from, to, share: a.num(2, &["%"])? / 100.0 })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let (from, to) = aim.link()?;
+        Some(MenuEntry::new(
+            format!("Duplicate {:.0}%", s.share * 100.0),
+            "Deliver this share of requests twice",
+            Duplicate { from: from.into(), to: to.into(), share: s.share },
+        ))
+    }
 }

@@ -30,4 +30,13 @@ impl FaultKind for HotKey {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(HotKey { client: a.target()?.into(), share: a.num(2, &["%"])? / 100.0 })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let client = aim.client()?;
+        Some(MenuEntry::new(
+            format!("Hot key {:.0}%", s.share * 100.0),
+            "This share of requests use one key",
+            HotKey { client: client.into(), share: s.share },
+        ))
+    }
 }

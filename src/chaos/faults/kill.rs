@@ -29,4 +29,9 @@ impl FaultKind for Kill {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(Kill { node: a.target()?.into() })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, _) = aim.server()?;
+        Some(MenuEntry::new("Kill", "Crash: work there fails, arrivals are refused", Kill { node: id.into() }))
+    }
 }

@@ -34,4 +34,14 @@ impl FaultKind for Latency {
         let (from, to) = a.ends()?;
         Ok(Latency { from, to, add_ms: a.num(2, &["+", "ms"])?, jitter_ms: 0.0 })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let (from, to) = aim.link()?;
+        let ms = s.add_ms;
+        Some(MenuEntry::new(
+            format!("+{ms:.0} ms"),
+            "Add latency (and a fifth of it as jitter) each way",
+            Latency { from: from.into(), to: to.into(), add_ms: ms, jitter_ms: ms / 5.0 },
+        ))
+    }
 }

@@ -30,4 +30,15 @@ impl FaultKind for LeaderFailover {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(LeaderFailover { node: a.target()?.into() })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, kind) = aim.server()?;
+        matches!(kind, NodeKind::ReplicatedDatabase(_)).then(|| {
+            MenuEntry::new(
+                "Failover",
+                "The primary dies: writes fail until a replica is promoted",
+                LeaderFailover { node: id.into() },
+            )
+        })
+    }
 }

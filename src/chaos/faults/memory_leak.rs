@@ -30,4 +30,13 @@ impl FaultKind for MemoryLeak {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(MemoryLeak { node: a.target()?.into(), crash_after_s: a.opt("crash", 60.0)? })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, _) = aim.server()?;
+        Some(MenuEntry::new(
+            "Memory leak",
+            "Slower and slower, crashes after 30 s",
+            MemoryLeak { node: id.into(), crash_after_s: 30.0 },
+        ))
+    }
 }

@@ -39,9 +39,89 @@ pub trait FaultKind: Sized {
     /// From the command line's words (`a.target()` is the word after the verb).
     fn parse(a: &Args) -> Result<Self, String>;
 
+    /// Its button in the fault menu for what a person aimed at, with the
+    /// strength they set; `None` where it does not apply.
+    fn menu(_aim: &Aim, _s: &Strength) -> Option<MenuEntry<Self>> {
+        None
+    }
+
     /// The nodes it cuts off from the rest (drawn as a fence).
     fn group(&self) -> Vec<String> {
         Vec::new()
+    }
+}
+
+/// What a fault button is aimed at: the node or the link a person picked.
+pub enum Aim<'a> {
+    /// A node; `zone_members`: the nodes in its zone, itself included.
+    Node {
+        id: &'a str,
+        kind: &'a NodeKind,
+        zone: Option<&'a str>,
+        zone_members: &'a [String],
+    },
+    Link {
+        from: &'a str,
+        to: &'a str,
+    },
+}
+
+impl Aim<'_> {
+    /// A node that serves (any but a client): its id and kind.
+    fn server(&self) -> Option<(&str, &NodeKind)> {
+        match self {
+            Aim::Node { id, kind, .. } if !matches!(kind, NodeKind::Client(_)) => Some((id, kind)),
+            _ => None,
+        }
+    }
+
+    /// A client's id.
+    fn client(&self) -> Option<&str> {
+        match self {
+            Aim::Node { id, kind: NodeKind::Client(_), .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    fn link(&self) -> Option<(&str, &str)> {
+        match self {
+            Aim::Link { from, to } => Some((from, to)),
+            _ => None,
+        }
+    }
+}
+
+/// How hard and how long the menu's buttons break things, as a person set
+/// it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Strength {
+    /// Throttle and spike factor.
+    pub factor: f64,
+    /// Latency added to a link.
+    pub add_ms: f64,
+    /// Share for loss, corruption, duplicates and hot keys.
+    pub share: f64,
+    pub mbps: f64,
+    /// Seconds; 0: until healed.
+    pub for_s: f64,
+}
+
+impl Default for Strength {
+    fn default() -> Self {
+        Strength { factor: 2.0, add_ms: 100.0, share: 0.2, mbps: 1.0, for_s: 0.0 }
+    }
+}
+
+/// One button of the fault menu: its label, its tooltip, what it injects.
+pub struct MenuEntry<F = Fault> {
+    pub label: String,
+    pub tip: &'static str,
+    pub fault: F,
+}
+
+impl<F> MenuEntry<F> {
+    fn new(label: impl Into<String>, tip: &'static str, fault: F) -> Self {
+        MenuEntry { label: label.into(), tip, fault }
     }
 }
 
@@ -209,7 +289,18 @@ macro_rules! faults {
                 Err(format!("unknown fault \"{verb}\": {}", usage()))
             }
 
-            fn usages() -> Vec<&'static str> {
+            /// The fault menu's buttons for what a person aimed at, in the
+            /// registry's order.
+            pub fn menu(aim: &Aim, s: &Strength) -> Vec<MenuEntry> {
+                let mut entries = Vec::new();
+                $(if let Some(e) = <$variant as FaultKind>::menu(aim, s) {
+                    entries.push(MenuEntry { label: e.label, tip: e.tip, fault: Fault::$variant(e.fault) });
+                })*
+                entries
+            }
+
+            /// Every fault's verb with its arguments, in the registry's order.
+            pub fn usages() -> Vec<&'static str> {
                 vec![$(<$variant as FaultKind>::USAGE,)*]
             }
         }

@@ -31,4 +31,13 @@ impl FaultKind for PacketLoss {
         let (from, to) = a.ends()?;
         Ok(PacketLoss { from, to, loss: a.num(2, &["%"])? / 100.0 })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let (from, to) = aim.link()?;
+        Some(MenuEntry::new(
+            format!("{:.0}% loss", s.share * 100.0),
+            "Lose this share of messages",
+            PacketLoss { from: from.into(), to: to.into(), loss: s.share },
+        ))
+    }
 }

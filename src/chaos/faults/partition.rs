@@ -36,4 +36,17 @@ impl FaultKind for Partition {
     fn group(&self) -> Vec<String> {
         self.nodes.clone()
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, _) = aim.server()?;
+        let nodes = match aim {
+            Aim::Node { zone: Some(_), zone_members, .. } if !zone_members.is_empty() => zone_members.to_vec(),
+            _ => vec![id.to_string()],
+        };
+        Some(MenuEntry::new(
+            "Partition",
+            "Cut this node (its whole zone, if it has one) off from all others",
+            Partition { nodes },
+        ))
+    }
 }

@@ -29,4 +29,9 @@ impl FaultKind for Pause {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(Pause { node: a.target()?.into() })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, _) = aim.server()?;
+        Some(MenuEntry::new("Pause", "Freeze: nothing progresses until healed, then it resumes", Pause { node: id.into() }))
+    }
 }

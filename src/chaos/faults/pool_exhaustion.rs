@@ -30,4 +30,30 @@ impl FaultKind for PoolExhaustion {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(PoolExhaustion { node: a.target()?.into(), leaked: a.num(2, &[])? as u32 })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, kind) = aim.server()?;
+        let leaked = (pool_size(kind) * 3 / 4).max(1);
+        Some(MenuEntry::new(
+            "Leak 75% of pool",
+            "Connections held by a leak: fewer workers",
+            PoolExhaustion { node: id.into(), leaked },
+        ))
+    }
+}
+
+/// The workers or connections a pool leak takes from.
+fn pool_size(kind: &NodeKind) -> u32 {
+    match kind {
+        NodeKind::Service(s) => s.workers,
+        NodeKind::Database(d) => d.pool,
+        NodeKind::ShardedDatabase(d) => d.pool,
+        NodeKind::ReplicatedDatabase(d) => d.pool,
+        NodeKind::Cache(c) => c.workers,
+        NodeKind::Gateway(g) => g.workers,
+        NodeKind::Autoscaling(a) => a.workers_per_instance * a.initial,
+        NodeKind::Serverless(f) => f.concurrency,
+        NodeKind::WebsocketGateway(w) => w.workers,
+        _ => 4,
+    }
 }

@@ -30,4 +30,16 @@ impl FaultKind for ReplicaLag {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(ReplicaLag { node: a.target()?.into(), add_ms: a.num(2, &["+", "ms"])? })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, kind) = aim.server()?;
+        let ms = s.add_ms.max(1.0) * 5.0;
+        matches!(kind, NodeKind::ReplicatedDatabase(_)).then(|| {
+            MenuEntry::new(
+                format!("Lag +{ms:.0} ms"),
+                "Replicas fall further behind: more stale reads",
+                ReplicaLag { node: id.into(), add_ms: ms },
+            )
+        })
+    }
 }

@@ -30,4 +30,13 @@ impl FaultKind for Restart {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(Restart { node: a.target()?.into(), warmup_s: a.opt("warm", 10.0)? })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let (id, _) = aim.server()?;
+        Some(MenuEntry::new(
+            "Restart",
+            "Crash and restart; 3× slower until warm (10 s)",
+            Restart { node: id.into(), warmup_s: 10.0 },
+        ))
+    }
 }

@@ -34,4 +34,13 @@ impl FaultKind for ThunderingHerd {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(ThunderingHerd { client: a.target()?.into(), requests: a.num(2, &[])? as u32 })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        let client = aim.client()?;
+        Some(MenuEntry::new(
+            "Herd",
+            "2 000 requests at the same instant",
+            ThunderingHerd { client: client.into(), requests: 2000 },
+        ))
+    }
 }

@@ -29,4 +29,13 @@ impl FaultKind for TrafficSpike {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(TrafficSpike { client: a.target()?.into(), factor: a.num(2, &["x", "×"])? })
     }
+
+    fn menu(aim: &Aim, s: &Strength) -> Option<MenuEntry<Self>> {
+        let client = aim.client()?;
+        Some(MenuEntry::new(
+            format!("Spike ×{}", s.factor),
+            "Multiply this client's request rate",
+            TrafficSpike { client: client.into(), factor: s.factor },
+        ))
+    }
 }

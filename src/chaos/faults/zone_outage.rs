@@ -28,4 +28,10 @@ impl FaultKind for ZoneOutage {
     fn parse(a: &Args) -> Result<Self, String> {
         Ok(ZoneOutage { zone: a.target()?.into() })
     }
+
+    fn menu(aim: &Aim, _: &Strength) -> Option<MenuEntry<Self>> {
+        aim.server()?;
+        let Aim::Node { zone: Some(zone), .. } = aim else { return None };
+        Some(MenuEntry::new(format!("Zone {zone} outage"), "Crash every node in this zone", ZoneOutage { zone: zone.to_string() }))
+    }
 }
