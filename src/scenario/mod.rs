@@ -208,7 +208,7 @@ impl Scenario {
 
     pub fn engine(&self, seed: u64) -> Engine {
         let mut e = Engine::new(self.topology(), seed);
-        e.scale = self.scale.clone();
+        e.set_scale(self.scale.clone());
         e
     }
 }

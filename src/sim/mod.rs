@@ -119,7 +119,7 @@ pub fn spawn_link_entity(world: &mut World, index: u32, spec: LinkSpec) -> Entit
 
 fn apply_node_edits(mut sim: ResMut<Sim>, q: Query<(&SimNode, &NodeParams), Changed<NodeParams>>) {
     for (node, params) in &q {
-        if sim.nodes.get(node.0 as usize).is_some_and(|n| n.spec != params.0) {
+        if sim.nodes().get(node.0 as usize).is_some_and(|n| n.spec != params.0) {
             sim.set_node_spec(node.0 as usize, params.0.clone());
         }
     }
@@ -127,7 +127,7 @@ fn apply_node_edits(mut sim: ResMut<Sim>, q: Query<(&SimNode, &NodeParams), Chan
 
 fn apply_link_edits(mut sim: ResMut<Sim>, q: Query<(&SimLink, &LinkParams), Changed<LinkParams>>) {
     for (link, params) in &q {
-        if sim.links.get(link.0 as usize).is_some_and(|l| l.spec != params.0) {
+        if sim.links().get(link.0 as usize).is_some_and(|l| l.spec != params.0) {
             sim.set_link_spec(link.0 as usize, params.0.clone());
         }
     }
@@ -191,9 +191,9 @@ fn advance(mut sim: ResMut<Sim>, mut speed: ResMut<SimSpeed>, budget: Option<Res
 }
 
 fn publish_live(sim: Res<Sim>, mut q: Query<(&SimNode, &mut NodeLive)>) {
-    let last = sim.windows.history.back();
+    let last = sim.windows().history.back();
     for (node, mut live) in &mut q {
-        let Some(n) = sim.nodes.get(node.0 as usize) else { continue };
+        let Some(n) = sim.nodes().get(node.0 as usize) else { continue };
         let w = last.and_then(|w| w.nodes.get(node.0 as usize));
         live.set_if_neq(NodeLive {
             busy: n.busy,

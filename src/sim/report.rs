@@ -88,7 +88,7 @@ impl Cost {
     /// running instances (autoscaling groups and serverless functions vary).
     pub fn of(e: &Engine) -> Cost {
         let per_hour: f64 =
-            e.nodes.iter().filter(|n| !n.removed).map(|n| n.spec.price_per_hour() * n.instances_now() as f64).sum();
+            e.nodes().iter().filter(|n| !n.removed).map(|n| n.spec.price_per_hour() * n.instances_now() as f64).sum();
         Cost { per_hour, per_month: per_hour * 730.0 }
     }
 
@@ -96,9 +96,9 @@ impl Cost {
     /// serverless billed for busy instance time only).
     pub fn averaged(e: &Engine) -> Cost {
         let now = e.now();
-        let span = now.saturating_sub(e.stats_since).max(1) as f64;
+        let span = now.saturating_sub(e.stats_since()).max(1) as f64;
         let per_hour: f64 = e
-            .nodes
+            .nodes()
             .iter()
             .filter(|n| !n.removed)
             .map(|n| {
@@ -156,16 +156,16 @@ pub struct LinkReport {
 impl Report {
     pub fn from_engine(e: &Engine, scenario: &str, seed: u64) -> Report {
         let now = e.now();
-        let span = now.saturating_sub(e.stats_since);
+        let span = now.saturating_sub(e.stats_since());
         let secs = nanos_to_secs(span).max(1e-12);
-        let g = &e.global;
+        let g = &e.global();
         let failed: BTreeMap<&'static str, u64> =
             FAIL_REASONS.iter().map(|r| (r.name(), g.failed[r.index()])).collect();
         let failed_total: u64 = g.failed.iter().sum();
         let resolved = g.completed + failed_total;
         let per_ns = |area: u128| if span == 0 { 0.0 } else { area as f64 / span as f64 };
         let nodes = e
-            .nodes
+            .nodes()
             .iter()
             .map(|n| {
                 let s = &n.stats;
@@ -192,7 +192,7 @@ impl Report {
             })
             .collect();
         let links = e
-            .links
+            .links()
             .iter()
             .map(|l| LinkReport {
                 from: l.spec.from.clone(),
@@ -212,7 +212,7 @@ impl Report {
             completed: g.completed,
             failed,
             failed_total,
-            async_failed: e.ledger.jobs_failed.iter().sum(),
+            async_failed: e.ledger().jobs_failed.iter().sum(),
             in_flight: e.live_requests(),
             offered_rps: g.created as f64 / secs,
             throughput_rps: g.completed as f64 / secs,
@@ -228,9 +228,9 @@ impl Report {
             mean_in_flight: per_ns(g.in_flight.area_to(now)),
             nodes,
             links,
-            events: e.events_processed,
+            events: e.events_processed(),
             cost: Cost::averaged(e),
-            whole_system: e.scale.as_ref().map(|sc| {
+            whole_system: e.scale().as_ref().map(|sc| {
                 let k = sc.copies.max(0.0);
                 let cost = Cost::averaged(e);
                 WholeSystem {

@@ -259,7 +259,7 @@ fn redraw_edges(
     let moved = !changed_nodes.is_empty();
     // Redraw all edges when link faults change (cheap: a few dozen shapes).
     let fault_key = sim.as_ref().map_or(0, |s| {
-        s.links.iter().enumerate().fold(0u64, |h, (i, l)| {
+        s.links().iter().enumerate().fold(0u64, |h, (i, l)| {
             let on = l.fx.blackhole
                 || l.fx.extra_loss > 0.0
                 || l.fx.extra_latency > 0
@@ -297,13 +297,13 @@ fn redraw_edges(
             .close();
         let faulted = sim
             .as_ref()
-            .and_then(|sim| sim.links.get(link_index.get(e).map_or(usize::MAX, |l| l.0 as usize)))
+            .and_then(|sim| sim.links().get(link_index.get(e).map_or(usize::MAX, |l| l.0 as usize)))
             .is_some_and(|l| {
                 l.fx.blackhole || l.fx.extra_loss > 0.0 || l.fx.extra_latency > 0 || l.fx.bandwidth_mbps.is_some()
             });
         let breaker_open = sim
             .as_ref()
-            .and_then(|sim| sim.links.get(link_index.get(e).map_or(usize::MAX, |l| l.0 as usize)))
+            .and_then(|sim| sim.links().get(link_index.get(e).map_or(usize::MAX, |l| l.0 as usize)))
             .is_some_and(|l| l.breaker.state != crate::sim::engine::BreakerState::Closed);
         let colour = if *selection == Selection::Link(e) {
             theme::SELECTED

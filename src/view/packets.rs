@@ -73,7 +73,7 @@ fn rebuild_cloud(
     // Link index → its drawn endpoints.
     let pos_of = |id: &str| nodes.iter().find(|(n, _)| n.as_str() == id).map(|(_, p)| Vec2::new(p.0.pos.0, p.0.pos.1));
     // Per link: both ends and the sideways offset of the answer lane.
-    let mut ends: Vec<Option<(Vec2, Vec2, Vec2)>> = vec![None; sim.links.len()];
+    let mut ends: Vec<Option<(Vec2, Vec2, Vec2)>> = vec![None; sim.links().len()];
     for (l, lp) in &links {
         if let (Some(a), Some(b)) = (pos_of(&lp.0.from), pos_of(&lp.0.to)) {
             if let Some(slot) = ends.get_mut(l.0 as usize) {

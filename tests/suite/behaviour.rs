@@ -326,7 +326,7 @@ fn live_edits_apply_on_the_next_tick() {
     let s = scenario(vec![poisson("c", 100.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
     let mut app = headless::app(&s, 1);
     headless::run(&mut app, 0.0, 10.0, |_| {});
-    let before = app.world().resource::<Sim>().global.created;
+    let before = app.world().resource::<Sim>().global().created;
     // Raise the client's rate tenfold through its entity, as the editor would.
     let world = app.world_mut();
     let mut q = world.query::<(&SimNode, &mut NodeParams)>();
@@ -337,7 +337,7 @@ fn live_edits_apply_on_the_next_tick() {
         }
     }
     headless::run(&mut app, 0.0, 10.0, |_| {});
-    let after = app.world().resource::<Sim>().global.created - before;
+    let after = app.world().resource::<Sim>().global().created - before;
     close("rate after the edit", after as f64 / 10.0, 1000.0, 0.05);
     assert!(app.world().resource::<Sim>().check_conservation().is_ok());
     let _ = Scenario::parse;
@@ -350,28 +350,28 @@ fn deleting_busy_nodes_and_links_fails_their_work_without_losing_any() {
     let (s, _) = Scenario::parse("three-tier.ron", include_str!("../../scenarios/examples/three-tier.ron")).unwrap();
     let mut e = s.engine(3);
     let id =
-        |e: &systemdecoder::sim::Engine, name: &str| e.nodes.iter().position(|n| n.spec.id == name).unwrap() as u32;
+        |e: &systemdecoder::sim::Engine, name: &str| e.nodes().iter().position(|n| n.spec.id == name).unwrap() as u32;
     e.run_until(2_000_000_000);
     assert!(e.live_messages() > 10);
     let app2 = id(&e, "app-2");
-    let retries_before = e.global.retries;
+    let retries_before = e.global().retries;
     e.remove_node(app2);
     e.check_conservation().unwrap();
-    let cache_db = e.links.iter().position(|l| l.spec.from == "cache" && l.spec.to == "db").unwrap() as u32;
+    let cache_db = e.links().iter().position(|l| l.spec.from == "cache" && l.spec.to == "db").unwrap() as u32;
     e.remove_link(cache_db);
     e.run_until(4_000_000_000);
     e.check_conservation().unwrap();
     // The client retries what failed there (reason `removed`) elsewhere.
-    assert!(e.global.retries > retries_before, "work at the deleted node must fail and be retried");
+    assert!(e.global().retries > retries_before, "work at the deleted node must fail and be retried");
     // Misses now have nowhere to go but the cache answers hits; add a new
     // database and wire it in.
     let db2 = e.add_node(node("db-2", NodeKind::Database(DatabaseSpec::default())));
     let cache = id(&e, "cache");
     e.add_link(link("cache", "db-2", 1.0), cache, db2);
-    let before = e.nodes[db2 as usize].stats.arrivals;
+    let before = e.nodes()[db2 as usize].stats.arrivals;
     e.run_until(8_000_000_000);
     e.check_conservation().unwrap();
-    assert!(e.nodes[db2 as usize].stats.arrivals > before + 100, "the new database receives misses");
+    assert!(e.nodes()[db2 as usize].stats.arrivals > before + 100, "the new database receives misses");
     // Deleting the client ends its traffic; everything in flight resolves.
     let users = id(&e, "users");
     e.remove_node(users);
@@ -404,8 +404,8 @@ fn edits_apply_in_the_fixed_step_and_undo_redo_restores_them() {
     ]));
     step(&mut app, 2.0);
     assert_eq!(count(&mut app), (4, 3));
-    let b = app.world().resource::<Sim>().nodes.iter().position(|n| n.spec.id == "b").unwrap();
-    assert!(app.world().resource::<Sim>().nodes[b].stats.arrivals > 300, "the new backend takes traffic");
+    let b = app.world().resource::<Sim>().nodes().iter().position(|n| n.spec.id == "b").unwrap();
+    assert!(app.world().resource::<Sim>().nodes()[b].stats.arrivals > 300, "the new backend takes traffic");
     // A link into a client is refused with a reason, and changes nothing.
     app.world_mut().write_message(EditBatch::user(vec![Edit::AddLink(link("a", "c", 1.0))]));
     step(&mut app, 0.5);
@@ -475,15 +475,15 @@ fn one_second_windows_add_up_to_the_totals() {
     let s = scenario(vec![poisson("c", 2000.0), service("s", 4, Dist::Exp(1.0))], vec![lossy("c", "s", 0.01)]);
     let mut e = s.engine(4);
     e.run_until(30_000_000_000);
-    let h = &e.windows.history;
+    let h = &e.windows().history;
     assert_eq!(h.len(), 30);
     let created: f64 = h.iter().map(|w| w.offered_rps).sum();
-    assert_eq!(created as u64, e.global.created);
+    assert_eq!(created as u64, e.global().created);
     let sent: u64 = h.iter().map(|w| w.links[0].sent).sum();
     let lost: u64 = h.iter().map(|w| w.links[0].lost).sum();
-    assert_eq!((sent, lost), (e.links[0].stats.sent, e.links[0].stats.lost));
+    assert_eq!((sent, lost), (e.links()[0].stats.sent, e.links()[0].stats.lost));
     let arrivals: u64 = h.iter().map(|w| w.nodes[1].arrivals).sum();
-    assert_eq!(arrivals, e.nodes[1].stats.arrivals);
+    assert_eq!(arrivals, e.nodes()[1].stats.arrivals);
     // Each window's utilisation is a time average over exactly one second.
     for w in h {
         assert!((w.nodes[1].utilization - 0.5).abs() < 0.08, "window at {} s: {}", w.t, w.nodes[1].utilization);

@@ -22,7 +22,7 @@ fn engine(s: &Scenario, faults: &[&str]) -> Engine {
 
 /// Sum a window statistic over sim seconds [from, to).
 fn sum(e: &Engine, from: f64, to: f64, f: impl Fn(&Window) -> f64) -> f64 {
-    e.windows.history.iter().filter(|w| w.t > from && w.t <= to).map(f).sum()
+    e.windows().history.iter().filter(|w| w.t > from && w.t <= to).map(f).sum()
 }
 
 fn four_servers(retry: Option<RetryPolicy>) -> Scenario {
@@ -46,7 +46,7 @@ fn kill_one_of_four_fails_a_quarter_then_recovers() {
     let offered = sum(&e, 11.0, 20.0, |w| w.offered_rps);
     close("error share while s2 is down", errors / offered, 0.25, 0.05);
     assert_eq!(sum(&e, 21.0, 30.0, |w| w.errors_rps), 0.0, "healed: no more errors");
-    assert!(e.ledger.requests_failed[FailReason::NodeDown.index()] > 0);
+    assert!(e.ledger().requests_failed[FailReason::NodeDown.index()] > 0);
     e.check_conservation().unwrap();
 }
 
@@ -65,10 +65,10 @@ fn kill_with_retries_is_mostly_masked() {
     // Each attempt lands on the dead server with p = 1/4 (the round-robin
     // turn is shared with everyone else's requests), so a request fails only
     // if all three attempts do: 1/64 of those sent while s2 is down.
-    let failed: u64 = e.ledger.requests_failed.iter().sum();
+    let failed: u64 = e.ledger().requests_failed.iter().sum();
     let during = sum(&e, 10.0, 20.0, |w| w.offered_rps);
     close("failed share with 2 retries", failed as f64 / during, 1.0 / 64.0, 0.15);
-    assert!(e.global.retries > 4000, "retries {}", e.global.retries);
+    assert!(e.global().retries > 4000, "retries {}", e.global().retries);
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn pause_freezes_work_exactly_and_resumes_it() {
         .schedule(&mut e)
         .unwrap();
     e.run_until(3 * S + S / 2);
-    let w = &e.windows.history;
+    let w = &e.windows().history;
     assert_eq!(w[1].latency_ms.mean, 300.0, "paused request");
     assert_eq!(w[2].latency_ms.mean, 100.0, "after the pause");
 }
@@ -92,16 +92,16 @@ fn pause_queues_arrivals_and_drains_them_after() {
     let s = scenario(vec![poisson("c", 500.0), service("s", 4, Dist::Exp(2.0))], vec![link("c", "s", 0.0)]);
     let mut e = engine(&s, &["pause s at 5s for 2s"]);
     e.run_until(6 * S + S / 2);
-    let q = e.nodes[1].queue_len();
+    let q = e.nodes()[1].queue_len();
     assert!(q > 500, "arrivals wait while frozen: {q}");
     assert_eq!(
-        e.nodes[1].stats.completions,
-        e.windows.history.iter().take(5).map(|w| w.nodes[1].completions).sum::<u64>()
+        e.nodes()[1].stats.completions,
+        e.windows().history.iter().take(5).map(|w| w.nodes[1].completions).sum::<u64>()
             + sum(&e, 5.0, 6.0, |w| w.nodes[1].completions as f64) as u64
     );
     e.run_until(12 * S);
-    assert!(e.nodes[1].queue_len() < 50, "drained after the pause");
-    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0);
+    assert!(e.nodes()[1].queue_len() < 50, "drained after the pause");
+    assert_eq!(e.ledger().requests_failed.iter().sum::<u64>(), 0);
     e.check_conservation().unwrap();
 }
 
@@ -111,12 +111,12 @@ fn cpu_throttle_pushes_a_busy_server_past_saturation() {
     let s = scenario(vec![poisson("c", 600.0), service("s", 1, Dist::Exp(1.0))], vec![link("c", "s", 0.0)]);
     let mut e = engine(&s, &["throttle s x2 at 10s"]);
     e.run_until(10 * S);
-    let before = e.nodes[1].queue_len();
+    let before = e.nodes()[1].queue_len();
     e.run_until(40 * S);
-    let after = e.nodes[1].queue_len();
+    let after = e.nodes()[1].queue_len();
     // 600/s arrive, 500/s leave: the backlog grows by ~100 a second.
     assert!(before < 50 && after > 2500, "queue {before} -> {after}");
-    let w = e.windows.history.back().unwrap();
+    let w = e.windows().history.back().unwrap();
     assert!(w.nodes[1].utilization > 0.999, "saturated: {}", w.nodes[1].utilization);
 }
 
@@ -125,7 +125,7 @@ fn link_latency_adds_to_both_directions() {
     let s = scenario(vec![poisson("c", 200.0), service("s", 100, Dist::Const(1.0))], vec![link("c", "s", 5.0)]);
     let mut e = engine(&s, &["latency c->s +100ms at 10s for 10s"]);
     e.run_until(30 * S);
-    let h = &e.windows.history;
+    let h = &e.windows().history;
     close("mean before", h[5].latency_ms.mean, 11.0, 0.001);
     close("mean during", h[15].latency_ms.mean, 211.0, 0.001);
     close("mean after", h[25].latency_ms.mean, 11.0, 0.001);
@@ -136,8 +136,8 @@ fn packet_loss_on_the_request_path() {
     let s = scenario(vec![poisson("c", 2000.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
     let mut e = engine(&s, &["loss c->s 20% at 0s"]);
     e.run_until(50 * S);
-    let failed = e.ledger.requests_failed[FailReason::PacketLoss.index()] as f64;
-    let done = (e.ledger.requests_completed + e.ledger.requests_failed.iter().sum::<u64>()) as f64;
+    let failed = e.ledger().requests_failed[FailReason::PacketLoss.index()] as f64;
+    let done = (e.ledger().requests_completed + e.ledger().requests_failed.iter().sum::<u64>()) as f64;
     close("failed share, 1 - 0.8²", failed / done, 0.36, 0.02);
 }
 
@@ -156,7 +156,7 @@ fn bandwidth_cap_queues_messages_on_the_wire() {
     let mut e = engine(&s, &["bandwidth c->s 8Mbps at 0s"]);
     e.run_until(500 * S);
     // 1000 bytes at 8 Mbit/s = 1 ms each: an M/D/1 wire at ρ = 0.5.
-    close("M/D/1 through a throttled link (ms)", e.global.latency.mean_ms(), 1.501, 0.02);
+    close("M/D/1 through a throttled link (ms)", e.global().latency.mean_ms(), 1.501, 0.02);
 }
 
 #[test]
@@ -172,15 +172,15 @@ fn blackhole_shows_up_as_timeouts_not_errors() {
     let s = scenario(vec![c, service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
     let mut e = engine(&s, &["blackhole c->s at 10s for 5s"]);
     e.run_until(10 * S);
-    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0);
+    assert_eq!(e.ledger().requests_failed.iter().sum::<u64>(), 0);
     e.run_until(10 * S + 85_000_000);
     // Nothing fails until the first timeouts expire (answers of requests
     // sent just before 10 s are the first to vanish).
-    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0, "silence first");
+    assert_eq!(e.ledger().requests_failed.iter().sum::<u64>(), 0, "silence first");
     e.run_until(20 * S);
-    let timeouts = e.ledger.requests_failed[FailReason::Timeout.index()];
+    let timeouts = e.ledger().requests_failed[FailReason::Timeout.index()];
     close("timeouts ≈ requests sent into the hole", timeouts as f64, 5000.0, 0.05);
-    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), timeouts);
+    assert_eq!(e.ledger().requests_failed.iter().sum::<u64>(), timeouts);
     e.check_conservation().unwrap();
 }
 
@@ -199,7 +199,7 @@ fn partition_cuts_a_group_off_and_heals() {
     let s = scenario(vec![c, api, db], vec![link("c", "api", 1.0), link("api", "db", 1.0)]);
     let mut e = engine(&s, &["partition db at 10s for 5s"]);
     e.run_until(25 * S);
-    let h = &e.windows.history;
+    let h = &e.windows().history;
     assert_eq!(h[8].errors_rps, 0.0);
     assert!(h[12].errors_rps > 400.0, "cut off: everything times out ({})", h[12].errors_rps);
     assert_eq!(h[12].failed[FailReason::Timeout.index()] as f64, h[12].errors_rps, "timeouts, not instant errors");
@@ -221,9 +221,9 @@ fn faults_compose_and_are_listed() {
     let s = scenario(vec![poisson("c", 100.0), service("s", 4, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
     let mut e = engine(&s, &["throttle s x2 at 1s for 10s", "throttle s x3 at 2s for 1s", "latency c->s +10ms at 0s"]);
     e.run_until(2 * S + S / 2);
-    assert_eq!(e.nodes[1].fx.slow, 6.0, "throttles multiply");
+    assert_eq!(e.nodes()[1].fx.slow, 6.0, "throttles multiply");
     e.run_until(4 * S);
-    assert_eq!(e.nodes[1].fx.slow, 2.0);
+    assert_eq!(e.nodes()[1].fx.slow, 2.0);
     let log = e.fault_log();
     assert_eq!(log.len(), 3);
     assert_eq!(log[1].fault, "throttle s x3");
@@ -231,7 +231,7 @@ fn faults_compose_and_are_listed() {
     assert!(log[2].active && log[2].end_s.is_none());
     e.heal(2);
     assert!(!e.fault_log()[2].active);
-    assert_eq!(e.links[0].fx.extra_latency, 0);
+    assert_eq!(e.links()[0].fx.extra_latency, 0);
 }
 
 #[test]
@@ -276,8 +276,8 @@ fn db_behind_client(write_ratio: f64) -> Scenario {
 fn restart_fails_work_in_flight_then_warms_up() {
     let mut e = engine(&db_behind_client(0.0), &["restart db warm 10s at 10s"]);
     e.run_until(30 * S);
-    assert!(e.ledger.requests_failed[FailReason::NodeDown.index()] > 0, "the crash fails what was in service");
-    let h = &e.windows.history;
+    assert!(e.ledger().requests_failed[FailReason::NodeDown.index()] > 0, "the crash fails what was in service");
+    let h = &e.windows().history;
     let mean_sojourn = |i: usize| h[i].nodes[1].utilization * 50.0 / h[i].nodes[1].completions.max(1) as f64 * 1000.0;
     // Cold: ~3× slower just after the restart; warm again 10 s later.
     assert!(mean_sojourn(10) > 2.4 * mean_sojourn(5), "{} vs {}", mean_sojourn(10), mean_sojourn(5));
@@ -288,21 +288,24 @@ fn restart_fails_work_in_flight_then_warms_up() {
 fn memory_leak_slows_then_crashes() {
     let mut e = engine(&db_behind_client(0.0), &["leak db crash 20s at 5s"]);
     e.run_until(24 * S);
-    let h = &e.windows.history;
+    let h = &e.windows().history;
     let busy = |i: usize| h[i].nodes[1].utilization;
     assert!(busy(22) > 3.0 * busy(4), "slower and slower: {} -> {}", busy(4), busy(22));
-    assert_eq!(e.ledger.requests_failed[FailReason::NodeDown.index()], 0);
+    assert_eq!(e.ledger().requests_failed[FailReason::NodeDown.index()], 0);
     e.run_until(30 * S);
-    assert!(e.ledger.requests_failed[FailReason::NodeDown.index()] > 4000, "crashed after 20 s");
+    assert!(e.ledger().requests_failed[FailReason::NodeDown.index()] > 4000, "crashed after 20 s");
 }
 
 #[test]
 fn disk_full_fails_writes_only() {
     let mut e = engine(&db_behind_client(0.3), &["diskfull db at 0s"]);
     e.run_until(30 * S);
-    let done = (e.ledger.requests_completed + e.ledger.requests_failed.iter().sum::<u64>()) as f64;
-    close("writes fail", e.ledger.requests_failed[FailReason::DiskFull.index()] as f64 / done, 0.3, 0.03);
-    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), e.ledger.requests_failed[FailReason::DiskFull.index()]);
+    let done = (e.ledger().requests_completed + e.ledger().requests_failed.iter().sum::<u64>()) as f64;
+    close("writes fail", e.ledger().requests_failed[FailReason::DiskFull.index()] as f64 / done, 0.3, 0.03);
+    assert_eq!(
+        e.ledger().requests_failed.iter().sum::<u64>(),
+        e.ledger().requests_failed[FailReason::DiskFull.index()]
+    );
 }
 
 #[test]
@@ -312,9 +315,9 @@ fn clock_skew_makes_timeouts_fire_early() {
     let s = scenario(vec![c, service("s", 100, Dist::Const(50.0))], vec![link("c", "s", 0.0)]);
     let mut e = engine(&s, &["skew c x0.1 at 10s"]);
     e.run_until(10 * S);
-    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0, "50 ms answers beat a 100 ms timeout");
+    assert_eq!(e.ledger().requests_failed.iter().sum::<u64>(), 0, "50 ms answers beat a 100 ms timeout");
     e.run_until(20 * S);
-    let t = e.ledger.requests_failed[FailReason::Timeout.index()] as f64;
+    let t = e.ledger().requests_failed[FailReason::Timeout.index()] as f64;
     close("with the clock 10× fast, every request times out", t, 1000.0, 0.1);
 }
 
@@ -323,8 +326,8 @@ fn corrupted_answers_are_errors() {
     let s = scenario(vec![poisson("c", 1000.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
     let mut e = engine(&s, &["corrupt c->s 10% at 0s"]);
     e.run_until(50 * S);
-    let done = (e.ledger.requests_completed + e.ledger.requests_failed.iter().sum::<u64>()) as f64;
-    close("corrupt share", e.ledger.requests_failed[FailReason::Corrupt.index()] as f64 / done, 0.1, 0.03);
+    let done = (e.ledger().requests_completed + e.ledger().requests_failed.iter().sum::<u64>()) as f64;
+    close("corrupt share", e.ledger().requests_failed[FailReason::Corrupt.index()] as f64 / done, 0.1, 0.03);
 }
 
 #[test]
@@ -332,9 +335,9 @@ fn duplicated_requests_double_the_work_not_the_answers() {
     let s = scenario(vec![poisson("c", 1000.0), service("s", 100, Dist::Exp(1.0))], vec![link("c", "s", 1.0)]);
     let mut e = engine(&s, &["duplicate c->s 50% at 0s"]);
     e.run_until(50 * S);
-    close("work per request", e.nodes[1].stats.arrivals as f64 / e.ledger.requests_created as f64, 1.5, 0.01);
-    assert_eq!(e.ledger.requests_failed.iter().sum::<u64>(), 0);
-    assert!(e.ledger.messages_abandoned > 20_000, "the copies' answers are dropped");
+    close("work per request", e.nodes()[1].stats.arrivals as f64 / e.ledger().requests_created as f64, 1.5, 0.01);
+    assert_eq!(e.ledger().requests_failed.iter().sum::<u64>(), 0);
+    assert!(e.ledger().messages_abandoned > 20_000, "the copies' answers are dropped");
     e.check_conservation().unwrap();
 }
 
@@ -359,12 +362,12 @@ fn thundering_herd_arrives_at_one_instant() {
     let s = scenario(vec![poisson("c", 10.0), service("s", 10, Dist::Exp(5.0))], vec![link("c", "s", 0.0)]);
     let mut e = engine(&s, &["herd c 5000 at 10s"]);
     e.run_until(10 * S - 1);
-    let before = e.ledger.requests_created;
+    let before = e.ledger().requests_created;
     e.run_until(10 * S);
-    assert_eq!(e.ledger.requests_created - before, 5000);
-    assert!(e.nodes[1].queue_len() >= 4990, "all but ten wait");
+    assert_eq!(e.ledger().requests_created - before, 5000);
+    assert!(e.nodes()[1].queue_len() >= 4990, "all but ten wait");
     e.run_until(20 * S);
-    assert!(e.nodes[1].queue_len() < 10, "drained at 2000/s");
+    assert!(e.nodes()[1].queue_len() < 10, "drained at 2000/s");
 }
 
 #[test]
@@ -378,8 +381,8 @@ fn hot_key_concentrates_consistent_hashing_on_one_backend() {
     }
     let mut e = engine(&scenario(nodes, links), &["hotkey c 90% at 0s"]);
     e.run_until(20 * S);
-    let max = (2..6).map(|i| e.nodes[i].stats.arrivals).max().unwrap() as f64;
-    assert!(max / e.ledger.requests_created as f64 > 0.9, "one backend gets the hot key");
+    let max = (2..6).map(|i| e.nodes()[i].stats.arrivals).max().unwrap() as f64;
+    assert!(max / e.ledger().requests_created as f64 > 0.9, "one backend gets the hot key");
 }
 
 #[test]
@@ -407,10 +410,10 @@ fn pool_exhaustion_leaves_fewer_workers() {
     let s = scenario(vec![poisson("c", 1000.0), service("s", 4, Dist::Const(2.0))], vec![link("c", "s", 0.0)]);
     let mut e = engine(&s, &["exhaust s 3 at 5s for 5s"]);
     e.run_until(10 * S);
-    assert!(e.nodes[1].queue_len() > 2000, "queue {}", e.nodes[1].queue_len());
-    assert!(e.windows.history[8].nodes[1].utilization < 0.26);
+    assert!(e.nodes()[1].queue_len() > 2000, "queue {}", e.nodes()[1].queue_len());
+    assert!(e.windows().history[8].nodes[1].utilization < 0.26);
     e.run_until(30 * S);
-    assert!(e.nodes[1].queue_len() < 10, "the leak is fixed: drained");
+    assert!(e.nodes()[1].queue_len() < 10, "the leak is fixed: drained");
 }
 
 #[test]
@@ -498,8 +501,8 @@ fn lost_work_releases_workers_and_connections_once_abandoned() {
     let s = scenario(nodes, links);
     let mut e = engine(&s, &["loss lb->s0 30% at 5s for 10s"]);
     e.run_until(30 * S);
-    assert!(e.ledger.requests_failed[FailReason::Timeout.index()] > 100);
-    let h = &e.windows.history;
+    assert!(e.ledger().requests_failed[FailReason::Timeout.index()] > 100);
+    let h = &e.windows().history;
     let share = |i: usize| h[i].nodes[3].arrivals as f64 / (h[i].nodes[3].arrivals + h[i].nodes[4].arrivals) as f64;
     close("s0's share after healing", share(28), 0.5, 0.15);
     let api_busy = h[28].nodes[1].utilization * 64.0;
@@ -525,7 +528,7 @@ fn health_checks_turn_a_kill_into_a_short_error_burst() {
     assert_eq!(sum(&e, 12.0, 20.0, |w| w.errors_rps), 0.0, "ejected: no more errors");
     let after = sum(&e, 12.0, 20.0, |w| w.throughput_rps) / 8.0;
     close("the other three carry everything", after, 2000.0, 0.03);
-    let h = &e.windows.history;
+    let h = &e.windows().history;
     close("s2 back in rotation", h[25].nodes[3].arrivals as f64, 500.0, 0.15);
 }
 
@@ -553,16 +556,16 @@ fn circuit_breaker_opens_on_a_dead_dependency_and_closes_after_it_heals() {
     let s = scenario(vec![poisson("c", 500.0), api, db], vec![link("c", "api", 1.0), to_db]);
     let mut e = engine(&s, &["kill db at 5s for 10s"]);
     e.run_until(30 * S);
-    let h = &e.windows.history;
+    let h = &e.windows().history;
     let db_load = |a: usize, b: usize| h.range(a..b).map(|w| w.nodes[2].arrivals).sum::<u64>();
     // Once open, the dead database is spared: only a few half-open trials.
     assert!(db_load(7, 15) < 40, "calls reaching the dead db while open: {}", db_load(7, 15));
     let open_fails: f64 = sum(&e, 6.0, 15.0, |w| w.failed[FailReason::CircuitOpen.index()] as f64);
     assert!(open_fails > 0.9 * sum(&e, 6.0, 15.0, |w| w.errors_rps), "failures are fast circuit_open ones");
-    assert!(e.links[1].breaker.opened >= 2, "re-opens after failed half-open trials");
+    assert!(e.links()[1].breaker.opened >= 2, "re-opens after failed half-open trials");
     // Healed at 15 s: within one open period plus the trials it closes again.
     assert_eq!(sum(&e, 19.0, 30.0, |w| w.errors_rps), 0.0);
-    assert_eq!(e.links[1].breaker.state, systemdecoder::sim::engine::BreakerState::Closed);
+    assert_eq!(e.links()[1].breaker.state, systemdecoder::sim::engine::BreakerState::Closed);
 }
 
 #[test]

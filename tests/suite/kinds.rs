@@ -30,7 +30,7 @@ fn report(e: &Engine) -> Report {
 
 /// Sum a window statistic over sim seconds (from, to].
 fn sum(e: &Engine, from: f64, to: f64, f: impl Fn(&Window) -> f64) -> f64 {
-    e.windows.history.iter().filter(|w| w.t > from && w.t <= to).map(f).sum()
+    e.windows().history.iter().filter(|w| w.t > from && w.t <= to).map(f).sum()
 }
 
 fn only(mut l: LinkSpec, types: &[&str]) -> LinkSpec {
@@ -195,7 +195,7 @@ fn autoscaling_adds_instances_after_the_boot_delay_and_latency_recovers() {
     let mut scaled = engine(&autoscaled(20), 9, &spike);
     fixed.run_until(240 * S);
     scaled.run_until(62 * S);
-    assert_eq!(scaled.nodes[1].group().unwrap().instances, 2, "nothing new serves before the boot delay");
+    assert_eq!(scaled.nodes()[1].group().unwrap().instances, 2, "nothing new serves before the boot delay");
     scaled.run_until(240 * S);
     let p99 = |e: &Engine, from: f64, to: f64| {
         let n = sum(e, from, to, |_| 1.0);
@@ -223,10 +223,10 @@ fn autoscaling_scales_in_after_the_cooldown() {
     }
     let mut e = engine(&s, 10, &[]);
     e.run_until(50 * S);
-    assert_eq!(e.nodes[1].group().unwrap().instances, 10, "no scale-in within the first 60 s cooldown");
+    assert_eq!(e.nodes()[1].group().unwrap().instances, 10, "no scale-in within the first 60 s cooldown");
     e.run_until(300 * S);
     // 400/s needs 1 instance at 100 % and 2 (the minimum) at 60 %.
-    assert!(e.nodes[1].group().unwrap().instances <= 3, "instances {}", e.nodes[1].group().unwrap().instances);
+    assert!(e.nodes()[1].group().unwrap().instances <= 3, "instances {}", e.nodes()[1].group().unwrap().instances);
 }
 
 fn sharded() -> NodeSpec {
@@ -534,7 +534,7 @@ fn a_slow_consumer_group_lags_without_slowing_the_others() {
     // 4 / 34 ms ≈ 118/s against 200/s appended, however many workers it has.
     let mut e = stream(30.0).engine(25);
     e.run_until(60 * S);
-    let lags = e.nodes[1].group_lags();
+    let lags = e.nodes()[1].group_lags();
     println!("lags {lags:?}");
     assert!(lags[0] > 3000, "billing lags by ~(200 − 118)/s × 60 s: {}", lags[0]);
     assert!(lags[1] < 20, "search keeps up: {}", lags[1]);
@@ -623,7 +623,7 @@ fn the_inbox_holds_messages_for_offline_phones_and_loses_none() {
     let r = report(&e);
     let inbox = node_report(&r, "inbox");
     assert_eq!(r.failed_total, 0, "senders are acknowledged once the message is stored");
-    assert_eq!(e.ledger.jobs_failed.iter().sum::<u64>(), 0, "no message is ever dropped");
+    assert_eq!(e.ledger().jobs_failed.iter().sum::<u64>(), 0, "no message is ever dropped");
     // 30 % find the phone offline; each gets one push notification.
     let first_tries = inbox.arrivals as f64;
     close("held share", inbox.detail["held"] / first_tries, 0.3, 0.04);
@@ -783,7 +783,7 @@ fn diurnal_traffic_follows_its_sine() {
         100.0 + 50.0 / k * ((k * (t - 25.0)).sin() - (k * (t - 26.0)).sin())
     };
     let in_part = |from: f64, to: f64| {
-        e.windows
+        e.windows()
             .history
             .iter()
             .filter(|w| (w.t % 100.0) > from && (w.t % 100.0) <= to)
@@ -798,7 +798,7 @@ fn diurnal_traffic_follows_its_sine() {
     };
     close("busy quarter", in_part(12.0, 37.0), theory(12.0, 37.0), 0.03);
     close("quiet quarter", in_part(62.0, 87.0), theory(62.0, 87.0), 0.04);
-    close("whole days", e.global.created as f64, 100.0 * 600.0, 0.01);
+    close("whole days", e.global().created as f64, 100.0 * 600.0, 0.01);
 }
 
 #[test]
@@ -913,7 +913,7 @@ fn every_kind_survives_edits_and_deletion_while_busy() {
         e.check_conservation().unwrap_or_else(|err| panic!("{label} after deletion: {err}"));
         // Everything from before the deletion has ended one way or another.
         assert_eq!(e.live_requests(), 0, "{label}: requests stranded");
-        assert_eq!(e.ledger.jobs_live, 0, "{label}: async jobs stranded");
+        assert_eq!(e.ledger().jobs_live, 0, "{label}: async jobs stranded");
     }
 }
 

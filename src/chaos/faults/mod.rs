@@ -181,7 +181,7 @@ impl Targets<'_> {
 
 impl Names for Targets<'_> {
     fn node_kind(&self, id: &str) -> Option<&NodeKind> {
-        self.engine.find_node(id).map(|n| &self.engine.nodes[n as usize].spec.kind)
+        self.engine.find_node(id).map(|n| &self.engine.nodes()[n as usize].spec.kind)
     }
 
     fn link_exists(&self, from: &str, to: &str) -> bool {

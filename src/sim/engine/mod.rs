@@ -70,19 +70,19 @@ pub struct Engine {
     heap: BinaryHeap<Ev>,
     seq: u64,
     rng: SimRng,
-    pub nodes: Vec<NodeRt>,
-    pub links: Vec<LinkRt>,
+    nodes: Vec<NodeRt>,
+    links: Vec<LinkRt>,
     msgs: Vec<Msg>,
     free_msgs: Vec<u32>,
     reqs: Vec<Req>,
     free_reqs: Vec<u32>,
-    pub global: GlobalStats,
-    pub windows: Windows,
-    pub ledger: Ledger,
+    global: GlobalStats,
+    windows: Windows,
+    ledger: Ledger,
     live_msgs: u64,
     /// When statistics were last reset (end of warm-up).
-    pub stats_since: Nanos,
-    pub events_processed: u64,
+    stats_since: Nanos,
+    events_processed: u64,
     /// Faults scheduled, active or healed (see `faults.rs`).
     faults: Vec<faults::ActiveFault>,
     monkey: Option<faults::Monkey>,
@@ -91,7 +91,7 @@ pub struct Engine {
     /// Messages inboxes hold for an offline phone: (devices node, user).
     held: std::collections::HashMap<(u32, u64), Vec<(u32, Gen)>>,
     /// What one simulated copy stands for (reports scale totals by it).
-    pub scale: Option<Scale>,
+    scale: Option<Scale>,
 }
 
 /// A topology the engine can run: nodes plus links between them by index.
@@ -178,6 +178,52 @@ impl Engine {
 
     pub fn now(&self) -> Nanos {
         self.now
+    }
+
+    /// Every node, in topology order (deleted ones stay, marked `removed`).
+    /// The engine's state is read through these and changed only through
+    /// its methods.
+    pub fn nodes(&self) -> &[NodeRt] {
+        &self.nodes
+    }
+
+    /// Every link, in topology order.
+    pub fn links(&self) -> &[LinkRt] {
+        &self.links
+    }
+
+    /// Totals over the whole system since statistics started.
+    pub fn global(&self) -> &GlobalStats {
+        &self.global
+    }
+
+    /// The one-second windows of the recent past.
+    pub fn windows(&self) -> &Windows {
+        &self.windows
+    }
+
+    /// Every request, message and job, from creation to its end.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// When statistics last (re)started (the end of the warm-up).
+    pub fn stats_since(&self) -> Nanos {
+        self.stats_since
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// What one simulated copy stands for, if the system is scaled.
+    pub fn scale(&self) -> Option<&Scale> {
+        self.scale.as_ref()
+    }
+
+    /// Say what one simulated copy stands for (reports scale totals by it).
+    pub fn set_scale(&mut self, scale: Option<Scale>) {
+        self.scale = scale;
     }
 
     /// Live (unresolved) requests.

@@ -52,10 +52,10 @@ pub struct NodeRt {
     /// Worker pools with their queues (`busy` is their total).
     pub members: Vec<Member>,
     /// Calls sent over each outgoing link and not yet answered.
-    pub outstanding: Vec<u32>,
+    pub(super) outstanding: Vec<u32>,
     /// Load balancers with health checks: is each backend in rotation, and
     /// its streak of probe results (> 0: passes in a row, < 0: failures).
-    pub healthy: Vec<bool>,
+    pub(super) healthy: Vec<bool>,
     pub(super) streak: Vec<i32>,
     pub(super) rr: u32,
     pub(super) ring: Vec<(u64, u32)>,
@@ -70,7 +70,7 @@ pub struct NodeRt {
     pub(super) zipf: Option<crate::sim::dist::Zipf>,
     /// Client: retry-budget tokens.
     pub(super) retry_tokens: f64,
-    pub consumers_busy: u32,
+    pub(super) consumers_busy: u32,
     pub stats: NodeStats,
     /// Deleted from the running system; its index is never reused.
     pub removed: bool,
@@ -96,7 +96,7 @@ pub struct NodeRt {
     /// What its kind keeps while it runs (see `kinds::Kind::State`).
     pub state: KindState,
     /// Async jobs set aside here for a later try (see `set_aside`).
-    pub backing_off: u64,
+    pub(super) backing_off: u64,
 }
 
 /// A message waiting for its fan-out branches.

@@ -50,7 +50,7 @@ fn charts(
     }
     // The last 60 s of sim time, plus the window still filling (so the
     // charts move every frame, not once per sim second).
-    let all: Vec<Window> = sim.windows.history.iter().rev().take(60).rev().cloned().collect();
+    let all: Vec<Window> = sim.windows().history.iter().rev().take(60).rev().cloned().collect();
     let live = sim.live_window();
     let blue = Color32::from_rgb(110, 170, 255);
     let green = theme::to_egui(theme::OK);
@@ -97,11 +97,11 @@ fn charts(
                     marks(p);
                     p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
                     p.line(Line::new("p99", series(&all, &live, |w| w.latency_ms.p99)).color(amber));
-                    if sim.global.delivery.count() > 0 {
+                    if sim.global().delivery.count() > 0 {
                         // One-way: from the sender to the recipient's phone.
                         let violet = Color32::from_rgb(190, 140, 255);
                         p.line(Line::new("delivery p99", series(&all, &live, |w| w.delivery_ms.p99)).color(violet));
-                        if sim.global.delivery_first.count() < sim.global.delivery.count() {
+                        if sim.global().delivery_first.count() < sim.global().delivery.count() {
                             // Without the time recipients were offline.
                             let lilac = Color32::from_rgb(120, 200, 255);
                             let first = series(&all, &live, |w| w.delivery_first_ms.p99);
@@ -115,7 +115,7 @@ fn charts(
                 plot("errors").show(ui, |p| {
                     marks(p);
                     p.line(Line::new("failed", series(&all, &live, |w| w.errors_rps)).color(red));
-                    if sim.global.lost > 0 || all.iter().any(|w| w.lost_rps > 0.0) {
+                    if sim.global().lost > 0 || all.iter().any(|w| w.lost_rps > 0.0) {
                         // Worse than a failed send: lost after "sent".
                         let magenta = Color32::from_rgb(255, 90, 200);
                         p.line(Line::new("lost after sent", series(&all, &live, |w| w.lost_rps)).color(magenta));

@@ -119,7 +119,7 @@ fn node(
         ui.colored_label(theme::to_egui(theme::BAD), format!("{} rejected last second", live.rejected_last_window));
     }
     if let Some(sim) = sim {
-        if let Some(n) = sim.nodes.iter().find(|n| n.spec.id == name.as_str() && !n.removed) {
+        if let Some(n) = sim.nodes().iter().find(|n| n.spec.id == name.as_str() && !n.removed) {
             let s = &n.stats;
             ui.label(format!(
                 "since start: {} arrivals, sojourn mean {:.2} ms, p99 {:.2} ms",
@@ -127,7 +127,7 @@ fn node(
                 s.sojourn.mean_ms(),
                 s.sojourn.quantile_ms(0.99)
             ));
-            kinds::live(ui, n, &sim.links, sim.now(), sim.now() - sim.stats_since);
+            kinds::live(ui, n, &sim.links(), sim.now(), sim.now() - sim.stats_since());
         }
     }
 }
@@ -212,7 +212,7 @@ mod tests {
             let mut edited = kind.clone();
             frame(|ui| kinds::editors(ui, &mut edited, &types));
             assert_eq!(&edited, kind, "drawing the editors changes nothing");
-            frame(|ui| kinds::live(ui, &e.nodes[i], &e.links, e.now(), e.now()));
+            frame(|ui| kinds::live(ui, &e.nodes()[i], &e.links(), e.now(), e.now()));
             let s = FaultStrength::default();
             frame(|ui| assert!(chaos_menu::node_faults(ui, &s, "n", kind, Some("z"), &[]).is_none()));
             assert!(!kinds::glyph(kind).is_empty());
