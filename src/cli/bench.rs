@@ -1,10 +1,11 @@
 //! `systemdecoder bench`: simulation speed and memory on fixed workloads.
 //! Run it from a release build; debug figures mean little.
 
-use std::process::ExitCode;
+use std::io::Write;
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::headless;
 use crate::scenario::Scenario;
@@ -13,6 +14,10 @@ use crate::sim::model::{NodeKind, NodeSpec, Traffic};
 use crate::sim::report::Report;
 
 const WEB3TIER: &str = include_str!("../../scenarios/bench/web3tier.ron");
+/// The same first workload written for SimPy, the usual Python reference.
+const SIMPY_MODEL: &str = include_str!("web3tier_simpy.py");
+/// SimPy is slow: it runs at most this many sim seconds.
+const SIMPY_SECONDS: f64 = 10.0;
 
 #[derive(Serialize)]
 struct Figures {
@@ -25,6 +30,8 @@ struct Figures {
     requests: u64,
     requests_per_wall_second: f64,
     events_per_wall_second: f64,
+    /// Wall time per event, in nanoseconds.
+    ns_per_event: f64,
     mean_latency_ms: f64,
     p99_latency_ms: f64,
     /// Resident memory after 1/6 and all of the run (MiB; Linux only).
@@ -69,6 +76,37 @@ fn web3tier(apps: usize, rate: f64) -> Scenario {
     s
 }
 
+/// SimPy's figures on the first workload.
+#[derive(Serialize, Deserialize)]
+struct SimPy {
+    requests: u64,
+    wall_seconds: f64,
+    requests_per_wall_second: f64,
+    mean_latency_ms: f64,
+    /// Our requests per wall second divided by SimPy's, same machine, same
+    /// run (filled in here).
+    #[serde(default)]
+    ratio: f64,
+}
+
+/// Run the SimPy model for `seconds` of sim time; `None` when Python or
+/// SimPy is missing or the run fails.
+fn simpy(seconds: f64) -> Option<SimPy> {
+    let mut child = Command::new("python3")
+        .args(["-", "--seconds", &seconds.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(SIMPY_MODEL.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
+}
+
 fn rss_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
@@ -97,6 +135,7 @@ fn measure(s: &Scenario, seconds: f64) -> Figures {
         requests: r.created,
         requests_per_wall_second: r.created as f64 / wall,
         events_per_wall_second: r.events as f64 / wall,
+        ns_per_event: wall * 1e9 / r.events.max(1) as f64,
         mean_latency_ms: r.latency_ms.mean,
         p99_latency_ms: r.latency_ms.p99,
         rss_mib_early: early,
@@ -106,7 +145,13 @@ fn measure(s: &Scenario, seconds: f64) -> Figures {
     }
 }
 
-pub fn run(seconds: f64, json: bool) -> ExitCode {
+#[derive(Serialize)]
+struct All {
+    workloads: Vec<Figures>,
+    simpy: Option<SimPy>,
+}
+
+pub fn run(seconds: f64, json: bool, with_simpy: bool) -> ExitCode {
     if !seconds.is_finite() || seconds <= 0.0 || seconds > 1e5 {
         eprintln!("error: --seconds must be between 0 and 100000, got {seconds}");
         return ExitCode::FAILURE;
@@ -125,10 +170,11 @@ pub fn run(seconds: f64, json: bool) -> ExitCode {
                 f.sim_seconds, f.wall_seconds, f.speedup
             );
             println!(
-                "  {} requests: {:.0} requests/s simulated, {:.2} M events/s",
+                "  {} requests: {:.0} requests/s simulated, {:.2} M events/s, {:.1} ns/event",
                 f.requests,
                 f.requests_per_wall_second,
-                f.events_per_wall_second / 1e6
+                f.events_per_wall_second / 1e6,
+                f.ns_per_event
             );
             println!("  latency mean {:.3} ms, p99 {:.3} ms", f.mean_latency_ms, f.p99_latency_ms);
             if let (Some(a), Some(b), Some(p)) = (f.rss_mib_early, f.rss_mib_end, f.peak_rss_mib) {
@@ -138,8 +184,26 @@ pub fn run(seconds: f64, json: bool) -> ExitCode {
         }
         all.push(f);
     }
+    let simpy = with_simpy.then(|| simpy(seconds.min(SIMPY_SECONDS))).flatten().map(|mut p| {
+        p.ratio = all[0].requests_per_wall_second / p.requests_per_wall_second.max(1e-9);
+        p
+    });
+    if !json {
+        match &simpy {
+            Some(p) => println!(
+                "SimPy, same model, same machine ({:.0} s of sim time): {:.0} requests/s, mean latency {:.3} ms\n  we are {:.1}x SimPy",
+                seconds.min(SIMPY_SECONDS),
+                p.requests_per_wall_second,
+                p.mean_latency_ms,
+                p.ratio
+            ),
+            None if with_simpy => println!("SimPy: not installed (pip install simpy), no comparison"),
+            None => {}
+        }
+    }
+    let ok = all.iter().all(|f| f.conservation == "ok");
     if json {
-        match serde_json::to_string_pretty(&all) {
+        match serde_json::to_string_pretty(&All { workloads: all, simpy }) {
             Ok(s) => println!("{s}"),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -147,5 +211,5 @@ pub fn run(seconds: f64, json: bool) -> ExitCode {
             }
         }
     }
-    if all.iter().all(|f| f.conservation == "ok") { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

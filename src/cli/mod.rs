@@ -108,6 +108,10 @@ pub enum Command {
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
+        /// Do not run the SimPy model for comparison (it runs when `python3`
+        /// with SimPy is installed).
+        #[arg(long)]
+        no_simpy: bool,
     },
 }
 
@@ -119,7 +123,7 @@ pub fn main(cli: &Cli) -> ExitCode {
             run(file, *seconds, *warmup, *seed, *json, chaos, *monkey)
         }
         Some(Command::Validate { files }) => validate(files),
-        Some(Command::Bench { seconds, json }) => bench::run(*seconds, *json),
+        Some(Command::Bench { seconds, json, no_simpy }) => bench::run(*seconds, *json, !*no_simpy),
         Some(Command::Share { file, base }) => {
             match load(file).map_err(|e| e.to_string()).and_then(|(s, _)| crate::scenario::share::link(base, &s)) {
                 Ok(link) => {

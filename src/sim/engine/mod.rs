@@ -67,8 +67,7 @@ const FETCH_PRESUMED_LOST: Nanos = 5_000_000_000;
 /// The whole running system.
 pub struct Engine {
     now: Nanos,
-    heap: BinaryHeap<Ev>,
-    seq: u64,
+    queue: Queue,
     rng: SimRng,
     nodes: Vec<NodeRt>,
     links: Vec<LinkRt>,
@@ -116,8 +115,7 @@ impl Engine {
             .collect();
         let mut e = Engine {
             now: 0,
-            heap: BinaryHeap::with_capacity(1024),
-            seq: 0,
+            queue: Queue::new(),
             rng: SimRng::seeded(seed),
             nodes,
             links,
@@ -266,11 +264,7 @@ impl Engine {
 
     /// Process every event up to and including `until`, then set the clock to it.
     pub fn run_until(&mut self, until: Nanos) {
-        while let Some(ev) = self.heap.peek() {
-            if ev.t > until {
-                break;
-            }
-            let ev = self.heap.pop().expect("peeked");
+        while let Some(ev) = self.queue.pop_until(until) {
             while ev.t >= self.windows.next_end {
                 self.close_window();
             }
@@ -359,8 +353,7 @@ impl Engine {
 
     #[inline]
     fn at(&mut self, t: Nanos, what: What) {
-        self.seq += 1;
-        self.heap.push(Ev { t, seq: self.seq, what });
+        self.queue.push(self.now, t, what);
     }
 
     fn handle(&mut self, what: What) {

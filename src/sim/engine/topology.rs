@@ -264,6 +264,9 @@ impl Engine {
         }
         self.links[l].mask = mask;
         self.note_typed_links(self.links[l].from as usize);
+        if let Sampler::Const(delay) = self.links[l].latency {
+            self.queue.add_lane(delay);
+        }
     }
 
     /// Remember whether any of a node's links filters by type (so routing
