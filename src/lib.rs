@@ -10,6 +10,7 @@ pub mod headless;
 pub mod learn;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

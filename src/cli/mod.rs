@@ -2,6 +2,7 @@
 //! headless. Native only.
 
 mod bench;
+mod sweep;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -100,6 +101,11 @@ pub enum Command {
         #[arg(long, default_value = "http://localhost:8000/")]
         base: String,
     },
+    /// What-if: run a scenario for every combination of parameter values
+    /// (and several seeds), on every core, and print a table of throughput,
+    /// latency percentiles, errors, cost and the busiest node per point.
+    /// `sweep merge` combines `--shard` slices run on several machines.
+    Sweep(sweep::SweepArgs),
     /// Measure simulation speed and memory on the bundled benchmark scenarios.
     Bench {
         /// Sim seconds per benchmark.
@@ -123,6 +129,7 @@ pub fn main(cli: &Cli) -> ExitCode {
             run(file, *seconds, *warmup, *seed, *json, chaos, *monkey)
         }
         Some(Command::Validate { files }) => validate(files),
+        Some(Command::Sweep(a)) => sweep::run(a),
         Some(Command::Bench { seconds, json, no_simpy }) => bench::run(*seconds, *json, !*no_simpy),
         Some(Command::Share { file, base }) => {
             match load(file).map_err(|e| e.to_string()).and_then(|(s, _)| crate::scenario::share::link(base, &s)) {
@@ -153,6 +160,19 @@ pub fn load(
 ) -> Result<(Scenario, Vec<crate::scenario::Warning>), crate::scenario::ScenarioError> {
     let text = file.to_string_lossy();
     if crate::scenario::share::is_link(&text) { crate::scenario::share::decode(&text) } else { Scenario::load(file) }
+}
+
+/// Read a text file of at most `limit` bytes, whatever size the file
+/// system claims (a pipe or a device has none).
+fn read_limited(path: &std::path::Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("more than {limit} bytes; the limit is {limit}"));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))
 }
 
 /// How reports and warnings name a source: its path, or "share link".

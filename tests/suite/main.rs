@@ -12,6 +12,7 @@
 //! - `quorum`: the leaderless quorum store against probability (stale reads, failed writes).
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `share`: share links round-trip every shipped scenario; bad links are refused.
+//! - `sweep`: what-if sweeps: parameters by name, grids, threads and slices, M/M/c point by point.
 //! - `determinism`: same input, same bits; tick size does not matter.
 //! - `golden`: every bundled scenario and every fault, hashed bit for bit.
 
@@ -27,4 +28,5 @@ mod queueing;
 mod quorum;
 mod scenarios;
 mod share;
+mod sweep;
 mod view_structure;
