@@ -8,9 +8,11 @@
 //! checked like a scenario file before anything runs.
 
 mod results;
+mod step;
 mod vary;
 
 pub use results::*;
+pub use step::*;
 pub use vary::*;
 
 use crate::scenario::Scenario;

@@ -134,3 +134,24 @@ fn student_t_quantiles() {
     close("t(10)", sweep::student_t95(10), 2.228, 1e-9);
     close("t(∞)", sweep::student_t95(1000), 1.960, 1e-9);
 }
+
+/// The slice-at-a-time runner the app uses gives the sweep's runs exactly.
+#[test]
+fn stepping_a_sweep_gives_the_same_runs() {
+    let s = mmc(5);
+    let make = || Plan::new(&s, vec![Vary::parse("app.workers=5..6", &s).unwrap()], vec![1, 2], 0.5, 1.0).unwrap();
+    let plan = make();
+    let whole = sweep::execute(&plan, "mmc", &plan.runs(None), 1);
+    let mut stepper = sweep::Stepper::new(make(), "mmc");
+    let mut runs = Vec::new();
+    let mut calls = 0;
+    while !stepper.finished() {
+        let before = stepper.progress();
+        runs.extend(stepper.advance(3));
+        assert!(stepper.progress() >= before, "progress only grows");
+        calls += 1;
+    }
+    assert_eq!(runs, whole.runs);
+    assert!(calls > 8, "it really ran in slices ({calls} calls)");
+    assert!(stepper.advance(5).is_empty() && stepper.progress() == 1.0);
+}
