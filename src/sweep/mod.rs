@@ -21,6 +21,7 @@ use crate::scenario::Scenario;
 pub const MAX_RUNS: usize = 1_000_000;
 
 /// A sweep ready to run: every point built and checked.
+#[derive(Clone)]
 pub struct Plan {
     /// The parameters varied, in the order given.
     pub vary: Vec<Vary>,

@@ -21,6 +21,11 @@ pub struct Stepper {
 impl Stepper {
     pub fn new(plan: Plan, name: &str) -> Stepper {
         let runs = plan.runs(None);
+        Stepper::with_runs(plan, name, runs)
+    }
+
+    /// Only these runs (point, seed): a slice, as [`Plan::runs`] gives.
+    pub fn with_runs(plan: Plan, name: &str, runs: Vec<(usize, u64)>) -> Stepper {
         Stepper { plan, name: name.to_string(), runs, next: 0, current: None }
     }
 

@@ -47,12 +47,49 @@ impl Vary {
     /// Set the parameter to `x` in `s` (checked later, with the whole point).
     pub fn apply(&self, s: &mut Scenario, x: f64) -> Result<(), String> {
         let spec = s.nodes.iter_mut().find(|n| n.id == self.node).ok_or(format!("no node \"{}\"", self.node))?;
+        self.apply_to_node(spec, x)
+    }
+
+    /// Set the parameter to `x` in the node's description (unchecked).
+    pub fn apply_to_node(&self, spec: &mut crate::sim::model::NodeSpec, x: f64) -> Result<(), String> {
         let mut tree = serde_json::to_value(&*spec).map_err(|e| format!("{}: {e}", self.name))?;
         let slot = leaf_mut(&mut tree, &self.path).ok_or(format!("{}: the field is gone", self.name))?;
         *slot = number(x).ok_or(format!("{}={x}: not a finite number", self.name))?;
         *spec = serde_json::from_value(tree).map_err(|e| format!("{}={x}: {e}", self.name))?;
         Ok(())
     }
+}
+
+/// A field of a node that a sweep can vary.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The shortest name that finds it (`workers`, `traffic.rate`).
+    pub name: String,
+    /// Its value now (`None`: an unset optional field).
+    pub value: Option<f64>,
+    /// It takes whole numbers.
+    pub integer: bool,
+}
+
+/// Every number field of a node, by the shortest name that finds it.
+pub fn fields(spec: &crate::sim::model::NodeSpec) -> Vec<Field> {
+    let Ok(tree) = serde_json::to_value(spec) else { return Vec::new() };
+    let mut all = Vec::new();
+    leaves(&tree, &mut Vec::new(), &mut all);
+    all.iter()
+        .filter_map(|path| {
+            // Named parts, without variant names; the shortest tail of them
+            // that finds this field alone.
+            let named: Vec<&str> = path.iter().map(String::as_str).filter(|k| !is_variant(k) && *k != "kind").collect();
+            let name = (1..=named.len()).rev().map(|k| named[named.len() - k..].join(".")).rfind(|n| {
+                let want: Vec<&str> = n.split('.').collect();
+                all.iter().filter(|p| fits(p, &want)).count() == 1
+            })?;
+            let v = leaf(&tree, path)?;
+            Some(Field { name, value: v.as_f64(), integer: v.is_u64() || v.is_i64() })
+        })
+        .filter(|f| f.name != "pos" && !f.name.starts_with("pos."))
+        .collect()
 }
 
 /// Split `NODE.FIELD` at the dot after a node id (ids may contain dots).

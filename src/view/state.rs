@@ -60,11 +60,12 @@ pub struct Panels {
     pub charts: bool,
     pub help: bool,
     pub faults: bool,
+    pub what_if: bool,
 }
 
 impl Default for Panels {
     fn default() -> Self {
-        Self { inspector: true, charts: true, help: false, faults: false }
+        Self { inspector: true, charts: true, help: false, faults: false, what_if: false }
     }
 }
 

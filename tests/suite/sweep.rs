@@ -155,3 +155,27 @@ fn stepping_a_sweep_gives_the_same_runs() {
     assert!(calls > 8, "it really ran in slices ({calls} calls)");
     assert!(stepper.advance(5).is_empty() && stepper.progress() == 1.0);
 }
+
+/// The app lists a node's fields by names a sweep accepts.
+#[test]
+fn a_nodes_fields_are_listed_by_names_that_find_them() {
+    let s = mmc(4);
+    for n in &s.nodes {
+        let fields = sweep::fields(n);
+        assert!(!fields.is_empty(), "{} has fields", n.id);
+        for f in fields {
+            let v = Vary::parse(&format!("{}.{}=1", n.id, f.name), &s).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                v.path.iter().rev().find(|k| !k.starts_with(char::is_uppercase)).unwrap(),
+                f.name.rsplit('.').next().unwrap()
+            );
+        }
+    }
+    let app = sweep::fields(&s.nodes[1]);
+    let workers = app.iter().find(|f| f.name == "workers").expect("workers is listed");
+    assert_eq!((workers.value, workers.integer), (Some(4.0), true));
+    let service = app.iter().find(|f| f.name == "service").expect("the service time is listed");
+    assert_eq!((service.value, service.integer), (Some(4.0), false));
+    let users = sweep::fields(&s.nodes[0]);
+    assert!(users.iter().any(|f| f.name == "rate" && f.value == Some(1000.0)), "{users:?}");
+}

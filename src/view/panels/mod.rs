@@ -1,6 +1,6 @@
 //! The egui panels: time controls and live numbers on top, the palette on
 //! the left, the inspector on the right, charts at the bottom, labels over
-//! the canvas, and the windows (chaos, help, lessons) above it. One system
+//! the canvas, and the windows (chaos, help, lessons, what-if) above it. One system
 //! per panel, drawn in the order [`layout::PanelSet`] sets.
 
 mod chaos;
@@ -14,6 +14,7 @@ mod palette;
 mod shortcuts;
 mod toast;
 mod top_bar;
+mod what_if;
 
 use bevy::prelude::*;
 use bevy_egui::EguiContexts;
@@ -32,6 +33,7 @@ pub(super) fn plugin(app: &mut App) {
         chaos::plugin,
         lesson::plugin,
         shortcuts::plugin,
+        what_if::plugin,
     ))
     .add_systems(Startup, style);
 }

@@ -218,6 +218,9 @@ fn toggles(ui: &mut egui::Ui, sim: Option<&Sim>, panels: &mut ResMut<Panels>, le
     if ui.selectable_label(panels.faults, label).on_hover_text("Active faults; heal them here").clicked() {
         panels.faults = !panels.faults;
     }
+    if ui.selectable_label(panels.what_if, "What-if").on_hover_text("Vary a parameter, compare the runs").clicked() {
+        panels.what_if = !panels.what_if;
+    }
     if ui.selectable_label(lesson.open, "📖 Lessons").on_hover_text("Guided lessons").clicked() {
         lesson.open = !lesson.open;
     }
