@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::headless;
 use crate::scenario::Scenario;
 use crate::sim::Sim;
+use crate::sim::check::shown;
 use crate::sim::report::Report;
 
 #[derive(Parser, Debug)]
@@ -134,7 +135,7 @@ pub fn main(cli: &Cli) -> ExitCode {
         Some(Command::Share { file, base }) => {
             match load(file).map_err(|e| e.to_string()).and_then(|(s, _)| crate::scenario::share::link(base, &s)) {
                 Ok(link) => {
-                    println!("{link}");
+                    println!("{}", shown(&link));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -162,19 +163,6 @@ pub fn load(
     if crate::scenario::share::is_link(&text) { crate::scenario::share::decode(&text) } else { Scenario::load(file) }
 }
 
-/// Read a text file of at most `limit` bytes, whatever size the file
-/// system claims (a pipe or a device has none).
-fn read_limited(path: &std::path::Path, limit: u64) -> Result<String, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let mut bytes = Vec::new();
-    f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!("more than {limit} bytes; the limit is {limit}"));
-    }
-    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))
-}
-
 /// How reports and warnings name a source: its path, or "share link".
 fn display_name(file: &std::path::Path) -> String {
     let text = file.to_string_lossy();
@@ -192,8 +180,27 @@ pub fn load_or_default(file: Option<&std::path::Path>) -> Result<(String, Scenar
     }
 }
 
+/// Why no window can open here, if that is so: on Linux and the BSDs a
+/// window needs an X or Wayland display (without one, the windowing library
+/// would panic).
+#[cfg(feature = "gui")]
+fn no_display() -> Option<&'static str> {
+    let unix_desktop =
+        cfg!(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"));
+    let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty());
+    (unix_desktop && !set("DISPLAY") && !set("WAYLAND_DISPLAY")).then_some(
+        "no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set).\n\
+         Run it in a desktop session, under `xvfb-run`, or use a headless command: \
+         `systemdecoder run FILE`, `systemdecoder --help`.",
+    )
+}
+
 #[cfg(feature = "gui")]
 fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
+    if let Some(why) = no_display() {
+        eprintln!("error: {why}");
+        return ExitCode::FAILURE;
+    }
     let opts = crate::view::AppOptions {
         screenshot: cli.screenshot.clone(),
         frames: cli.frames,
@@ -213,13 +220,13 @@ fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
 #[cfg(not(feature = "gui"))]
 fn open(_cli: &Cli, name: &str, s: &Scenario) -> ExitCode {
     let r = simulate(s, name, s.seed, s.warmup_s, s.duration_s, true);
-    print!("{}", r.to_text());
+    print!("{}", shown(&r.to_text()));
     ExitCode::SUCCESS
 }
 
 fn print_warnings(file: &str, warnings: &[crate::scenario::Warning]) {
     for w in warnings {
-        eprintln!("warning: {file}: {}: {}", w.path, w.message);
+        eprintln!("warning: {}: {}: {}", shown(file), shown(&w.path), shown(&w.message));
     }
 }
 
@@ -245,7 +252,7 @@ fn run(
         match crate::chaos::Fault::parse_cli(c) {
             Ok(f) => scenario.chaos.push(f),
             Err(e) => {
-                eprintln!("error: --chaos: {e}");
+                eprintln!("error: --chaos: {}", shown(&e.to_string()));
                 return ExitCode::FAILURE;
             }
         }
@@ -258,7 +265,7 @@ fn run(
         });
     }
     if let Err(e) = scenario.check() {
-        eprintln!("error: --chaos/--monkey: {}: {}", e.path, e.message);
+        eprintln!("error: --chaos/--monkey: {}: {}", shown(&e.path), shown(&e.message));
         return ExitCode::FAILURE;
     }
     let seconds = seconds.unwrap_or(scenario.duration_s);
@@ -280,7 +287,7 @@ fn run(
             }
         }
     } else {
-        print!("{}", report.to_text());
+        print!("{}", shown(&report.to_text()));
     }
     if report.conservation == "ok" { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
@@ -311,7 +318,7 @@ fn validate(files: &[PathBuf]) -> ExitCode {
         match load(f) {
             Ok((s, warnings)) => {
                 print_warnings(&display_name(f), &warnings);
-                println!("{}: ok ({} nodes, {} links)", f.display(), s.nodes.len(), s.links.len());
+                println!("{}: ok ({} nodes, {} links)", shown(&f.display().to_string()), s.nodes.len(), s.links.len());
             }
             Err(e) => {
                 ok = false;
@@ -362,7 +369,7 @@ fn lesson(id: Option<&str>, step: Option<usize>, before: bool) -> ExitCode {
     };
     let design = if before { s.before.as_deref().unwrap_or("") } else { s.scenario.as_str() };
     println!("{}  [{design}]\n\n{}\n", s.title, s.story);
-    print!("{}", report.to_text());
+    print!("{}", shown(&report.to_text()));
     println!("\ncheckpoint:");
     for (o, c) in outcomes.iter().zip(&s.checkpoint) {
         let value = o.value.map_or("no data".to_string(), |v| {

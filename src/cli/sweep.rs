@@ -76,7 +76,7 @@ pub fn run(a: &SweepArgs) -> ExitCode {
 fn finish(result: Result<Sweep, String>, out: Format) -> ExitCode {
     match result {
         Ok(s) => {
-            print!("{}", render(&s, out));
+            print!("{}", crate::sim::check::shown(&render(&s, out)));
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -126,7 +126,7 @@ fn name(file: &Path) -> String {
 fn merge(files: &[PathBuf]) -> Result<Sweep, String> {
     let mut parts = Vec::new();
     for f in files {
-        let text = super::read_limited(f, MAX_SWEEP_BYTES).map_err(|e| format!("{}: {e}", f.display()))?;
+        let text = crate::scenario::read_limited(f, MAX_SWEEP_BYTES).map_err(|e| format!("{}: {e}", f.display()))?;
         let part: Sweep =
             serde_json::from_str(&text).map_err(|e| format!("{}: not a sweep's JSON output ({e})", f.display()))?;
         parts.push(part);

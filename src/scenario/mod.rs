@@ -88,15 +88,18 @@ pub struct ScenarioError {
 }
 
 impl fmt::Display for ScenarioError {
+    // What a file says may contain escape sequences: they are shown, never
+    // sent to the terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        use crate::sim::check::shown;
+        write!(f, "{}", shown(&self.file))?;
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.col)?;
         }
         if !self.path.is_empty() {
-            write!(f, ": {}", self.path)?;
+            write!(f, ": {}", shown(&self.path))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", shown(&self.message))
     }
 }
 
@@ -178,12 +181,7 @@ impl Scenario {
     pub fn load(path: &std::path::Path) -> Result<(Scenario, Vec<Warning>), ScenarioError> {
         let file = path.display().to_string();
         let io = |message: String| ScenarioError { file: file.clone(), line: 0, col: 0, path: String::new(), message };
-        let meta = std::fs::metadata(path).map_err(|e| io(format!("cannot read: {e}")))?;
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(io(format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", meta.len())));
-        }
-        let bytes = std::fs::read(path).map_err(|e| io(format!("cannot read: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| io(format!("not UTF-8 text: {e}")))?;
+        let text = read_limited(path, MAX_FILE_BYTES).map_err(io)?;
         Scenario::parse(&file, &text)
     }
 
@@ -258,6 +256,24 @@ pub fn export(world: &mut World) -> Option<Scenario> {
     s.nodes = nodes.into_iter().map(|(_, n)| n).collect();
     s.links = links.into_iter().map(|(_, l)| l).collect();
     Some(s)
+}
+
+/// Read a text file of at most `limit` bytes. The size the file system
+/// reports is not trusted (a pipe or a device reports none): at most one
+/// byte past the limit is ever read.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_limited(path: &std::path::Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    if file.metadata().is_ok_and(|m| m.is_file() && m.len() > limit) {
+        return Err(format!("file is {} bytes; the limit is {limit}", file.metadata().map_or(0, |m| m.len())));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("more than {limit} bytes; the limit is {limit}"));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))
 }
 
 /// Write a file so that a crash or full disk never leaves it half-written:

@@ -40,7 +40,13 @@ pub fn link(base: &str, s: &Scenario) -> Result<String, String> {
         ));
     }
     let base = base.split('#').next().unwrap_or(base);
-    Ok(format!("{base}{MARK}{payload}"))
+    let link = format!("{base}{MARK}{payload}");
+    // Never hand out a link that opening would refuse (its expanded size,
+    // or anything else `decode` checks).
+    if let Err(e) = decode(&link) {
+        return Err(format!("this system cannot travel as a link ({}): save it as a file instead", e.message));
+    }
+    Ok(link)
 }
 
 /// Does this text (an address or a bare fragment) carry a scenario?

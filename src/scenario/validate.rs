@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Scenario, VERSION};
-use crate::sim::check::{Checker, Fail, MAX_COUNT, Seg, type_name};
+use crate::sim::check::{Checker, Fail, MAX_COUNT, Seg, printable, type_name};
 use crate::sim::engine::MAX_DEPTH;
 use crate::sim::model::*;
 
@@ -18,6 +18,8 @@ pub struct Warning {
 const MAX_NODES: usize = 10_000;
 const MAX_LINKS: usize = 100_000;
 const MAX_OUT_LINKS: usize = 200;
+/// The longest node id (characters).
+pub const MAX_ID_CHARS: usize = 64;
 
 pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
     let mut c = Checker::default();
@@ -60,6 +62,12 @@ fn check_nodes<'a>(c: &mut Checker, s: &'a Scenario) -> Result<HashMap<&'a str, 
                 c.field("id", |c| {
                     if n.id.trim().is_empty() {
                         return c.fail("a node needs a non-empty id");
+                    }
+                    if !printable(&n.id) || n.id.chars().count() > MAX_ID_CHARS {
+                        return c.fail(format!(
+                            "\"{}\" is not a usable id: 1 to {MAX_ID_CHARS} printable characters (no control characters or direction overrides)",
+                            n.id.escape_debug()
+                        ));
                     }
                     if ids.insert(&n.id, i).is_some() {
                         return c.fail(format!("duplicate node id \"{}\"", n.id));

@@ -92,8 +92,37 @@ pub fn health_check(c: &mut Checker, hc: &Option<HealthCheck>) -> Result<(), Fai
 
 /// Request type names: short and printable.
 pub fn type_name(c: &mut Checker, name: &str) -> Result<(), Fail> {
-    if name.trim().is_empty() || name.len() > 40 || name.chars().any(|ch| ch.is_control()) {
-        return c.fail(format!("\"{name}\" is not a usable request type name (1 to 40 printable characters)"));
+    if name.trim().is_empty() || name.len() > 40 || !printable(name) {
+        return c.fail(format!(
+            "\"{}\" is not a usable request type name (1 to 40 printable characters)",
+            name.escape_debug()
+        ));
     }
     Ok(())
+}
+
+/// No control characters (escape sequences, bells, line breaks) and no
+/// bidirectional overrides: text that prints as what it says.
+pub fn printable(text: &str) -> bool {
+    !text.chars().any(unprintable)
+}
+
+/// A character that changes how a terminal or a page shows what follows.
+pub fn unprintable(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text to show or print: unprintable characters written as escapes
+/// (`\u{1b}`), line breaks and tabs kept.
+pub fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if unprintable(ch) && ch != '\n' && ch != '\t' {
+            out.extend(ch.escape_unicode());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
 }

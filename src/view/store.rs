@@ -25,7 +25,7 @@ pub fn write(path: &Path, text: &str) -> Result<(), String> {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok()
+    crate::scenario::read_limited(path, crate::scenario::MAX_FILE_BYTES).ok()
 }
 
 #[cfg(not(target_arch = "wasm32"))]

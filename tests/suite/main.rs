@@ -10,6 +10,7 @@
 //! - `layers`: no module imports one above it (sim is the bottom).
 //! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
 //! - `quorum`: the leaderless quorum store against probability (stale reads, failed writes).
+//! - `robustness`: hostile inputs get clear errors (endless files, faults past the clock, escape codes).
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
 //! - `share`: share links round-trip every shipped scenario; bad links are refused.
 //! - `sweep`: what-if sweeps: parameters by name, grids, threads and slices, M/M/c point by point.
@@ -26,6 +27,7 @@ mod layers;
 mod lessons;
 mod queueing;
 mod quorum;
+mod robustness;
 mod scenarios;
 mod share;
 mod sweep;

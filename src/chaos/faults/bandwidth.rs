@@ -20,7 +20,7 @@ impl FaultKind for Bandwidth {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        link(t, &self.from, &self.to).and(positive("mbps", self.mbps))
+        link(t, &self.from, &self.to).and(within("mbps", self.mbps, 0.001, 1e6))
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

@@ -19,7 +19,7 @@ impl FaultKind for CpuThrottle {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        node(t, "node", &self.node).and(positive("factor", self.factor))
+        node(t, "node", &self.node).and(positive("factor", self.factor, MAX_FACTOR))
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

@@ -22,8 +22,8 @@ impl FaultKind for Latency {
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
         link(t, &self.from, &self.to)?;
-        nonneg("add_ms", self.add_ms)?;
-        nonneg("jitter_ms", self.jitter_ms)
+        nonneg("add_ms", self.add_ms, MAX_ADDED_MS)?;
+        nonneg("jitter_ms", self.jitter_ms, MAX_ADDED_MS)
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

@@ -20,7 +20,7 @@ impl FaultKind for MemoryLeak {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        node(t, "node", &self.node).and(positive("crash_after_s", self.crash_after_s))
+        node(t, "node", &self.node).and(positive("crash_after_s", self.crash_after_s, MAX_SECONDS))
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

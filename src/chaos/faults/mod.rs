@@ -148,12 +148,41 @@ fn link(t: &dyn Names, from: &str, to: &str) -> Result<(), Bad> {
     if t.link_exists(from, to) { Ok(()) } else { Err(("to", format!("no link \"{from}\" -> \"{to}\""))) }
 }
 
-fn positive(field: &'static str, v: f64) -> Result<(), Bad> {
-    if v.is_finite() && v > 0.0 { Ok(()) } else { Err((field, format!("must be a positive number, got {v}"))) }
+/// Limits that keep every fault's effect inside the engine's nanosecond
+/// clock and within what a machine can simulate: a factor, an added delay,
+/// a duration.
+const MAX_FACTOR: f64 = 1000.0;
+const MAX_ADDED_MS: f64 = 3.6e6;
+const MAX_SECONDS: f64 = 1e6;
+/// The latest a fault may start or end, as scenario files allow.
+pub const MAX_SCHEDULE_S: f64 = 1e7;
+
+fn positive(field: &'static str, v: f64, max: f64) -> Result<(), Bad> {
+    if !(v.is_finite() && v > 0.0) {
+        Err((field, format!("must be a positive number, got {v}")))
+    } else if v > max {
+        Err((field, format!("must be at most {max}, got {v}")))
+    } else {
+        Ok(())
+    }
 }
 
-fn nonneg(field: &'static str, v: f64) -> Result<(), Bad> {
-    if v.is_finite() && v >= 0.0 { Ok(()) } else { Err((field, format!("must be a non-negative number, got {v}"))) }
+fn nonneg(field: &'static str, v: f64, max: f64) -> Result<(), Bad> {
+    if !(v.is_finite() && v >= 0.0) {
+        Err((field, format!("must be a non-negative number, got {v}")))
+    } else if v > max {
+        Err((field, format!("must be at most {max}, got {v}")))
+    } else {
+        Ok(())
+    }
+}
+
+fn within(field: &'static str, v: f64, min: f64, max: f64) -> Result<(), Bad> {
+    if v.is_finite() && (min..=max).contains(&v) {
+        Ok(())
+    } else {
+        Err((field, format!("must be between {min} and {max}, got {v}")))
+    }
 }
 
 fn share(field: &'static str, v: f64) -> Result<(), Bad> {
@@ -333,8 +362,9 @@ impl Fault {
         let args = Args { words: &words[..end], text };
         args.target()?;
         let fault = Fault::parse_words(&args)?;
-        if !at_s.is_finite() || at_s < 0.0 || for_s.is_some_and(|f| !f.is_finite() || f < 0.0) {
-            return Err(format!("times must be non-negative: {text}"));
+        let ok = |t: f64| t.is_finite() && (0.0..=MAX_SCHEDULE_S).contains(&t);
+        if !ok(at_s) || for_s.is_some_and(|f| !ok(f)) {
+            return Err(format!("times must be between 0 and {MAX_SCHEDULE_S} s: {}", crate::sim::check::shown(text)));
         }
         Ok(ScheduledFault { at_s, for_s, fault })
     }

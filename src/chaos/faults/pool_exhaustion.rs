@@ -20,7 +20,11 @@ impl FaultKind for PoolExhaustion {
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
         node(t, "node", &self.node)?;
-        if self.leaked == 0 { Err(("leaked", "must be at least 1".into())) } else { Ok(()) }
+        if (1..=crate::sim::check::MAX_COUNT).contains(&self.leaked) {
+            Ok(())
+        } else {
+            Err(("leaked", format!("must be between 1 and {}, got {}", crate::sim::check::MAX_COUNT, self.leaked)))
+        }
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

@@ -20,7 +20,7 @@ impl FaultKind for ReplicaLag {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        replicated(t, &self.node).and(nonneg("add_ms", self.add_ms))
+        replicated(t, &self.node).and(nonneg("add_ms", self.add_ms, MAX_ADDED_MS))
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

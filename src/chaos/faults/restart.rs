@@ -20,7 +20,7 @@ impl FaultKind for Restart {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        node(t, "node", &self.node).and(nonneg("warmup_s", self.warmup_s))
+        node(t, "node", &self.node).and(nonneg("warmup_s", self.warmup_s, MAX_SECONDS))
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

@@ -6,6 +6,12 @@ use serde::Serialize;
 
 use super::*;
 
+/// Faults compose (throttles and spikes multiply, skews too), but never
+/// past this factor, whatever how many are stacked.
+const MAX_COMBINED: f64 = 1000.0;
+/// Added link latency in all: 100 hours, far inside the nanosecond clock.
+const MAX_ADDED_LATENCY: Nanos = 360_000_000_000_000;
+
 /// What a fault does, resolved to engine indices.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -274,9 +280,12 @@ impl Engine {
                 match *e {
                     Effect::NodeDown(n) => down[n as usize] = true,
                     Effect::DiskFull(n) => other[n as usize].disk_full = true,
-                    Effect::ClockSkew(n, k) => other[n as usize].skew *= k,
+                    Effect::ClockSkew(n, k) => {
+                        let s = &mut other[n as usize].skew;
+                        *s = (*s * k).clamp(1.0 / MAX_COMBINED, MAX_COMBINED);
+                    }
                     Effect::HotKey(n, share) => other[n as usize].hot = other[n as usize].hot.max(share),
-                    Effect::PoolLeak(n, k) => other[n as usize].leaked += k,
+                    Effect::PoolLeak(n, k) => other[n as usize].leaked = other[n as usize].leaked.saturating_add(k),
                     Effect::CacheFlush(n, warm) => other[n as usize].cold = Some((f.start, f.start + warm)),
                     Effect::Restart(n, warm) => {
                         other[n as usize].warming = Some((f.start, f.start + warm));
@@ -308,10 +317,11 @@ impl Engine {
                         *x = 1.0 - (1.0 - *x) * (1.0 - p);
                     }
                     Effect::NodePause(n) => paused[n as usize] = true,
-                    Effect::NodeSlow(n, k) => slow[n as usize] *= k,
-                    Effect::Spike(n, k) => spike[n as usize] *= k,
+                    Effect::NodeSlow(n, k) => slow[n as usize] = (slow[n as usize] * k).min(MAX_COMBINED),
+                    Effect::Spike(n, k) => spike[n as usize] = (spike[n as usize] * k).min(MAX_COMBINED),
                     Effect::LinkLatency(l, add, jitter) => {
-                        links[l as usize].extra_latency += add;
+                        links[l as usize].extra_latency =
+                            links[l as usize].extra_latency.saturating_add(add).min(MAX_ADDED_LATENCY);
                         links[l as usize].extra_jitter += jitter;
                     }
                     Effect::LinkLoss(l, p) => {

@@ -1,0 +1,100 @@
+//! Hostile inputs: each class found by probing the command line gets a clear
+//! error (naming the field and the limit) instead of a hang, a wrong number
+//! or bytes sent raw to a terminal.
+
+use systemdecoder::chaos::Fault;
+use systemdecoder::scenario::{Scenario, share};
+use systemdecoder::sim::dist::Dist;
+
+use crate::helpers::*;
+
+fn small() -> Scenario {
+    scenario(vec![poisson("users", 100.0), service("app", 4, Dist::Exp(1.0))], vec![link("users", "app", 1.0)])
+}
+
+/// A file the file system gives no size for (a device, a pipe) is read only
+/// up to the limit.
+#[cfg(unix)]
+#[test]
+fn endless_files_are_read_only_up_to_the_limit() {
+    let e = Scenario::load(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert!(e.message.contains("the limit is"), "{e}");
+}
+
+/// Fault parameters stay inside the nanosecond clock and what a machine can
+/// simulate, on the command line and in files alike.
+#[test]
+fn fault_parameters_past_the_clock_are_refused() {
+    let s = small();
+    for (phrase, field) in [
+        ("spike users x100000", "factor"),
+        ("throttle app x1e9", "factor"),
+        ("latency users->app +1e20ms", "add_ms"),
+        ("bandwidth users->app 0.0000001Mbps", "mbps"),
+        ("skew users x1e12", "factor"),
+        ("restart app warm 1e15s", "warmup_s"),
+        ("leak app crash 1e300s", "crash_after_s"),
+        ("flush app warm 1e12s", "warmup_s"),
+    ] {
+        let f = Fault::parse_cli(phrase).unwrap_or_else(|e| panic!("{phrase}: {e}"));
+        let (bad, why) = f.fault.check(&s).expect_err(phrase);
+        assert_eq!(bad, field, "{phrase}: {why}");
+        assert!(why.contains("at most") || why.contains("between"), "{phrase}: {why}");
+    }
+    for phrase in ["kill app at 1e30s", "kill app at 5s for 1e300s", "kill app at -1s"] {
+        assert!(Fault::parse_cli(phrase).is_err(), "{phrase} is refused");
+    }
+    let mut file = small();
+    file.chaos.push(Fault::parse_cli("spike users x1e6").unwrap());
+    let e = Scenario::parse("t.ron", &file.to_ron()).unwrap_err();
+    assert!(e.path.ends_with("fault.factor") && e.message.contains("at most 1000"), "{e}");
+}
+
+/// Stacked faults compose, but not past the limit of one.
+#[test]
+fn stacked_spikes_and_throttles_stop_at_the_limit() {
+    let mut e = small().engine(1);
+    for _ in 0..6 {
+        Fault::parse_cli("spike users x1000").unwrap().schedule(&mut e).unwrap();
+        Fault::parse_cli("throttle app x1000").unwrap().schedule(&mut e).unwrap();
+        Fault::parse_cli("latency users->app +3600000ms").unwrap().schedule(&mut e).unwrap();
+    }
+    e.run_until(1_000_000);
+    assert_eq!(e.nodes()[0].fx.spike, 1000.0);
+    assert_eq!(e.nodes()[1].fx.slow, 1000.0);
+    assert!(e.links()[0].fx.extra_latency <= 360_000_000_000_000, "{}", e.links()[0].fx.extra_latency);
+    e.run_until(2_000_000_000);
+    assert_eq!(e.check_conservation(), Ok(()));
+}
+
+/// Ids that would move a terminal's cursor, ring its bell or turn its text
+/// around are refused, and the message shows them escaped.
+#[test]
+fn unprintable_ids_are_refused_and_never_echoed_raw() {
+    for id in
+        ["a\u{1b}[31mred", "bell\u{7}", "nul\u{0}", "two\nlines", "cr\r", "\u{202E}txt.exe", "x".repeat(65).as_str()]
+    {
+        let mut s = small();
+        s.nodes[1].id = id.to_string();
+        s.links[0].to = id.to_string();
+        let e = s.check().unwrap_err();
+        assert!(e.message.contains("not a usable id"), "{id:?}: {e}");
+        let shown = e.to_string();
+        assert!(!shown.chars().any(systemdecoder::sim::check::unprintable), "{shown:?}");
+    }
+    // A syntax error that quotes raw text: the message shows it escaped.
+    let e = Scenario::parse("t.ron", "(version: 1, \u{1b}[2J").unwrap_err();
+    assert!(!e.to_string().chars().any(systemdecoder::sim::check::unprintable), "{e}");
+}
+
+/// `share` never prints a link that opening would refuse.
+#[test]
+fn a_link_that_would_be_refused_is_never_made() {
+    let mut s = small();
+    // Compresses to little, expands past what a link may carry.
+    s.description = "x".repeat(share::MAX_EXPANDED_BYTES + 10);
+    let e = share::link("http://localhost:8000/", &s).unwrap_err();
+    assert!(e.contains("cannot travel as a link"), "{e}");
+    let ok = share::link("http://localhost:8000/", &small()).unwrap();
+    assert!(share::decode(&ok).is_ok());
+}
