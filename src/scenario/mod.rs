@@ -297,7 +297,39 @@ pub fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    if result.is_ok() {
+        remove_stale_temporaries(path);
+    }
     result
+}
+
+/// Temporary files that saves of `path` killed midway left behind
+/// (`NAME.PID.tmp`): those of processes no longer running (on Linux), or
+/// older than an hour elsewhere.
+#[cfg(not(target_arch = "wasm32"))]
+fn remove_stale_temporaries(path: &std::path::Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return };
+    let dir = if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let proc = std::path::Path::new("/proc/self").exists();
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(name)?.strip_prefix('.')?.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || pid == std::process::id().to_string() {
+            continue;
+        }
+        let stale = if proc {
+            !std::path::Path::new("/proc").join(pid).exists()
+        } else {
+            e.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3600))
+        };
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 pub(super) fn plugin(_app: &mut App) {}

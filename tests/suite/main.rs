@@ -8,27 +8,35 @@
 //!   streams, fan-out, polling, long polling, websockets, devices, inboxes,
 //!   replicas, pub/sub, dead letters, coalescing, CDN, DNS) and request types.
 //! - `layers`: no module imports one above it (sim is the bottom).
+//! - `marathon`: random sequences of edits, faults, undo and redo; conservation, undo-all, save/load.
 //! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
 //! - `quorum`: the leaderless quorum store against probability (stale reads, failed writes).
 //! - `robustness`: hostile inputs get clear errors (endless files, faults past the clock, escape codes).
+//! - `saves`: a save killed at random moments leaves the old file or the new.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
+//! - `soak` (ignored by default): every scenario for long with the chaos monkey; memory flat.
 //! - `share`: share links round-trip every shipped scenario; bad links are refused.
 //! - `sweep`: what-if sweeps: parameters by name, grids, threads and slices, M/M/c point by point.
 //! - `determinism`: same input, same bits; tick size does not matter.
+//! - `fuzz`: extreme values in every field of every kind, damaged files: errors or valid runs.
 //! - `golden`: every bundled scenario and every fault, hashed bit for bit.
 
 mod behaviour;
 mod chaos;
 mod determinism;
+mod fuzz;
 mod golden;
 mod helpers;
 mod kinds;
 mod layers;
 mod lessons;
+mod marathon;
 mod queueing;
 mod quorum;
 mod robustness;
+mod saves;
 mod scenarios;
 mod share;
+mod soak;
 mod sweep;
 mod view_structure;

@@ -1,0 +1,145 @@
+//! Inputs a person or a damaged file can produce, generated: every number
+//! field of every kind at extreme values, and scenario files cut, flipped
+//! and filled with NaN and infinities. Invariant: a clear error or a run
+//! that keeps every request; never a panic.
+//!
+//! `SYSTEMDECODER_FUZZ=N` multiplies the number of damaged files (the
+//! README gives the figures of a long run).
+
+use systemdecoder::headless::run_scenario;
+use systemdecoder::scenario::{Scenario, bundled::BUNDLED};
+use systemdecoder::sim::dist::SimRng;
+use systemdecoder::sweep::{self, Vary};
+
+/// The bundled scenarios of one folder.
+fn bundled(folder: &str) -> Vec<(String, String)> {
+    BUNDLED.iter().filter(|(p, _)| p.contains(folder)).map(|(p, t)| (p.to_string(), t.to_string())).collect()
+}
+
+/// A run just long enough to exercise the engine on what was accepted.
+fn short_run(s: &Scenario, what: &str) {
+    let r = run_scenario(s, what, 1, 0.0, 0.002);
+    assert_eq!(r.conservation, "ok", "{what}");
+}
+
+#[test]
+fn every_number_field_of_every_kind_at_extremes() {
+    let extremes = [0.0, 1.0, 1e-9, 0.5, 1e9, 1e15, -1.0, 4_294_967_296.0];
+    let (mut refused, mut ran) = (0, 0);
+    for (path, text) in bundled("kinds/") {
+        let (base, _) = Scenario::parse(&path, &text).expect("bundled");
+        for n in &base.nodes {
+            for f in sweep::fields(n) {
+                for v in extremes {
+                    let name = format!("{}.{}={v}", n.id, f.name);
+                    let Ok(vary) = Vary::parse(&name, &base) else {
+                        refused += 1;
+                        continue;
+                    };
+                    let mut s = base.clone();
+                    if vary.apply(&mut s, vary.values[0]).is_err() || s.check().is_err() {
+                        refused += 1;
+                        continue;
+                    }
+                    // Accepted values must survive the trip through a file.
+                    let (back, _) =
+                        Scenario::parse("x.ron", &s.to_ron()).unwrap_or_else(|e| panic!("{path} {name}: {e}"));
+                    short_run(&back, &format!("{path} {name}"));
+                    ran += 1;
+                }
+            }
+        }
+    }
+    println!("extreme values: {ran} accepted and run, {refused} refused");
+    assert!(ran > 500 && refused > 200, "both sides exercised ({ran} ran, {refused} refused)");
+}
+
+/// Replace one number in the text by `with`.
+fn replace_number(text: &str, rng: &mut SimRng, with: &str) -> String {
+    let starts: Vec<usize> = text
+        .char_indices()
+        .filter(|&(i, c)| {
+            c.is_ascii_digit() && !text[..i].ends_with(|p: char| p.is_ascii_alphanumeric() || p == '.' || p == '-')
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if starts.is_empty() {
+        return text.to_string();
+    }
+    let i = starts[rng.below(starts.len() as u32) as usize];
+    let end = text[i..].find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e')).map_or(text.len(), |k| i + k);
+    format!("{}{with}{}", &text[..i], &text[end..])
+}
+
+/// One damaged copy: a number made extreme, a cut, a flipped byte, a line
+/// repeated or removed.
+fn damage(text: &str, rng: &mut SimRng) -> String {
+    let mut t = text.to_string();
+    for _ in 0..=rng.below(3) {
+        t = match rng.below(7) {
+            0 => {
+                let with = ["NaN", "inf", "-inf", "1e308", "-0", "0", "99999999999999999999", "1e-320", "-1"];
+                let w = with[rng.below(with.len() as u32) as usize];
+                replace_number(&t, rng, w)
+            }
+            1 => {
+                let cut = rng.below(t.len().max(1) as u32) as usize;
+                t[..t.floor_char_boundary(cut)].to_string()
+            }
+            2 => {
+                let mut b = t.into_bytes();
+                if !b.is_empty() {
+                    let i = rng.below(b.len() as u32) as usize;
+                    b[i] = [b'(', b')', b'[', b']', b',', b':', b'"', 0x1b, 0xff, b'\n'][rng.below(10) as usize];
+                }
+                String::from_utf8_lossy(&b).into_owned()
+            }
+            3 | 4 => {
+                let lines: Vec<&str> = t.lines().collect();
+                let i = rng.below(lines.len().max(1) as u32) as usize;
+                let mut out: Vec<&str> = lines.clone();
+                if rng.chance(0.5) && i < out.len() {
+                    out.remove(i);
+                } else if i < lines.len() {
+                    out.insert(i, lines[i]);
+                }
+                out.join("\n")
+            }
+            _ => {
+                let w = (rng.below(1000) as f64 / 7.0).to_string();
+                replace_number(&t, rng, &w)
+            }
+        };
+    }
+    t
+}
+
+#[test]
+fn damaged_scenario_files_give_errors_or_valid_runs() {
+    let scale: u32 = std::env::var("SYSTEMDECODER_FUZZ").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let files: Vec<(String, String)> = ["examples/", "kinds/", "lessons/"].iter().flat_map(|f| bundled(f)).collect();
+    let mut rng = SimRng::seeded(11);
+    let (mut errors, mut ran) = (0u32, 0u32);
+    for round in 0..30 * scale {
+        for (path, text) in &files {
+            let bad = damage(text, &mut rng);
+            match Scenario::parse(path, &bad) {
+                Err(e) => {
+                    errors += 1;
+                    let shown = e.to_string();
+                    assert!(shown.starts_with(path.as_str()), "the error names the file: {shown}");
+                    assert!(!shown.chars().any(systemdecoder::sim::check::unprintable), "{shown:?}");
+                }
+                Ok((s, _)) => {
+                    // Run only some: most accepted damage is a changed number.
+                    if round % 5 == 0 {
+                        short_run(&s, path);
+                    }
+                    ran += 1;
+                }
+            }
+        }
+    }
+    println!("damaged files: {} tried, {errors} refused with an error, {ran} accepted", errors + ran);
+    assert!(errors > 100 && ran > 100, "both sides exercised ({errors} errors, {ran} accepted)");
+}
