@@ -91,7 +91,7 @@ impl fmt::Display for ScenarioError {
     // What a file says may contain escape sequences: they are shown, never
     // sent to the terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::sim::check::shown;
+        use crate::sim::check::shown_line as shown;
         write!(f, "{}", shown(&self.file))?;
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.col)?;

@@ -116,9 +116,19 @@ pub fn unprintable(ch: char) -> bool {
 /// Text to show or print: unprintable characters written as escapes
 /// (`\u{1b}`), line breaks and tabs kept.
 pub fn shown(text: &str) -> String {
+    escaped(text, |ch| ch == '\n' || ch == '\t')
+}
+
+/// One line to show or print (an error message): every unprintable
+/// character escaped, line breaks too.
+pub fn shown_line(text: &str) -> String {
+    escaped(text, |_| false)
+}
+
+fn escaped(text: &str, keep: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
-        if unprintable(ch) && ch != '\n' && ch != '\t' {
+        if unprintable(ch) && !keep(ch) {
             out.extend(ch.escape_unicode());
         } else {
             out.push(ch);

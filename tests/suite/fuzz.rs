@@ -133,6 +133,9 @@ fn damaged_scenario_files_give_errors_or_valid_runs() {
                 Ok((s, _)) => {
                     // Run only some: most accepted damage is a changed number.
                     if round % 5 == 0 {
+                        if let Some(trace) = std::env::var_os("SYSTEMDECODER_FUZZ_TRACE") {
+                            std::fs::write(trace, &bad).expect("trace");
+                        }
                         short_run(&s, path);
                     }
                     ran += 1;

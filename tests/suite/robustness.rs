@@ -98,3 +98,26 @@ fn a_link_that_would_be_refused_is_never_made() {
     let ok = share::link("http://localhost:8000/", &small()).unwrap();
     assert!(share::decode(&ok).is_ok());
 }
+
+/// Users who ask again the moment they are answered, on a path that takes
+/// no time (or fails at once: no route), would loop forever at one instant;
+/// they pause instead, and the run ends.
+#[test]
+fn zero_time_loops_do_not_stop_the_clock() {
+    use systemdecoder::sim::model::*;
+    let long_poll = ClientSpec {
+        traffic: Traffic::LongPolling { users: 2000, timeout_s: 30.0, messages_per_min: 0.5 },
+        ..Default::default()
+    };
+    // No link at all: every poll fails at once (no route).
+    let s = scenario(vec![client("apps", long_poll), service("api", 4, Dist::Exp(1.0))], vec![]);
+    let r = run(&s, 1, 0.0, 5.0);
+    assert!(r.created <= 2000 * 6, "{} polls in 5 s", r.created);
+    assert!(r.failed.get("no_route").copied().unwrap_or(0) > 0);
+    // Zero think time into a service that takes no time over a link of none.
+    let closed = ClientSpec { traffic: Traffic::Closed { users: 10, think_ms: 0.0 }, ..Default::default() };
+    let s =
+        scenario(vec![client("users", closed), service("app", 4, Dist::Const(0.0))], vec![link("users", "app", 0.0)]);
+    let r = run(&s, 1, 0.0, 3.0);
+    assert!(r.completed > 0 && r.created <= 10 * 4, "{} requests in 3 s", r.created);
+}

@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// The least a closed-loop or long-polling user waits after a request that
+/// ended the instant it was made (an error, or a path that takes no time).
+const ZERO_TIME_PAUSE: Nanos = 1_000_000_000;
+
 impl Engine {
     pub(super) fn start_client(&mut self, n: u32) {
         let node = &mut self.nodes[n as usize];
@@ -325,7 +329,13 @@ impl Engine {
                 node.users -= 1;
             } else {
                 let epoch = node.epoch;
-                let think = self.rng.exp(think_ms.max(0.0) * 1e6) as Nanos;
+                let mut think = self.rng.exp(think_ms.max(0.0) * 1e6) as Nanos;
+                if now == created {
+                    // Answered (or refused: no route, a crashed node at zero
+                    // distance) the very instant it was asked: asking again
+                    // at once would loop forever without the clock moving.
+                    think = think.max(ZERO_TIME_PAUSE);
+                }
                 self.at(now + think, What::UserWake { node: client, epoch });
             }
         }
