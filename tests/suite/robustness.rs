@@ -121,3 +121,22 @@ fn zero_time_loops_do_not_stop_the_clock() {
     let r = run(&s, 1, 0.0, 3.0);
     assert!(r.completed > 0 && r.created <= 10 * 4, "{} requests in 3 s", r.created);
 }
+
+/// A long queue at a node whose service takes no time drains in a loop, not
+/// by nesting a call per message (it overflowed the stack after a pause,
+/// found by the soak).
+#[test]
+fn a_long_queue_of_zero_time_work_drains_without_recursion() {
+    let s = scenario(
+        vec![poisson("users", 20_000.0), service("relay", 1, Dist::Const(0.0)), service("app", 64, Dist::Exp(1.0))],
+        vec![link("users", "relay", 1.0), link("relay", "app", 1.0)],
+    );
+    let mut e = s.engine(3);
+    // Paused for 10 s: about 200 000 requests wait at the relay.
+    Fault::parse_cli("pause relay at 1s for 10s").unwrap().schedule(&mut e).unwrap();
+    e.run_until(10_900_000_000);
+    assert!(e.nodes()[1].queue_len() > 150_000, "queued {}", e.nodes()[1].queue_len());
+    e.run_until(11_100_000_000);
+    assert_eq!(e.nodes()[1].queue_len(), 0, "drained at once when healed");
+    assert_eq!(e.check_conservation(), Ok(()));
+}

@@ -4,7 +4,8 @@
 //!
 //! Too long for every CI run: `cargo test --locked soak -- --ignored
 //! --nocapture` runs it, `SYSTEMDECODER_SOAK_S` sets the sim seconds per
-//! scenario (default 600; the README gives the figures of a run).
+//! scenario (default 600; the README gives the figures of a run),
+//! `SYSTEMDECODER_SOAK_ONLY` keeps the scenarios whose path contains it.
 
 use std::time::Instant;
 
@@ -28,7 +29,8 @@ fn every_scenario_soaks_with_the_monkey_on() {
     let chunk = (total / 10.0).max(1.0);
     println!("{:<48} {:>9} {:>9} {:>11} {:>11}", "scenario", "RSS 10%", "RSS end", "s/chunk 1st", "s/chunk last");
     let t0 = Instant::now();
-    for (path, text) in BUNDLED.iter().filter(|(p, _)| !p.contains("bench/")) {
+    let only = std::env::var("SYSTEMDECODER_SOAK_ONLY").unwrap_or_default();
+    for (path, text) in BUNDLED.iter().filter(|(p, _)| !p.contains("bench/") && p.contains(only.as_str())) {
         let (mut s, _) = Scenario::parse(path, text).expect("bundled");
         // A fault every 30 s on average, each lasting 10 s, of every kind.
         let monkey: MonkeySpec = serde_json::from_str(r#"{"mean_interval_s": 30.0}"#).expect("defaults");

@@ -97,6 +97,10 @@ pub struct NodeRt {
     pub state: KindState,
     /// Async jobs set aside here for a later try (see `set_aside`).
     pub(super) backing_off: u64,
+    /// Its queue is being drained, and a worker freed meanwhile (see
+    /// `drain_queue`).
+    pub(super) draining: bool,
+    pub(super) drain_again: bool,
 }
 
 /// A message waiting for its fan-out branches.
@@ -238,6 +242,8 @@ impl NodeRt {
             groups: Vec::new(),
             forks: Default::default(),
             backing_off: 0,
+            draining: false,
+            drain_again: false,
         };
         node.fit_capacity();
         let instances = node.instances_now();

@@ -269,6 +269,26 @@ impl Engine {
     }
 
     pub(super) fn drain_queue(&mut self, n: u32) {
+        // A service that takes no time ends inside `start_service`, frees
+        // its worker and would drain again from in here: a queue of 100 000
+        // (after a pause) would nest 100 000 calls deep. The inner call
+        // only asks this loop to go round once more.
+        if self.nodes[n as usize].draining {
+            self.nodes[n as usize].drain_again = true;
+            return;
+        }
+        self.nodes[n as usize].draining = true;
+        loop {
+            self.nodes[n as usize].drain_again = false;
+            self.drain_once(n);
+            if !self.nodes[n as usize].drain_again {
+                break;
+            }
+        }
+        self.nodes[n as usize].draining = false;
+    }
+
+    fn drain_once(&mut self, n: u32) {
         let now = self.now;
         for k in 0..self.nodes[n as usize].members.len() {
             loop {
