@@ -20,6 +20,9 @@ pub type Fail = (Vec<Seg>, String);
 pub const MAX_RATE: f64 = 1e8;
 /// The most of anything countable (workers, queue places, users).
 pub const MAX_COUNT: u32 = 10_000_000;
+/// Closed-loop and long-polling users are simulated one by one (each holds
+/// a pending event and a request): at most this many.
+pub const MAX_USERS: u32 = 1_000_000;
 
 /// Walks a document, remembering where it is.
 #[derive(Default)]

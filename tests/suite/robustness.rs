@@ -140,3 +140,27 @@ fn a_long_queue_of_zero_time_work_drains_without_recursion() {
     assert_eq!(e.nodes()[1].queue_len(), 0, "drained at once when healed");
     assert_eq!(e.check_conservation(), Ok(()));
 }
+
+/// Work a machine cannot hold is refused before it starts, naming the field
+/// and the limit: users simulated one by one, long polls past the rate
+/// limit, a reconnect storm of a billion phones.
+#[test]
+fn work_that_would_not_fit_is_refused_naming_the_limit() {
+    use systemdecoder::sim::model::*;
+    let refused = |traffic: Traffic| {
+        let c = ClientSpec { traffic, ..Default::default() };
+        let s = scenario(vec![client("users", c), service("app", 4, Dist::Exp(1.0))], vec![link("users", "app", 1.0)]);
+        s.check().unwrap_err()
+    };
+    let e = refused(Traffic::Closed { users: 10_000_000, think_ms: 1000.0 });
+    assert!(e.path.ends_with("users") && e.message.contains("at most 1000000"), "{e}");
+    let e = refused(Traffic::LongPolling { users: 1_000_000, timeout_s: 0.001, messages_per_min: 1.0 });
+    assert!(e.path.ends_with("timeout_s") && e.message.contains("at least"), "{e}");
+    let gw = WebsocketGatewaySpec { connections: 1_000_000_000, ..Default::default() };
+    let s = scenario(
+        vec![poisson("phones", 10.0), node("gw", NodeKind::WebsocketGateway(gw))],
+        vec![link("phones", "gw", 1.0)],
+    );
+    let e = s.check().unwrap_err();
+    assert!(e.path.ends_with("connections") && e.message.contains("10000000"), "{e}");
+}

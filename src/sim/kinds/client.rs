@@ -131,7 +131,7 @@ impl Kind for ClientSpec {
                 c.number("burst_s", burst_s, 0.0, period_s)
             }
             Traffic::Closed { users, think_ms } => {
-                c.count("users", users, 0, MAX_COUNT)?;
+                simulated_users(c, users)?;
                 c.number("think_ms", think_ms, 0.0, 3.6e6)
             }
             Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } => {
@@ -141,8 +141,17 @@ impl Kind for ClientSpec {
                 c.number("peak_at_s", peak_at_s, -1e8, 1e8)
             }
             Traffic::LongPolling { users, timeout_s, messages_per_min } => {
-                c.count("users", users, 0, MAX_COUNT)?;
+                simulated_users(c, users)?;
                 c.number("timeout_s", timeout_s, 1e-3, 1e6)?;
+                // Every user polls again at least once per timeout.
+                let floor = users as f64 / MAX_RATE;
+                if timeout_s < floor {
+                    return c.field("timeout_s", |c| {
+                        c.fail(format!(
+                            "{users} users polling every {timeout_s} s would send more than {MAX_RATE} requests a second; the timeout must be at least {floor} s"
+                        ))
+                    });
+                }
                 c.number("messages_per_min", messages_per_min, 0.0, 1e6)
             }
             Traffic::Polling { users, interval_s, messages_per_min } => {
@@ -179,4 +188,16 @@ impl Kind for ClientSpec {
         }
         c.retry(&cl.retry)
     }
+}
+
+/// Users simulated one by one: a clear limit and what to do beyond it.
+fn simulated_users(c: &mut Checker, users: u32) -> Result<(), Fail> {
+    if users > MAX_USERS {
+        return c.field("users", |c| {
+            c.fail(format!(
+                "at most {MAX_USERS} users are simulated one by one, got {users}; for more, use an open-loop rate (Poisson) or the scenario's `scale`"
+            ))
+        });
+    }
+    Ok(())
 }

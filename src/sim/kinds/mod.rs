@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check::{Checker, Fail, MAX_COUNT, MAX_RATE, Seg, health_check, type_name};
+use super::check::{Checker, Fail, MAX_COUNT, MAX_RATE, MAX_USERS, Seg, health_check, type_name};
 use super::dist::{Dist, Sampler, SimRng, hash64};
 use super::metrics::{FailReason, NodeStats};
 use super::model::{Caching, HealthCheck, RetryPolicy};
