@@ -93,6 +93,14 @@ pub enum Command {
         #[arg(long)]
         before: bool,
     },
+    /// Concepts: list them, or run everything one concept claims (its
+    /// checkpoint on both designs, its prediction, its experiments) and
+    /// print what was measured. Exit 1 when a claim does not hold.
+    Concept {
+        /// Concept id (e.g. utilisation-knee), `all`, or a concept's folder
+        /// (to check one being written); absent: list the concepts.
+        id: Option<String>,
+    },
     /// Print a share link for a scenario: the whole file, compressed, in the
     /// link's fragment. The web build opens it; so do `run` and the app.
     Share {
@@ -145,6 +153,7 @@ pub fn main(cli: &Cli) -> ExitCode {
             }
         }
         Some(Command::Lesson { id, step, before }) => lesson(id.as_deref(), *step, *before),
+        Some(Command::Concept { id }) => concept(id.as_deref()),
         None => match load_or_default(cli.file.as_deref()) {
             Ok((name, s)) => open(cli, &name, &s),
             Err(e) => {
@@ -327,6 +336,60 @@ fn validate(files: &[PathBuf]) -> ExitCode {
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// `concept`: list concepts, or verify one (or all).
+fn concept(id: Option<&str>) -> ExitCode {
+    use crate::learn::concept::{Group, Loaded};
+    let all = Loaded::all();
+    let Some(id) = id else {
+        for g in Group::ALL {
+            let here: Vec<_> = all.iter().flatten().filter(|l| l.concept.group == g).collect();
+            if here.is_empty() {
+                continue;
+            }
+            println!("{}", g.label());
+            for l in here {
+                println!("  {:<28} {}", l.id(), l.concept.title);
+            }
+        }
+        for e in all.iter().filter_map(|l| l.as_ref().err()) {
+            println!("unreadable: {e}");
+        }
+        println!("
+verify one with: systemdecoder concept ID (or all)");
+        return ExitCode::SUCCESS;
+    };
+    let dir = std::path::Path::new(id);
+    let chosen: Vec<Result<Loaded, String>> = if id == "all" {
+        all
+    } else if dir.join("concept.ron").is_file() {
+        vec![Loaded::from_dir(dir)]
+    } else {
+        vec![Loaded::get(id)]
+    };
+    let mut failed = 0;
+    for l in &chosen {
+        let l = match l {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        println!("{}  ({})", l.concept.title, l.id());
+        let findings = l.verify();
+        for f in &findings {
+            println!("  [{}] {}", if f.ok { "ok" } else { "FAIL" }, shown(&f.says));
+        }
+        failed += findings.iter().any(|f| !f.ok) as usize;
+    }
+    if chosen.len() > 1 {
+        println!("
+{} of {} concepts hold", chosen.len() - failed, chosen.len());
+    }
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 /// `lesson`: list lessons, list a lesson's steps, or play one step headless.

@@ -10,8 +10,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::headless::run_scenario;
+pub mod concept;
+pub mod metric;
+
+pub use metric::{Check, Measured, Metric, Outcome, judge_all};
+
 use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::metrics::Window;
 use crate::sim::report::Report;
 
 /// A lesson file.
@@ -50,95 +55,6 @@ pub struct Step {
     /// Something to try, with what to expect.
     #[serde(default)]
     pub try_this: String,
-}
-
-/// One condition of a checkpoint: `metric` within bounds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Check {
-    pub metric: Metric,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_least: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_most: Option<f64>,
-    /// The condition in words, e.g. "99 % of polls come back empty".
-    pub says: String,
-}
-
-/// What a checkpoint can look at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Metric {
-    /// Share of polls that found nothing new.
-    EmptyPollShare,
-    /// Requests a minute for the whole system (× its copies).
-    RequestsPerMinute,
-    /// One-way message delivery, sender to phone.
-    DeliveryP50Ms,
-    DeliveryP99Ms,
-    /// Delivery of messages that reached an online phone at the first try.
-    FirstTryDeliveryP99Ms,
-    /// Failed requests over all resolved ones.
-    ErrorRate,
-    /// Messages lost after their sender was told they were sent (a send
-    /// that fails is not lost: its sender knows; see `ErrorRate`).
-    LostMessages,
-}
-
-impl Metric {
-    /// The value in a run's report (None: the run has no such number, e.g.
-    /// no deliveries at all).
-    pub fn value(self, r: &Report) -> Option<f64> {
-        Some(match self {
-            Metric::EmptyPollShare => {
-                let (mut empty, mut full) = (0.0, 0.0);
-                for n in &r.nodes {
-                    empty += n.detail.get("polls_empty").copied().unwrap_or(0.0);
-                    full += n.detail.get("polls_full").copied().unwrap_or(0.0);
-                }
-                if empty + full == 0.0 {
-                    return None;
-                }
-                empty / (empty + full)
-            }
-            Metric::RequestsPerMinute => r.whole_system.as_ref().map_or(r.offered_rps * 60.0, |w| w.offered_per_min),
-            Metric::DeliveryP50Ms => r.delivery.as_ref()?.ms.p50,
-            Metric::DeliveryP99Ms => r.delivery.as_ref()?.ms.p99,
-            Metric::FirstTryDeliveryP99Ms => {
-                let d = r.delivery.as_ref()?;
-                if d.first_try_count == 0 {
-                    return None;
-                }
-                d.first_try_ms.p99
-            }
-            Metric::ErrorRate => r.error_rate,
-            Metric::LostMessages => r.async_failed as f64,
-        })
-    }
-
-    pub fn unit(self) -> &'static str {
-        match self {
-            Metric::DeliveryP50Ms | Metric::DeliveryP99Ms | Metric::FirstTryDeliveryP99Ms => " ms",
-            Metric::RequestsPerMinute => " /min",
-            _ => "",
-        }
-    }
-}
-
-/// A check's outcome.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Outcome {
-    pub says: String,
-    pub value: Option<f64>,
-    pub pass: bool,
-}
-
-impl Check {
-    pub fn judge(&self, r: &Report) -> Outcome {
-        let value = self.metric.value(r);
-        let pass =
-            value.is_some_and(|v| self.at_least.is_none_or(|lo| v >= lo) && self.at_most.is_none_or(|hi| v <= hi));
-        Outcome { says: self.says.clone(), value, pass }
-    }
 }
 
 /// A bundled lesson: its file and its step scenarios, by file name.
@@ -215,7 +131,16 @@ pub fn evaluate(loaded: &Loaded, step: &Step, before: bool) -> Result<(Report, V
     let file =
         if before { step.before.as_deref().ok_or("this step has no \"before\" design")? } else { &step.scenario };
     let s = loaded.scenario(file).map_err(|e| e.to_string())?;
-    let r = run_scenario(&s, file, s.seed, step.warmup_s, step.measure_s);
-    let outcomes = step.checkpoint.iter().map(|c| c.judge(&r)).collect();
+    let (r, w) = run_measured(&s, file, step.warmup_s, step.measure_s);
+    let outcomes = judge_all(&step.checkpoint, Measured { report: &r, windows: &w });
     Ok((r, outcomes))
+}
+
+/// Run a scenario headless on its own seed: its report and its measured
+/// one-second windows.
+pub fn run_measured(s: &Scenario, name: &str, warmup_s: f64, measure_s: f64) -> (Report, Vec<Window>) {
+    let mut app = crate::headless::app(s, s.seed);
+    crate::headless::run(&mut app, warmup_s, measure_s, |_| {});
+    let sim = &app.world().resource::<crate::sim::Sim>().0;
+    (Report::from_engine(sim, name, s.seed), metric::measured_windows(sim))
 }
