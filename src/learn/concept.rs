@@ -242,7 +242,75 @@ macro_rules! concepts {
 
 /// The concepts that ship with the program, one line each.
 pub const BUNDLED: &[Bundled] = concepts![
+    // Traffic and queueing
     "utilisation-knee",
+    "littles-law",
+    "pool-sizing",
+    "one-queue-beats-many",
+    "open-vs-closed-loop",
+    // Scaling
+    "scale-out-no-single-point",
+    "power-of-two-choices",
+    "serial-bottleneck",
+    "autoscaling-lag",
+    "serverless-cold-starts",
+    // Caching
+    "cache-aside",
+    "cache-working-set",
+    "cache-stampede",
+    "cold-cache",
+    "cdn-edge",
+    // Data
+    "read-replicas",
+    "sharding-writes",
+    "hot-key",
+    "failover-retry-horizon",
+    "blobs-off-path",
+    // Messaging
+    "queue-load-levelling",
+    "dead-letter-queue",
+    "pubsub-decoupling",
+    "stream-partitions-lag",
+    "head-of-line-blocking",
+    "polling-vs-push",
+    "store-and-forward",
+    "reconnect-storm",
+    // Resilience patterns
+    "timeouts",
+    "retry-backoff-jitter",
+    "retry-budget",
+    "retry-one-layer",
+    "circuit-breaker",
+    "bulkhead",
+    "adaptive-lifo",
+    "bounded-queues",
+    "token-bucket",
+    "health-checks",
+    // Failure modes
+    "cascading-failure",
+    "metastable-failure",
+    "gray-failure",
+    "least-connections-black-hole",
+    "thundering-herd",
+    "clock-skew-timeouts",
+    "memory-leak-slow-death",
+    "disk-full-buffer-writes",
+    "zone-outage-multi-az",
+    "canary-blast-radius",
+    // Networking
+    "fan-out-tail-latency",
+    "packet-loss-retries",
+    "dns-ttl-failover",
+    "network-partition",
+    // Consistency
+    "replication-lag",
+    "durable-ack",
+    // Cost and capacity
+    "n-plus-one",
+    "cost-vs-latency",
+    "pay-per-use",
+    "elastic-cost",
+    "cells-blast-radius",
 ];
 
 /// A concept ready to play.
@@ -280,6 +348,7 @@ impl Loaded {
         Ok(Loaded { concept: c, bundled: &BUNDLED[i] })
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     /// A concept from its folder on disk (to check one while writing it).
     /// Its files stay in memory for the rest of the program.
     pub fn from_dir(dir: &std::path::Path) -> Result<Loaded, String> {
@@ -359,6 +428,11 @@ impl Run {
     }
 }
 
+/// The nodes the question names.
+fn p_nodes(c: &Concept) -> Vec<&str> {
+    c.predict.metric.nodes()
+}
+
 /// One finding of [`Loaded::verify`].
 pub struct Finding {
     pub ok: bool,
@@ -381,15 +455,26 @@ impl Loaded {
         };
         let designs = [Design::Before, Design::After].map(|d| self.scenario(d));
         for (d, s) in [Design::Before, Design::After].iter().zip(&designs) {
-            match s {
-                Err(e) => say(false, format!("{}: {e}", d.file())),
-                Ok(s) => {
-                    let metrics = c.checkpoint.iter().map(|k| &k.metric).chain([&c.predict.metric]);
-                    for id in metrics.flat_map(|m| m.nodes()).chain(c.watch.iter().map(String::as_str)) {
-                        if !s.nodes.iter().any(|n| n.id == id) {
-                            say(false, format!("{}: no node \"{id}\" (named by the concept)", d.file()));
-                        }
-                    }
+            if let Err(e) = s {
+                say(false, format!("{}: {e}", d.file()));
+            }
+        }
+        if let [Ok(before), Ok(after)] = &designs {
+            let design = |d: Design| if d == Design::Before { before } else { after };
+            let has = |s: &Scenario, id: &str| s.nodes.iter().any(|n| n.id == id);
+            // Each figure must be measurable where it is judged: the
+            // checkpoint on the fix, the question and each experiment on
+            // the design they start from; watched nodes on either.
+            let mut named: Vec<(&str, Vec<&Scenario>)> = Vec::new();
+            named.extend(c.checkpoint.iter().flat_map(|k| k.metric.nodes()).map(|id| (id, vec![after])));
+            named.extend(p_nodes(c).into_iter().map(|id| (id, vec![design(c.predict.on)])));
+            for x in &c.try_this {
+                named.extend(x.expect.iter().flat_map(|k| k.metric.nodes()).map(|id| (id, vec![design(x.on)])));
+            }
+            named.extend(c.watch.iter().map(|id| (id.as_str(), vec![before, after])));
+            for (id, places) in named {
+                if !places.iter().any(|s| has(s, id)) {
+                    say(false, format!("no node \"{id}\" where the concept measures or circles it"));
                 }
             }
         }
@@ -398,7 +483,10 @@ impl Loaded {
         }
         for (d, want) in [(Design::After, true), (Design::Before, false)] {
             let Ok(run) = self.evaluate(d) else { continue };
-            let ok = run.passed() == want;
+            // The before design must miss a check on a figure it has, not
+            // only on one it cannot measure.
+            let missed = run.outcomes.iter().any(|o| !o.pass && o.value.is_some());
+            let ok = if want { run.passed() } else { missed };
             let verb = if run.passed() { "meets" } else { "misses" };
             say(ok, format!("{} {verb} the checkpoint: {}", d.file(), outcomes(&run, &c.checkpoint)));
         }

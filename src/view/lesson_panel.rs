@@ -8,9 +8,18 @@ use std::collections::BTreeMap;
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
 
-use crate::learn::{BUNDLED, Loaded, Outcome, Step};
+use super::concept_panel::{self, ConceptState, Showing};
+use crate::learn::{BUNDLED, Loaded, Measured, Outcome, Step, judge_all, metric::measured_windows};
 use crate::sim::Sim;
 use crate::sim::report::Report;
+
+/// The tabs of the learning window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    #[default]
+    Lessons,
+    Concepts,
+}
 
 /// Where the learner is.
 #[derive(Resource, Default)]
@@ -27,13 +36,16 @@ pub struct LessonState {
     judged_at: f64,
     /// Steps passed, per lesson (the furthest reached).
     pub progress: BTreeMap<String, usize>,
+    pub tab: Tab,
+    pub concepts: ConceptState,
 }
 
 pub(super) fn plugin(app: &mut App) {
     let progress = load_progress();
     // The first time, the lessons are the home screen.
     let open = progress.is_empty();
-    app.insert_resource(LessonState { open, progress, ..default() });
+    let concepts = ConceptState { kept: concept_panel::load_kept(), ..default() };
+    app.insert_resource(LessonState { open, progress, concepts, ..default() });
 }
 
 fn progress_path() -> std::path::PathBuf {
@@ -55,6 +67,8 @@ fn save_progress(p: &BTreeMap<String, usize>) {
 pub enum Action {
     /// Open this scenario of the current step (true: the "before" one).
     Load(crate::scenario::Scenario, bool),
+    /// Open this design of the open concept.
+    Concept(crate::scenario::Scenario, Showing),
 }
 
 /// Draw the window; returns what to do.
@@ -64,7 +78,18 @@ pub fn window(ctx: &egui::Context, st: &mut LessonState, sim: Option<&Sim>, now_
     }
     let mut action = None;
     let mut open = true;
-    egui::Window::new("Lessons").open(&mut open).default_width(380.0).default_pos([170.0, 60.0]).show(ctx, |ui| {
+    egui::Window::new("Learn").open(&mut open).default_width(380.0).default_pos([170.0, 60.0]).show(ctx, |ui| {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut st.tab, Tab::Lessons, "Lessons");
+            ui.selectable_value(&mut st.tab, Tab::Concepts, "Concepts");
+        });
+        ui.separator();
+        if st.tab == Tab::Concepts {
+            if let Some((s, showing)) = concept_panel::tab(ui, &mut st.concepts, sim, now_s) {
+                action = Some(Action::Concept(s, showing));
+            }
+            return;
+        }
         let Some(id) = st.lesson.clone() else {
             home(ui, st);
             return;
@@ -148,29 +173,16 @@ fn checkpoint(ui: &mut egui::Ui, st: &mut LessonState, step: &Step, sim: Option<
         if now_s - st.judged_at > 1.0 {
             st.judged_at = now_s;
             let r = Report::from_engine(sim, "", 0);
+            let w = measured_windows(sim);
             st.outcomes = if sim.now() as f64 / 1e9 >= step.warmup_s + 2.0 {
-                step.checkpoint.iter().map(|c| c.judge(&r)).collect()
+                judge_all(&step.checkpoint, Measured { report: &r, windows: &w })
             } else {
                 Vec::new()
             };
         }
     }
     let judged = st.showing.is_some() && st.outcomes.len() == step.checkpoint.len();
-    for (i, c) in step.checkpoint.iter().enumerate() {
-        let (mark, colour, value) = match st.outcomes.get(i).filter(|_| judged) {
-            Some(o) if o.pass => ("✔", Color32::from_rgb(120, 220, 140), o.value),
-            Some(o) => ("✖", Color32::from_rgb(240, 110, 110), o.value),
-            None => ("…", Color32::GRAY, None),
-        };
-        ui.horizontal_wrapped(|ui| {
-            ui.colored_label(colour, mark);
-            ui.label(&c.says);
-            if let Some(v) = value {
-                let v = if v.abs() >= 1e6 { format!("{v:.2e}") } else { format!("{v:.3}") };
-                ui.label(RichText::new(format!("({v}{})", c.metric.unit())).weak());
-            }
-        });
-    }
+    concept_panel::checks(ui, &step.checkpoint, judged.then_some(&st.outcomes[..]));
     let passed = judged && st.outcomes.iter().all(|o| o.pass);
     match (st.showing, passed) {
         (None, _) => {
@@ -216,15 +228,23 @@ fn home(ui: &mut egui::Ui, st: &mut LessonState) {
     }
 }
 
-/// The chart the current step asks to watch, if any.
+/// The chart the current step or concept asks to watch, if any.
 pub fn watched_chart(st: &LessonState) -> Option<String> {
+    if st.open && st.tab == Tab::Concepts {
+        let c = crate::learn::concept::Loaded::get(st.concepts.open.as_deref()?).ok()?;
+        return Some(c.concept.chart.clone()).filter(|c| !c.is_empty());
+    }
     let (Some(id), true) = (&st.lesson, st.open) else { return None };
     let l = Loaded::bundled(id).ok()?;
     l.lesson.steps.get(st.step).map(|s| s.chart.clone()).filter(|c| !c.is_empty())
 }
 
-/// The ids of the nodes the current step asks to watch.
+/// The ids of the nodes the current step or concept asks to watch.
 pub fn watched(st: &LessonState) -> Vec<String> {
+    if st.open && st.tab == Tab::Concepts {
+        let open = st.concepts.open.as_deref().and_then(|id| crate::learn::concept::Loaded::get(id).ok());
+        return open.map(|c| c.concept.watch.clone()).unwrap_or_default();
+    }
     let (Some(id), true) = (&st.lesson, st.open) else { return Vec::new() };
     Loaded::bundled(id).ok().and_then(|l| l.lesson.steps.get(st.step).map(|s| s.watch.clone())).unwrap_or_default()
 }

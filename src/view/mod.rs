@@ -7,6 +7,7 @@ mod browser;
 mod canvas;
 mod capture;
 mod chaos_menu;
+mod concept_panel;
 mod files;
 mod inspector;
 mod kinds;

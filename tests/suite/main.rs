@@ -23,6 +23,7 @@
 
 mod behaviour;
 mod chaos;
+mod concepts;
 mod determinism;
 mod fuzz;
 mod golden;

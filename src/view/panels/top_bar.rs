@@ -221,7 +221,7 @@ fn toggles(ui: &mut egui::Ui, sim: Option<&Sim>, panels: &mut ResMut<Panels>, le
     if ui.selectable_label(panels.what_if, "What-if").on_hover_text("Vary a parameter, compare the runs").clicked() {
         panels.what_if = !panels.what_if;
     }
-    if ui.selectable_label(lesson.open, "📖 Lessons").on_hover_text("Guided lessons").clicked() {
+    if ui.selectable_label(lesson.open, "📖 Learn").on_hover_text("Guided lessons and concepts").clicked() {
         lesson.open = !lesson.open;
     }
     if ui.selectable_label(panels.help, "?").on_hover_text("Shortcuts (F1)").clicked() {

@@ -1,0 +1,66 @@
+//! Concepts: every folder is bundled and parses, and everything each
+//! concept claims holds when run — the after design meets the checkpoint,
+//! the before design misses it, the prediction's measured value falls in
+//! exactly one choice, and every experiment fails unchanged, passes changed
+//! and is noticed.
+
+use systemdecoder::learn::concept::{BUNDLED, Group, Loaded};
+
+#[test]
+fn every_concept_folder_is_bundled_and_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/concepts");
+    for f in std::fs::read_dir(dir).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        assert!(BUNDLED.iter().any(|b| b.id == name), "scenarios/concepts/{name} is not registered in BUNDLED");
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for l in Loaded::all() {
+        let l = l.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(l.concept.id, l.id(), "a concept's id is its folder's name");
+        assert!(ids.insert(l.id()), "{} registered twice", l.id());
+        assert!(l.concept.predict.choices.len() >= 2, "{}: a question needs choices", l.id());
+        assert!(!l.concept.checkpoint.is_empty(), "{}: no checkpoint", l.id());
+    }
+}
+
+#[test]
+fn every_concept_holds_what_it_claims() {
+    let all: Vec<Loaded> = Loaded::all().into_iter().map(|l| l.unwrap()).collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(all.len().max(1));
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let all = &all;
+                s.spawn(move || {
+                    let mut bad = Vec::new();
+                    for l in all.iter().skip(t).step_by(threads) {
+                        for f in l.verify().into_iter().filter(|f| !f.ok) {
+                            bad.push(format!("{}: {}", l.id(), f.says));
+                        }
+                    }
+                    bad
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(failures.is_empty(), "concepts that do not hold:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn an_experiment_that_changes_nothing_is_not_noticed_and_a_wrong_check_fails() {
+    let l = Loaded::get("utilisation-knee").unwrap();
+    let x = &l.concept.try_this[0];
+    let after = l.scenario(systemdecoder::learn::concept::Design::After).unwrap();
+    assert!(!x.made(&after, &after, &[]));
+    let changed = x.apply(&after).unwrap();
+    assert!(x.made(&after, &changed, &[]));
+    // Moving the other way is not the change asked for.
+    let mut fewer = after.clone();
+    systemdecoder::sweep::Vary::parse("api.workers=4", &fewer).unwrap().apply(&mut fewer, 4.0).unwrap();
+    assert!(!x.made(&after, &fewer, &[]));
+    // The checkpoint judged on the before design fails.
+    let run = l.evaluate(systemdecoder::learn::concept::Design::Before).unwrap();
+    assert!(!run.passed());
+    assert!(Group::ALL.contains(&l.concept.group));
+}
