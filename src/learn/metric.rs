@@ -336,11 +336,11 @@ mod tests {
 
     #[test]
     fn old_and_new_metrics_parse() {
-        let c: Check = ron::from_str(r#"(metric: ErrorRate, at_most: 0.01, says: "x")"#).unwrap();
+        let c: Check = crate::scenario::ron_options().from_str(r#"(metric: ErrorRate, at_most: 0.01, says: "x")"#).unwrap();
         assert_eq!(c.metric, Metric::ErrorRate);
-        let c: Check = ron::from_str(r#"(metric: Node("db", "utilization"), at_most: 0.8, says: "x")"#).unwrap();
+        let c: Check = crate::scenario::ron_options().from_str(r#"(metric: Node("db", "utilization"), at_most: 0.8, says: "x")"#).unwrap();
         assert_eq!(c.metric, Metric::Node("db".into(), "utilization".into()));
-        let c: Check = ron::from_str(r#"(metric: SecondsOverP99Ms(200.0), at_most: 3.0, says: "x")"#).unwrap();
+        let c: Check = crate::scenario::ron_options().from_str(r#"(metric: SecondsOverP99Ms(200.0), at_most: 3.0, says: "x")"#).unwrap();
         assert_eq!(c.metric, Metric::SecondsOverP99Ms(200.0));
     }
 }

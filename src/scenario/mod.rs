@@ -258,6 +258,13 @@ pub fn export(world: &mut World) -> Option<Scenario> {
     Some(s)
 }
 
+/// Whether a file is a scenario: a `.ron` file that does not describe a
+/// lesson or a concept (those sit beside their scenarios).
+pub fn is_scenario_file(p: &std::path::Path) -> bool {
+    p.extension().is_some_and(|x| x == "ron")
+        && p.file_name().is_some_and(|n| n != "lesson.ron" && n != "concept.ron")
+}
+
 /// Read a text file of at most `limit` bytes. The size the file system
 /// reports is not trusted (a pipe or a device reports none): at most one
 /// byte past the limit is ever read.

@@ -52,7 +52,7 @@ pub fn list(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     for p in entries {
         if p.is_dir() && depth > 0 {
             list(&p, depth - 1, out);
-        } else if p.extension().is_some_and(|x| x == "ron") && p.file_name().is_some_and(|n| n != "lesson.ron") {
+        } else if crate::scenario::is_scenario_file(&p) {
             out.push(p);
         }
     }

@@ -55,7 +55,7 @@ fn files_in(folder: &str) -> Vec<PathBuf> {
         for p in entries {
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "ron") && p.file_name().is_some_and(|n| n != "lesson.ron") {
+            } else if systemdecoder::scenario::is_scenario_file(&p) {
                 out.push(p);
             }
         }

@@ -25,6 +25,7 @@ mod behaviour;
 mod chaos;
 mod concepts;
 mod determinism;
+mod fidelity;
 mod fuzz;
 mod golden;
 mod helpers;

@@ -164,7 +164,7 @@ fn shipped() -> Vec<PathBuf> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "ron") && p.file_name().is_some_and(|n| n != "lesson.ron") {
+            } else if systemdecoder::scenario::is_scenario_file(&p) {
                 out.push(p);
             }
         }

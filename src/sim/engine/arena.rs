@@ -151,6 +151,18 @@ pub(super) struct Req {
     pub(super) full_poll: bool,
     /// Long polling: how long the server holds this poll.
     pub(super) hold: Nanos,
+    /// What the request asks, drawn at its first attempt: a retry asks the
+    /// same thing again (same operation, type, key and sizes).
+    pub(super) ask: Option<Ask>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Ask {
+    pub(super) op: Op,
+    pub(super) class: u8,
+    pub(super) key: u64,
+    pub(super) req_bytes: u32,
+    pub(super) resp_bytes: u32,
 }
 
 impl Engine {

@@ -223,11 +223,12 @@ impl Engine {
             }
             return;
         }
-        if d == 0 {
+        let origin_up = !(self.nodes[n as usize].removed || self.nodes[n as usize].fx.down);
+        if d == 0 && (self.msgs[m as usize].error.is_none() || !origin_up) {
             self.at_origin(m);
             return;
         }
-        if self.nodes[n as usize].removed || self.nodes[n as usize].fx.down {
+        if d > 0 && !origin_up {
             // The caller is gone: pass the failure further up.
             let reason = if self.nodes[n as usize].removed { FailReason::Removed } else { FailReason::NodeDown };
             let msg = &mut self.msgs[m as usize];
@@ -259,6 +260,12 @@ impl Engine {
                 }
             }
             debug_assert!(reason.index() < crate::sim::metrics::FAIL_REASONS.len());
+            if d == 0 {
+                // The first hop failed for good: its origin (a client, a
+                // topic, a queue) decides what comes next.
+                self.at_origin(m);
+                return;
+            }
             if self.branch_ends_here(m) {
                 self.branch_done(n, m, Some(reason));
                 return;

@@ -105,6 +105,7 @@ impl Engine {
         r.created = self.now;
         r.attempt = 0;
         r.full_poll = false;
+        r.ask = None;
         if let NodeKind::Client(ClientSpec { traffic: Traffic::Polling { interval_s, messages_per_min, .. }, .. }) =
             self.nodes[client as usize].spec.kind
         {
@@ -169,9 +170,40 @@ impl Engine {
             self.finish_request(req, Some(FailReason::NoRoute));
             return;
         }
+        let retry = self.client_spec(client).retry.clone();
+        let ask = match self.reqs[req as usize].ask {
+            Some(a) => a,
+            None => {
+                let a = self.draw_ask(client, req);
+                self.reqs[req as usize].ask = Some(a);
+                a
+            }
+        };
+        let Ask { op, class, key, req_bytes: rq, resp_bytes: rs } = ask;
+        let Some(first) = self.pick_carrier(client, class) else {
+            self.finish_request(req, Some(FailReason::NoRoute));
+            return;
+        };
+        let skew = self.nodes[client as usize].fx.skew;
+        let m = self.new_msg(req, client, op, key, rq, rs);
+        self.msgs[m as usize].class = class;
+        self.msgs[m as usize].hold = self.reqs[req as usize].hold;
+        let (mg,) = (self.msgs[m as usize].era,);
+        let r = &mut self.reqs[req as usize];
+        r.msg = m;
+        r.msg_gen = mg;
+        self.call(client, m, first, NONE as u8, false, 0, self.now);
+        if let Some(p) = retry {
+            let t = self.now + ms_to_nanos(p.timeout_ms * skew).max(1);
+            self.at(t, What::ReqTimeout { req, era, attempt });
+        }
+    }
+
+    /// What a new request asks: operation and type (from the client's mix
+    /// or write ratio), sizes, and key (hot key, Zipf or uniform).
+    fn draw_ask(&mut self, client: u32, req: u32) -> Ask {
         let c = self.client_spec(client);
         let (write_ratio, keys, mut rq, mut rs) = (c.write_ratio, c.keys.max(1), c.request_bytes, c.response_bytes);
-        let retry = c.retry.clone();
         let zipf_s = c.zipf;
         let (op, class) = if self.nodes[client as usize].mix.is_empty() {
             let op = if self.rng.chance(write_ratio) { Op::Write } else { Op::Read };
@@ -183,10 +215,6 @@ impl Engine {
             let e = mix.iter().find(|e| u < e.cumulative).unwrap_or(&mix[mix.len() - 1]);
             (rq, rs) = (e.req_bytes, e.resp_bytes);
             (if e.write { Op::Write } else { Op::Read }, e.class)
-        };
-        let Some(first) = self.pick_carrier(client, class) else {
-            self.finish_request(req, Some(FailReason::NoRoute));
-            return;
         };
         if let Traffic::Polling { .. } | Traffic::LongPolling { .. } = self.client_spec(client).traffic {
             if !self.reqs[req as usize].full_poll {
@@ -212,19 +240,7 @@ impl Engine {
         } else {
             self.rng.next_u64() % keys
         };
-        let skew = self.nodes[client as usize].fx.skew;
-        let m = self.new_msg(req, client, op, key, rq, rs);
-        self.msgs[m as usize].class = class;
-        self.msgs[m as usize].hold = self.reqs[req as usize].hold;
-        let (mg,) = (self.msgs[m as usize].era,);
-        let r = &mut self.reqs[req as usize];
-        r.msg = m;
-        r.msg_gen = mg;
-        self.call(client, m, first, NONE as u8, false, 0, self.now);
-        if let Some(p) = retry {
-            let t = self.now + ms_to_nanos(p.timeout_ms * skew).max(1);
-            self.at(t, What::ReqTimeout { req, era, attempt });
-        }
+        Ask { op, class, key, req_bytes: rq, resp_bytes: rs }
     }
 
     pub(super) fn req_timeout(&mut self, req: u32, era: Gen, attempt: u8) {

@@ -81,6 +81,9 @@ pub struct Engine {
     live_msgs: u64,
     /// When statistics were last reset (end of warm-up).
     stats_since: Nanos,
+    /// Jobs lost before the statistics last restarted (the ledger is
+    /// never reset; reports count from the restart).
+    jobs_failed_before: u64,
     events_processed: u64,
     /// Faults scheduled, active or healed (see `faults.rs`).
     faults: Vec<faults::ActiveFault>,
@@ -128,6 +131,7 @@ impl Engine {
             ledger: Ledger::default(),
             live_msgs: 0,
             stats_since: 0,
+            jobs_failed_before: 0,
             events_processed: 0,
             faults: Vec::new(),
             monkey: None,
@@ -260,6 +264,13 @@ impl Engine {
         }
         self.windows.rebase(self.nodes.len(), self.links.len());
         self.stats_since = now;
+        self.jobs_failed_before = self.ledger.jobs_failed.iter().sum();
+    }
+
+    /// Jobs lost after their sender was told "accepted", since the
+    /// statistics last restarted.
+    pub fn jobs_failed_measured(&self) -> u64 {
+        self.ledger.jobs_failed.iter().sum::<u64>() - self.jobs_failed_before
     }
 
     /// Process every event up to and including `until`, then set the clock to it.

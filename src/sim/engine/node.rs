@@ -345,6 +345,19 @@ impl NodeRt {
         self.prep.workers.saturating_mul(self.members.len().max(1) as u32)
     }
 
+    /// Workers on average since `now - span`: an autoscaling group's size
+    /// changes, so its utilisation is busy time over the capacity it had
+    /// (instances still booting count, as they are billed).
+    pub fn mean_workers(&self, now: Nanos, span: Nanos) -> f64 {
+        match &self.spec.kind {
+            NodeKind::Autoscaling(a) if span > 0 => {
+                let mean_instances = self.stats.instances.area_to(now) as f64 / span as f64;
+                a.workers_per_instance.max(1) as f64 * mean_instances
+            }
+            _ => self.workers() as f64,
+        }
+    }
+
     /// Workers usable now in each pool (leaked connections excluded).
     pub(super) fn capacity(&self) -> u32 {
         self.prep.workers.saturating_sub(self.fx.leaked)

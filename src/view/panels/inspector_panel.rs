@@ -231,7 +231,7 @@ mod tests {
                 let p = e.unwrap().path();
                 if p.is_dir() {
                     walk(&p, out);
-                } else if p.extension().is_some_and(|x| x == "ron") && p.file_name().is_some_and(|n| n != "lesson.ron")
+                } else if crate::scenario::is_scenario_file(&p)
                 {
                     out.push(p);
                 }

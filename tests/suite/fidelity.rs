@@ -1,0 +1,86 @@
+//! Behaviours that were once wrong, each checked against what it must be:
+//! a retry asks the same thing again; lost messages are counted from the
+//! end of the warm-up like every other figure; an autoscaling group's
+//! utilisation is over the capacity it had; a failed first hop is retried
+//! when its link says so (a topic's deliveries).
+
+use systemdecoder::headless::run_scenario;
+use systemdecoder::scenario::Scenario;
+
+fn parse(text: &str) -> Scenario {
+    Scenario::parse("test.ron", text).unwrap_or_else(|e| panic!("{e}")).0
+}
+
+#[test]
+fn a_client_retry_asks_the_same_thing_again() {
+    // Half the requests are of a type whose only route is down. Retried as
+    // the same type, every one of them fails; a retry that drew a new type
+    // would succeed half the time and hide the outage.
+    let s = parse(
+        r#"(version: 1, name: "t", seed: 3, nodes: [
+            (id: "u", kind: Client(traffic: Poisson(rate: 200.0),
+                mix: [(name: "a", share: 0.5), (name: "b", share: 0.5)],
+                retry: (timeout_ms: 200.0, max_retries: 3, backoff_ms: 10.0, max_backoff_ms: 50.0, jitter: 0.0))),
+            (id: "gw", kind: Gateway(workers: 64, auth: Const(0.1))),
+            (id: "sa", kind: Service(workers: 8, service: Exp(2.0))),
+            (id: "sb", kind: Service(workers: 8, service: Exp(2.0))),
+        ], links: [
+            (from: "u", to: "gw"), (from: "gw", to: "sa", only: ["a"]), (from: "gw", to: "sb", only: ["b"]),
+        ], chaos: [(at_s: 0.0, fault: Kill(node: "sa"))])"#,
+    );
+    let r = run_scenario(&s, "t", 3, 2.0, 20.0);
+    assert!((r.error_rate - 0.5).abs() < 0.03, "error rate {} (the dead type's share is 0.5)", r.error_rate);
+    assert!(r.retries as f64 > 2.5 * r.failed_total as f64, "each failed request was tried 4 times");
+}
+
+const LOSSY_QUEUE: &str = r#"(version: 1, name: "t", seed: 5, nodes: [
+    (id: "u", kind: Client(traffic: Poisson(rate: 100.0))),
+    (id: "q", kind: Queue(capacity: 100000, consumers: 4, visibility_timeout_ms: 200.0, max_receives: 1)),
+    (id: "worker", kind: Service(workers: 8, service: Exp(2.0))),
+], links: [(from: "u", to: "q"), (from: "q", to: "worker")],
+chaos: [(at_s: 1.0, for_s: 2.0, fault: Kill(node: "worker"))])"#;
+
+#[test]
+fn lost_messages_count_from_the_end_of_the_warm_up() {
+    let s = parse(LOSSY_QUEUE);
+    let whole = run_scenario(&s, "t", 5, 0.0, 10.0);
+    assert!(whole.async_failed > 50, "the crash loses jobs: {}", whole.async_failed);
+    let after = run_scenario(&s, "t", 5, 5.0, 5.0);
+    assert_eq!(after.async_failed, 0, "nothing was lost after the warm-up");
+}
+
+#[test]
+fn a_topic_retries_a_failed_delivery_when_its_link_says_so() {
+    let with = |retry: &str| {
+        parse(&format!(
+            r#"(version: 1, name: "t", seed: 9, nodes: [
+                (id: "u", kind: Client(traffic: Poisson(rate: 100.0))),
+                (id: "topic", kind: PubSub()),
+                (id: "sub", kind: Service(workers: 8, service: Exp(2.0))),
+            ], links: [(from: "u", to: "topic"), (from: "topic", to: "sub"{retry})],
+            chaos: [(at_s: 5.0, for_s: 2.0, fault: Kill(node: "sub"))])"#
+        ))
+    };
+    let none = run_scenario(&with(""), "t", 9, 0.0, 15.0);
+    assert!(none.async_failed > 100, "without retries the outage loses deliveries: {}", none.async_failed);
+    let retry = ", retry: (timeout_ms: 500.0, max_retries: 10, backoff_ms: 200.0, max_backoff_ms: 1000.0, jitter: 0.0)";
+    let r = run_scenario(&with(retry), "t", 9, 0.0, 15.0);
+    assert_eq!(r.async_failed, 0, "every delivery made it after the subscriber came back");
+    assert!(r.retries > 0 || r.nodes.iter().any(|n| n.id == "sub" && n.arrivals > none.nodes[2].arrivals));
+}
+
+#[test]
+fn an_autoscaling_groups_utilisation_is_over_the_capacity_it_had() {
+    let text = include_str!("../../scenarios/kinds/autoscaling-step.ron");
+    let s = parse(text);
+    let r = run_scenario(&s, "t", s.seed, 10.0, 120.0);
+    let g = r.nodes.iter().find(|n| n.kind == "autoscaling group").expect("a group");
+    let instances = g.detail["instances_mean"];
+    let Some(u) = g.utilization else { panic!("a group has a utilisation") };
+    let NodeKind::Autoscaling(a) = &s.nodes.iter().find(|n| n.id == g.id).unwrap().kind else { unreachable!() };
+    let expected = g.mean_busy / (a.workers_per_instance as f64 * instances);
+    assert!((u - expected).abs() < 1e-9, "utilisation {u}, busy over mean capacity {expected}");
+    assert!(u < 0.95, "the group keeps headroom on average: {u}");
+}
+
+use systemdecoder::sim::model::NodeKind;
