@@ -286,7 +286,7 @@ fn run(
         }
     }
     let seed = seed.unwrap_or(scenario.seed);
-    let report = simulate(&scenario, &name, seed, warmup, seconds, true);
+    let (report, windows) = simulate_measured(&scenario, &name, seed, warmup, seconds, true);
     if json {
         match serde_json::to_string_pretty(&report) {
             Ok(s) => println!("{s}"),
@@ -297,12 +297,31 @@ fn run(
         }
     } else {
         print!("{}", shown(&report.to_text()));
+        let seen = crate::learn::insight::insights(crate::learn::Measured { report: &report, windows: &windows });
+        if !seen.is_empty() {
+            println!("\ninsights:");
+            for i in &seen {
+                println!("  - {}\n    learn more: systemdecoder concept {}", shown(&i.says), i.concept);
+            }
+        }
     }
     if report.conservation == "ok" { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// Run headless, with a progress line on an interactive terminal.
 pub fn simulate(s: &Scenario, name: &str, seed: u64, warmup: f64, seconds: f64, show_progress: bool) -> Report {
+    simulate_measured(s, name, seed, warmup, seconds, show_progress).0
+}
+
+/// `simulate`, with the measured one-second windows.
+pub fn simulate_measured(
+    s: &Scenario,
+    name: &str,
+    seed: u64,
+    warmup: f64,
+    seconds: f64,
+    show_progress: bool,
+) -> (Report, Vec<crate::sim::metrics::Window>) {
     let mut app = headless::app(s, seed);
     let tty = show_progress && std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
@@ -318,7 +337,8 @@ pub fn simulate(s: &Scenario, name: &str, seed: u64, warmup: f64, seconds: f64, 
     if tty && started.elapsed().as_millis() >= 200 {
         eprint!("\r{:<50}\r", "");
     }
-    Report::from_engine(&app.world().resource::<Sim>().0, name, seed)
+    let sim = &app.world().resource::<Sim>().0;
+    (Report::from_engine(sim, name, seed), crate::learn::metric::measured_windows(sim))
 }
 
 fn validate(files: &[PathBuf]) -> ExitCode {

@@ -94,6 +94,12 @@ pub struct Concept {
     pub why: String,
     /// Where you would meet it.
     pub meet: String,
+    /// The node kinds (as the palette names them: "cache", "load
+    /// balancer") and faults (as the command line names them: "kill",
+    /// "throttle") this concept is about; the inspector and the fault menu
+    /// link to it.
+    #[serde(default)]
+    pub about: Vec<String>,
     /// Nodes to circle on the canvas.
     #[serde(default)]
     pub watch: Vec<String>,
@@ -428,6 +434,18 @@ impl Run {
     }
 }
 
+/// Every word `about` may use: node kind labels and fault verbs.
+pub fn topics() -> Vec<&'static str> {
+    let kinds = crate::sim::model::NodeKind::catalogue().into_iter().map(|k| k.label());
+    let faults = Fault::usages().into_iter().filter_map(|u| u.split_whitespace().next());
+    kinds.chain(faults).collect()
+}
+
+/// The concepts about a node kind or a fault verb, in catalogue order.
+pub fn about(topic: &str) -> Vec<Loaded> {
+    Loaded::all().into_iter().flatten().filter(|l| l.concept.about.iter().any(|a| a == topic)).collect()
+}
+
 /// The nodes the question names.
 fn p_nodes(c: &Concept) -> Vec<&str> {
     c.predict.metric.nodes()
@@ -453,6 +471,12 @@ impl Loaded {
         let outcomes = |run: &Run, checks: &[Check]| {
             checks.iter().zip(&run.outcomes).map(|(c, o)| format!("{} = {}", c.says, show(&c.metric, o.value))).collect::<Vec<_>>().join("; ")
         };
+        let known = topics();
+        for a in &c.about {
+            if !known.contains(&a.as_str()) {
+                say(false, format!("about \"{a}\": not a node kind or fault (known: {})", known.join(", ")));
+            }
+        }
         let designs = [Design::Before, Design::After].map(|d| self.scenario(d));
         for (d, s) in [Design::Before, Design::After].iter().zip(&designs) {
             if let Err(e) = s {

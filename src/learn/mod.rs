@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod concept;
+pub mod insight;
 pub mod metric;
 
 pub use metric::{Check, Measured, Metric, Outcome, judge_all};

@@ -29,6 +29,7 @@ mod fidelity;
 mod fuzz;
 mod golden;
 mod helpers;
+mod insights;
 mod kinds;
 mod layers;
 mod lessons;
