@@ -7,6 +7,16 @@ fn main() -> std::process::ExitCode {
     use clap::Parser;
     use systemdecoder::cli::{self, Cli};
     let args = Cli::parse();
+    #[cfg(unix)]
+    if args.command.is_some() {
+        // Output cut short (`systemdecoder run … | head`) ends the program
+        // quietly, as for any Unix tool, instead of a panic on the write.
+        // SAFETY: setting a signal's disposition to its default, before any
+        // thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     cli::main(&args)
 }
 

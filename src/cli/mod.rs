@@ -93,13 +93,20 @@ pub enum Command {
         #[arg(long)]
         before: bool,
     },
-    /// Concepts: list them, or run everything one concept claims (its
-    /// checkpoint on both designs, its prediction, its experiments) and
-    /// print what was measured. Exit 1 when a claim does not hold.
+    /// Concepts: list them; show one (its card and question), run its fix
+    /// (or with --before, its problem) and judge the checkpoint (exit 1
+    /// when not met); or with --verify (`all` implies it) check everything
+    /// it claims: both designs, the prediction, every experiment.
     Concept {
         /// Concept id (e.g. utilisation-knee), `all`, or a concept's folder
         /// (to check one being written); absent: list the concepts.
         id: Option<String>,
+        /// Run the design that has the problem instead of the fix.
+        #[arg(long)]
+        before: bool,
+        /// Check every claim of the concept instead.
+        #[arg(long)]
+        verify: bool,
     },
     /// Print a share link for a scenario: the whole file, compressed, in the
     /// link's fragment. The web build opens it; so do `run` and the app.
@@ -153,7 +160,7 @@ pub fn main(cli: &Cli) -> ExitCode {
             }
         }
         Some(Command::Lesson { id, step, before }) => lesson(id.as_deref(), *step, *before),
-        Some(Command::Concept { id }) => concept(id.as_deref()),
+        Some(Command::Concept { id, before, verify }) => concept(id.as_deref(), *before, *verify),
         None => match load_or_default(cli.file.as_deref()) {
             Ok((name, s)) => open(cli, &name, &s),
             Err(e) => {
@@ -358,9 +365,9 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-/// `concept`: list concepts, or verify one (or all).
-fn concept(id: Option<&str>) -> ExitCode {
-    use crate::learn::concept::{Group, Loaded};
+/// `concept`: list concepts, play one, or verify one (or all).
+fn concept(id: Option<&str>, before: bool, verify: bool) -> ExitCode {
+    use crate::learn::concept::{Design, Group, Loaded};
     let all = Loaded::all();
     let Some(id) = id else {
         for g in Group::ALL {
@@ -376,10 +383,12 @@ fn concept(id: Option<&str>) -> ExitCode {
         for e in all.iter().filter_map(|l| l.as_ref().err()) {
             println!("unreadable: {e}");
         }
-        println!("
-verify one with: systemdecoder concept ID (or all)");
+        println!("\nplay one with: systemdecoder concept ID [--before]; check every claim: --verify (or all)");
         return ExitCode::SUCCESS;
     };
+    if !verify && id != "all" {
+        return play_concept(id, if before { Design::Before } else { Design::After });
+    }
     let dir = std::path::Path::new(id);
     let chosen: Vec<Result<Loaded, String>> = if id == "all" {
         all
@@ -406,10 +415,52 @@ verify one with: systemdecoder concept ID (or all)");
         failed += findings.iter().any(|f| !f.ok) as usize;
     }
     if chosen.len() > 1 {
-        println!("
-{} of {} concepts hold", chosen.len() - failed, chosen.len());
+        println!("\n{} of {} concepts hold", chosen.len() - failed, chosen.len());
     }
     if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// `concept ID [--before]`: the card and the question, the measured
+/// answer, then one design run and its checkpoint judged.
+fn play_concept(id: &str, d: crate::learn::concept::Design) -> ExitCode {
+    use crate::learn::concept::Loaded;
+    let l = match Loaded::get(id) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e} (list them with: systemdecoder concept)");
+            return ExitCode::from(2);
+        }
+    };
+    let c = l.concept;
+    println!("{}  ({}, {})\n\n{}\n", c.title, c.group.label(), l.id(), c.what);
+    println!("Why it matters: {}\nWhere you meet it: {}\n", c.why, c.meet);
+    println!("Predict: {}", c.predict.question);
+    let measured = l.measure_prediction().ok().flatten();
+    let right = measured.and_then(|v| c.predict.answer(v));
+    for (i, ch) in c.predict.choices.iter().enumerate() {
+        println!("  {} {}", if Some(i) == right { "*" } else { " " }, ch.says);
+    }
+    let v = measured.map_or("no data".into(), |v| c.predict.metric.show(v));
+    println!("Measured on {}: {v}. {}\n", c.predict.on.file(), c.predict.explain);
+    let run = match l.evaluate(d) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", shown(&run.report.to_text()));
+    println!("\ncheckpoint on {}:", d.file());
+    for (o, k) in run.outcomes.iter().zip(&c.checkpoint) {
+        let value = o.value.map_or("no data".to_string(), |v| k.metric.show(v));
+        println!("  [{}] {}  (measured {value})", if o.pass { "pass" } else { "FAIL" }, o.says);
+    }
+    for x in &c.try_this {
+        println!("\ntry this: {}", x.says);
+    }
+    let passed = run.passed();
+    println!("\n{}", if passed { "checkpoint passed" } else { "checkpoint not met" });
+    if passed { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 /// `lesson`: list lessons, list a lesson's steps, or play one step headless.

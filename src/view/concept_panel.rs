@@ -114,7 +114,8 @@ fn save_kept(k: &Kept) {
 }
 
 impl ConceptState {
-    fn enter(&mut self, id: Option<String>) {
+    /// Open a concept (None: the browser), forgetting the last one's state.
+    pub fn enter(&mut self, id: Option<String>) {
         let kept = std::mem::take(&mut self.kept);
         *self = ConceptState { open: id, search: std::mem::take(&mut self.search), kept, ..Default::default() };
     }

@@ -228,6 +228,13 @@ fn home(ui: &mut egui::Ui, st: &mut LessonState) {
     }
 }
 
+/// Show a concept in the learning window (from an insight or an inspector link).
+pub fn open_concept(st: &mut LessonState, id: &str) {
+    st.open = true;
+    st.tab = Tab::Concepts;
+    st.concepts.enter(Some(id.to_string()));
+}
+
 /// The chart the current step or concept asks to watch, if any.
 pub fn watched_chart(st: &LessonState) -> Option<String> {
     if st.open && st.tab == Tab::Concepts {

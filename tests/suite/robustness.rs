@@ -164,3 +164,21 @@ fn work_that_would_not_fit_is_refused_naming_the_limit() {
     let e = s.check().unwrap_err();
     assert!(e.path.ends_with("connections") && e.message.contains("10000000"), "{e}");
 }
+
+#[cfg(unix)]
+#[test]
+fn output_cut_short_ends_the_program_quietly() {
+    // `systemdecoder run … | head`: the reader is gone before the report
+    // is written; the program must end as Unix tools do, not panic.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_systemdecoder"))
+        .args(["run", "scenarios/examples/three-tier.ron", "--seconds", "5"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -11,6 +11,8 @@ use super::super::lesson_panel::{self, LessonState};
 use super::super::state::{Panels, Selection};
 use super::super::theme;
 use super::layout::{PanelSet, RootUi};
+use crate::learn::Measured;
+use crate::learn::insight::{Insight, SHOWN, insights, recent};
 use crate::sim::metrics::Window;
 use crate::sim::{Sim, SimNode};
 
@@ -35,18 +37,38 @@ fn plot(id: &str, w: f32, h: f32) -> Plot<'static> {
         .x_axis_label("sim s")
 }
 
+/// Insights as last judged (once a second of app time) and when.
+#[derive(Default)]
+struct Seen {
+    at: f64,
+    list: Vec<Insight>,
+}
+
+/// Width of the insights column.
+const INSIGHTS_W: f32 = 270.0;
+
+#[allow(clippy::too_many_arguments)]
 fn charts(
     mut root: ResMut<RootUi>,
     sim: Option<Res<Sim>>,
     panels: Res<Panels>,
-    lesson: Res<LessonState>,
+    mut lesson: ResMut<LessonState>,
     selection: Res<Selection>,
     nodes: Query<(&SimNode, &Name)>,
+    time: Res<Time>,
+    mut seen: Local<Seen>,
 ) {
     let Some(root) = root.get() else { return };
     let Some(sim) = &sim else { return };
     if !panels.charts {
         return;
+    }
+    let now_s = time.elapsed_secs_f64();
+    if now_s - seen.at >= 1.0 {
+        seen.at = now_s;
+        let report = crate::sim::report::Report::from_engine(sim, "", 0);
+        let windows = crate::learn::metric::measured_windows(sim);
+        seen.list = insights(Measured { report: &report, windows: recent(&windows) });
     }
     // The last 60 s of sim time, plus the window still filling (so the
     // charts move every frame, not once per sim second).
@@ -67,7 +89,7 @@ fn charts(
     };
     egui::Panel::bottom("charts").resizable(true).default_size(200.0).min_size(120.0).show(root, |ui| {
         let h = (ui.available_height() - 24.0).max(150.0);
-        let w = (ui.available_width() - 30.0) / 4.0;
+        let w = (ui.available_width() - 40.0 - INSIGHTS_W) / 4.0;
         ui.horizontal(|ui| {
             let plot = |id: &str| plot(id, w, h);
             // Fault starts (red) and ends (green) on every chart.
@@ -146,6 +168,34 @@ fn charts(
                     ui.label(RichText::new("Click a node to chart its utilisation and queue.").weak());
                 }
             });
+            ui.vertical(|ui| {
+                ui.set_width(INSIGHTS_W);
+                if let Some(id) = insight_list(ui, &seen.list, h) {
+                    lesson_panel::open_concept(&mut lesson, id);
+                }
+            });
         });
     });
+}
+
+/// What stands out in the last seconds, a few lines at most, each with a
+/// link to the concept that explains it; returns a concept to open.
+fn insight_list(ui: &mut egui::Ui, list: &[Insight], h: f32) -> Option<&'static str> {
+    ui.label("What stands out");
+    let mut open = None;
+    egui::ScrollArea::vertical().id_salt("insights").max_height(h).show(ui, |ui| {
+        if list.is_empty() {
+            ui.add_space(20.0);
+            ui.label(RichText::new("Nothing unusual in the last seconds.").weak());
+        }
+        for i in list.iter().take(SHOWN) {
+            ui.label(RichText::new(&i.says).small());
+            let title = crate::learn::concept::Loaded::get(i.concept).map_or(i.concept, |l| l.concept.title.as_str());
+            if ui.link(RichText::new(format!("Learn: {title}")).small()).clicked() {
+                open = Some(i.concept);
+            }
+            ui.add_space(4.0);
+        }
+    });
+    open
 }

@@ -31,6 +31,7 @@ struct Inspector<'w, 's> {
     edits: MessageWriter<'w, EditBatch>,
     chaos: MessageWriter<'w, ChaosCommand>,
     strength: ResMut<'w, FaultStrength>,
+    lesson: ResMut<'w, super::super::lesson_panel::LessonState>,
 }
 
 fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
@@ -38,18 +39,40 @@ fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
     if !st.panels.inspector {
         return;
     }
-    let Inspector { selection, nodes, links, sim, edits, chaos, strength, .. } = &mut st;
+    let Inspector { selection, nodes, links, sim, edits, chaos, strength, lesson, .. } = &mut st;
     let types = inspector::type_names(nodes.iter().map(|(_, _, p, _)| &p.0.kind), links.iter().map(|l| &l.0));
     egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| match **selection {
-            Selection::Node(e) => node(ui, e, nodes, sim.as_deref(), edits, chaos, strength, &types),
+            Selection::Node(e) => {
+                if let Some(id) = node(ui, e, nodes, sim.as_deref(), edits, chaos, strength, &types) {
+                    super::super::lesson_panel::open_concept(lesson, id);
+                }
+            }
             Selection::Link(e) => link(ui, e, links, edits, chaos, strength, &types),
             Selection::None => nothing_selected(ui),
         });
     });
 }
 
-/// A node's editors, price and zone, faults and live numbers.
+/// Links to the concepts about the selected node's kind; returns one to open.
+fn learn_links(ui: &mut egui::Ui, kind: &NodeKind) -> Option<&'static str> {
+    let about = crate::learn::concept::about(kind.label());
+    let mut open = None;
+    if !about.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("Learn:").weak());
+            for l in about.iter().take(4) {
+                if ui.link(RichText::new(&l.concept.title).small()).clicked() {
+                    open = Some(l.id());
+                }
+            }
+        });
+    }
+    open
+}
+
+/// A node's editors, price and zone, faults and live numbers; returns a
+/// concept to open.
 #[allow(clippy::too_many_arguments)]
 fn node(
     ui: &mut egui::Ui,
@@ -60,12 +83,13 @@ fn node(
     chaos: &mut MessageWriter<ChaosCommand>,
     strength: &mut FaultStrength,
     types: &[String],
-) {
+) -> Option<&'static str> {
     let zones: Vec<(String, Option<String>)> =
         nodes.iter().map(|(_, n, p, _)| (n.to_string(), p.0.zone.clone())).collect();
-    let Ok((_, name, mut params, live)) = nodes.get_mut(e) else { return };
+    let Ok((_, name, mut params, live)) = nodes.get_mut(e) else { return None };
     ui.heading(format!("{} {}", kinds::glyph(&params.0.kind), name));
     ui.label(RichText::new(params.0.kind.label()).weak());
+    let learn = learn_links(ui, &params.0.kind);
     ui.separator();
     let mut spec = params.0.clone();
     kinds::editors(ui, &mut spec.kind, types);
@@ -107,7 +131,7 @@ fn node(
     ui.separator();
     if matches!(params.0.kind, NodeKind::Client(_)) {
         // A client has no workers or queue; the charts show its traffic.
-        return;
+        return learn;
     }
     ui.label(RichText::new("Live").strong());
     let workers = if live.workers == u32::MAX { "∞".to_string() } else { live.workers.to_string() };
@@ -130,6 +154,7 @@ fn node(
             kinds::live(ui, n, &sim.links(), sim.now(), sim.now() - sim.stats_since());
         }
     }
+    learn
 }
 
 /// A link's editors and faults.
