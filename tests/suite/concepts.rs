@@ -64,3 +64,11 @@ fn an_experiment_that_changes_nothing_is_not_noticed_and_a_wrong_check_fails() {
     assert!(!run.passed());
     assert!(Group::ALL.contains(&l.concept.group));
 }
+
+#[test]
+fn the_readme_lists_every_concept() {
+    let readme = include_str!("../../README.md");
+    for b in BUNDLED {
+        assert!(readme.contains(&format!("(`{}`)", b.id)), "README.md does not list the concept {}", b.id);
+    }
+}
