@@ -57,6 +57,11 @@ pub enum Metric {
     Node(String, String),
     /// Share of messages lost on the link from → to.
     LinkLossRate(String, String),
+    /// A request type's figure (types from a client's `mix`) or a client's:
+    /// `p50_ms`, `p95_ms`, `p99_ms`, `mean_ms`, `error_rate`,
+    /// `throughput_rps`, `completed`, `failed`.
+    Type(String, String),
+    Client(String, String),
     /// The highest error rate of any measured second.
     WorstSecondErrorRate,
     /// The highest p99 latency of any measured second, in ms.
@@ -141,6 +146,8 @@ impl Metric {
             Metric::MeanInFlight => r.mean_in_flight,
             Metric::InFlightAtEnd => r.in_flight as f64,
             Metric::Node(id, field) => node_value(r, id, field)?,
+            Metric::Type(name, field) => breakdown(r.types.iter().find(|t| &t.name == name)?, field)?,
+            Metric::Client(id, field) => breakdown(r.clients.iter().find(|t| &t.name == id)?, field)?,
             Metric::LinkLossRate(from, to) => {
                 r.links.iter().find(|l| &l.from == from && &l.to == to).filter(|l| l.sent > 0)?.loss_rate
             }
@@ -172,7 +179,8 @@ impl Metric {
             | Metric::LatencyP99Ms
             | Metric::LatencyP999Ms
             | Metric::WorstSecondP99Ms => " ms",
-            Metric::Node(_, f) if f.ends_with("_ms") => " ms",
+            Metric::Node(_, f) | Metric::Type(_, f) | Metric::Client(_, f) if f.ends_with("_ms") => " ms",
+            Metric::Type(_, f) | Metric::Client(_, f) if f.ends_with("_rps") => " /s",
             Metric::Node(_, f) if f.ends_with("_per_s") => " /s",
             Metric::RequestsPerMinute => " /min",
             Metric::ThroughputRps | Metric::OfferedRps => " /s",
@@ -192,6 +200,7 @@ impl Metric {
             | Metric::LinkLossRate(..)
             | Metric::WorstSecondErrorRate => true,
             Metric::Node(_, f) => matches!(f.as_str(), "utilization" | "hit_ratio" | "rejected_share" | "member_max_share"),
+            Metric::Type(_, f) | Metric::Client(_, f) => f == "error_rate",
             _ => false,
         }
     }
@@ -208,7 +217,7 @@ impl Metric {
     /// The node ids this metric names (checked against the design).
     pub fn nodes(&self) -> Vec<&str> {
         match self {
-            Metric::Node(id, _) | Metric::PeakQueue(id) => vec![id],
+            Metric::Node(id, _) | Metric::PeakQueue(id) | Metric::Client(id, _) => vec![id],
             Metric::LinkLossRate(a, b) => vec![a, b],
             _ => Vec::new(),
         }
@@ -228,6 +237,22 @@ fn round3(v: f64) -> String {
 fn window_errors(w: &Window) -> f64 {
     let resolved = w.throughput_rps + w.errors_rps;
     if resolved == 0.0 { 0.0 } else { w.errors_rps / resolved }
+}
+
+fn breakdown(b: &crate::sim::report::Breakdown, field: &str) -> Option<f64> {
+    let l = &b.latency_ms;
+    let answered = b.completed > 0;
+    Some(match field {
+        "p50_ms" if answered => l.p50,
+        "p95_ms" if answered => l.p95,
+        "p99_ms" if answered => l.p99,
+        "mean_ms" if answered => l.mean,
+        "error_rate" => b.error_rate,
+        "throughput_rps" => b.throughput_rps,
+        "completed" => b.completed as f64,
+        "failed" => b.failed as f64,
+        _ => return None,
+    })
 }
 
 fn node_value(r: &Report, id: &str, field: &str) -> Option<f64> {

@@ -262,6 +262,29 @@ pub struct GlobalStats {
     pub delivery_first: LatencyHist,
     /// Async jobs that failed (messages lost after "sent").
     pub lost: u64,
+    /// Requests by type (the clients' `mix`, by type index) and by the
+    /// client that made them (by node index).
+    pub by_type: Vec<Tally>,
+    pub by_client: Vec<Tally>,
+}
+
+/// Requests of one type or from one client: answered, failed, and the
+/// round trip of those answered.
+#[derive(Default)]
+pub struct Tally {
+    pub completed: u64,
+    pub failed: u64,
+    pub latency: LatencyHist,
+}
+
+impl Tally {
+    /// The tally at `i` in `v`, added when first needed.
+    pub fn at(v: &mut Vec<Tally>, i: usize) -> &mut Tally {
+        if v.len() <= i {
+            v.resize_with(i + 1, Tally::default);
+        }
+        &mut v[i]
+    }
 }
 
 /// One second of sim time, as charts read it.

@@ -38,6 +38,12 @@ pub struct Report {
     pub delivery: Option<Delivery>,
     /// Time-average number of requests in the system (Little's L).
     pub mean_in_flight: f64,
+    /// By request type (when a client has a `mix`) and by client (when
+    /// there are several).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<Breakdown>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<Breakdown>,
     pub nodes: Vec<NodeReport>,
     pub links: Vec<LinkReport>,
     pub events: u64,
@@ -51,6 +57,31 @@ pub struct Report {
     pub faults: Vec<crate::sim::engine::FaultRecord>,
     /// "ok", or what does not balance.
     pub conservation: String,
+}
+
+/// Requests of one type or from one client.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Breakdown {
+    pub name: String,
+    pub completed: u64,
+    pub failed: u64,
+    pub error_rate: f64,
+    pub throughput_rps: f64,
+    pub latency_ms: LatencySummary,
+}
+
+impl Breakdown {
+    fn of(name: &str, t: &crate::sim::metrics::Tally, secs: f64) -> Breakdown {
+        let resolved = t.completed + t.failed;
+        Breakdown {
+            name: name.to_string(),
+            completed: t.completed,
+            failed: t.failed,
+            error_rate: if resolved == 0 { 0.0 } else { t.failed as f64 / resolved as f64 },
+            throughput_rps: t.completed as f64 / secs,
+            latency_ms: t.latency.summary(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -226,6 +257,27 @@ impl Report {
                 first_try_ms: g.delivery_first.summary(),
             }),
             mean_in_flight: per_ns(g.in_flight.area_to(now)),
+            types: g
+                .by_type
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.completed + t.failed > 0)
+                .map(|(i, t)| Breakdown::of(e.class_name(i as u8), t, secs))
+                .collect(),
+            clients: {
+                let clients: Vec<usize> = (0..e.nodes().len()).filter(|&i| matches!(e.nodes()[i].spec.kind, crate::sim::model::NodeKind::Client(_))).collect();
+                if clients.len() < 2 {
+                    Vec::new()
+                } else {
+                    clients
+                        .iter()
+                        .map(|&i| {
+                            let none = crate::sim::metrics::Tally::default();
+                            Breakdown::of(&e.nodes()[i].spec.id, g.by_client.get(i).unwrap_or(&none), secs)
+                        })
+                        .collect()
+                }
+            },
             nodes,
             links,
             events: e.events_processed(),
@@ -299,6 +351,24 @@ impl Report {
                     t,
                     "            {} at the first try  mean {:.3} ms  p50 {:.3}  p99 {:.3} (phone online, no retry)",
                     d.first_try_count, f.mean, f.p50, f.p99
+                );
+            }
+        }
+        for (title, rows) in [("by type", &self.types), ("by client", &self.clients)] {
+            if rows.is_empty() {
+                continue;
+            }
+            let _ = writeln!(t, "  {title}");
+            for b in rows {
+                let _ = writeln!(
+                    t,
+                    "    {:<14} completed {:<8} failed {:<6} errors {:.3}%  p50 {:.3} ms  p99 {:.3} ms",
+                    b.name,
+                    b.completed,
+                    b.failed,
+                    b.error_rate * 100.0,
+                    b.latency_ms.p50,
+                    b.latency_ms.p99
                 );
             }
         }

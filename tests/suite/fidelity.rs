@@ -84,3 +84,32 @@ fn an_autoscaling_groups_utilisation_is_over_the_capacity_it_had() {
 }
 
 use systemdecoder::sim::model::NodeKind;
+
+#[test]
+fn breakdowns_by_type_and_by_client_add_up_and_tell_types_apart() {
+    // Two clients; one with a mix whose "report" type is forty times
+    // slower than "page".
+    let s = parse(
+        r#"(version: 1, name: "t", seed: 4, nodes: [
+            (id: "web", kind: Client(traffic: Poisson(rate: 200.0),
+                mix: [(name: "page", share: 0.9), (name: "report", share: 0.1)])),
+            (id: "batch", kind: Client(traffic: Poisson(rate: 50.0))),
+            (id: "api", kind: Service(workers: 64, service: Exp(5.0), by_type: {"report": Const(200.0)})),
+        ], links: [(from: "web", to: "api"), (from: "batch", to: "api")])"#,
+    );
+    let r = run_scenario(&s, "t", 4, 2.0, 20.0);
+    let by_type: u64 = r.types.iter().map(|t| t.completed).sum();
+    let web = r.clients.iter().find(|c| c.name == "web").expect("web's row");
+    assert_eq!(by_type, web.completed, "types count the web client's requests");
+    assert_eq!(r.clients.iter().map(|c| c.completed).sum::<u64>(), r.completed);
+    let page = r.types.iter().find(|t| t.name == "page").unwrap();
+    let report = r.types.iter().find(|t| t.name == "report").unwrap();
+    assert!(report.latency_ms.p50 > 150.0 && page.latency_ms.p50 < 20.0, "{page:?} {report:?}");
+    let share = report.completed as f64 / by_type as f64;
+    assert!((share - 0.1).abs() < 0.02, "report share {share}");
+    // One client, no mix: no breakdown rows at all.
+    let one = parse(r#"(version: 1, name: "t", nodes: [(id: "u", kind: Client(traffic: Poisson(rate: 10.0))),
+        (id: "a", kind: Service(workers: 2, service: Exp(5.0)))], links: [(from: "u", to: "a")])"#);
+    let r = run_scenario(&one, "t", 1, 0.0, 5.0);
+    assert!(r.types.is_empty() && r.clients.is_empty());
+}

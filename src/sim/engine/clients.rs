@@ -308,7 +308,13 @@ impl Engine {
         debug_assert!(r.live);
         r.live = false;
         let (client, created, full_poll) = (r.client, r.created, r.full_poll);
+        let class = r.ask.map(|a| a.class).filter(|_| !self.nodes[client as usize].mix.is_empty());
         self.free_reqs.push(req);
+        let took = now - created;
+        count(Tally::at(&mut self.global.by_client, client as usize), failure, took);
+        if let Some(c) = class {
+            count(Tally::at(&mut self.global.by_type, c as usize), failure, took);
+        }
         if full_poll && failure.is_none() {
             if let Traffic::Polling { interval_s, .. } = self.client_spec(client).traffic {
                 // The messages it brings waited, on average, half an interval
@@ -360,5 +366,16 @@ impl Engine {
     pub(super) fn record_delivery(&mut self, d: Nanos) {
         self.global.delivery.record(d);
         self.windows.delivery.record(d);
+    }
+}
+
+/// One resolved request in a tally.
+fn count(t: &mut Tally, failure: Option<FailReason>, took: Nanos) {
+    match failure {
+        None => {
+            t.completed += 1;
+            t.latency.record(took);
+        }
+        Some(_) => t.failed += 1,
     }
 }

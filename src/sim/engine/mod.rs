@@ -49,7 +49,7 @@ pub mod faults_api {
 }
 
 use super::dist::{Sampler, SimRng, hash64};
-use super::metrics::{FailReason, GlobalStats, LinkStats, NodeStats, Windows};
+use super::metrics::{FailReason, GlobalStats, LinkStats, NodeStats, Tally, Windows};
 use super::model::*;
 use super::time::{Nanos, ms_to_nanos, secs_to_nanos};
 
