@@ -204,11 +204,16 @@ impl Experiment {
                 (cur - want).abs() < 1e-9
             }
         });
+        // A fault counts when it is not one the starting design already has.
+        let had: Vec<String> = base.chaos.iter().map(|f| f.fault.label()).collect();
         let injected = self.chaos.iter().all(|c| {
             let Ok(f) = Fault::parse_cli(c) else { return false };
             let label = f.fault.label();
             let want = what_where(&label);
-            faults.iter().any(|r| what_where(r.fault.trim_start_matches("monkey: ")) == want)
+            faults.iter().any(|r| {
+                let l = r.fault.trim_start_matches("monkey: ");
+                what_where(l) == want && !had.iter().any(|h| h == l)
+            })
         });
         fields && injected
     }
@@ -254,6 +259,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "pool-sizing",
     "one-queue-beats-many",
     "open-vs-closed-loop",
+    "heavy-request-lane",
     // Scaling
     "scale-out-no-single-point",
     "power-of-two-choices",
@@ -290,7 +296,9 @@ pub const BUNDLED: &[Bundled] = concepts![
     "bulkhead",
     "adaptive-lifo",
     "bounded-queues",
+    "priority-shedding",
     "token-bucket",
+    "noisy-neighbour",
     "health-checks",
     // Failure modes
     "cascading-failure",
@@ -305,6 +313,8 @@ pub const BUNDLED: &[Bundled] = concepts![
     "canary-blast-radius",
     // Networking
     "fan-out-tail-latency",
+    "serialisation-delay",
+    "multi-region-reads",
     "packet-loss-retries",
     "dns-ttl-failover",
     "network-partition",
@@ -538,7 +548,8 @@ impl Loaded {
             say(!unchanged.passed(), format!("try this {n}, unchanged: {}", outcomes(&unchanged, &x.expect)));
             let run = self.run(&changed, x.on.file(), &x.expect);
             say(run.passed(), format!("try this {n}, changed: {}", outcomes(&run, &x.expect)));
-            let noticed = x.made(&base, &changed, &run.report.faults) && !x.made(&base, &base, &[]);
+            let noticed =
+                x.made(&base, &changed, &run.report.faults) && !x.made(&base, &base, &unchanged.report.faults);
             say(noticed, format!("try this {n}: the change is {}noticed", if noticed { "" } else { "not " }));
         }
         out

@@ -214,7 +214,9 @@ fn page(
         return None;
     }
     ui.heading(&c.title);
-    egui::ScrollArea::vertical().min_scrolled_height(460.0).max_height(560.0).show(ui, |ui| {
+    // Each concept its own scroll position: a new one starts at the top.
+    let scroll = egui::ScrollArea::vertical().id_salt(l.id()).min_scrolled_height(460.0).max_height(560.0);
+    scroll.show(ui, |ui| {
         ui.label(&c.what);
         egui::CollapsingHeader::new("Why it matters, and where you meet it").id_salt("why").show(ui, |ui| {
             ui.label(&c.why);

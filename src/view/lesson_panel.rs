@@ -249,6 +249,11 @@ pub fn watched_chart(st: &LessonState) -> Option<String> {
 /// The ids of the nodes the current step or concept asks to watch.
 pub fn watched(st: &LessonState) -> Vec<String> {
     if st.open && st.tab == Tab::Concepts {
+        // Circled only on the concept's own designs, not on whatever else
+        // is on the canvas.
+        if st.concepts.showing.is_none() {
+            return Vec::new();
+        }
         let open = st.concepts.open.as_deref().and_then(|id| crate::learn::concept::Loaded::get(id).ok());
         return open.map(|c| c.concept.watch.clone()).unwrap_or_default();
     }
