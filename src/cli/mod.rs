@@ -386,10 +386,11 @@ fn concept(id: Option<&str>, before: bool, verify: bool) -> ExitCode {
         println!("\nplay one with: systemdecoder concept ID [--before]; check every claim: --verify (or all)");
         return ExitCode::SUCCESS;
     };
-    if !verify && id != "all" {
-        return play_concept(id, if before { Design::Before } else { Design::After });
-    }
     let dir = std::path::Path::new(id);
+    if !verify && id != "all" {
+        let l = if dir.join("concept.ron").is_file() { Loaded::from_dir(dir) } else { Loaded::get(id) };
+        return play_concept(l, if before { Design::Before } else { Design::After });
+    }
     let chosen: Vec<Result<Loaded, String>> = if id == "all" {
         all
     } else if dir.join("concept.ron").is_file() {
@@ -422,9 +423,8 @@ fn concept(id: Option<&str>, before: bool, verify: bool) -> ExitCode {
 
 /// `concept ID [--before]`: the card and the question, the measured
 /// answer, then one design run and its checkpoint judged.
-fn play_concept(id: &str, d: crate::learn::concept::Design) -> ExitCode {
-    use crate::learn::concept::Loaded;
-    let l = match Loaded::get(id) {
+fn play_concept(l: Result<crate::learn::concept::Loaded, String>, d: crate::learn::concept::Design) -> ExitCode {
+    let l = match l {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e} (list them with: systemdecoder concept)");
