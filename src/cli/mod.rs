@@ -43,6 +43,9 @@ pub struct Cli {
     /// Initial simulation speed (0.1 … 1000 × real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Open the app on this concept (its id, see `systemdecoder concept`).
+    #[arg(long, value_name = "ID")]
+    pub concept: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -225,6 +228,7 @@ fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
         path: cli.file.clone().filter(|p| !crate::scenario::share::is_link(&p.to_string_lossy())),
         notice: None,
         from_link: cli.file.as_ref().is_some_and(|p| crate::scenario::share::is_link(&p.to_string_lossy())),
+        concept: cli.concept.clone(),
     };
     match crate::view::run_app(s, opts) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,

@@ -96,6 +96,7 @@ mod page {
         nodes: Query<(), With<SimNode>>,
         links: Query<(), With<SimLink>>,
         ui: Res<FileUi>,
+        learn: Res<super::super::lesson_panel::LessonState>,
         mut shown: Local<Vec<(&'static str, String)>>,
     ) {
         let mut now = vec![
@@ -106,6 +107,15 @@ mod page {
         ];
         if let Some(l) = loaded {
             now.push(("data-scenario", l.0.name.clone()));
+        }
+        // The concept open, whether its question was answered right, how
+        // its checkpoint stands, and how many are done (for tests).
+        let c = &learn.concepts;
+        now.push(("data-concepts-done", c.kept.done.len().to_string()));
+        if let Some(id) = &c.open {
+            now.push(("data-concept", id.clone()));
+            now.push(("data-concept-answer", c.answer_state(id).to_string()));
+            now.push(("data-concept-checkpoint", c.checkpoint_state().to_string()));
         }
         if let Some((text, error, _)) = &ui.status {
             now.push(("data-status", text.clone()));

@@ -120,6 +120,38 @@ impl ConceptState {
         *self = ConceptState { open: id, search: std::mem::take(&mut self.search), kept, ..Default::default() };
     }
 
+    /// "none", "measuring", "right" or "wrong": the question of concept `id`
+    /// (the page reports it for the browser test).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub fn answer_state(&self, id: &str) -> &'static str {
+        if self.measuring.is_some() {
+            return "measuring";
+        }
+        let Some((picked, measured)) = self.kept.answers.get(id) else { return "none" };
+        let right = Loaded::get(id).ok().zip(*measured).and_then(|(l, v)| l.concept.predict.answer(v));
+        if right == Some(*picked) { "right" } else { "wrong" }
+    }
+
+    /// "none" (no design loaded), "measuring", "passed" or "missed", and on
+    /// which design: e.g. "after:passed".
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub fn checkpoint_state(&self) -> String {
+        let which = match self.showing {
+            None => return "none".into(),
+            Some(Showing::Design(Design::Before)) => "before",
+            Some(Showing::Design(Design::After)) => "after",
+            Some(Showing::Experiment(_)) => "experiment",
+        };
+        let state = if self.outcomes.is_empty() {
+            "measuring"
+        } else if self.outcomes.iter().all(|o| o.pass) {
+            "passed"
+        } else {
+            "missed"
+        };
+        format!("{which}:{state}")
+    }
+
     /// The design an open concept's experiments start from, if on the canvas.
     pub fn wants_design(&self) -> bool {
         self.open.is_some() && self.showing.is_some()

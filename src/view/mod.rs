@@ -43,6 +43,8 @@ pub struct AppOptions {
     pub notice: Option<String>,
     /// The scenario came from a share link.
     pub from_link: bool,
+    /// A concept to open in the learning window (its id).
+    pub concept: Option<String>,
 }
 
 /// Open the window on `scenario` and run until it is closed.
@@ -87,6 +89,10 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     // opened a file or a link wants to see that first.
     if opts.path.is_some() || opts.from_link {
         app.world_mut().resource_mut::<lesson_panel::LessonState>().open = false;
+    }
+    if let Some(id) = &opts.concept {
+        // An unknown id opens the concept list (it says what is missing).
+        lesson_panel::open_concept(&mut app.world_mut().resource_mut::<lesson_panel::LessonState>(), id);
     }
     app.run()
 }

@@ -42,11 +42,17 @@ mod page {
         if let Some(n) = &notice {
             mark("data-status", n);
         }
-        run_app(&s, AppOptions { notice, from_link, ..Default::default() });
+        let concept = query(&search, "concept").map(str::to_string);
+        run_app(&s, AppOptions { notice, from_link, concept, ..Default::default() });
+    }
+
+    /// A `?key=value` of the page's address.
+    fn query<'a>(search: &'a str, key: &str) -> Option<&'a str> {
+        search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
     }
 
     fn report_seconds(search: &str) -> Option<f64> {
-        let v = search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("report="))?;
+        let v = query(search, "report")?;
         v.parse::<f64>().ok().filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
     }
 

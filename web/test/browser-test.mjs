@@ -12,7 +12,8 @@
 // no errors, a share link opens its scenario in a fresh profile, a hostile
 // link gets a message and the default scenario, a system built with the mouse
 // survives a reload (autosave) and, shared, opens the same in a fresh profile,
-// downloads and uploads work, and the same scenario + seed
+// downloads and uploads work, three concepts play from the address to a
+// passed checkpoint (answers marked, done marks kept), and the same scenario + seed
 // gives the same report in the browser as on the desktop, to the bit.
 import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
@@ -238,6 +239,46 @@ try {
   p = await openPage(`${url}?report=${cases.seconds}${cases.link.url}`, "report-link");
   await sameReport(p, cases.link.report);
   await p.context.close();
+
+  // 7. Concepts, as a learner plays them: opened by address, the question
+  //    answered (the app runs the design and marks the answer), the fix
+  //    loaded and its checkpoint passed on the running simulation; done
+  //    marks survive a reload. Positions are those of the Learn window in
+  //    the 1440×860 layout.
+  const plays = [
+    { id: "littles-law", answer: [200, 401], lock: [255, 443], want: "wrong", fix: [336, 583] },
+    { id: "one-queue-beats-many", answer: [200, 386], lock: [255, 428], want: "right", fix: [336, 554] },
+    { id: "cache-aside", fix: [336, 488] },
+  ];
+  let done = 0;
+  for (const c of plays) {
+    p = await openPage(`${url}?concept=${c.id}`, `concept-${c.id}`);
+    await waitFor(p, "running");
+    await p.page.waitForTimeout(1500);
+    const opened = await attr(p, "data-concept");
+    (opened === c.id ? pass : fail)(`concept: ?concept=${c.id} opens "${opened}"`);
+    if (c.answer) {
+      await press(p, ...c.answer);
+      await press(p, ...c.lock);
+      await p.page.waitForFunction(() => ["right", "wrong"].includes(document.documentElement.dataset.conceptAnswer),
+        null, { timeout: startTimeout });
+      const said = await attr(p, "data-concept-answer");
+      (said === c.want ? pass : fail)(`concept ${c.id}: the answer is marked ${said} (want ${c.want})`);
+    }
+    await press(p, ...c.fix);
+    await p.page.waitForFunction(() => document.documentElement.dataset.conceptCheckpoint === "after:passed",
+      null, { timeout: startTimeout }).catch(() => {});
+    const state = await attr(p, "data-concept-checkpoint");
+    (state === "after:passed" ? pass : fail)(`concept ${c.id}: the fix's checkpoint is ${state}`);
+    await screenshot(p, `web-concept-${c.id}.png`);
+    done = Number(await attr(p, "data-concepts-done"));
+    await p.page.reload();
+    await waitFor(p, "running");
+    const kept = Number(await attr(p, "data-concepts-done"));
+    (kept >= 1 && kept === done ? pass : fail)(`concept ${c.id}: ${kept} done after a reload (was ${done})`);
+    noErrors(p);
+    await p.context.close();
+  }
 } catch (e) {
   fail(String(e));
 }
