@@ -57,6 +57,9 @@ pub enum Metric {
     Node(String, String),
     /// Share of messages lost on the link from → to.
     LinkLossRate(String, String),
+    /// Calls answered by a fallback (over all links) per answered request:
+    /// how much of what users got was degraded.
+    FallbackRatio,
     /// A request type's figure (types from a client's `mix`) or a client's:
     /// `p50_ms`, `p95_ms`, `p99_ms`, `mean_ms`, `error_rate`,
     /// `throughput_rps`, `completed`, `failed`.
@@ -148,6 +151,12 @@ impl Metric {
             Metric::Node(id, field) => node_value(r, id, field)?,
             Metric::Type(name, field) => breakdown(r.types.iter().find(|t| &t.name == name)?, field)?,
             Metric::Client(id, field) => breakdown(r.clients.iter().find(|t| &t.name == id)?, field)?,
+            Metric::FallbackRatio => {
+                if r.completed == 0 {
+                    return None;
+                }
+                r.links.iter().map(|l| l.fallbacks).sum::<u64>() as f64 / r.completed as f64
+            }
             Metric::LinkLossRate(from, to) => {
                 r.links.iter().find(|l| &l.from == from && &l.to == to).filter(|l| l.sent > 0)?.loss_rate
             }

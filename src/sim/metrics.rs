@@ -241,6 +241,8 @@ pub struct NodeStats {
 pub struct LinkStats {
     pub sent: u64,
     pub lost: u64,
+    /// Calls that failed for good and were answered by the caller itself.
+    pub fallbacks: u64,
     pub bytes: u64,
     pub in_transit: Level,
 }

@@ -148,6 +148,12 @@ pub struct LinkSpec {
     /// other links.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub weight: f64,
+    /// Graceful degradation: a call over this link that fails for good
+    /// (after its retries) is answered by the caller itself, with a default
+    /// or cached answer, instead of failing the request. Counted as a
+    /// fallback.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
 }
 
 fn is_one(v: &f64) -> bool {
@@ -198,6 +204,7 @@ impl LinkSpec {
             max_concurrent: None,
             only: Vec::new(),
             weight: 1.0,
+            fallback: false,
         }
     }
 }

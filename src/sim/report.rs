@@ -182,6 +182,13 @@ pub struct LinkReport {
     pub lost: u64,
     pub loss_rate: f64,
     pub mean_in_transit: f64,
+    /// Calls that failed for good and were answered by the caller's fallback.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub fallbacks: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Report {
@@ -232,6 +239,7 @@ impl Report {
                 lost: l.stats.lost,
                 loss_rate: if l.stats.sent == 0 { 0.0 } else { l.stats.lost as f64 / l.stats.sent as f64 },
                 mean_in_transit: per_ns(l.stats.in_transit.area_to(now)),
+                fallbacks: l.stats.fallbacks,
             })
             .collect();
         Report {

@@ -34,6 +34,7 @@ mod kinds;
 mod layers;
 mod lessons;
 mod marathon;
+mod patterns;
 mod queueing;
 mod quorum;
 mod robustness;

@@ -135,6 +135,9 @@ pub(super) struct Msg {
     pub(super) hold: Nanos,
     /// The devices node that found its recipient offline (NONE: none).
     pub(super) offline_node: u32,
+    /// A call on its path failed and its caller answered instead (a
+    /// degraded answer: caches do not keep it).
+    pub(super) fallback: bool,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -200,6 +203,7 @@ impl Engine {
                     fork_depth: 0,
                     hold: 0,
                     offline_node: NONE,
+                    fallback: false,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -228,6 +232,7 @@ impl Engine {
         m.parent = NONE;
         m.hold = 0;
         m.offline_node = NONE;
+        m.fallback = false;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot

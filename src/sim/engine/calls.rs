@@ -224,6 +224,12 @@ impl Engine {
             return;
         }
         let origin_up = !(self.nodes[n as usize].removed || self.nodes[n as usize].fx.down);
+        if origin_up && self.msgs[m as usize].error.is_some() && self.falls_back(hop.link, hop.attempt) {
+            // Degrade instead of failing: the caller answers for itself.
+            self.links[hop.link as usize].stats.fallbacks += 1;
+            self.msgs[m as usize].error = None;
+            self.msgs[m as usize].fallback = true;
+        }
         if d == 0 && (self.msgs[m as usize].error.is_none() || !origin_up) {
             self.at_origin(m);
             return;
@@ -286,8 +292,11 @@ impl Engine {
         }
         match self.nodes[n as usize].spec.kind {
             NodeKind::Cache(_) | NodeKind::Cdn(_) => {
-                // The miss came back with the value: keep it.
-                self.cache_fill(n, m);
+                // The miss came back with the value: keep it (not a
+                // fallback's stand-in).
+                if !self.msgs[m as usize].fallback {
+                    self.cache_fill(n, m);
+                }
                 let key = self.msgs[m as usize].key;
                 self.wake_waiters(n, key, None);
                 self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
@@ -302,6 +311,13 @@ impl Engine {
                 self.return_up(m)
             }
         }
+    }
+
+    /// Whether a failed call over `link` (at this attempt) is answered by
+    /// its caller's fallback: the link has one and no retry is left.
+    fn falls_back(&self, link: u32, attempt: u8) -> bool {
+        let spec = &self.links[link as usize].spec;
+        spec.fallback && spec.retry.as_ref().is_none_or(|p| attempt as u32 >= p.max_retries.min(250))
     }
 
     /// The message is back where it was created.

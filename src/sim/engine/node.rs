@@ -56,6 +56,9 @@ pub struct NodeRt {
     /// Load balancers with health checks: is each backend in rotation, and
     /// its streak of probe results (> 0: passes in a row, < 0: failures).
     pub(super) healthy: Vec<bool>,
+    /// Per outgoing link: the backend's life last seen and when it came
+    /// back (for a balancer's slow start).
+    pub(super) joined: Vec<(Option<Gen>, Option<Nanos>)>,
     pub(super) streak: Vec<i32>,
     pub(super) rr: u32,
     pub(super) ring: Vec<(u64, u32)>,
@@ -220,6 +223,7 @@ impl NodeRt {
             busy: 0,
             outstanding: Vec::new(),
             healthy: Vec::new(),
+            joined: Vec::new(),
             streak: Vec::new(),
             rr: 0,
             ring: Vec::new(),
@@ -309,6 +313,7 @@ impl NodeRt {
         self.out.push(l);
         self.outstanding.push(0);
         self.healthy.push(true);
+        self.joined.push((None, None));
         self.streak.push(0);
     }
 

@@ -127,6 +127,45 @@ impl Engine {
         })
     }
 
+    /// A balancer's slow start: a backend that came back within the last
+    /// `slow_start_s` keeps a request with probability (time back /
+    /// slow_start_s); otherwise another backend (at random) takes it.
+    pub(super) fn slow_start(&mut self, n: u32, i: usize) -> usize {
+        let ramp = match &self.nodes[n as usize].spec.kind {
+            NodeKind::LoadBalancer(lb) => lb.slow_start_s.map_or(0, secs_to_nanos),
+            _ => 0,
+        };
+        let len = self.nodes[n as usize].out.len();
+        if ramp == 0 || len < 2 {
+            return i;
+        }
+        let now = self.now;
+        let backend = self.links[self.nodes[n as usize].out[i] as usize].to;
+        let life = self.nodes[backend as usize].life;
+        let node = &mut self.nodes[n as usize];
+        let j = &mut node.joined[i];
+        match j.0 {
+            // A restart (a new life) counts as coming back.
+            Some(seen) if seen != life => j.1 = Some(now),
+            _ => {}
+        }
+        j.0 = Some(life);
+        let Some(since) = j.1 else { return i };
+        let back = now.saturating_sub(since);
+        if back >= ramp {
+            j.1 = None;
+            return i;
+        }
+        if self.rng.chance(back as f64 / ramp as f64) {
+            return i;
+        }
+        let others: Vec<usize> = (0..len).filter(|&k| k != i && node_healthy(&self.nodes[n as usize], k)).collect();
+        if others.is_empty() {
+            return i;
+        }
+        others[self.rng.below(others.len() as u32) as usize]
+    }
+
     /// One of `among` (outgoing link indices) at random, by link weight.
     pub(super) fn pick_weighted(&mut self, n: u32, among: &[usize]) -> usize {
         let node = &self.nodes[n as usize];
@@ -252,6 +291,7 @@ impl Engine {
                     node.healthy[i] = false;
                 } else if !node.healthy[i] && *s >= hc.healthy_after.max(1) as i32 {
                     node.healthy[i] = true;
+                    node.joined[i].1 = Some(self.now);
                 }
             }
         }
@@ -275,4 +315,9 @@ impl Engine {
         }
         self.nodes[n].ring = ring;
     }
+}
+
+/// Whether a balancer counts backend `k` as in rotation.
+fn node_healthy(node: &NodeRt, k: usize) -> bool {
+    node.healthy.get(k).copied().unwrap_or(true)
 }

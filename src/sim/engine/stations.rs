@@ -58,7 +58,7 @@ impl Engine {
             return false;
         }
         if node.prep.hooks.admit {
-            let job = job_of(&self.msgs[m as usize], now, 1.0);
+            let job = job_of(&self.msgs[m as usize], now, 1.0, node.busy);
             if let Err(reason) = node.spec.kind.admit(&mut node.state, job) {
                 self.reject(n, m, reason);
                 return false;
@@ -196,7 +196,7 @@ impl Engine {
         node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
         node.stats.waits += 1;
         if node.prep.hooks.serve {
-            let job = job_of(&self.msgs[m as usize], now, node.fx.service_factor(now));
+            let job = job_of(&self.msgs[m as usize], now, node.fx.service_factor(now), node.busy);
             if let Some(served) = node.spec.kind.serve(&mut node.state, job, &mut self.rng) {
                 self.msgs[m as usize].error = served.error;
                 self.service_ends_in(m, served.time);
@@ -208,6 +208,7 @@ impl Engine {
             s = by_type;
         }
         let mut extra: Nanos = 0;
+        let mut contention = 1.0;
         let hold = self.msgs[m as usize].hold;
         if hold > 0 && node.prep.after == AfterService::CallDownstream {
             // A long poll: the server holds it until there is news; the
@@ -218,8 +219,9 @@ impl Engine {
             msg.sent = now + hold;
         }
         if node.prep.hooks.adjust {
-            let job = job_of(&self.msgs[m as usize], now, 1.0);
+            let job = job_of(&self.msgs[m as usize], now, 1.0, node.busy);
             let adjust = node.spec.kind.adjust(&mut node.state, job, &mut self.rng);
+            contention = 1.0 + adjust.slower;
             if adjust.cold_start {
                 node.stats.cold_starts += 1;
             }
@@ -228,7 +230,7 @@ impl Engine {
             }
             extra += adjust.extra;
         }
-        let slow = node.fx.service_factor(now);
+        let slow = node.fx.service_factor(now) * contention;
         if s.is_zero() && extra == 0 {
             self.service_done(m);
         } else {
@@ -322,7 +324,10 @@ impl Engine {
             AfterService::Balance => {
                 self.release(n, 0, entered);
                 match self.pick_backend(n, m) {
-                    Some(i) => self.call(n, m, i, NONE as u8, false, 0, entered),
+                    Some(i) => {
+                        let i = self.slow_start(n, i);
+                        self.call(n, m, i, NONE as u8, false, 0, entered)
+                    }
                     None => self.reject(n, m, FailReason::NoRoute),
                 }
             }
@@ -422,8 +427,8 @@ impl Engine {
 }
 
 /// A request as a kind's hooks see it: read or write, its key, its size.
-fn job_of(msg: &Msg, now: Nanos, slow: f64) -> Job {
+fn job_of(msg: &Msg, now: Nanos, slow: f64, busy: u32) -> Job {
     let write = msg.op == Op::Write;
     let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
-    Job { write, key: msg.key, now, slow, bytes }
+    Job { write, key: msg.key, now, slow, bytes, busy }
 }

@@ -150,6 +150,7 @@ impl Engine {
             node.out.remove(i);
             node.outstanding.remove(i);
             node.healthy.remove(i);
+            node.joined.remove(i);
             node.streak.remove(i);
         }
         self.note_typed_links(from);

@@ -13,11 +13,33 @@ pub struct DatabaseSpec {
     pub queue_limit: Option<u32>,
     pub read: Dist,
     pub write: Dist,
+    /// Coordination cost of concurrent queries (the Universal Scalability
+    /// Law): with b queries running, each takes 1 + σ(b−1) + κ·b(b−1) times
+    /// as long. Beyond b* = √((1−σ)/κ) more connections lower throughput.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contention: Option<Contention>,
+}
+
+/// σ (serial share: queueing for locks) and κ (coherency: every pair of
+/// queries costs a little).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contention {
+    pub sigma: f64,
+    pub kappa: f64,
+}
+
+impl Contention {
+    /// How much slower a query is with `busy` running, this one included.
+    pub fn slower(&self, busy: u32) -> f64 {
+        let b = busy.max(1) as f64;
+        self.sigma * (b - 1.0) + self.kappa * b * (b - 1.0)
+    }
 }
 
 impl Default for DatabaseSpec {
     fn default() -> Self {
-        Self { pool: 16, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(8.0) }
+        Self { pool: 16, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(8.0), contention: None }
     }
 }
 
@@ -27,7 +49,13 @@ impl Kind for DatabaseSpec {
     type State = ();
 
     fn prepare(&self) -> Prepared {
-        Prepared { write: self.write.sampler(), ..Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler()) }.after(AfterService::Respond)
+        let hooks = Hooks { adjust: self.contention.is_some(), ..Default::default() };
+        let station = Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler());
+        Prepared { write: self.write.sampler(), hooks, ..station }.after(AfterService::Respond)
+    }
+
+    fn adjust(&self, _state: &mut (), job: Job, _rng: &mut SimRng) -> Adjust {
+        Adjust { slower: self.contention.map_or(0.0, |c| c.slower(job.busy)), ..Adjust::default() }
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
@@ -37,6 +65,13 @@ impl Kind for DatabaseSpec {
             c.count("queue_limit", q, 0, MAX_COUNT)?;
         }
         c.dist("read", &d.read)?;
-        c.dist("write", &d.write)
+        c.dist("write", &d.write)?;
+        if let Some(k) = d.contention {
+            c.field("contention", |c| {
+                c.number("sigma", k.sigma, 0.0, 1.0)?;
+                c.number("kappa", k.kappa, 0.0, 1.0)
+            })?;
+        }
+        Ok(())
     }
 }

@@ -15,11 +15,16 @@ pub struct LoadBalancerSpec {
     /// Probe backends and stop sending to the ones that fail.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
+    /// Slow start: a backend that comes back (healthy again, or restarted)
+    /// gets a share of its traffic that grows from nothing to full over
+    /// this many seconds, so a cold instance is not flooded at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slow_start_s: Option<f64>,
 }
 
 impl Default for LoadBalancerSpec {
     fn default() -> Self {
-        Self { policy: LbPolicy::RoundRobin, service: Dist::Const(0.0), health_check: None }
+        Self { policy: LbPolicy::RoundRobin, service: Dist::Const(0.0), health_check: None, slow_start_s: None }
     }
 }
 
@@ -59,6 +64,9 @@ impl Kind for LoadBalancerSpec {
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
         let lb = self;
         c.dist("service", &lb.service)?;
+        if let Some(t) = lb.slow_start_s {
+            c.number("slow_start_s", t, 0.0, 86_400.0)?;
+        }
         health_check(c, &lb.health_check)
     }
 }

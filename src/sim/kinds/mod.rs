@@ -191,6 +191,8 @@ pub struct Job {
     pub slow: f64,
     /// Its size: the request's for a write, the answer's for a read.
     pub bytes: u32,
+    /// Requests in service at the node, this one included.
+    pub busy: u32,
 }
 
 /// How a kind changes one request's standard service.
@@ -202,6 +204,8 @@ pub struct Adjust {
     pub extra: Nanos,
     /// It paid a cold start (counted by the node).
     pub cold_start: bool,
+    /// The service time is multiplied by 1 + this (contention).
+    pub slower: f64,
 }
 
 /// How long serving took, and whether it failed.

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::Ui;
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{dist, optional_limit, row, workers};
+use super::super::inspector::{dist, drag, optional_limit, row, workers};
 use super::{KindView, Outline, rect};
 use crate::sim::model::*;
 
@@ -36,5 +36,17 @@ impl KindView for DatabaseSpec {
         );
         row(ui, "read time", "Time for one read query.", |ui| dist(ui, "db-read", &mut d.read));
         row(ui, "write time", "Time for one write query.", |ui| dist(ui, "db-write", &mut d.write));
+        let tip = "Coordination cost (Universal Scalability Law): with b queries running each takes \
+                   1 + σ(b−1) + κ·b(b−1) times as long; past √((1−σ)/κ) connections, more serve less.";
+        row(ui, "contention", tip, |ui| {
+            let mut on = d.contention.is_some();
+            if ui.checkbox(&mut on, "").changed() {
+                d.contention = on.then_some(Contention { sigma: 0.05, kappa: 0.002 });
+            }
+            if let Some(c) = &mut d.contention {
+                ui.add(drag(&mut c.sigma).range(0.0..=1.0).speed(0.001).prefix("σ "));
+                ui.add(drag(&mut c.kappa).range(0.0..=1.0).speed(0.0001).prefix("κ "));
+            }
+        });
     }
 }

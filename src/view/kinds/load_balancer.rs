@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{ComboBox, Ui};
 use bevy_prototype_lyon::prelude::*;
 
-use super::super::inspector::{dist, health_check, row};
+use super::super::inspector::{dist, drag, health_check, row};
 use super::{KindView, Outline, polygon};
 use crate::sim::model::*;
 
@@ -33,5 +33,16 @@ impl KindView for LoadBalancerSpec {
         });
         row(ui, "routing time", "Time to route one request.", |ui| dist(ui, "lb-svc", &mut lb.service));
         health_check(ui, &mut lb.health_check);
+        let tip = "A backend that comes back (healthy again, or restarted) gets a share of traffic \
+                   growing from nothing to full over this time.";
+        row(ui, "slow start", tip, |ui| {
+            let mut on = lb.slow_start_s.is_some();
+            if ui.checkbox(&mut on, "").changed() {
+                lb.slow_start_s = on.then_some(30.0);
+            }
+            if let Some(t) = &mut lb.slow_start_s {
+                ui.add(drag(t).range(0.0..=86_400.0).speed(0.5).suffix(" s"));
+            }
+        });
     }
 }
