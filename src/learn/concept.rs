@@ -266,6 +266,8 @@ pub const BUNDLED: &[Bundled] = concepts![
     "serial-bottleneck",
     "autoscaling-lag",
     "serverless-cold-starts",
+    "universal-scalability-law",
+    "slow-start",
     // Caching
     "cache-aside",
     "cache-working-set",
@@ -293,6 +295,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "retry-budget",
     "retry-one-layer",
     "circuit-breaker",
+    "graceful-degradation",
     "bulkhead",
     "adaptive-lifo",
     "bounded-queues",

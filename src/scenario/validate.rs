@@ -191,6 +191,12 @@ fn check_cycles_and_chaos(c: &mut Checker, s: &Scenario, out: &[Vec<usize>]) -> 
                 c.number("at_s", f.at_s, 0.0, 1e7)?;
                 if let Some(d) = f.for_s {
                     c.number("for_s", d, 0.0, 1e7)?;
+                    if d == 0.0 {
+                        // It would end as it starts: nothing would happen.
+                        return c.field("for_s", |c| {
+                            c.fail("a fault lasting 0 s never takes effect; leave for_s out to keep it until the end")
+                        });
+                    }
                 }
                 match f.fault.check(s) {
                     Ok(()) => Ok(()),
