@@ -278,6 +278,7 @@ fn node_value(r: &Report, id: &str, field: &str) -> Option<f64> {
         "arrivals_per_s" => n.arrivals as f64 / secs,
         "completions_per_s" => n.completions as f64 / secs,
         "rejected" => n.rejected as f64,
+        "expired" => n.expired as f64,
         "rejected_share" => {
             if n.arrivals == 0 {
                 return None;

@@ -185,6 +185,8 @@ impl Level {
 #[derive(Default)]
 pub struct NodeStats {
     pub arrivals: u64,
+    /// Queued requests dropped because their caller's deadline had passed.
+    pub expired: u64,
     /// Requests that finished their service here.
     pub completions: u64,
     pub rejected: u64,

@@ -151,6 +151,10 @@ pub struct NodeReport {
     pub arrivals: u64,
     pub completions: u64,
     pub rejected: u64,
+    /// Of those rejected: dropped from the queue because the caller's
+    /// deadline had passed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub expired: u64,
     /// Busy workers / workers, time-averaged; `null` for unlimited workers.
     pub utilization: Option<f64>,
     pub mean_busy: f64,
@@ -215,6 +219,7 @@ impl Report {
                     arrivals: s.arrivals,
                     completions: s.completions,
                     rejected: s.rejected,
+                    expired: s.expired,
                     utilization: (w != u32::MAX).then(|| mean_busy / n.mean_workers(now, span).max(1e-9)),
                     mean_busy,
                     mean_queue_len: per_ns(s.queue.area_to(now)),

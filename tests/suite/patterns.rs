@@ -91,3 +91,55 @@ fn slow_start_ramps_a_restarted_backend_in() {
     let ramped = share(&with(", slow_start_s: 30.0"));
     assert!((ramped - 0.25 / 6.0).abs() < 0.015, "slow start: {ramped}");
 }
+
+#[test]
+fn modulo_hashing_moves_most_keys_when_a_backend_leaves() {
+    // Four caches behind a hashing balancer; one dies at 20 s. The reads
+    // that reach the database in the next 10 s are the keys that moved.
+    let misses = |policy: &str| {
+        let s = parse(&format!(
+            r#"(version: 1, name: "t", seed: 5, nodes: [
+                (id: "u", kind: Client(traffic: Poisson(rate: 1000.0), keys: 2000)),
+                (id: "lb", kind: LoadBalancer(policy: {policy},
+                    health_check: (interval_ms: 200.0, unhealthy_after: 1, healthy_after: 1))),
+                (id: "c1", kind: Cache(capacity: 5000)), (id: "c2", kind: Cache(capacity: 5000)),
+                (id: "c3", kind: Cache(capacity: 5000)), (id: "c4", kind: Cache(capacity: 5000)),
+                (id: "db", kind: Database(pool: 64, read: Exp(2.0))),
+            ], links: [(from: "u", to: "lb"), (from: "lb", to: "c1"), (from: "lb", to: "c2"),
+                (from: "lb", to: "c3"), (from: "lb", to: "c4"), (from: "c1", to: "db"), (from: "c2", to: "db"),
+                (from: "c3", to: "db"), (from: "c4", to: "db")],
+            chaos: [(at_s: 20.0, fault: Kill(node: "c4"))])"#
+        ));
+        let r = run_scenario(&s, "t", 5, 20.0, 10.0);
+        r.nodes.iter().find(|n| n.id == "db").unwrap().arrivals
+    };
+    let (ring, modulo) = (misses("ConsistentHash"), misses("ModuloHash"));
+    // The ring moves the dead cache's 500 keys; modulo three moves about
+    // three keys in four (and the dead cache's too).
+    assert!((400..=650).contains(&ring), "consistent hashing: {ring} misses");
+    assert!(modulo > 2 * ring, "modulo hashing: {modulo} misses against {ring}");
+}
+
+#[test]
+fn a_propagated_deadline_drops_work_nobody_waits_for() {
+    let with = |propagate: &str| {
+        parse(&format!(
+            r#"(version: 1, name: "t", seed: 6, nodes: [
+                (id: "u", kind: Client(traffic: Poisson(rate: 300.0), retry: (timeout_ms: 100.0, max_retries: 0){propagate})),
+                (id: "api", kind: Service(workers: 2, service: Exp(5.0))),
+            ], links: [(from: "u", to: "api")])"#
+        ))
+    };
+    // 300/s against 400/s of capacity, but bursts queue past the deadline;
+    // an overload (a spike ×2) makes most of the queue stale.
+    let mut plain = with("");
+    let mut fresh = with(", propagate_deadline: true");
+    for s in [&mut plain, &mut fresh] {
+        s.chaos.push(systemdecoder::chaos::Fault::parse_cli("spike u x2 at 5s for 10s").unwrap());
+    }
+    let a = run_scenario(&plain, "t", 6, 5.0, 15.0);
+    let b = run_scenario(&fresh, "t", 6, 5.0, 15.0);
+    let expired = b.nodes.iter().find(|n| n.id == "api").unwrap().expired;
+    assert!(expired > 1000, "queued work past its deadline is dropped: {expired}");
+    assert!(b.throughput_rps > 1.5 * a.throughput_rps, "answers in time: {} vs {}", b.throughput_rps, a.throughput_rps);
+}

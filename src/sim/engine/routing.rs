@@ -113,6 +113,7 @@ impl Engine {
                 let all: Vec<usize> = (0..len).collect();
                 self.pick_weighted(n, &all)
             }
+            LbPolicy::ModuloHash => (self.msgs[m as usize].key % len as u64) as usize,
             LbPolicy::ConsistentHash => {
                 let node = &self.nodes[n as usize];
                 let h = hash64(&self.msgs[m as usize].key.to_le_bytes(), 0);
@@ -229,6 +230,8 @@ impl Engine {
                 let o = &self.nodes[n as usize].outstanding;
                 if o[b] < o[a] { b } else { a }
             }
+            // Modulo the backends in rotation: when one leaves, most keys move.
+            LbPolicy::ModuloHash => ok[(self.msgs[m as usize].key % ok.len() as u64) as usize],
             LbPolicy::ConsistentHash => {
                 // Walk the ring past unhealthy backends: only their keys move.
                 let h = hash64(&self.msgs[m as usize].key.to_le_bytes(), 0);

@@ -26,6 +26,11 @@ pub struct ClientSpec {
     pub response_bytes: u32,
     /// End-to-end timeout and retries for each request.
     pub retry: Option<RetryPolicy>,
+    /// Requests carry their deadline (sent time + the retry timeout): a
+    /// node drops queued work whose caller has already given up instead of
+    /// serving it (counted as `expired`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub propagate_deadline: bool,
     /// Traffic mix by request type; empty: reads and writes by `write_ratio`
     /// (named "read" and "write").
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -42,6 +47,7 @@ impl Default for ClientSpec {
             request_bytes: 1_000,
             response_bytes: 4_000,
             retry: None,
+            propagate_deadline: false,
             mix: Vec::new(),
         }
     }

@@ -38,17 +38,21 @@ pub enum LbPolicy {
     PowerOfTwoChoices,
     /// The request's key picks the backend on a hash ring (sticky).
     ConsistentHash,
+    /// The request's key modulo the number of backends in rotation (sticky,
+    /// but when that number changes almost every key moves).
+    ModuloHash,
     /// At random, in proportion to each link's `weight` (canary releases,
     /// mixed instance sizes).
     Weighted,
 }
 
-pub const LB_POLICIES: [LbPolicy; 6] = [
+pub const LB_POLICIES: [LbPolicy; 7] = [
     LbPolicy::RoundRobin,
     LbPolicy::LeastConnections,
     LbPolicy::Random,
     LbPolicy::PowerOfTwoChoices,
     LbPolicy::ConsistentHash,
+    LbPolicy::ModuloHash,
     LbPolicy::Weighted,
 ];
 

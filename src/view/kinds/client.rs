@@ -39,6 +39,12 @@ impl KindView for ClientSpec {
             }
         });
         retry(ui, "client-retry", &mut c.retry, "end to end");
+        if c.retry.is_some() {
+            let tip = "Requests carry their deadline: nodes drop queued work whose caller has given up.";
+            row(ui, "deadline", tip, |ui| {
+                ui.checkbox(&mut c.propagate_deadline, "propagate");
+            });
+        }
     }
 }
 
