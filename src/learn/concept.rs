@@ -278,6 +278,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "read-replicas",
     "sharding-writes",
     "hot-key",
+    "consistent-hashing",
     "failover-retry-horizon",
     "blobs-off-path",
     // Messaging
@@ -301,6 +302,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "bounded-queues",
     "priority-shedding",
     "token-bucket",
+    "deadline-propagation",
     "noisy-neighbour",
     "health-checks",
     // Failure modes
