@@ -428,6 +428,10 @@ impl Engine {
             k.busy = 0;
         }
         node.spec.kind.crashed(&mut node.state);
+        if node.spec.kind.caching().is_some() {
+            // A cache's memory is gone with it: it comes back cold.
+            node.store = None;
+        }
         node.busy = 0;
         node.consumers_busy = 0;
         node.stats.queue.set(now, 0);
