@@ -182,3 +182,18 @@ fn output_cut_short_ends_the_program_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_traffic_spike_cannot_push_a_client_past_the_rate_limit() {
+    // 10^7 requests a second × 1 000 would be 10^10: capped at 10^8.
+    let text = r#"(version: 1, name: "t", nodes: [
+        (id: "u", kind: Client(traffic: Poisson(rate: 10000000.0))),
+        (id: "a", kind: Service(workers: 100000, service: Const(0.0))),
+    ], links: [(from: "u", to: "a", latency: Const(0.0))],
+    chaos: [(at_s: 0.0, fault: TrafficSpike(client: "u", factor: 1000.0))])"#;
+    let (s, _) = systemdecoder::scenario::Scenario::parse("t.ron", text).unwrap();
+    let r = systemdecoder::headless::run_scenario(&s, "t", 1, 0.0, 0.001);
+    let cap = systemdecoder::sim::check::MAX_RATE * 0.001;
+    assert!((r.created as f64) < 1.1 * cap, "{} requests in 1 ms", r.created);
+    assert!((r.created as f64) > 0.9 * cap, "the spike still applies up to the cap: {}", r.created);
+}

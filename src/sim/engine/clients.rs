@@ -40,16 +40,19 @@ impl Engine {
         let epoch = node.epoch;
         let now = self.now;
         let spike = node.fx.spike;
+        // A spike multiplies the rate, but no client sends more than the
+        // most a file may ask for: work must stay within what a run can do.
+        let cap = |r: f64| r.min(crate::sim::check::MAX_RATE);
         match c.traffic {
             Traffic::Poisson { rate } if rate * spike > 0.0 => {
-                let rate = rate * spike;
+                let rate = cap(rate * spike);
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
                 self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Polling { users, interval_s, .. } if users * spike > 0.0 && interval_s > 0.0 => {
                 // Many apps polling on their own clocks: their polls merge
                 // into a Poisson stream of users / interval a second.
-                let rate = users * spike / interval_s;
+                let rate = cap(users * spike / interval_s);
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
                 self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
             }
@@ -57,7 +60,7 @@ impl Engine {
                 // Thinning: candidates at the peak rate, each kept with
                 // rate(t) / peak (exact for a time-varying Poisson process).
                 let a = amplitude.clamp(0.0, 1.0);
-                let peak = mean_rate * spike * (1.0 + a);
+                let peak = cap(mean_rate * spike * (1.0 + a));
                 let gap = (self.rng.exp(1e9 / peak) as Nanos).max(1);
                 let t = (now + gap) as f64 / 1e9;
                 let phase = std::f64::consts::TAU * (t - peak_at_s) / period_s.max(1e-3);
@@ -66,12 +69,12 @@ impl Engine {
                 self.at(now + gap, What::ClientFire { node: n, epoch, arrive });
             }
             Traffic::Constant { rate } if rate * spike > 0.0 => {
-                let rate = rate * spike;
+                let rate = cap(rate * spike);
                 let gap = (1e9 / rate) as Nanos;
                 self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Burst { rate, burst_rate, period_s, burst_s } => {
-                let (rate, burst_rate) = (rate * spike, burst_rate * spike);
+                let (rate, burst_rate) = (cap(rate * spike), cap(burst_rate * spike));
                 let period = secs_to_nanos(period_s).max(1);
                 let burst = secs_to_nanos(burst_s).min(period);
                 let phase = now % period;
