@@ -96,8 +96,8 @@ pub struct Concept {
     pub meet: String,
     /// The node kinds (as the palette names them: "cache", "load
     /// balancer") and faults (as the command line names them: "kill",
-    /// "throttle") this concept is about; the inspector and the fault menu
-    /// link to it.
+    /// "throttle") this concept is about; the inspector of a node of that
+    /// kind links to it.
     #[serde(default)]
     pub about: Vec<String>,
     /// Nodes to circle on the canvas.
