@@ -54,13 +54,18 @@ fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
     });
 }
 
-/// Links to the concepts about the selected node's kind; returns one to open.
-fn learn_links(ui: &mut egui::Ui, kind: &NodeKind) -> Option<&'static str> {
-    let about = crate::learn::concept::about(kind.label());
+/// Links to the concepts about the selected node's kind: those about the
+/// kind itself, or (`failures`) those about breaking it, which also name a
+/// fault. Returns one to open.
+fn learn_links(ui: &mut egui::Ui, kind: &NodeKind, failures: bool) -> Option<&'static str> {
+    use crate::learn::concept::{about, topics};
+    let faults: Vec<&str> = topics().into_iter().filter(|t| crate::chaos::Fault::usages().iter().any(|u| u.starts_with(t))).collect();
+    let names_fault = |l: &crate::learn::concept::Loaded| l.concept.about.iter().any(|a| faults.contains(&a.as_str()));
+    let about: Vec<_> = about(kind.label()).into_iter().filter(|l| names_fault(l) == failures).collect();
     let mut open = None;
     if !about.is_empty() {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("Learn:").weak());
+            ui.label(RichText::new(if failures { "Learn how it fails:" } else { "Learn:" }).weak());
             for l in about.iter().take(4) {
                 if ui.link(RichText::new(&l.concept.title).small()).clicked() {
                     open = Some(l.id());
@@ -89,7 +94,7 @@ fn node(
     let Ok((_, name, mut params, live)) = nodes.get_mut(e) else { return None };
     ui.heading(format!("{} {}", kinds::glyph(&params.0.kind), name));
     ui.label(RichText::new(params.0.kind.label()).weak());
-    let learn = learn_links(ui, &params.0.kind);
+    let mut learn = learn_links(ui, &params.0.kind, false);
     ui.separator();
     let mut spec = params.0.clone();
     kinds::editors(ui, &mut spec.kind, types);
@@ -128,6 +133,7 @@ fn node(
     if let Some(f) = chaos_menu::node_faults(ui, strength, name.as_str(), &params.0.kind, zone.as_deref(), &members) {
         chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
     }
+    learn = learn_links(ui, &params.0.kind, true).or(learn);
     ui.separator();
     if matches!(params.0.kind, NodeKind::Client(_)) {
         // A client has no workers or queue; the charts show its traffic.
