@@ -132,3 +132,37 @@ fn a_cache_that_crashes_comes_back_cold() {
     // (fewer: the rarely drawn keys may not come back in 19 s).
     assert!(misses > 800, "reads that reached the database after the restart: {misses}");
 }
+
+#[test]
+fn a_cache_passes_writes_on_and_forgets_the_key() {
+    // Every request a write: none is answered by the cache, all reach the
+    // database, and the cache counts no hits or misses (its ratio is of reads).
+    let s = parse(
+        r#"(version: 1, name: "t", seed: 9, nodes: [
+            (id: "u", kind: Client(traffic: Poisson(rate: 200.0), write_ratio: 1.0, keys: 10)),
+            (id: "c", kind: Cache(hit_ratio: 0.9)),
+            (id: "db", kind: Database(pool: 32, write: Exp(2.0))),
+        ], links: [(from: "u", to: "c"), (from: "c", to: "db")])"#,
+    );
+    let r = run_scenario(&s, "t", 9, 1.0, 10.0);
+    let cache = r.nodes.iter().find(|n| n.id == "c").unwrap();
+    let db = r.nodes.iter().find(|n| n.id == "db").unwrap();
+    assert_eq!(cache.hit_ratio, None, "no reads, no ratio");
+    assert!(db.arrivals + 5 >= cache.arrivals, "writes reach the database: {} of {}", db.arrivals, cache.arrivals);
+    // A read after a write of the same key misses (the copy was dropped):
+    // with 10 keys and half writes, a capacity cache hits far less than
+    // with reads alone.
+    let mixed = |w: f64| {
+        let text = format!(
+            r#"(version: 1, name: "t", seed: 9, nodes: [
+            (id: "u", kind: Client(traffic: Poisson(rate: 200.0), write_ratio: {w}, keys: 10)),
+            (id: "c", kind: Cache(capacity: 100)),
+            (id: "db", kind: Database(pool: 32, read: Exp(2.0), write: Exp(2.0))),
+        ], links: [(from: "u", to: "c"), (from: "c", to: "db")])"#
+        );
+        let r = run_scenario(&parse(&text), "t", 9, 1.0, 10.0);
+        r.nodes.iter().find(|n| n.id == "c").unwrap().hit_ratio.unwrap()
+    };
+    let (reads, half) = (mixed(0.0), mixed(0.5));
+    assert!(reads > 0.98 && half < 0.8, "hit ratio reads only {reads}, half writes {half}");
+}

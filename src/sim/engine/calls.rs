@@ -294,7 +294,8 @@ impl Engine {
             NodeKind::Cache(_) | NodeKind::Cdn(_) => {
                 // The miss came back with the value: keep it (not a
                 // fallback's stand-in).
-                if !self.msgs[m as usize].fallback {
+                let msg = &self.msgs[m as usize];
+                if !msg.fallback && msg.op != Op::Write {
                     self.cache_fill(n, m);
                 }
                 let key = self.msgs[m as usize].key;

@@ -357,6 +357,22 @@ impl Engine {
             }
             AfterService::Lookup => {
                 let Some(c) = self.nodes[n as usize].spec.kind.caching() else { return };
+                if self.msgs[m as usize].op == Op::Write {
+                    // A write is not answered from the cache: it goes on to
+                    // the store behind, and the cached copy of its key is
+                    // dropped (cache-aside invalidation).
+                    let key = self.msgs[m as usize].key;
+                    if let Some(store) = self.nodes[n as usize].store.as_mut() {
+                        store.remove(key);
+                    }
+                    self.release(n, 0, entered);
+                    if self.nodes[n as usize].out.is_empty() {
+                        self.respond(m);
+                    } else {
+                        self.continue_calls(n, m, 0, false, entered);
+                    }
+                    return;
+                }
                 let hit = match self.cache_lookup(n, m) {
                     Some(hit) => hit,
                     None => {

@@ -45,6 +45,13 @@ impl LruStore {
         self.entries.insert(key, (self.stamp, expires));
     }
 
+    /// Forget a key (a write made the cached copy stale).
+    pub(super) fn remove(&mut self, key: u64) {
+        if let Some((old, _)) = self.entries.remove(&key) {
+            self.order.remove(&old);
+        }
+    }
+
     pub(super) fn clear(&mut self) {
         self.entries.clear();
         self.order.clear();
