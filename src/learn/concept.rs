@@ -359,7 +359,11 @@ fn parsed() -> &'static [Result<Concept, String>] {
 impl Loaded {
     /// Every bundled concept, in the catalogue's order.
     pub fn all() -> Vec<Result<Loaded, String>> {
-        BUNDLED.iter().zip(parsed()).map(|(b, p)| p.as_ref().map(|c| Loaded { concept: c, bundled: b }).map_err(Clone::clone)).collect()
+        BUNDLED
+            .iter()
+            .zip(parsed())
+            .map(|(b, p)| p.as_ref().map(|c| Loaded { concept: c, bundled: b }).map_err(Clone::clone))
+            .collect()
     }
 
     /// A bundled concept by id.
@@ -484,7 +488,12 @@ impl Loaded {
         let mut say = |ok: bool, says: String| out.push(Finding { ok, says });
         let show = |m: &Metric, v: Option<f64>| v.map_or("no data".to_string(), |v| m.show(v));
         let outcomes = |run: &Run, checks: &[Check]| {
-            checks.iter().zip(&run.outcomes).map(|(c, o)| format!("{} = {}", c.says, show(&c.metric, o.value))).collect::<Vec<_>>().join("; ")
+            checks
+                .iter()
+                .zip(&run.outcomes)
+                .map(|(c, o)| format!("{} = {}", c.says, show(&c.metric, o.value)))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         let known = topics();
         for a in &c.about {
@@ -534,7 +543,10 @@ impl Loaded {
             Ok(Some(v)) => {
                 let holding = p.choices.iter().filter(|ch| ch.holds(v)).count();
                 let which = p.answer(v).map_or("none".to_string(), |i| format!("\"{}\"", p.choices[i].says));
-                say(holding == 1, format!("prediction on {}: measured {}, answer {which}", p.on.file(), p.metric.show(v)));
+                say(
+                    holding == 1,
+                    format!("prediction on {}: measured {}, answer {which}", p.on.file(), p.metric.show(v)),
+                );
             }
             Ok(None) => say(false, format!("prediction on {}: the run has no such figure", p.on.file())),
             Err(e) => say(false, format!("prediction: {e}")),

@@ -114,9 +114,11 @@ fn black_hole(m: Measured, out: &mut Vec<Insight>) {
         for &li in &outs {
             let to = &r.links[li].to;
             let Some(t) = r.nodes.iter().position(|n| &n.id == to) else { continue };
-            let (arr, rej) = m.windows.iter().filter_map(|w| w.nodes.get(t)).fold((0u64, 0u64), |(a, j), n| {
-                (a + n.arrivals, j + n.rejected)
-            });
+            let (arr, rej) = m
+                .windows
+                .iter()
+                .filter_map(|w| w.nodes.get(t))
+                .fold((0u64, 0u64), |(a, j), n| (a + n.arrivals, j + n.rejected));
             let share = sent(li) / total;
             let fair = 1.0 / outs.len() as f64;
             if arr >= 20 && rej as f64 >= 0.9 * arr as f64 && share >= 1.5 * fair {

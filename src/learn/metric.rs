@@ -119,7 +119,10 @@ impl Metric {
             }
             Metric::ErrorRate => r.error_rate,
             Metric::LostMessages => r.async_failed as f64,
-            Metric::LatencyMeanMs | Metric::LatencyP50Ms | Metric::LatencyP95Ms | Metric::LatencyP99Ms
+            Metric::LatencyMeanMs
+            | Metric::LatencyP50Ms
+            | Metric::LatencyP95Ms
+            | Metric::LatencyP99Ms
             | Metric::LatencyP999Ms
                 if r.completed == 0 =>
             {
@@ -208,7 +211,9 @@ impl Metric {
             | Metric::FailedShare(_)
             | Metric::LinkLossRate(..)
             | Metric::WorstSecondErrorRate => true,
-            Metric::Node(_, f) => matches!(f.as_str(), "utilization" | "hit_ratio" | "rejected_share" | "member_max_share"),
+            Metric::Node(_, f) => {
+                matches!(f.as_str(), "utilization" | "hit_ratio" | "rejected_share" | "member_max_share")
+            }
             Metric::Type(_, f) | Metric::Client(_, f) => f == "error_rate",
             _ => false,
         }
@@ -371,11 +376,16 @@ mod tests {
 
     #[test]
     fn old_and_new_metrics_parse() {
-        let c: Check = crate::scenario::ron_options().from_str(r#"(metric: ErrorRate, at_most: 0.01, says: "x")"#).unwrap();
+        let c: Check =
+            crate::scenario::ron_options().from_str(r#"(metric: ErrorRate, at_most: 0.01, says: "x")"#).unwrap();
         assert_eq!(c.metric, Metric::ErrorRate);
-        let c: Check = crate::scenario::ron_options().from_str(r#"(metric: Node("db", "utilization"), at_most: 0.8, says: "x")"#).unwrap();
+        let c: Check = crate::scenario::ron_options()
+            .from_str(r#"(metric: Node("db", "utilization"), at_most: 0.8, says: "x")"#)
+            .unwrap();
         assert_eq!(c.metric, Metric::Node("db".into(), "utilization".into()));
-        let c: Check = crate::scenario::ron_options().from_str(r#"(metric: SecondsOverP99Ms(200.0), at_most: 3.0, says: "x")"#).unwrap();
+        let c: Check = crate::scenario::ron_options()
+            .from_str(r#"(metric: SecondsOverP99Ms(200.0), at_most: 3.0, says: "x")"#)
+            .unwrap();
         assert_eq!(c.metric, Metric::SecondsOverP99Ms(200.0));
     }
 }

@@ -261,8 +261,7 @@ pub fn export(world: &mut World) -> Option<Scenario> {
 /// Whether a file is a scenario: a `.ron` file that does not describe a
 /// lesson or a concept (those sit beside their scenarios).
 pub fn is_scenario_file(p: &std::path::Path) -> bool {
-    p.extension().is_some_and(|x| x == "ron")
-        && p.file_name().is_some_and(|n| n != "lesson.ron" && n != "concept.ron")
+    p.extension().is_some_and(|x| x == "ron") && p.file_name().is_some_and(|n| n != "lesson.ron" && n != "concept.ron")
 }
 
 /// Read a text file of at most `limit` bytes. The size the file system

@@ -278,7 +278,9 @@ impl Report {
                 .map(|(i, t)| Breakdown::of(e.class_name(i as u8), t, secs))
                 .collect(),
             clients: {
-                let clients: Vec<usize> = (0..e.nodes().len()).filter(|&i| matches!(e.nodes()[i].spec.kind, crate::sim::model::NodeKind::Client(_))).collect();
+                let clients: Vec<usize> = (0..e.nodes().len())
+                    .filter(|&i| matches!(e.nodes()[i].spec.kind, crate::sim::model::NodeKind::Client(_)))
+                    .collect();
                 if clients.len() < 2 {
                     Vec::new()
                 } else {

@@ -309,11 +309,8 @@ fn page(
                     ui.label(RichText::new(format!("Start from {from} and make the change, or")).weak());
                 }
                 if ui.small_button("do it for me").clicked() {
-                    load = l
-                        .scenario(x.on)
-                        .ok()
-                        .and_then(|base| x.apply(&base).ok())
-                        .map(|s| (s, Showing::Experiment(i)));
+                    load =
+                        l.scenario(x.on).ok().and_then(|base| x.apply(&base).ok()).map(|s| (s, Showing::Experiment(i)));
                 }
             });
             if st.made.get(i).copied().unwrap_or(false) {
@@ -469,7 +466,9 @@ mod tests {
                 .into_iter()
                 .chain(p.choices.iter().map(|x| &x.says))
                 .chain(c.checkpoint.iter().map(|x| &x.says))
-                .chain(c.try_this.iter().flat_map(|x| std::iter::once(&x.says).chain(x.expect.iter().map(|e| &e.says))));
+                .chain(
+                    c.try_this.iter().flat_map(|x| std::iter::once(&x.says).chain(x.expect.iter().map(|e| &e.says))),
+                );
             for t in texts {
                 for ch in t.chars() {
                     if !ctx.fonts_mut(|f| f.has_glyph(&font, ch)) {

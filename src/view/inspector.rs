@@ -194,9 +194,14 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec, types: &[String]) {
             ui.add(drag(b).range(0.001..=1e9).speed(1.0).suffix(" Mb/s"));
         }
     });
-    row(ui, "fallback", "When a call fails for good (after retries), the caller answers with a default or cached result instead: degraded, not failed.", |ui| {
-        ui.checkbox(&mut l.fallback, "degrade");
-    });
+    row(
+        ui,
+        "fallback",
+        "When a call fails for good (after retries), the caller answers with a default or cached result instead: degraded, not failed.",
+        |ui| {
+            ui.checkbox(&mut l.fallback, "degrade");
+        },
+    );
     row(ui, "used by", "Share of requests that make this call (services and caches).", |ui| {
         ui.add(slider(&mut l.call_probability, 0.0..=1.0));
     });

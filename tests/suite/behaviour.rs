@@ -237,7 +237,13 @@ fn database_times_reads_and_writes_separately() {
         client("c", ClientSpec { traffic: Traffic::Poisson { rate: 50.0 }, write_ratio: 0.25, ..Default::default() });
     let db = node(
         "db",
-        NodeKind::Database(DatabaseSpec { pool: 1000, queue_limit: None, read: Dist::Exp(1.0), write: Dist::Exp(5.0), contention: None }),
+        NodeKind::Database(DatabaseSpec {
+            pool: 1000,
+            queue_limit: None,
+            read: Dist::Exp(1.0),
+            write: Dist::Exp(5.0),
+            contention: None,
+        }),
     );
     let r = run(&scenario(vec![c, db], vec![link("c", "db", 0.0)]), 9, 0.0, 400.0);
     close("mean query time", node_report(&r, "db").sojourn_ms.mean, 0.75 * 1.0 + 0.25 * 5.0, 0.03);
@@ -247,7 +253,13 @@ fn database_times_reads_and_writes_separately() {
 fn database_pool_limits_concurrency() {
     let db = node(
         "db",
-        NodeKind::Database(DatabaseSpec { pool: 2, queue_limit: Some(0), read: Dist::Exp(1.0), write: Dist::Exp(1.0), contention: None }),
+        NodeKind::Database(DatabaseSpec {
+            pool: 2,
+            queue_limit: Some(0),
+            read: Dist::Exp(1.0),
+            write: Dist::Exp(1.0),
+            contention: None,
+        }),
     );
     let r = run(&scenario(vec![poisson("c", 1000.0), db], vec![link("c", "db", 0.0)]), 10, 0.0, 300.0);
     // M/M/2/2 (Erlang B): P_block = (a²/2)/(1 + a + a²/2) with a = 1.

@@ -267,7 +267,13 @@ fn db_behind_client(write_ratio: f64) -> Scenario {
     let c = client("c", ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, write_ratio, ..Default::default() });
     let db = node(
         "db",
-        NodeKind::Database(DatabaseSpec { pool: 50, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(2.0), contention: None }),
+        NodeKind::Database(DatabaseSpec {
+            pool: 50,
+            queue_limit: None,
+            read: Dist::Exp(2.0),
+            write: Dist::Exp(2.0),
+            contention: None,
+        }),
     );
     scenario(vec![c, db], vec![link("c", "db", 1.0)])
 }

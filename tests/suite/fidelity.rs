@@ -108,8 +108,10 @@ fn breakdowns_by_type_and_by_client_add_up_and_tell_types_apart() {
     let share = report.completed as f64 / by_type as f64;
     assert!((share - 0.1).abs() < 0.02, "report share {share}");
     // One client, no mix: no breakdown rows at all.
-    let one = parse(r#"(version: 1, name: "t", nodes: [(id: "u", kind: Client(traffic: Poisson(rate: 10.0))),
-        (id: "a", kind: Service(workers: 2, service: Exp(5.0)))], links: [(from: "u", to: "a")])"#);
+    let one = parse(
+        r#"(version: 1, name: "t", nodes: [(id: "u", kind: Client(traffic: Poisson(rate: 10.0))),
+        (id: "a", kind: Service(workers: 2, service: Exp(5.0)))], links: [(from: "u", to: "a")])"#,
+    );
     let r = run_scenario(&one, "t", 1, 0.0, 5.0);
     assert!(r.types.is_empty() && r.clients.is_empty());
 }

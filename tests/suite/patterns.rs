@@ -79,7 +79,8 @@ fn slow_start_ramps_a_restarted_backend_in() {
     let share = |s: &Scenario| {
         let (r, w) = run_measured(s, "t", 0.0, 40.0);
         let b = r.nodes.iter().position(|n| n.id == "b").unwrap();
-        let apps: Vec<usize> = ["a", "b", "c", "d"].iter().map(|id| r.nodes.iter().position(|n| n.id == *id).unwrap()).collect();
+        let apps: Vec<usize> =
+            ["a", "b", "c", "d"].iter().map(|id| r.nodes.iter().position(|n| n.id == *id).unwrap()).collect();
         let win: Vec<_> = w.iter().filter(|x| x.t > 10.5 && x.t <= 20.5).collect();
         let of = |i: usize| win.iter().map(|x| x.nodes[i].arrivals).sum::<u64>() as f64;
         of(b) / apps.iter().map(|&i| of(i)).sum::<f64>()

@@ -59,7 +59,8 @@ fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
 /// fault. Returns one to open.
 fn learn_links(ui: &mut egui::Ui, kind: &NodeKind, failures: bool) -> Option<&'static str> {
     use crate::learn::concept::{about, topics};
-    let faults: Vec<&str> = topics().into_iter().filter(|t| crate::chaos::Fault::usages().iter().any(|u| u.starts_with(t))).collect();
+    let faults: Vec<&str> =
+        topics().into_iter().filter(|t| crate::chaos::Fault::usages().iter().any(|u| u.starts_with(t))).collect();
     let names_fault = |l: &crate::learn::concept::Loaded| l.concept.about.iter().any(|a| faults.contains(&a.as_str()));
     let about: Vec<_> = about(kind.label()).into_iter().filter(|l| names_fault(l) == failures).collect();
     let mut open = None;
@@ -262,8 +263,7 @@ mod tests {
                 let p = e.unwrap().path();
                 if p.is_dir() {
                     walk(&p, out);
-                } else if crate::scenario::is_scenario_file(&p)
-                {
+                } else if crate::scenario::is_scenario_file(&p) {
                     out.push(p);
                 }
             }
