@@ -132,6 +132,24 @@ pub struct Predict {
     pub explain: String,
 }
 
+impl Concept {
+    /// Numbers a concept may hold: runs are short (a learner waits for
+    /// them), and a question needs choices.
+    pub fn check(&self) -> Result<(), String> {
+        let ok = |v: f64, lo: f64, hi: f64| v.is_finite() && (lo..=hi).contains(&v);
+        if !ok(self.warmup_s, 0.0, 600.0) {
+            return Err(format!("warmup_s: {} is not between 0 and 600 s", self.warmup_s));
+        }
+        if !ok(self.measure_s, 0.001, 600.0) {
+            return Err(format!("measure_s: {} is not between 0.001 and 600 s", self.measure_s));
+        }
+        if self.predict.choices.len() < 2 {
+            return Err("predict.choices: a question needs at least two choices".into());
+        }
+        Ok(())
+    }
+}
+
 /// One answer: a band of values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -348,9 +366,11 @@ fn parsed() -> &'static [Result<Concept, String>] {
             .iter()
             .map(|b| {
                 let name = format!("scenarios/concepts/{}/concept.ron", b.id);
-                crate::scenario::ron_options()
+                let c = crate::scenario::ron_options()
                     .from_str::<Concept>(b.concept)
-                    .map_err(|e| format!("{name}:{}: {}", e.span.start, e.code))
+                    .map_err(|e| format!("{name}:{}: {}", e.span.start, e.code))?;
+                c.check().map_err(|e| format!("{name}: {e}"))?;
+                Ok(c)
             })
             .collect()
     })
@@ -384,9 +404,11 @@ impl Loaded {
             Ok(Box::leak(text.into_boxed_str()))
         };
         let (concept, before, after) = (read("concept.ron")?, read("before.ron")?, read("after.ron")?);
+        let name = dir.join("concept.ron").display().to_string();
         let c: Concept = crate::scenario::ron_options()
             .from_str(concept)
-            .map_err(|e| format!("{}:{}: {}", dir.join("concept.ron").display(), e.span.start, e.code))?;
+            .map_err(|e| format!("{name}:{}: {}", e.span.start, e.code))?;
+        c.check().map_err(|e| format!("{name}: {e}"))?;
         let id: &'static str = Box::leak(c.id.clone().into_boxed_str());
         let bundled = Box::leak(Box::new(Bundled { id, concept, before, after }));
         Ok(Loaded { concept: Box::leak(Box::new(c)), bundled })

@@ -146,3 +146,51 @@ fn damaged_scenario_files_give_errors_or_valid_runs() {
     println!("damaged files: {} tried, {errors} refused with an error, {ran} accepted", errors + ran);
     assert!(errors > 100 && ran > 100, "both sides exercised ({errors} errors, {ran} accepted)");
 }
+
+/// Damaged concept files (as `systemdecoder concept DIR` reads them while
+/// one is written): an error naming the file, or a concept whose claims can
+/// be checked; never a panic.
+#[test]
+fn damaged_concept_files_give_errors_or_checkable_concepts() {
+    use systemdecoder::learn::concept::Loaded;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/concepts/utilisation-knee");
+    let read = |f: &str| std::fs::read_to_string(root.join(f)).unwrap();
+    let (concept, before, after) = (read("concept.ron"), read("before.ron"), read("after.ron"));
+    let dir = std::env::temp_dir().join(format!("systemdecoder-concept-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = SimRng::seeded(12);
+    let (mut errors, mut checked) = (0u32, 0u32);
+    for round in 0..60 {
+        // Damage one of the three files at a time.
+        let which = round % 3;
+        let texts = [&concept, &before, &after].map(|t| t.to_string());
+        let mut texts = texts;
+        texts[which] = damage(&texts[which], &mut rng);
+        for (name, t) in ["concept.ron", "before.ron", "after.ron"].iter().zip(&texts) {
+            std::fs::write(dir.join(name), t).unwrap();
+        }
+        match Loaded::from_dir(&dir) {
+            Err(e) => {
+                errors += 1;
+                assert!(e.contains("concept.ron"), "the error names the file: {e}");
+            }
+            Ok(l) => {
+                // A damaged design shows up as a finding, not a panic.
+                let findings = l.verify();
+                assert!(!findings.is_empty());
+                if findings.iter().any(|f| !f.ok) {
+                    errors += 1;
+                } else {
+                    checked += 1;
+                }
+            }
+        }
+    }
+    // A run a learner could not wait for is refused, naming the field.
+    std::fs::write(dir.join("concept.ron"), concept.replace("measure_s: 40.0", "measure_s: 1e12")).unwrap();
+    let e = Loaded::from_dir(&dir).err().expect("refused");
+    assert!(e.contains("measure_s"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("damaged concepts: {errors} refused or failing a check, {checked} holding");
+    assert!(errors > 10, "damage was noticed ({errors})");
+}
