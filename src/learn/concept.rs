@@ -244,10 +244,7 @@ fn what_where(label: &str) -> Vec<&str> {
 
 /// The value of `NODE.FIELD` in a design (None: no such node or field).
 pub fn field_value(s: &Scenario, field: &str) -> Option<f64> {
-    let v = Vary::parse(&format!("{field}=0"), s).ok()?;
-    let spec = s.nodes.iter().find(|n| n.id == v.node)?;
-    let tree = serde_json::to_value(spec).ok()?;
-    v.path.iter().try_fold(&tree, |t, k| t.get(k))?.as_f64()
+    Vary::parse(&format!("{field}=0"), s).ok()?.value(s)
 }
 
 /// A bundled concept: its three files.
@@ -478,18 +475,17 @@ impl Run {
 /// Every word `about` may use: node kind labels and fault verbs.
 pub fn topics() -> Vec<&'static str> {
     let kinds = crate::sim::model::NodeKind::catalogue().into_iter().map(|k| k.label());
-    let faults = Fault::usages().into_iter().filter_map(|u| u.split_whitespace().next());
-    kinds.chain(faults).collect()
+    kinds.chain(fault_verbs()).collect()
+}
+
+/// The faults' verbs, as the command line names them (`kill`, `throttle`).
+pub fn fault_verbs() -> Vec<&'static str> {
+    Fault::usages().into_iter().filter_map(|u| u.split_whitespace().next()).collect()
 }
 
 /// The concepts about a node kind or a fault verb, in catalogue order.
 pub fn about(topic: &str) -> Vec<Loaded> {
     Loaded::all().into_iter().flatten().filter(|l| l.concept.about.iter().any(|a| a == topic)).collect()
-}
-
-/// The nodes the question names.
-fn p_nodes(c: &Concept) -> Vec<&str> {
-    c.predict.metric.nodes()
 }
 
 /// One finding of [`Loaded::verify`].
@@ -537,7 +533,7 @@ impl Loaded {
             // the design they start from; watched nodes on either.
             let mut named: Vec<(&str, Vec<&Scenario>)> = Vec::new();
             named.extend(c.checkpoint.iter().flat_map(|k| k.metric.nodes()).map(|id| (id, vec![after])));
-            named.extend(p_nodes(c).into_iter().map(|id| (id, vec![design(c.predict.on)])));
+            named.extend(c.predict.metric.nodes().into_iter().map(|id| (id, vec![design(c.predict.on)])));
             for x in &c.try_this {
                 named.extend(x.expect.iter().flat_map(|k| k.metric.nodes()).map(|id| (id, vec![design(x.on)])));
             }

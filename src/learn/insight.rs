@@ -44,8 +44,8 @@ pub fn insights(m: Measured) -> Vec<Insight> {
     out
 }
 
-/// The last `RECENT_S` windows of a run (what a live view judges).
-pub fn recent(windows: &[Window]) -> &[Window] {
+/// The last `RECENT_S` windows of a run.
+fn recent(windows: &[Window]) -> &[Window] {
     &windows[windows.len().saturating_sub(RECENT_S)..]
 }
 

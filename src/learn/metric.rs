@@ -357,8 +357,15 @@ pub fn judge_all(checks: &[Check], m: Measured) -> Vec<Outcome> {
 
 /// The windows of a run after its statistics restarted (the measured ones).
 pub fn measured_windows(e: &crate::sim::Engine) -> Vec<Window> {
+    last_measured_windows(e, usize::MAX)
+}
+
+/// The last `n` of them (what a live view judges, without copying the rest).
+pub fn last_measured_windows(e: &crate::sim::Engine, n: usize) -> Vec<Window> {
     let since = e.stats_since() as f64 / 1e9;
-    e.windows().history.iter().filter(|w| w.t - 1.0 >= since - 1e-9).cloned().collect()
+    let h = &e.windows().history;
+    let measured = h.iter().rev().take_while(|w| w.t - 1.0 >= since - 1e-9).count();
+    h.iter().skip(h.len() - measured.min(n)).cloned().collect()
 }
 
 #[cfg(test)]

@@ -44,6 +44,12 @@ impl Vary {
         Ok(Vary { name: name.to_string(), node, path, values })
     }
 
+    /// The parameter's value in `s` (None: no such node, or an unset field).
+    pub fn value(&self, s: &Scenario) -> Option<f64> {
+        let spec = s.nodes.iter().find(|n| n.id == self.node)?;
+        leaf(&serde_json::to_value(spec).ok()?, &self.path)?.as_f64()
+    }
+
     /// Set the parameter to `x` in `s` (checked later, with the whole point).
     pub fn apply(&self, s: &mut Scenario, x: f64) -> Result<(), String> {
         let spec = s.nodes.iter_mut().find(|n| n.id == self.node).ok_or(format!("no node \"{}\"", self.node))?;

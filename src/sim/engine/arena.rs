@@ -138,6 +138,9 @@ pub(super) struct Msg {
     /// A call on its path failed and its caller answered instead (a
     /// degraded answer: caches do not keep it).
     pub(super) fallback: bool,
+    /// When its client gives up, if the client propagates its deadline
+    /// (`Nanos::MAX`: no deadline travels with it).
+    pub(super) deadline: Nanos,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -204,6 +207,7 @@ impl Engine {
                     hold: 0,
                     offline_node: NONE,
                     fallback: false,
+                    deadline: Nanos::MAX,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -233,6 +237,7 @@ impl Engine {
         m.hold = 0;
         m.offline_node = NONE;
         m.fallback = false;
+        m.deadline = Nanos::MAX;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot

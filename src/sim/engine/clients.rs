@@ -195,9 +195,12 @@ impl Engine {
         let r = &mut self.reqs[req as usize];
         r.msg = m;
         r.msg_gen = mg;
+        let give_up = retry.map(|p| self.now + ms_to_nanos(p.timeout_ms * skew).max(1));
+        if let (Some(t), true) = (give_up, self.client_spec(client).propagate_deadline) {
+            self.msgs[m as usize].deadline = t;
+        }
         self.call(client, m, first, NONE as u8, false, 0, self.now);
-        if let Some(p) = retry {
-            let t = self.now + ms_to_nanos(p.timeout_ms * skew).max(1);
+        if let Some(t) = give_up {
             self.at(t, What::ReqTimeout { req, era, attempt });
         }
     }
@@ -314,7 +317,9 @@ impl Engine {
         let class = r.ask.map(|a| a.class).filter(|_| !self.nodes[client as usize].mix.is_empty());
         self.free_reqs.push(req);
         let took = now - created;
-        count(Tally::at(&mut self.global.by_client, client as usize), failure, took);
+        if self.several_clients {
+            count(Tally::at(&mut self.global.by_client, client as usize), failure, took);
+        }
         if let Some(c) = class {
             count(Tally::at(&mut self.global.by_type, c as usize), failure, took);
         }

@@ -84,6 +84,10 @@ pub struct Engine {
     /// Jobs lost before the statistics last restarted (the ledger is
     /// never reset; reports count from the restart).
     jobs_failed_before: u64,
+    /// More than one client: requests are also tallied by client (one
+    /// client's tally would repeat the global figures; tallies start when
+    /// a second client appears).
+    several_clients: bool,
     events_processed: u64,
     /// Faults scheduled, active or healed (see `faults.rs`).
     faults: Vec<faults::ActiveFault>,
@@ -132,6 +136,7 @@ impl Engine {
             live_msgs: 0,
             stats_since: 0,
             jobs_failed_before: 0,
+            several_clients: false,
             events_processed: 0,
             faults: Vec::new(),
             monkey: None,
@@ -140,6 +145,7 @@ impl Engine {
             scale: None,
         };
         e.windows.rebase(e.nodes.len(), e.links.len());
+        e.count_clients();
         for l in 0..e.links.len() {
             e.prepare_link(l);
         }
@@ -265,6 +271,13 @@ impl Engine {
         self.windows.rebase(self.nodes.len(), self.links.len());
         self.stats_since = now;
         self.jobs_failed_before = self.ledger.jobs_failed.iter().sum();
+    }
+
+    /// Note whether there is more than one client (after a node is added,
+    /// removed or changed).
+    pub(super) fn count_clients(&mut self) {
+        let clients = self.nodes.iter().filter(|n| !n.removed && matches!(n.spec.kind, NodeKind::Client(_))).count();
+        self.several_clients = clients > 1;
     }
 
     /// Jobs lost after their sender was told "accepted", since the

@@ -131,7 +131,16 @@ impl Engine {
     /// A balancer's slow start: a backend that came back within the last
     /// `slow_start_s` keeps a request with probability (time back /
     /// slow_start_s); otherwise another backend (at random) takes it.
+    #[inline]
     pub(super) fn slow_start(&mut self, n: u32, i: usize) -> usize {
+        match &self.nodes[n as usize].spec.kind {
+            NodeKind::LoadBalancer(lb) if lb.slow_start_s.is_some() => self.ramp(n, i),
+            _ => i,
+        }
+    }
+
+    #[cold]
+    fn ramp(&mut self, n: u32, i: usize) -> usize {
         let ramp = match &self.nodes[n as usize].spec.kind {
             NodeKind::LoadBalancer(lb) => lb.slow_start_s.map_or(0, secs_to_nanos),
             _ => 0,

@@ -307,7 +307,7 @@ impl Engine {
                 };
                 let Some(next) = next else { break };
                 node.stats.queue.add(now, -1);
-                if self.expired(next) {
+                if now >= self.msgs[next as usize].deadline {
                     // Its caller gave up already: serving it helps no one.
                     self.nodes[n as usize].stats.expired += 1;
                     self.reject(n, next, FailReason::Timeout);
@@ -315,24 +315,6 @@ impl Engine {
                 }
                 self.start_service(n, next);
             }
-        }
-    }
-
-    /// Whether a request's deadline (carried when its client propagates
-    /// it) has passed.
-    fn expired(&self, m: u32) -> bool {
-        let msg = &self.msgs[m as usize];
-        if msg.req == NONE {
-            return false;
-        }
-        let client = self.reqs[msg.req as usize].client;
-        let NodeKind::Client(c) = &self.nodes[client as usize].spec.kind else { return false };
-        match (&c.retry, c.propagate_deadline) {
-            (Some(p), true) => {
-                let skew = self.nodes[client as usize].fx.skew;
-                self.now >= msg.born + ms_to_nanos(p.timeout_ms * skew).max(1)
-            }
-            _ => false,
         }
     }
 

@@ -121,6 +121,7 @@ impl Engine {
         self.start_client(n);
         self.start_health_checks(n);
         self.start_autoscaler(n);
+        self.count_clients();
         n
     }
 
@@ -195,6 +196,7 @@ impl Engine {
         queued.extend(node.take_waiters());
         let jobs: Vec<u32> = node.take_stored_jobs();
         node.stats.queue.set(now, 0);
+        self.count_clients();
         for m in queued {
             if self.msgs[m as usize].live {
                 self.fail_here(m, FailReason::Removed);

@@ -12,7 +12,7 @@ use super::super::state::{Panels, Selection};
 use super::super::theme;
 use super::layout::{PanelSet, RootUi};
 use crate::learn::Measured;
-use crate::learn::insight::{Insight, SHOWN, insights, recent};
+use crate::learn::insight::{Insight, RECENT_S, SHOWN, insights};
 use crate::sim::metrics::Window;
 use crate::sim::{Sim, SimNode};
 
@@ -67,8 +67,8 @@ fn charts(
     if now_s - seen.at >= 1.0 {
         seen.at = now_s;
         let report = crate::sim::report::Report::from_engine(sim, "", 0);
-        let windows = crate::learn::metric::measured_windows(sim);
-        seen.list = insights(Measured { report: &report, windows: recent(&windows) });
+        let windows = crate::learn::metric::last_measured_windows(sim, RECENT_S);
+        seen.list = insights(Measured { report: &report, windows: &windows });
     }
     // The last 60 s of sim time, plus the window still filling (so the
     // charts move every frame, not once per sim second).

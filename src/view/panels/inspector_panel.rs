@@ -58,10 +58,9 @@ fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
 /// kind itself, or (`failures`) those about breaking it, which also name a
 /// fault. Returns one to open.
 fn learn_links(ui: &mut egui::Ui, kind: &NodeKind, failures: bool) -> Option<&'static str> {
-    use crate::learn::concept::{about, topics};
-    let faults: Vec<&str> =
-        topics().into_iter().filter(|t| crate::chaos::Fault::usages().iter().any(|u| u.starts_with(t))).collect();
-    let names_fault = |l: &crate::learn::concept::Loaded| l.concept.about.iter().any(|a| faults.contains(&a.as_str()));
+    use crate::learn::concept::{about, fault_verbs};
+    let verbs = fault_verbs();
+    let names_fault = |l: &crate::learn::concept::Loaded| l.concept.about.iter().any(|a| verbs.contains(&a.as_str()));
     let about: Vec<_> = about(kind.label()).into_iter().filter(|l| names_fault(l) == failures).collect();
     let mut open = None;
     if !about.is_empty() {
