@@ -2,6 +2,7 @@
 //! headless. Native only.
 
 mod bench;
+mod level;
 mod sweep;
 
 use std::io::{IsTerminal, Write};
@@ -46,6 +47,9 @@ pub struct Cli {
     /// Open the app on this concept (its id, see `systemdecoder concept`).
     #[arg(long, value_name = "ID")]
     pub concept: Option<String>,
+    /// Open the app on this challenge level (its id, see `systemdecoder level`).
+    #[arg(long, value_name = "ID")]
+    pub level: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -111,6 +115,11 @@ pub enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Challenge levels: list them; grade a design (the starting canvas
+    /// by default) on the level's seeds, printing every check, its stars
+    /// and what went wrong first (exit 1 when not passed); or with --verify
+    /// (`all` implies it) check everything the level claims.
+    Level(level::LevelArgs),
     /// Print a share link for a scenario: the whole file, compressed, in the
     /// link's fragment. The web build opens it; so do `run` and the app.
     Share {
@@ -164,6 +173,17 @@ pub fn main(cli: &Cli) -> ExitCode {
         }
         Some(Command::Lesson { id, step, before }) => lesson(id.as_deref(), *step, *before),
         Some(Command::Concept { id, before, verify }) => concept(id.as_deref(), *before, *verify),
+        Some(Command::Level(a)) => level::run(a),
+        // A level link opens the app on the default scenario, then the level.
+        None if cli.file.as_ref().is_some_and(|p| crate::learn::level::is_level_link(&p.to_string_lossy())) => {
+            match load_or_default(None) {
+                Ok((name, s)) => open(cli, &name, &s),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         None => match load_or_default(cli.file.as_deref()) {
             Ok((name, s)) => open(cli, &name, &s),
             Err(e) => {
@@ -229,6 +249,12 @@ fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
         notice: None,
         from_link: cli.file.as_ref().is_some_and(|p| crate::scenario::share::is_link(&p.to_string_lossy())),
         concept: cli.concept.clone(),
+        level: cli.level.clone(),
+        level_link: cli
+            .file
+            .as_ref()
+            .map(|p| p.to_string_lossy().to_string())
+            .filter(|t| crate::learn::level::is_level_link(t)),
     };
     match crate::view::run_app(s, opts) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
@@ -402,8 +428,18 @@ fn concept(id: Option<&str>, before: bool, verify: bool) -> ExitCode {
     } else {
         vec![Loaded::get(id)]
     };
+    verify_each("concepts", &chosen, |l| (format!("{}  ({})", l.concept.title, l.id()), l.verify()))
+}
+
+/// Print each item's title and what its check found, then how many hold
+/// (exit 1 when any does not, or could not be read).
+pub(super) fn verify_each<L>(
+    what: &str,
+    chosen: &[Result<L, String>],
+    verify: impl Fn(&L) -> (String, Vec<crate::learn::concept::Finding>),
+) -> ExitCode {
     let mut failed = 0;
-    for l in &chosen {
+    for l in chosen {
         let l = match l {
             Ok(l) => l,
             Err(e) => {
@@ -412,15 +448,15 @@ fn concept(id: Option<&str>, before: bool, verify: bool) -> ExitCode {
                 continue;
             }
         };
-        println!("{}  ({})", l.concept.title, l.id());
-        let findings = l.verify();
+        let (title, findings) = verify(l);
+        println!("{}", shown(&title));
         for f in &findings {
             println!("  [{}] {}", if f.ok { "ok" } else { "FAIL" }, shown(&f.says));
         }
         failed += findings.iter().any(|f| !f.ok) as usize;
     }
     if chosen.len() > 1 {
-        println!("\n{} of {} concepts hold", chosen.len() - failed, chosen.len());
+        println!("\n{} of {} {what} hold", chosen.len() - failed, chosen.len());
     }
     if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

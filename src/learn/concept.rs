@@ -363,9 +363,7 @@ fn parsed() -> &'static [Result<Concept, String>] {
             .iter()
             .map(|b| {
                 let name = format!("scenarios/concepts/{}/concept.ron", b.id);
-                let c = crate::scenario::ron_options()
-                    .from_str::<Concept>(b.concept)
-                    .map_err(|e| format!("{name}:{}: {}", e.span.start, e.code))?;
+                let c: Concept = crate::scenario::parse_ron(&name, b.concept).map_err(|e| e.to_string())?;
                 c.check().map_err(|e| format!("{name}: {e}"))?;
                 Ok(c)
             })
@@ -402,9 +400,7 @@ impl Loaded {
         };
         let (concept, before, after) = (read("concept.ron")?, read("before.ron")?, read("after.ron")?);
         let name = dir.join("concept.ron").display().to_string();
-        let c: Concept = crate::scenario::ron_options()
-            .from_str(concept)
-            .map_err(|e| format!("{name}:{}: {}", e.span.start, e.code))?;
+        let c: Concept = crate::scenario::parse_ron(&name, concept).map_err(|e| e.to_string())?;
         c.check().map_err(|e| format!("{name}: {e}"))?;
         let id: &'static str = Box::leak(c.id.clone().into_boxed_str());
         let bundled = Box::leak(Box::new(Bundled { id, concept, before, after }));

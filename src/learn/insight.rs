@@ -236,7 +236,7 @@ fn per_node(r: &Report, out: &mut Vec<Insight>) {
             out.push(Insight {
                 rule: "cold_starts",
                 says: format!(
-                    "{} of calls to {} start a cold instance: instances are let go before the next burst. Keeping them warm longer trades cost for latency.",
+                    "{} of calls to {} start a cold instance: instances are let go before the next burst. Provisioned instances (billed all the time) or a wider pool keep bursts warm.",
                     pct(cold),
                     n.id
                 ),

@@ -196,7 +196,7 @@ impl Metric {
             Metric::Node(_, f) if f.ends_with("_per_s") => " /s",
             Metric::RequestsPerMinute => " /min",
             Metric::ThroughputRps | Metric::OfferedRps => " /s",
-            Metric::CostPerHour => " $/h",
+            Metric::CostPerHour => "/h",
             Metric::SecondsOverP99Ms(_) | Metric::RecoverySeconds => " s",
             _ => "",
         }
@@ -225,6 +225,9 @@ impl Metric {
             return format!("{} %", round3(v * 100.0));
         }
         let n = if v.abs() >= 1e6 { format!("{v:.2e}") } else { round3(v) };
+        if *self == Metric::CostPerHour {
+            return format!("${}/h", money(v));
+        }
         format!("{n}{}", self.unit())
     }
 
@@ -236,6 +239,13 @@ impl Metric {
             _ => Vec::new(),
         }
     }
+}
+
+/// Dollars to the tenth of a cent, at least to the cent: `0.40`, `1.05`,
+/// `0.025`, `0.675`.
+pub fn money(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.strip_suffix('0').map(str::to_string).unwrap_or(s)
 }
 
 /// Three significant digits, no trailing zeros.
@@ -309,15 +319,24 @@ fn node_value(r: &Report, id: &str, field: &str) -> Option<f64> {
 /// Seconds from the last fault's end to the first of five calm seconds.
 fn recovery(m: Measured) -> Option<f64> {
     let healed = m.report.faults.iter().filter_map(|f| f.end_s).reduce(f64::max)?;
-    let calm = |w: &Window| window_errors(w) < 0.01;
-    let after: Vec<&Window> = m.windows.iter().filter(|w| w.t - 1.0 >= healed - 1e-9).collect();
-    let end = m.windows.last().map_or(healed, |w| w.t);
+    Some(recovery_after(healed, m.windows))
+}
+
+/// Seconds from `healed` to the first of five calm seconds among `windows`
+/// (the rest of the run when they never come).
+fn recovery_after(healed: f64, windows: &[Window]) -> f64 {
+    // A calm second answers what it is asked, with under 1 % errors; one
+    // in which requests arrive but nothing resolves (all hanging on
+    // timeouts) is not calm.
+    let calm = |w: &Window| window_errors(w) < 0.01 && (w.throughput_rps + w.errors_rps > 0.0 || w.offered_rps == 0.0);
+    let after: Vec<&Window> = windows.iter().filter(|w| w.t - 1.0 >= healed - 1e-9).collect();
+    let end = windows.last().map_or(healed, |w| w.t);
     for (i, w) in after.iter().enumerate() {
         if after.len() >= i + 5 && after[i..i + 5].iter().all(|w| calm(w)) {
-            return Some(w.t - 1.0 - healed);
+            return w.t - 1.0 - healed;
         }
     }
-    Some((end - healed).max(0.0))
+    (end - healed).max(0.0)
 }
 
 /// One condition: `metric` within bounds.
@@ -344,8 +363,12 @@ pub struct Outcome {
 impl Check {
     pub fn judge(&self, m: Measured) -> Outcome {
         let value = self.metric.value(m);
-        let pass =
-            value.is_some_and(|v| self.at_least.is_none_or(|lo| v >= lo) && self.at_most.is_none_or(|hi| v <= hi));
+        // A value on the bound passes, whatever the last bit of its sum
+        // (a bill of 0.025 + 23 / 40 is $0.60).
+        let slack = |b: f64| 1e-9 * b.abs().max(1.0);
+        let pass = value.is_some_and(|v| {
+            self.at_least.is_none_or(|lo| v >= lo - slack(lo)) && self.at_most.is_none_or(|hi| v <= hi + slack(hi))
+        });
         Outcome { says: self.says.clone(), value, pass }
     }
 }
@@ -379,6 +402,32 @@ mod tests {
         assert_eq!(Metric::ThroughputRps.show(1000.0), "1000 /s");
         assert_eq!(Metric::RequestsPerMinute.show(1.2e10), "1.20e10 /min");
         assert_eq!(Metric::Node("db".into(), "utilization".into()).show(0.5), "50 %");
+        assert_eq!(Metric::CostPerHour.show(0.625), "$0.625/h");
+    }
+
+    #[test]
+    fn recovery_waits_for_seconds_that_answer() {
+        let second = |t: f64, offered: f64, done: f64, errors: f64| Window {
+            t,
+            offered_rps: offered,
+            throughput_rps: done,
+            errors_rps: errors,
+            ..Default::default()
+        };
+        // Healed at 10 s: two seconds of errors, then calm from 12 s.
+        let w: Vec<Window> = (11..=30)
+            .map(|t| if t <= 12 { second(t as f64, 100.0, 50.0, 50.0) } else { second(t as f64, 100.0, 100.0, 0.0) })
+            .collect();
+        assert_eq!(recovery_after(10.0, &w), 2.0);
+        // Seconds in which requests arrive and nothing resolves (hanging on
+        // timeouts) are not calm, though they have no errors yet.
+        let w: Vec<Window> = (11..=30)
+            .map(|t| if t <= 15 { second(t as f64, 100.0, 0.0, 0.0) } else { second(t as f64, 100.0, 100.0, 0.0) })
+            .collect();
+        assert_eq!(recovery_after(10.0, &w), 5.0);
+        // An idle system (nothing asked) is calm.
+        let w: Vec<Window> = (11..=20).map(|t| second(t as f64, 0.0, 0.0, 0.0)).collect();
+        assert_eq!(recovery_after(10.0, &w), 0.0);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod concept;
 pub mod insight;
+pub mod level;
 pub mod metric;
 
 pub use metric::{Check, Measured, Metric, Outcome, judge_all};
@@ -102,9 +103,7 @@ impl Loaded {
                 .iter()
                 .map(|b| {
                     let name = format!("scenarios/lessons/{}/lesson.ron", b.id);
-                    crate::scenario::ron_options()
-                        .from_str(b.lesson)
-                        .map_err(|e| format!("{name}:{}: {}", e.span.start, e.code))
+                    crate::scenario::parse_ron(&name, b.lesson).map_err(|e| e.to_string())
                 })
                 .collect()
         });

@@ -112,6 +112,45 @@ pub fn ron_options() -> ron::Options {
         .with_recursion_limit(64)
 }
 
+/// Parse RON text of any file format of ours; errors name the file, the
+/// line and column, and the field.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
+    let opts = ron_options();
+    let mut de = ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| ScenarioError {
+        file: file.into(),
+        line: e.span.start.line,
+        col: e.span.start.col,
+        path: String::new(),
+        message: e.code.to_string(),
+    })?;
+    let value: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(s) => s,
+        Err(e) => {
+            let path = e.path().to_string();
+            let spanned = de.span_error(e.into_inner());
+            return Err(ScenarioError {
+                file: file.into(),
+                line: spanned.span.start.line,
+                col: spanned.span.start.col,
+                // "." is the whole file and "?" a place serde cannot name: no path then.
+                path: if path == "." || path == "?" { String::new() } else { path },
+                message: spanned.code.to_string(),
+            });
+        }
+    };
+    if let Err(e) = de.end() {
+        let spanned = de.span_error(e);
+        return Err(ScenarioError {
+            file: file.into(),
+            line: spanned.span.start.line,
+            col: spanned.span.start.col,
+            path: String::new(),
+            message: format!("unexpected text after the end: {}", spanned.code),
+        });
+    }
+    Ok(value)
+}
+
 impl Scenario {
     /// Parse and check scenario text; `file` is only used in messages.
     pub fn parse(file: &str, text: &str) -> Result<(Scenario, Vec<Warning>), ScenarioError> {
@@ -124,39 +163,7 @@ impl Scenario {
                 message: format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", text.len()),
             });
         }
-        let opts = ron_options();
-        let mut de = ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| ScenarioError {
-            file: file.into(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            path: String::new(),
-            message: e.code.to_string(),
-        })?;
-        let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
-            Ok(s) => s,
-            Err(e) => {
-                let path = e.path().to_string();
-                let spanned = de.span_error(e.into_inner());
-                return Err(ScenarioError {
-                    file: file.into(),
-                    line: spanned.span.start.line,
-                    col: spanned.span.start.col,
-                    // "." is the whole file and "?" a place serde cannot name: no path then.
-                    path: if path == "." || path == "?" { String::new() } else { path },
-                    message: spanned.code.to_string(),
-                });
-            }
-        };
-        if let Err(e) = de.end() {
-            let spanned = de.span_error(e);
-            return Err(ScenarioError {
-                file: file.into(),
-                line: spanned.span.start.line,
-                col: spanned.span.start.col,
-                path: String::new(),
-                message: format!("unexpected text after the scenario: {}", spanned.code),
-            });
-        }
+        let scenario: Scenario = parse_ron(file, text)?;
         let warnings = validate::check(&scenario).map_err(|(path, message)| {
             let (line, col) = line_col(text, locate(text, &path));
             ScenarioError { file: file.into(), line, col, path: path_to_string(&path), message }
@@ -261,7 +268,8 @@ pub fn export(world: &mut World) -> Option<Scenario> {
 /// Whether a file is a scenario: a `.ron` file that does not describe a
 /// lesson or a concept (those sit beside their scenarios).
 pub fn is_scenario_file(p: &std::path::Path) -> bool {
-    p.extension().is_some_and(|x| x == "ron") && p.file_name().is_some_and(|n| n != "lesson.ron" && n != "concept.ron")
+    p.extension().is_some_and(|x| x == "ron")
+        && p.file_name().is_some_and(|n| n != "lesson.ron" && n != "concept.ron" && n != "level.ron")
 }
 
 /// Read a text file of at most `limit` bytes. The size the file system

@@ -22,10 +22,41 @@ pub const SOURCE_NAME: &str = "share link";
 
 /// The fragment payload for `s` (what follows [`MARK`]).
 pub fn encode(s: &Scenario) -> String {
-    let text = compact_ron(s);
+    pack(&compact_ron(s))
+}
+
+/// Any text as a payload: a version byte, DEFLATE, URL-safe base64 (a
+/// level travels the same way as a scenario).
+pub fn pack(text: &str) -> String {
     let mut bytes = vec![FORMAT];
     bytes.extend(miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9));
     base64url(&bytes)
+}
+
+/// The text in a payload, within the limits on the link and on what it
+/// expands to; `what` names the contents in messages ("scenario").
+pub fn unpack(payload: &str, what: &str) -> Result<String, String> {
+    if payload.is_empty() {
+        return Err(format!("the link carries no {what}"));
+    }
+    if payload.len() > MAX_LINK_CHARS {
+        return Err(format!("the link's {what} is {} characters long; the limit is {MAX_LINK_CHARS}", payload.len()));
+    }
+    let bytes = unbase64url(payload)
+        .map_err(|at| format!("the link is damaged: character {} of the {what} is not URL-safe base64", at + 1))?;
+    match bytes.first() {
+        Some(&FORMAT) => {}
+        Some(v) => return Err(format!("the link uses format {v}; this version reads format {FORMAT}")),
+        None => return Err(format!("the link carries no {what}")),
+    }
+    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes[1..], MAX_EXPANDED_BYTES).map_err(|e| {
+        if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
+            format!("the link's {what} expands past {MAX_EXPANDED_BYTES} bytes; refused")
+        } else {
+            "the link is damaged or cut short (its compressed data does not decode)".to_string()
+        }
+    })?;
+    String::from_utf8(raw).map_err(|_| format!("the link's {what} is not UTF-8 text"))
 }
 
 /// A whole link: `base` (a page address; any old fragment is dropped) plus
@@ -67,28 +98,7 @@ pub fn decode(text: &str) -> Result<(Scenario, Vec<Warning>), ScenarioError> {
     if payload.is_empty() {
         return Err(fail("the link carries no scenario (nothing after \"#s=\")".into()));
     }
-    if payload.len() > MAX_LINK_CHARS {
-        return Err(fail(format!(
-            "the link's scenario is {} characters long; the limit is {MAX_LINK_CHARS}",
-            payload.len()
-        )));
-    }
-    let bytes = unbase64url(payload).map_err(|at| {
-        fail(format!("the link is damaged: character {} of the scenario is not URL-safe base64", at + 1))
-    })?;
-    match bytes.first() {
-        Some(&FORMAT) => {}
-        Some(v) => return Err(fail(format!("the link uses format {v}; this version reads format {FORMAT}"))),
-        None => return Err(fail("the link carries no scenario".into())),
-    }
-    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes[1..], MAX_EXPANDED_BYTES).map_err(|e| {
-        if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
-            fail(format!("the link's scenario expands past {MAX_EXPANDED_BYTES} bytes; refused"))
-        } else {
-            fail("the link is damaged or cut short (its compressed data does not decode)".into())
-        }
-    })?;
-    let text = String::from_utf8(raw).map_err(|_| fail("the link's scenario is not UTF-8 text".into()))?;
+    let text = unpack(payload, "scenario").map_err(fail)?;
     Scenario::parse(SOURCE_NAME, &text)
 }
 

@@ -41,7 +41,7 @@ pub struct NodeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
     /// Price of this node in $ per hour; absent: the kind's default
-    /// (see [`NodeKind::default_price_per_hour`]).
+    /// (see [`NodeKind::price_per_hour`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_per_hour: Option<f64>,
 }
@@ -49,7 +49,7 @@ pub struct NodeSpec {
 impl NodeSpec {
     /// What this node costs per hour.
     pub fn price_per_hour(&self) -> f64 {
-        self.price_per_hour.unwrap_or_else(|| self.kind.default_price_per_hour())
+        self.price_per_hour.unwrap_or_else(|| self.kind.price_per_hour())
     }
 }
 

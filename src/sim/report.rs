@@ -118,27 +118,23 @@ impl Cost {
     /// What the system costs right now: each node's price times its
     /// running instances (autoscaling groups and serverless functions vary).
     pub fn of(e: &Engine) -> Cost {
+        let (now, span) = (e.now(), e.now().saturating_sub(e.stats_since()));
         let per_hour: f64 =
-            e.nodes().iter().filter(|n| !n.removed).map(|n| n.spec.price_per_hour() * n.instances_now() as f64).sum();
+            e.nodes().iter().filter(|n| !n.removed).map(|n| n.spec.price_per_hour() * n.billed(now, span).now).sum();
         Cost { per_hour, per_month: per_hour * 730.0 }
     }
 
     /// The average over the measured time (instances time-averaged;
-    /// serverless billed for busy instance time only).
+    /// serverless billed for busy instance time, warm idle at a share).
     pub fn averaged(e: &Engine) -> Cost {
         let now = e.now();
-        let span = now.saturating_sub(e.stats_since()).max(1) as f64;
+        let since = now.saturating_sub(e.stats_since());
+        let span = since.max(1) as f64;
         let per_hour: f64 = e
             .nodes()
             .iter()
             .filter(|n| !n.removed)
-            .map(|n| {
-                let area = match n.spec.kind {
-                    crate::sim::NodeKind::Serverless(_) => n.stats.busy.area_to(now),
-                    _ => n.stats.instances.area_to(now),
-                };
-                n.spec.price_per_hour() * area as f64 / span
-            })
+            .map(|n| n.spec.price_per_hour() * n.billed(now, since).area / span)
             .sum();
         Cost { per_hour, per_month: per_hour * 730.0 }
     }

@@ -1,9 +1,6 @@
 //! Running a sweep's runs on every core, and what each point comes to:
 //! the mean over seeds with a 95 % confidence interval.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use serde::{Deserialize, Serialize};
 
 use super::Plan;
@@ -107,27 +104,7 @@ pub fn execute(plan: &Plan, name: &str, runs: &[(usize, u64)], threads: usize) -
         let r = run_scenario(s, name, seed, plan.warmup_s, plan.seconds);
         Run { values: values.clone(), seed, metrics: Metrics::of(&r) }
     };
-    let results: Vec<Run> = if threads <= 1 || runs.len() <= 1 {
-        runs.iter().map(one).collect()
-    } else {
-        let next = AtomicUsize::new(0);
-        let done: Mutex<Vec<(usize, Run)>> = Mutex::new(Vec::with_capacity(runs.len()));
-        std::thread::scope(|scope| {
-            for _ in 0..threads.min(runs.len()) {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(r) = runs.get(i) else { break };
-                        let run = one(r);
-                        done.lock().unwrap_or_else(|e| e.into_inner()).push((i, run));
-                    }
-                });
-            }
-        });
-        let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-        done.sort_by_key(|(i, _)| *i);
-        done.into_iter().map(|(_, r)| r).collect()
-    };
+    let results = super::par_map(runs, threads, one);
     Sweep::from_runs(name, plan.vary.iter().map(|v| v.name.clone()).collect(), plan.seconds, plan.warmup_s, results)
 }
 

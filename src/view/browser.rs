@@ -30,9 +30,16 @@ pub fn link_base() -> String {
 
 /// A link that carries what is running now; in the browser it also
 /// becomes the page's address, so reloading keeps it.
+/// While a level is played, the link opens that level with this design.
 pub fn share_link(world: &mut World) -> Result<String, String> {
     let s = scenario::export(world).ok_or("nothing to share")?;
-    let link = share::link(&link_base(), &s)?;
+    let level = world.get_resource::<super::lesson_panel::LessonState>().and_then(|l| l.levels.open.clone());
+    let base = link_base();
+    let base = match level {
+        Some(id) => format!("{}?level={id}", base.split('?').next().unwrap_or(&base)),
+        None => base,
+    };
+    let link = share::link(&base, &s)?;
     #[cfg(target_arch = "wasm32")]
     page::set_address(&link);
     Ok(link)
@@ -116,6 +123,14 @@ mod page {
             now.push(("data-concept", id.clone()));
             now.push(("data-concept-answer", c.answer_state(id).to_string()));
             now.push(("data-concept-checkpoint", c.checkpoint_state().to_string()));
+        }
+        // The level played and how its test stands.
+        let l = &learn.levels;
+        let passed = l.kept.stars.values().filter(|s| **s > 0).count();
+        now.push(("data-levels-passed", passed.to_string()));
+        if let Some(id) = &l.open {
+            now.push(("data-level", id.clone()));
+            now.push(("data-level-test", l.test_state()));
         }
         if let Some((text, error, _)) = &ui.status {
             now.push(("data-status", text.clone()));

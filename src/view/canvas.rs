@@ -418,8 +418,10 @@ fn hit_node<'a>(nodes: impl Iterator<Item = (Entity, &'a NodeParams)>, p: Vec2) 
 }
 
 /// Left button on the canvas: click selects a node or link; dragging a node
-/// moves it (one undo step when released); Shift-dragging from a node to
-/// another connects them; dragging empty space pans.
+/// moves it (one undo step when released); dragging from a node's rim, or
+/// Shift-dragging from anywhere on it, to another node connects them (the
+/// rim works without a keyboard: touch screens, pens); dragging empty
+/// space pans.
 #[allow(clippy::too_many_arguments)]
 fn pick_and_drag(
     mouse: Res<ButtonInput<MouseButton>>,
@@ -437,6 +439,7 @@ fn pick_and_drag(
     canvas: Res<CanvasRect>,
     windows: Query<&Window, With<PrimaryWindow>>,
     (mut menu, mut right_press): (ResMut<ContextMenu>, Local<Option<Vec2>>),
+    lesson: Option<Res<super::lesson_panel::LessonState>>,
 ) {
     // Docked panels live on egui's background layer, which egui does not
     // count as "over egui": test against the free canvas rectangle too.
@@ -458,6 +461,16 @@ fn pick_and_drag(
         }
     }
     let Some(p) = cursor.0 else { return };
+    // Over a node's rim, show that a drag from here draws a link.
+    if drag.node.is_none() && !over_ui {
+        if let Some(np) = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p).and_then(|e| nodes.get(e).ok()) {
+            let centre = node_pos(np.2);
+            if on_rim(centre, p) {
+                gizmos.circle_2d(centre, NODE_RADIUS + 3.0, theme::SELECTED);
+                gizmos.arrow_2d(p, p + (p - centre).normalize_or_zero() * 24.0, theme::SELECTED);
+            }
+        }
+    }
     // A right click (not a right drag, which pans) opens the fault menu.
     if mouse.just_pressed(MouseButton::Right) && !over_ui {
         *right_press = screen;
@@ -477,7 +490,8 @@ fn pick_and_drag(
         if let Some(e) = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p) {
             *selection = Selection::Node(e);
             let pos = nodes.get(e).map(|(_, _, np)| node_pos(np)).unwrap_or(p);
-            let connecting = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+            let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+            let connecting = shift || on_rim(pos, p);
             *drag = Drag { node: Some(e), grab_offset: pos - p, connecting, moved: false };
             // Dragging a node must not also pan the canvas.
             for mut pc in &mut pancam {
@@ -508,7 +522,14 @@ fn pick_and_drag(
         if let (Some(t), Ok((_, from, _))) = (target, nodes.get(e)) {
             if t != e {
                 if let Ok((_, to, _)) = nodes.get(t) {
-                    edits.write(EditBatch::user(vec![Edit::AddLink(LinkSpec::new(from, to, 1.0))]));
+                    // In a level, a new link has the level's physics.
+                    let level = lesson.as_ref().and_then(|l| l.levels.level());
+                    let start = level.as_ref().and_then(|l| l.start().ok());
+                    let link = match (&level, &start) {
+                        (Some(l), Some(s)) => l.level.new_link(s, from, to),
+                        _ => LinkSpec::new(from, to, 1.0),
+                    };
+                    edits.write(EditBatch::user(vec![Edit::AddLink(link)]));
                 }
             }
         }
@@ -524,6 +545,16 @@ fn pick_and_drag(
         }
     }
 }
+
+/// Whether `p` is on the rim of the node at `centre`: its outer ring, where
+/// a drag starts a link instead of moving the node.
+pub fn on_rim(centre: Vec2, p: Vec2) -> bool {
+    let d = centre.distance(p);
+    d > NODE_RADIUS * RIM && d <= NODE_RADIUS + 6.0
+}
+
+/// Where the rim starts, as a share of the node's radius.
+const RIM: f32 = 0.72;
 
 /// The node under `p` (world), else the link within a few units of it.
 fn pick_at(

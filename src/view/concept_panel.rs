@@ -53,7 +53,7 @@ enum JobInner<T> {
 }
 
 impl<T: Send + 'static> Job<T> {
-    fn start(f: impl FnOnce() -> T + Send + 'static) -> Job<T> {
+    pub fn start(f: impl FnOnce() -> T + Send + 'static) -> Job<T> {
         #[cfg(not(target_arch = "wasm32"))]
         {
             let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
@@ -73,7 +73,7 @@ impl<T: Send + 'static> Job<T> {
     }
 
     /// The result, once (None: not yet, or a thread that died).
-    fn poll(&mut self) -> Option<T> {
+    pub fn poll(&mut self) -> Option<T> {
         match &mut self.0 {
             #[cfg(not(target_arch = "wasm32"))]
             JobInner::Thread(slot) => slot.lock().ok()?.take(),

@@ -412,14 +412,20 @@ fn browser_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut C
 fn share_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>) {
     if let Some(link) = ui.share.clone() {
         let mut open = true;
-        egui::Window::new("Share this system")
+        let level = crate::learn::level::is_level_link(&link);
+        egui::Window::new(if level { "Share this level" } else { "Share this system" })
             .open(&mut open)
             .collapsible(false)
             .default_width(520.0)
             .anchor(egui::Align2::CENTER_CENTER, [0.0, -80.0])
             .show(ctx, |w| {
-                w.label("The link carries the whole system, compressed; nothing is uploaded anywhere.");
-                w.label(format!("Whoever opens it sees what you see now ({} characters).", link.len()));
+                if level {
+                    w.label("The link carries the whole level, compressed: its rules and its canvas; nothing is uploaded anywhere.");
+                    w.label(format!("Whoever opens it can play it ({} characters).", link.len()));
+                } else {
+                    w.label("The link carries the whole system, compressed; nothing is uploaded anywhere.");
+                    w.label(format!("Whoever opens it sees what you see now ({} characters).", link.len()));
+                }
                 let mut shown = link.as_str();
                 w.add(egui::TextEdit::multiline(&mut shown).desired_width(500.0).desired_rows(3));
                 if w.button("Copy link").clicked() {

@@ -9,6 +9,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Color32, RichText};
 
 use super::concept_panel::{self, ConceptState, Showing};
+use super::level_panel::{self, LevelAction, LevelState};
 use crate::learn::{BUNDLED, Loaded, Measured, Outcome, Step, judge_all, metric::measured_windows};
 use crate::sim::Sim;
 use crate::sim::report::Report;
@@ -19,6 +20,7 @@ pub enum Tab {
     #[default]
     Lessons,
     Concepts,
+    Levels,
 }
 
 /// Where the learner is.
@@ -38,6 +40,7 @@ pub struct LessonState {
     pub progress: BTreeMap<String, usize>,
     pub tab: Tab,
     pub concepts: ConceptState,
+    pub levels: LevelState,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -45,7 +48,8 @@ pub(super) fn plugin(app: &mut App) {
     // The first time, the lessons are the home screen.
     let open = progress.is_empty();
     let concepts = ConceptState { kept: concept_panel::load_kept(), ..default() };
-    app.insert_resource(LessonState { open, progress, concepts, ..default() });
+    let levels = LevelState { kept: level_panel::load_kept(), ..default() };
+    app.insert_resource(LessonState { open, progress, concepts, levels, ..default() });
 }
 
 fn progress_path() -> std::path::PathBuf {
@@ -69,6 +73,8 @@ pub enum Action {
     Load(crate::scenario::Scenario, bool),
     /// Open this design of the open concept.
     Concept(crate::scenario::Scenario, Showing),
+    /// Something the levels tab asks for.
+    Level(LevelAction),
 }
 
 /// Draw the window; returns what to do.
@@ -82,8 +88,17 @@ pub fn window(ctx: &egui::Context, st: &mut LessonState, sim: Option<&Sim>, now_
         ui.horizontal(|ui| {
             ui.selectable_value(&mut st.tab, Tab::Lessons, "Lessons");
             ui.selectable_value(&mut st.tab, Tab::Concepts, "Concepts");
+            ui.selectable_value(&mut st.tab, Tab::Levels, "Levels");
         });
         ui.separator();
+        if st.tab == Tab::Levels {
+            let (a, concept) = level_panel::tab(ui, &mut st.levels, sim);
+            action = a.map(Action::Level);
+            if let Some(id) = concept {
+                open_concept(st, &id);
+            }
+            return;
+        }
         if st.tab == Tab::Concepts {
             if let Some((s, showing)) = concept_panel::tab(ui, &mut st.concepts, sim, now_s) {
                 action = Some(Action::Concept(s, showing));
@@ -233,6 +248,17 @@ pub fn open_concept(st: &mut LessonState, id: &str) {
     st.open = true;
     st.tab = Tab::Concepts;
     st.concepts.enter(Some(id.to_string()));
+}
+
+/// Show a level in the learning window; its design to put on the canvas
+/// (None: no such level, and the campaign shows).
+pub fn open_level(st: &mut LessonState, id: &str) -> Option<crate::scenario::Scenario> {
+    st.open = true;
+    st.tab = Tab::Levels;
+    let l = crate::learn::level::Loaded::get(id).ok()?;
+    st.levels.open = Some(id.to_string());
+    st.levels.test = None;
+    st.levels.design_for(&l)
 }
 
 /// The chart the current step or concept asks to watch, if any.

@@ -12,6 +12,7 @@ mod files;
 mod inspector;
 mod kinds;
 mod lesson_panel;
+mod level_panel;
 mod packets;
 mod panels;
 mod state;
@@ -45,6 +46,10 @@ pub struct AppOptions {
     pub from_link: bool,
     /// A concept to open in the learning window (its id).
     pub concept: Option<String>,
+    /// A level to play (its id): its last tested design or its canvas.
+    pub level: Option<String>,
+    /// A level link (a level made in the editor) to play.
+    pub level_link: Option<String>,
 }
 
 /// Open the window on `scenario` and run until it is closed.
@@ -89,6 +94,30 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     // opened a file or a link wants to see that first.
     if opts.path.is_some() || opts.from_link {
         app.world_mut().resource_mut::<lesson_panel::LessonState>().open = false;
+    }
+    if let Some(id) = &opts.level {
+        let mut learn = app.world_mut().resource_mut::<lesson_panel::LessonState>();
+        let design = lesson_panel::open_level(&mut learn, id);
+        // A shared solution brings its own design.
+        if let Some(s) = design.filter(|_| !opts.from_link) {
+            scenario::spawn(app.world_mut(), &s, s.seed);
+        }
+    }
+    if let Some(link) = &opts.level_link {
+        match crate::learn::level::Loaded::from_link(link) {
+            Ok(l) => {
+                let mut learn = app.world_mut().resource_mut::<lesson_panel::LessonState>();
+                learn.open = true;
+                learn.tab = lesson_panel::Tab::Levels;
+                if let Some(s) = learn.levels.open_custom(l) {
+                    scenario::spawn(app.world_mut(), &s, s.seed);
+                }
+            }
+            Err(e) => {
+                app.world_mut().resource_mut::<state::FileUi>().notice =
+                    Some(format!("This level link could not be opened. {e}"));
+            }
+        }
     }
     if let Some(id) = &opts.concept {
         // An unknown id opens the concept list (it says what is missing).

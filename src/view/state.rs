@@ -37,9 +37,9 @@ pub enum Selection {
 #[derive(Resource, Default, Clone, Copy)]
 pub struct CanvasRect(pub Option<egui::Rect>);
 
-/// A node kind being dragged out of the palette.
+/// A node kind being dragged out of the palette (and the zone it goes in).
 #[derive(Resource, Default)]
-pub struct PaletteDrag(pub Option<NodeKind>);
+pub struct PaletteDrag(pub Option<(NodeKind, Option<String>)>);
 
 /// The right-click menu: what it is for and where it opened (screen points).
 #[derive(Resource, Default)]

@@ -43,7 +43,9 @@ mod page {
             mark("data-status", n);
         }
         let concept = query(&search, "concept").map(str::to_string);
-        run_app(&s, AppOptions { notice, from_link, concept, ..Default::default() });
+        let level = query(&search, "level").map(str::to_string);
+        let level_link = crate::learn::level::is_level_link(&hash).then(|| hash.clone());
+        run_app(&s, AppOptions { notice, from_link, concept, level, level_link, ..Default::default() });
     }
 
     /// A `?key=value` of the page's address.

@@ -507,13 +507,69 @@ fn one_second_windows_add_up_to_the_totals() {
 fn cost_adds_up_node_prices() {
     let (mut s, _) =
         Scenario::parse("three-tier.ron", include_str!("../../scenarios/examples/three-tier.ron")).unwrap();
-    // lb 0.025 + 3 services 0.10 + cache 0.15 + db 0.20 (clients are free).
+    // lb 0.025 + 3 services of 4 workers at $0.025 + cache (no capacity)
+    // 0.15 + db pool of 12 at $0.0125 (clients are free).
     let r = run(&s, 1, 0.0, 1.0);
-    close("default $/hour", r.cost.per_hour, 0.025 + 0.3 + 0.15 + 0.2, 1e-9);
-    close("$/month", r.cost.per_month, 730.0 * 0.675, 1e-9);
+    close("default $/hour", r.cost.per_hour, 0.025 + 0.3 + 0.15 + 0.15, 1e-9);
+    close("$/month", r.cost.per_month, 730.0 * 0.625, 1e-9);
     s.nodes.iter_mut().find(|n| n.id == "db").unwrap().price_per_hour = Some(1.0);
     let r = run(&s, 1, 0.0, 1.0);
     close("with an expensive database", r.cost.per_hour, 0.475 + 1.0, 1e-9);
+}
+
+#[test]
+fn a_bigger_node_costs_more_the_way_cloud_bills_do() {
+    let price = |kind: NodeKind| node("x", kind).price_per_hour();
+    // Per worker: one huge box costs as much as the small ones it replaces.
+    let svc = |workers| NodeKind::Service(ServiceSpec { workers, ..Default::default() });
+    assert_eq!(price(svc(4)), 0.10);
+    assert_eq!(price(svc(500)), 12.5);
+    close("8 workers = two boxes of 4", price(svc(8)), 2.0 * price(svc(4)), 1e-12);
+    let db = |pool| NodeKind::Database(DatabaseSpec { pool, ..Default::default() });
+    assert_eq!(price(db(16)), 0.20);
+    assert_eq!(price(db(64)), 0.80);
+    let replicated = NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec { pool: 32, ..Default::default() });
+    assert_eq!(price(replicated), 0.40, "per member");
+    let cache = |capacity| NodeKind::Cache(CacheSpec { capacity, ..Default::default() });
+    assert_eq!(price(cache(None)), 0.15);
+    assert_eq!(price(cache(Some(10_000))), 0.15);
+    assert_eq!(price(cache(Some(100_000))), 1.05);
+    let stream = |partitions| NodeKind::Stream(StreamSpec { partitions, ..Default::default() });
+    assert_eq!(price(stream(8)), 0.15);
+    assert_eq!(price(stream(32)), 0.51);
+    let asg = NodeKind::Autoscaling(AutoscalingSpec { workers_per_instance: 8, ..Default::default() });
+    assert_eq!(price(asg), 0.20, "per instance");
+    // Every kind says how it is priced.
+    for k in NodeKind::catalogue() {
+        assert!(!k.pricing().is_empty(), "{}", k.label());
+    }
+}
+
+#[test]
+fn provisioned_serverless_instances_cost_a_quarter_and_never_start_cold() {
+    let f = |keep_warm_s, provisioned| {
+        let fn_ = NodeKind::Serverless(ServerlessSpec {
+            concurrency: 100,
+            service: Dist::Const(0.1),
+            cold_start: Dist::Const(0.0),
+            keep_warm_s,
+            provisioned,
+        });
+        scenario(vec![poisson("c", 1.0), node("fn", fn_)], vec![link("c", "fn", 0.0)])
+    };
+    let cold = |r: &Report| node_report(r, "fn").detail["cold_starts"];
+    // Instances the provider keeps warm for a while are free: only busy
+    // time is billed.
+    let r = run(&f(1e6, 0), 4, 20.0, 200.0);
+    close("kept warm by the provider", r.cost.per_hour, 0.06 * node_report(&r, "fn").mean_busy, 1e-9);
+    // Scaled to zero at once: every request starts an instance.
+    let r = run(&f(0.0, 0), 4, 0.0, 200.0);
+    assert!(cold(&r) >= r.created as f64 * 0.99, "cold starts {} of {}", cold(&r), r.created);
+    // Two provisioned instances: never a cold start (requests hardly ever
+    // overlap), and a quarter of the price for each, busy or not.
+    let r = run(&f(0.0, 2), 4, 20.0, 200.0);
+    assert_eq!(cold(&r), 0.0);
+    close("provisioned", r.cost.per_hour, 0.06 * (node_report(&r, "fn").mean_busy + 0.5), 1e-9);
 }
 
 #[test]
@@ -639,4 +695,23 @@ fn a_bulkhead_caps_calls_to_a_slow_dependency() {
     close("through the bulkhead", r.throughput_rps, 100.0, 0.05);
     close("refused at once", r.failed["bulkhead_full"] as f64 / r.measured_seconds, 400.0, 0.05);
     assert_eq!(r.failed_total, r.failed["bulkhead_full"]);
+}
+
+#[test]
+fn a_full_bulkhead_with_a_fallback_answers_instead_of_failing() {
+    // As above, but the caller has a default answer: the 400/s the
+    // bulkhead turns away are answered by the fallback, none fail.
+    let mut to_slow = link("api", "slow", 0.0);
+    to_slow.max_concurrent = Some(10);
+    to_slow.fallback = true;
+    let s = scenario(
+        vec![poisson("c", 500.0), service("api", 1000, Dist::Const(0.0)), service("slow", 1000, Dist::Const(100.0))],
+        vec![link("c", "api", 0.0), to_slow],
+    );
+    let r = run(&s, 3, 5.0, 100.0);
+    assert_eq!(r.failed_total, 0);
+    close("answered", r.throughput_rps, 500.0, 0.03);
+    let fallbacks = r.links.iter().find(|l| l.to == "slow").unwrap().fallbacks as f64 / r.measured_seconds;
+    close("by the fallback", fallbacks, 400.0, 0.05);
+    assert!(r.nodes.iter().find(|n| n.id == "slow").unwrap().arrivals as f64 / r.measured_seconds > 90.0);
 }

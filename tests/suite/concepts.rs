@@ -26,23 +26,8 @@ fn every_concept_folder_is_bundled_and_parses() {
 #[test]
 fn every_concept_holds_what_it_claims() {
     let all: Vec<Loaded> = Loaded::all().into_iter().map(|l| l.unwrap()).collect();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(all.len().max(1));
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let all = &all;
-                s.spawn(move || {
-                    let mut bad = Vec::new();
-                    for l in all.iter().skip(t).step_by(threads) {
-                        for f in l.verify().into_iter().filter(|f| !f.ok) {
-                            bad.push(format!("{}: {}", l.id(), f.says));
-                        }
-                    }
-                    bad
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    let failures = crate::helpers::failing_findings(&all, |l| {
+        (l.id().to_string(), l.verify().into_iter().map(|f| (f.ok, f.says)).collect())
     });
     assert!(failures.is_empty(), "concepts that do not hold:\n{}", failures.join("\n"));
 }

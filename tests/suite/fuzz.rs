@@ -194,3 +194,52 @@ fn damaged_concept_files_give_errors_or_checkable_concepts() {
     println!("damaged concepts: {errors} refused or failing a check, {checked} holding");
     assert!(errors > 10, "damage was noticed ({errors})");
 }
+
+/// Damaged level files (as `systemdecoder level DIR` reads them while one
+/// is written, or as a player's design arrives): an error naming the file,
+/// or a level whose claims can be checked; never a panic.
+#[test]
+fn damaged_level_files_give_errors_or_checkable_levels() {
+    use systemdecoder::learn::level::Loaded;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/levels/opening-day");
+    let names = ["level.ron", "start.ron", "reference.ron", "naive.ron", "more-apps.ron"];
+    let originals: Vec<String> = names.iter().map(|f| std::fs::read_to_string(root.join(f)).unwrap()).collect();
+    let dir = std::env::temp_dir().join(format!("systemdecoder-level-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = SimRng::seeded(13);
+    let mut errors = 0u32;
+    for round in 0..40 {
+        let which = round % names.len();
+        for (i, (name, t)) in names.iter().zip(&originals).enumerate() {
+            let t = if i == which { damage(t, &mut rng) } else { t.clone() };
+            std::fs::write(dir.join(name), t).unwrap();
+        }
+        match Loaded::from_dir(&dir) {
+            Err(e) => {
+                errors += 1;
+                assert!(names.iter().any(|n| e.contains(n)), "the error names the file: {e}");
+            }
+            Ok(l) => {
+                // Only the rules and the shortest run: damage shows as a
+                // finding or a failed grade, not a panic.
+                let Ok(start) = l.start() else {
+                    errors += 1;
+                    continue;
+                };
+                for f in &names[1..] {
+                    if let Ok(d) = l.scenario(f) {
+                        let _ = l.level.problems(&start, &d);
+                    } else {
+                        errors += 1;
+                    }
+                }
+            }
+        }
+    }
+    // A graded run nobody could wait for is refused, naming the field.
+    std::fs::write(dir.join("level.ron"), originals[0].replace("measure_s: 110.0", "measure_s: 1e12")).unwrap();
+    let e = Loaded::from_dir(&dir).err().expect("refused");
+    assert!(e.contains("measure_s"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(errors > 10, "damage was noticed ({errors})");
+}

@@ -130,3 +130,30 @@ pub fn group_items(group: &str) -> Vec<String> {
     items.push(item);
     items
 }
+
+/// Every finding that does not hold, over `items` checked on every core
+/// (`check` gives an item's name and its findings as (holds, says)).
+pub fn failing_findings<T: Sync>(
+    items: &[T],
+    check: impl Fn(&T) -> (String, Vec<(bool, String)>) + Sync,
+) -> Vec<String> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(items.len().max(1));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let check = &check;
+                s.spawn(move || {
+                    let mut bad = Vec::new();
+                    for item in items.iter().skip(t).step_by(threads) {
+                        let (name, findings) = check(item);
+                        bad.extend(
+                            findings.into_iter().filter(|(ok, _)| !ok).map(|(_, says)| format!("{name}: {says}")),
+                        );
+                    }
+                    bad
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    })
+}

@@ -129,7 +129,13 @@ fn service_time_by_request_type() {
 fn serverless(concurrency: u32, service: Dist, cold_ms: f64, keep_warm_s: f64) -> NodeSpec {
     node(
         "fn",
-        NodeKind::Serverless(ServerlessSpec { concurrency, service, cold_start: Dist::Const(cold_ms), keep_warm_s }),
+        NodeKind::Serverless(ServerlessSpec {
+            concurrency,
+            service,
+            cold_start: Dist::Const(cold_ms),
+            keep_warm_s,
+            provisioned: 0,
+        }),
     )
 }
 
@@ -983,6 +989,31 @@ fn every_registered_kind_has_a_name_and_valid_defaults() {
     for k in &all {
         let mut c = systemdecoder::sim::check::Checker::default();
         assert_eq!(k.check(&mut c), Ok(()), "{}: defaults fail their own checks", k.label());
-        assert!(k.default_price_per_hour() >= 0.0);
+        assert!(k.price_per_hour() >= 0.0);
     }
+}
+
+/// The README's price list is each kind's own: its default size's price and
+/// how the price follows the size.
+#[test]
+fn readme_lists_every_kinds_price() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("| kind | default size costs |").expect("README has the price list");
+    let end = start + readme[start..].find("<!-- end of prices -->").expect("price list ends");
+    let listed: Vec<&str> = readme[start..end].lines().skip(2).filter(|l| !l.is_empty()).collect();
+    let want: Vec<String> = NodeKind::catalogue()
+        .iter()
+        .map(|k| {
+            let p = k.price_per_hour();
+            let price = if p == 0.0 {
+                "free".to_string()
+            } else {
+                let s = format!("{p:.3}");
+                let s = s.strip_suffix('0').unwrap_or(&s);
+                format!("${s} an hour")
+            };
+            format!("| {} | {price} | {} |", k.label(), k.pricing())
+        })
+        .collect();
+    assert_eq!(listed, want, "the README's price list should read:\n{}", want.join("\n"));
 }

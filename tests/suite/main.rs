@@ -10,6 +10,7 @@
 //! - `layers`: no module imports one above it (sim is the bottom).
 //! - `marathon`: random sequences of edits, faults, undo and redo; conservation, undo-all, save/load.
 //! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
+//! - `levels`: every level holds what it claims on every seed; the rules of a design.
 //! - `quorum`: the leaderless quorum store against probability (stale reads, failed writes).
 //! - `robustness`: hostile inputs get clear errors (endless files, faults past the clock, escape codes).
 //! - `saves`: a save killed at random moments leaves the old file or the new.
@@ -33,6 +34,7 @@ mod insights;
 mod kinds;
 mod layers;
 mod lessons;
+mod levels;
 mod marathon;
 mod patterns;
 mod queueing;

@@ -6,14 +6,17 @@
 // CASES.json, written by .ci/run with the desktop build:
 //   { "seconds": S,
 //     "default": { "name": …, "nodes": N, "report": <desktop `run --json`> },
-//     "link":    { "url": "#s=…", "name": …, "nodes": N, "report": <desktop `run LINK --json`> } }
+//     "link":    { "url": "#s=…", "name": …, "nodes": N, "report": <desktop `run LINK --json`> },
+//     "level":   { "id": …, "solution": "?level=…#s=…" } }
 //
 // Checks: the app starts and draws (screenshot not blank), the console shows
 // no errors, a share link opens its scenario in a fresh profile, a hostile
 // link gets a message and the default scenario, a system built with the mouse
 // survives a reload (autosave) and, shared, opens the same in a fresh profile,
 // downloads and uploads work, three concepts play from the address to a
-// passed checkpoint (answers marked, done marks kept), and the same scenario + seed
+// passed checkpoint (answers marked, done marks kept), a level is played twice
+// (its starting canvas fails the test; a shared solution passes with three
+// stars, kept after a reload), and the same scenario + seed
 // gives the same report in the browser as on the desktop, to the bit.
 import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
@@ -279,6 +282,64 @@ try {
     noErrors(p);
     await p.context.close();
   }
+
+  // 8. A level, played: opened by address, its starting canvas tested and
+  //    failed; then a shared solution opened, tested and passed with every
+  //    star, which a reload keeps. "Run the test" sits at the foot of the
+  //    level's card in the 1440×860 layout.
+  const runTest = [225, 491];
+  const tested = async (p, want) => {
+    await p.page.waitForFunction((w) => {
+      const s = document.documentElement.dataset.levelTest || "";
+      return s === w || s === "failed" || s.startsWith("passed") || s === "broken";
+    }, want, { timeout: startTimeout }).catch(() => {});
+    return attr(p, "data-level-test");
+  };
+  p = await openPage(`${url}?level=${cases.level.id}`, "level-start");
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(1500);
+  const level = await attr(p, "data-level");
+  (level === cases.level.id ? pass : fail)(`level: ?level=${cases.level.id} opens "${level}"`);
+  let t0 = Date.now();
+  await press(p, ...runTest);
+  let result = await tested(p, "failed");
+  (result === "failed" ? pass : fail)(`level ${cases.level.id}: the starting canvas's test is ${result} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  await screenshot(p, "web-level-failed.png");
+  noErrors(p);
+  await p.context.close();
+  p = await openPage(`${url}${cases.level.solution}`, "level-solution");
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(1500);
+  const nodes = Number(await attr(p, "data-nodes"));
+  (nodes === 5 && (await attr(p, "data-level")) === cases.level.id ? pass : fail)(
+    `level: a shared solution opens the level with its ${nodes} nodes`);
+  t0 = Date.now();
+  await press(p, ...runTest);
+  result = await tested(p, "passed:3");
+  (result === "passed:3" ? pass : fail)(`level ${cases.level.id}: the solution's test is ${result} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  await screenshot(p, "web-level-passed.png");
+  await p.page.reload();
+  await waitFor(p, "running");
+  const passed = Number(await attr(p, "data-levels-passed"));
+  (passed === 1 ? pass : fail)(`level: ${passed} level passed after a reload`);
+  noErrors(p);
+  await p.context.close();
+  // A second level, its solution shared the same way. Its brief is longer:
+  // "Run the test" sits lower on its card.
+  const l2 = cases.level2;
+  p = await openPage(`${url}${l2.solution}`, "level2-solution");
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(1500);
+  const n2 = Number(await attr(p, "data-nodes"));
+  (n2 === l2.nodes && (await attr(p, "data-level")) === l2.id ? pass : fail)(
+    `level: ${l2.id}'s shared solution opens with its ${n2} nodes`);
+  t0 = Date.now();
+  await press(p, 225, 492);
+  result = await tested(p, "passed:3");
+  (result === "passed:3" ? pass : fail)(`level ${l2.id}: the solution's test is ${result} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  await screenshot(p, "web-level2-passed.png");
+  noErrors(p);
+  await p.context.close();
 } catch (e) {
   fail(String(e));
 }

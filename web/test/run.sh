@@ -43,4 +43,15 @@ for key, path, report in [("default", "scenarios/examples/three-tier.ron", "nati
 cases["link"]["url"] = fragment
 print(json.dumps(cases))
 PY
+# Two levels' reference solutions, shared as links to their levels.
+level_link=$("$bin" share scenarios/levels/opening-day/reference.ron --base "${url}?level=opening-day")
+other_link=$("$bin" share scenarios/levels/the-smartest-balancer/reference.ron --base "${url}?level=the-smartest-balancer")
+python3 - "$out/cases.json" "${level_link#"$url"}" "${other_link#"$url"}" <<'PY'
+import json, sys
+path, tail, other = sys.argv[1:]
+cases = json.load(open(path))
+cases["level"] = {"id": "opening-day", "solution": tail}
+cases["level2"] = {"id": "the-smartest-balancer", "solution": other, "nodes": 6}
+json.dump(cases, open(path, "w"))
+PY
 node web/test/browser-test.mjs "$url" "$out" "$out/cases.json"

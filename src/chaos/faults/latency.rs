@@ -9,6 +9,8 @@ pub struct Latency {
     pub from: String,
     pub to: String,
     pub add_ms: f64,
+    /// Extra delay drawn from 0 to this (default none).
+    #[serde(default)]
     pub jitter_ms: f64,
 }
 

@@ -20,6 +20,17 @@ impl Engine {
         let link = self.nodes[node as usize].out[i];
         if let Some(max) = self.links[link as usize].spec.max_concurrent {
             if self.nodes[node as usize].outstanding[i] >= max {
+                if self.links[link as usize].spec.fallback {
+                    // The bulkhead is full and the caller has a fallback:
+                    // it answers for itself, as for any call failing for good.
+                    self.links[link as usize].stats.fallbacks += 1;
+                    let msg = &mut self.msgs[m as usize];
+                    msg.resp = true;
+                    msg.error = None;
+                    msg.fallback = true;
+                    self.carry_on(node, m, next_call, blocking, entered);
+                    return;
+                }
                 // The bulkhead is full: refuse at once, before any call is made.
                 let msg = &mut self.msgs[m as usize];
                 msg.resp = true;
@@ -286,6 +297,12 @@ impl Engine {
             self.return_up(m);
             return;
         }
+        self.carry_on(n, m, hop.next_call, hop.blocking, hop.entered);
+    }
+
+    /// A call of node `n` was answered (or stood in for by a fallback):
+    /// the node carries on with its next call, or answers its own caller.
+    fn carry_on(&mut self, n: u32, m: u32, next_call: u8, blocking: bool, entered: Nanos) {
         if self.branch_ends_here(m) {
             self.branch_done(n, m, None);
             return;
@@ -300,14 +317,14 @@ impl Engine {
                 }
                 let key = self.msgs[m as usize].key;
                 self.wake_waiters(n, key, None);
-                self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
+                self.continue_calls(n, m, next_call, blocking, entered)
             }
             NodeKind::Service(_) | NodeKind::RateLimiter(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_) => {
-                self.continue_calls(n, m, hop.next_call, hop.blocking, hop.entered)
+                self.continue_calls(n, m, next_call, blocking, entered)
             }
             _ => {
-                if hop.blocking {
-                    self.release(n, 0, hop.entered);
+                if blocking {
+                    self.release(n, 0, entered);
                 }
                 self.return_up(m)
             }

@@ -427,7 +427,7 @@ impl Engine {
         for k in &mut node.members {
             k.busy = 0;
         }
-        node.spec.kind.crashed(&mut node.state);
+        node.spec.kind.crashed(&mut node.state, now);
         if node.spec.kind.caching().is_some() {
             // A cache's memory is gone with it: it comes back cold.
             node.store = None;

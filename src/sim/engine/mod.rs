@@ -257,7 +257,7 @@ impl Engine {
             n.stats.instances.set(now, n.instances_now() as u64);
             n.stats.instances.restart(now);
             n.scale_mark = (0, now);
-            n.spec.kind.reset_counters(&mut n.state);
+            n.spec.kind.reset_counters(&mut n.state, now);
             for k in &mut n.members {
                 k.served = 0;
             }

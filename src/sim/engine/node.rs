@@ -324,7 +324,20 @@ impl NodeRt {
     /// The kind's own counters at `now`, statistics having restarted `span`
     /// ago: the one source for reports and the inspector.
     pub fn counters(&self, now: Nanos, span: Nanos) -> Vec<(&'static str, f64)> {
-        let facts = Facts {
+        self.spec.kind.counters(&self.state, &self.facts(now, span))
+    }
+
+    /// Instances billed now and instance-nanoseconds billed since
+    /// statistics restarted `span` before `now`.
+    pub fn billed(&self, now: Nanos, span: Nanos) -> Billed {
+        self.spec.kind.billed(&self.state, &self.facts(now, span)).unwrap_or_else(|| Billed {
+            now: self.instances_now() as f64,
+            area: self.stats.instances.area_to(now) as f64,
+        })
+    }
+
+    fn facts(&self, now: Nanos, span: Nanos) -> Facts<'_> {
+        Facts {
             stats: &self.stats,
             now,
             span,
@@ -332,8 +345,7 @@ impl NodeRt {
             queued: self.queue_len() as u64,
             backing_off: self.backing_off,
             group_lags: self.group_lags().into_iter().map(|l| l as u64).collect(),
-        };
-        self.spec.kind.counters(&self.state, &facts)
+        }
     }
 
     /// Stream: messages not yet consumed, over all groups.

@@ -231,11 +231,17 @@ impl Engine {
                 best
             }
             LbPolicy::PowerOfTwoChoices => {
-                let a = ok[self.rng.below(ok.len() as u32) as usize];
+                // Two different backends, as when all are healthy: drawing
+                // the same one twice would feed a slow one its share blind.
+                let ia = self.rng.below(ok.len() as u32) as usize;
                 if ok.len() == 1 {
-                    return a;
+                    return ok[ia];
                 }
-                let b = ok[self.rng.below(ok.len() as u32) as usize];
+                let mut ib = self.rng.below(ok.len() as u32 - 1) as usize;
+                if ib >= ia {
+                    ib += 1;
+                }
+                let (a, b) = (ok[ia], ok[ib]);
                 let o = &self.nodes[n as usize].outstanding;
                 if o[b] < o[a] { b } else { a }
             }

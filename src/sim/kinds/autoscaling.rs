@@ -107,6 +107,11 @@ impl AutoscalingSpec {
 impl Kind for AutoscalingSpec {
     const LABEL: &str = "autoscaling group";
     const PRICE_PER_HOUR: f64 = 0.10;
+    const PRICING: &str = "$0.025 per worker-hour of each instance, booting ones included";
+
+    fn price_per_hour(&self) -> f64 {
+        self.workers_per_instance.max(1) as f64 / super::service::WORKERS_PER_DOLLAR
+    }
     type State = ScalingGroup;
 
     fn counters(&self, group: &ScalingGroup, node: &Facts) -> Vec<(&'static str, f64)> {

@@ -37,6 +37,11 @@ impl Default for CacheSpec {
 impl Kind for CacheSpec {
     const LABEL: &str = "cache";
     const PRICE_PER_HOUR: f64 = 0.15;
+    const PRICING: &str = "$0.05 plus $0.01 per 1 000 entries of capacity an hour (10 000 entries, or no capacity set: $0.15)";
+
+    fn price_per_hour(&self) -> f64 {
+        (5.0 + self.capacity.unwrap_or(10_000) as f64 / 1000.0) / 100.0
+    }
     type State = ();
 
     fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {

@@ -30,6 +30,11 @@ impl Default for CdnSpec {
 impl Kind for CdnSpec {
     const LABEL: &str = "CDN";
     const PRICE_PER_HOUR: f64 = 0.08;
+    const PRICING: &str = "$0.03 plus $0.005 per 1 000 entries of capacity an hour (10 000 entries, or no capacity set: $0.08)";
+
+    fn price_per_hour(&self) -> f64 {
+        (3.0 + self.capacity.unwrap_or(10_000) as f64 / 2000.0) / 100.0
+    }
     type State = ();
 
     fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {

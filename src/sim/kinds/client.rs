@@ -113,6 +113,7 @@ pub enum Traffic {
 impl Kind for ClientSpec {
     const LABEL: &str = "client";
     const PRICE_PER_HOUR: f64 = 0.0;
+    const PRICING: &str = "nothing: they stand for the users";
     type State = ();
 
     fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {

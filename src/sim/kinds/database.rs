@@ -37,6 +37,10 @@ impl Contention {
     }
 }
 
+/// Connections of a database's pool a dollar buys an hour ($0.0125 each):
+/// a managed database is billed by its size, and its pool follows its vCPUs.
+pub const CONNECTIONS_PER_DOLLAR: f64 = 80.0;
+
 impl Default for DatabaseSpec {
     fn default() -> Self {
         Self { pool: 16, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(8.0), contention: None }
@@ -46,6 +50,11 @@ impl Default for DatabaseSpec {
 impl Kind for DatabaseSpec {
     const LABEL: &str = "database";
     const PRICE_PER_HOUR: f64 = 0.20;
+    const PRICING: &str = "$0.0125 per pool connection-hour (a pool of 16: $0.20)";
+
+    fn price_per_hour(&self) -> f64 {
+        self.pool as f64 / super::database::CONNECTIONS_PER_DOLLAR
+    }
     type State = ();
 
     fn prepare(&self) -> Prepared {

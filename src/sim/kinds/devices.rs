@@ -79,6 +79,7 @@ impl DevicesSpec {
 impl Kind for DevicesSpec {
     const LABEL: &str = "devices";
     const PRICE_PER_HOUR: f64 = 0.0;
+    const PRICING: &str = "nothing: they stand for the users";
     type State = Presence;
 
     fn counters(&self, _: &Presence, node: &Facts) -> Vec<(&'static str, f64)> {

@@ -61,7 +61,7 @@ impl Kind for DnsSpec {
         Adjust { skip: fresh, ..Default::default() }
     }
 
-    fn crashed(&self, r: &mut Resolvers) {
+    fn crashed(&self, r: &mut Resolvers, _now: Nanos) {
         r.answers.clear();
     }
 

@@ -26,6 +26,11 @@ impl Default for GatewaySpec {
 impl Kind for GatewaySpec {
     const LABEL: &str = "API gateway";
     const PRICE_PER_HOUR: f64 = 0.05;
+    const PRICING: &str = "$0.05 per 64 workers an hour";
+
+    fn price_per_hour(&self) -> f64 {
+        self.workers as f64 / 1280.0
+    }
     type State = ();
 
     fn prepare(&self) -> Prepared {

@@ -16,10 +16,27 @@ use super::time::Nanos;
 pub trait Kind {
     /// The name people see.
     const LABEL: &str;
-    /// Rough on-demand cloud price in $/hour for one instance (a
-    /// general-purpose 2-vCPU VM is about $0.10/h; a managed database of the
-    /// same size about twice that).
+    /// Rough on-demand cloud price in $/hour for one instance of the
+    /// default size (a general-purpose 2-vCPU VM running 4 workers is about
+    /// $0.10/h; a managed database of the same size about twice that).
     const PRICE_PER_HOUR: f64;
+    /// How the price follows the size, in words (the README's price list
+    /// and the inspector say it).
+    const PRICING: &str = "a flat price";
+
+    /// Price in $/hour of one instance of this size, the way cloud bills
+    /// work: per worker (vCPU), per connection of a database's pool, per
+    /// thousand cache entries, per partition. By default the flat price.
+    fn price_per_hour(&self) -> f64 {
+        Self::PRICE_PER_HOUR
+    }
+
+    /// Instances billed, when the kind bills differently from "each
+    /// member, all the time" (serverless: busy instances, and warm idle
+    /// ones at a share). `None`: the engine's instance count.
+    fn billed(&self, _state: &Self::State, _node: &Facts) -> Option<Billed> {
+        None
+    }
 
     /// What the engine keeps for a node of this kind while it runs, beside
     /// the worker stations every node has (`()` for most kinds).
@@ -50,8 +67,8 @@ pub trait Kind {
     /// `prepare` sets `hooks.released`.
     fn released(&self, _state: &mut Self::State, _now: Nanos) {}
 
-    /// The node crashed: forget what a restart would not remember.
-    fn crashed(&self, _state: &mut Self::State) {}
+    /// The node crashed at `now`: forget what a restart would not remember.
+    fn crashed(&self, _state: &mut Self::State, _now: Nanos) {}
 
     /// Serve one request its own way instead of the stations' standard
     /// service time (only asked when `prepare` sets `hooks.serve`).
@@ -66,8 +83,8 @@ pub trait Kind {
         Vec::new()
     }
 
-    /// Start its counters again (statistics restart after the warm-up).
-    fn reset_counters(&self, _state: &mut Self::State) {}
+    /// Start its counters again at `now` (statistics restart after the warm-up).
+    fn reset_counters(&self, _state: &mut Self::State, _now: Nanos) {}
 
     /// Check the parameters (ranges, names), naming the field that is wrong.
     fn check(&self, c: &mut Checker) -> Result<(), Fail>;
@@ -88,6 +105,14 @@ pub trait Kind {
         let limit = self.prepare().queue_limit;
         (limit != UNLIMITED).then(|| limit.saturating_mul(self.members()))
     }
+}
+
+/// Instances billed: how many now, and instance-nanoseconds since
+/// statistics restarted (for the time-averaged bill).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Billed {
+    pub now: f64,
+    pub area: f64,
 }
 
 /// What the engine knows of a running node, for its kind's counters.
@@ -301,9 +326,9 @@ macro_rules! kinds {
             }
 
             /// See [`Kind::crashed`].
-            pub fn crashed(&self, state: &mut KindState) {
+            pub fn crashed(&self, state: &mut KindState, now: Nanos) {
                 match (self, state) {
-                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.crashed(s),)*
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.crashed(s, now),)*
                     #[allow(unreachable_patterns)]
                     _ => {}
                 }
@@ -318,9 +343,9 @@ macro_rules! kinds {
                 }
             }
 
-            pub fn reset_counters(&self, state: &mut KindState) {
+            pub fn reset_counters(&self, state: &mut KindState, now: Nanos) {
                 match (self, state) {
-                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.reset_counters(s),)*
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.reset_counters(s, now),)*
                     #[allow(unreachable_patterns)]
                     _ => {}
                 }
@@ -332,10 +357,26 @@ macro_rules! kinds {
                 }
             }
 
-            /// Price in $/hour of one instance (see [`Kind::PRICE_PER_HOUR`]).
-            pub fn default_price_per_hour(&self) -> f64 {
+            /// Price in $/hour of one instance of this size (see [`Kind::price_per_hour`]).
+            pub fn price_per_hour(&self) -> f64 {
                 match self {
-                    $(NodeKind::$variant(_) => <$spec as Kind>::PRICE_PER_HOUR,)*
+                    $(NodeKind::$variant(k) => k.price_per_hour(),)*
+                }
+            }
+
+            /// How the price follows the size (see [`Kind::PRICING`]).
+            pub fn pricing(&self) -> &'static str {
+                match self {
+                    $(NodeKind::$variant(_) => <$spec as Kind>::PRICING,)*
+                }
+            }
+
+            /// See [`Kind::billed`].
+            pub fn billed(&self, state: &KindState, node: &Facts) -> Option<Billed> {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.billed(s, node),)*
+                    #[allow(unreachable_patterns)]
+                    _ => None,
                 }
             }
 

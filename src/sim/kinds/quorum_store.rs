@@ -114,6 +114,7 @@ impl Kind for QuorumStoreSpec {
     const LABEL: &str = "quorum store";
     /// Per copy: every copy is a database node.
     const PRICE_PER_HOUR: f64 = 0.15;
+    const PRICING: &str = "$0.15 per replica-hour";
     type State = QuorumState;
 
     fn prepare(&self) -> Prepared {
@@ -192,7 +193,7 @@ impl Kind for QuorumStoreSpec {
         c
     }
 
-    fn reset_counters(&self, st: &mut QuorumState) {
+    fn reset_counters(&self, st: &mut QuorumState, _now: Nanos) {
         st.counts = QuorumCounts::default();
     }
 

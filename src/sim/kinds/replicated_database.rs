@@ -74,6 +74,11 @@ impl Replication {
 impl Kind for ReplicatedDatabaseSpec {
     const LABEL: &str = "replicated database";
     const PRICE_PER_HOUR: f64 = 0.20;
+    const PRICING: &str = "$0.0125 per pool connection-hour for each member (primary and replicas)";
+
+    fn price_per_hour(&self) -> f64 {
+        self.pool as f64 / super::database::CONNECTIONS_PER_DOLLAR
+    }
     type State = Replication;
 
     fn counters(&self, _: &Replication, node: &Facts) -> Vec<(&'static str, f64)> {

@@ -30,6 +30,11 @@ pub struct ServiceSpec {
     pub fan_out: bool,
 }
 
+/// What one worker (about half a vCPU) costs an hour: services and
+/// autoscaling groups are billed by their size.
+/// (Divided, not multiplied, so that round sizes give round prices.)
+pub const WORKERS_PER_DOLLAR: f64 = 40.0;
+
 impl Default for ServiceSpec {
     fn default() -> Self {
         Self {
@@ -69,6 +74,11 @@ impl Shedding {
 impl Kind for ServiceSpec {
     const LABEL: &str = "service";
     const PRICE_PER_HOUR: f64 = 0.10;
+    const PRICING: &str = "$0.025 per worker-hour (4 workers: $0.10)";
+
+    fn price_per_hour(&self) -> f64 {
+        self.workers as f64 / WORKERS_PER_DOLLAR
+    }
     type State = ();
 
     fn prepare(&self) -> Prepared {

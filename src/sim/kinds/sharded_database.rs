@@ -28,6 +28,11 @@ impl Default for ShardedDatabaseSpec {
 impl Kind for ShardedDatabaseSpec {
     const LABEL: &str = "sharded database";
     const PRICE_PER_HOUR: f64 = 0.20;
+    const PRICING: &str = "$0.0125 per pool connection-hour for each shard";
+
+    fn price_per_hour(&self) -> f64 {
+        self.pool as f64 / super::database::CONNECTIONS_PER_DOLLAR
+    }
     type State = ();
 
     fn prepare(&self) -> Prepared {

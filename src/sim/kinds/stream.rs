@@ -29,6 +29,11 @@ impl Default for StreamSpec {
 impl Kind for StreamSpec {
     const LABEL: &str = "stream";
     const PRICE_PER_HOUR: f64 = 0.15;
+    const PRICING: &str = "$0.03 plus $0.015 per partition-hour (8 partitions: $0.15)";
+
+    fn price_per_hour(&self) -> f64 {
+        (2.0 + self.partitions as f64) * 3.0 / 200.0
+    }
     type State = ();
 
     fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {

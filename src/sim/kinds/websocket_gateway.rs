@@ -32,6 +32,11 @@ impl Default for WebsocketGatewaySpec {
 impl Kind for WebsocketGatewaySpec {
     const LABEL: &str = "websocket gateway";
     const PRICE_PER_HOUR: f64 = 0.10;
+    const PRICING: &str = "$0.10 per 100 000 connections it can hold, an hour";
+
+    fn price_per_hour(&self) -> f64 {
+        self.max_connections as f64 / 1_000_000.0
+    }
     type State = ();
 
     fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {

@@ -26,7 +26,7 @@ fn help_window(mut contexts: EguiContexts, mut panels: ResMut<Panels>) -> Result
                     ("click", "select a node or link"),
                     ("right-click", "break a node or link (fault menu)"),
                     ("drag a node", "move it"),
-                    ("Shift + drag", "from one node to another: connect them"),
+                    ("Drag from a node's rim", "to another node: connect them (or Shift + drag)"),
                     ("palette", "drag a kind onto the canvas (or click it)"),
                     ("Delete", "delete the selected node or link"),
                     ("Ctrl+Z", "undo"),

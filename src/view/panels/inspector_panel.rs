@@ -41,10 +41,11 @@ fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
     }
     let Inspector { selection, nodes, links, sim, edits, chaos, strength, lesson, .. } = &mut st;
     let types = inspector::type_names(nodes.iter().map(|(_, _, p, _)| &p.0.kind), links.iter().map(|l| &l.0));
+    let level = lesson.levels.level();
     egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| match **selection {
             Selection::Node(e) => {
-                if let Some(id) = node(ui, e, nodes, sim.as_deref(), edits, chaos, strength, &types) {
+                if let Some(id) = node(ui, e, nodes, sim.as_deref(), edits, chaos, strength, &types, level.as_ref()) {
                     super::super::lesson_panel::open_concept(lesson, id);
                 }
             }
@@ -88,12 +89,16 @@ fn node(
     chaos: &mut MessageWriter<ChaosCommand>,
     strength: &mut FaultStrength,
     types: &[String],
+    level: Option<&crate::learn::level::Loaded>,
 ) -> Option<&'static str> {
     let zones: Vec<(String, Option<String>)> =
         nodes.iter().map(|(_, n, p, _)| (n.to_string(), p.0.zone.clone())).collect();
     let Ok((_, name, mut params, live)) = nodes.get_mut(e) else { return None };
     ui.heading(format!("{} {}", kinds::glyph(&params.0.kind), name));
     ui.label(RichText::new(params.0.kind.label()).weak());
+    if let Some(l) = level {
+        ui.label(RichText::new(level_note(l, &params.0)).small().color(egui::Color32::LIGHT_YELLOW));
+    }
     let mut learn = learn_links(ui, &params.0.kind, false);
     ui.separator();
     let mut spec = params.0.clone();
@@ -101,7 +106,11 @@ fn node(
     ui.horizontal(|ui| {
         ui.label("price").on_hover_text("What this node costs to run, in $ per hour.");
         let mut p = spec.price_per_hour();
-        let r = ui.add(DragValue::new(&mut p).range(0.0..=1e6).speed(0.005).prefix("$").suffix("/h"));
+        // In a level the price is the cloud's.
+        let r = ui.add_enabled(
+            level.is_none(),
+            DragValue::new(&mut p).range(0.0..=1e6).speed(0.005).prefix("$").suffix("/h"),
+        );
         if r.changed() {
             spec.price_per_hour = Some(p);
         }
@@ -114,13 +123,26 @@ fn node(
             spec.zone = (!z.trim().is_empty()).then(|| z.trim().to_string());
         }
     });
+    // In a level, an edit that would break its rules (a locked field, a
+    // template's fixed one) does not happen; the reason shows instead.
+    // (The level's canvas is read only when something was edited.)
+    let start = level.filter(|_| spec != params.0).and_then(|l| l.start().ok());
+    if let (Some(l), Some(start)) = (level, &start)
+        && l.level.node_problem(start, &params.0).is_none()
+        && let Some(why) = l.level.node_problem(start, &spec)
+    {
+        ui.colored_label(theme::to_egui(theme::BAD), format!("Not in this level: {why}"));
+        spec = params.0.clone();
+    }
     if spec != params.0 {
         // Show it at once; the edit (with its undo step) reaches
         // the engine on the next tick.
         params.0 = spec.clone();
         edits.write(EditBatch::user(vec![Edit::SetNode(spec)]));
     }
-    if ui.button("🗑 Delete node").on_hover_text("Delete (its links go too; work in flight there fails)").clicked() {
+    let locked = level.is_some_and(|l| l.level.locked.contains(&params.0.id));
+    let delete = ui.add_enabled(!locked, egui::Button::new("🗑 Delete node"));
+    if delete.on_hover_text("Delete (its links go too; work in flight there fails)").clicked() {
         edits.write(EditBatch::user(vec![Edit::RemoveNode(name.to_string())]));
     }
     ui.separator();
@@ -195,13 +217,32 @@ fn link(
     }
 }
 
+/// What the level lets the player do with this node.
+fn level_note(l: &crate::learn::level::Loaded, n: &crate::sim::model::NodeSpec) -> String {
+    let v = l.level;
+    if v.locked.contains(&n.id) {
+        let prefix = format!("{}.", n.id);
+        let mine: Vec<&str> = v.editable.iter().filter_map(|e| e.strip_prefix(&prefix)).collect();
+        return if mine.is_empty() {
+            "🔒 Locked by the level".into()
+        } else {
+            format!("🔒 Locked by the level, except {}", mine.join(", "))
+        };
+    }
+    match v.template_for(n) {
+        Ok(t) if t.edit.is_empty() => format!("Level template {}: nothing to set", t.name),
+        Ok(t) => format!("Level template {}: you set {}", t.name, t.edit.join(", ")),
+        Err(e) => format!("⚠ {e}"),
+    }
+}
+
 fn nothing_selected(ui: &mut egui::Ui) {
     ui.heading("Inspector");
     ui.label(
         "Click a node or a link to see and change its parameters. Changes apply to the running simulation at once.",
     );
     ui.add_space(8.0);
-    ui.label(RichText::new("Drag a node to move it; Shift-drag from one node to another to connect them; drag empty space to pan; scroll to zoom. Add nodes from the palette on the left.").weak());
+    ui.label(RichText::new("Drag a node to move it; drag from a node's rim (or Shift-drag) to another node to connect them; drag empty space to pan; scroll to zoom. Add nodes from the palette on the left.").weak());
 }
 
 #[cfg(test)]

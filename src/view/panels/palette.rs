@@ -20,8 +20,10 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-/// The names in use, so a new node gets a fresh one.
-type NodeNames<'w, 's> = Query<'w, 's, &'static Name, (With<SimNode>, With<NodeParams>, With<NodeLive>)>;
+/// The names in use, so a new node gets a fresh one, and where nodes are,
+/// so it lands where nothing is.
+type NodeNames<'w, 's> =
+    Query<'w, 's, (&'static Name, &'static NodeParams), (With<SimNode>, With<NodeParams>, With<NodeLive>)>;
 
 /// What the palette and a drop from it read and write.
 #[derive(SystemParam)]
@@ -31,6 +33,53 @@ struct Palette<'w, 's> {
     cams: Query<'w, 's, (&'static Camera, &'static GlobalTransform)>,
     names: NodeNames<'w, 's>,
     edits: MessageWriter<'w, EditBatch>,
+    lesson: Option<Res<'w, super::super::lesson_panel::LessonState>>,
+}
+
+/// One button: what it adds (a kind, in a zone) and what it says.
+struct Entry {
+    group: String,
+    kind: NodeKind,
+    zone: Option<String>,
+    label: String,
+    what: String,
+}
+
+/// The palette's buttons: every kind, or while a level is played its
+/// templates (one per zone where the level asks for one).
+fn entries(st: &Palette) -> Vec<Entry> {
+    let level = st.lesson.as_ref().and_then(|l| l.levels.level());
+    let Some(l) = level else {
+        return kinds::palette()
+            .into_iter()
+            .map(|(g, kind, what)| Entry {
+                group: g.to_string(),
+                label: kind.label().to_string(),
+                kind,
+                zone: None,
+                what: what.to_string(),
+            })
+            .collect();
+    };
+    let mut out = Vec::new();
+    for t in &l.level.palette {
+        let price =
+            NodeSpec { id: String::new(), kind: t.kind.clone(), pos: (0.0, 0.0), zone: None, price_per_hour: None }
+                .price_per_hour();
+        let what = format!(
+            "{} at ${}/h; you set {}",
+            t.kind.label(),
+            crate::learn::level::money(price),
+            if t.edit.is_empty() { "nothing".to_string() } else { t.edit.join(", ") }
+        );
+        let zones: Vec<Option<String>> =
+            if t.zones.is_empty() { vec![None] } else { t.zones.iter().cloned().map(Some).collect() };
+        for zone in zones {
+            let label = zone.as_ref().map_or(t.name.clone(), |z| format!("{} ({z})", t.name));
+            out.push(Entry { group: "This level".into(), kind: t.kind.clone(), zone, label, what: what.clone() });
+        }
+    }
+    out
 }
 
 fn palette(mut root: ResMut<RootUi>, mut st: Palette) {
@@ -44,31 +93,35 @@ fn palette(mut root: ResMut<RootUi>, mut st: Palette) {
         ui.label(RichText::new("drag onto the canvas").weak().small());
         ui.add_space(4.0);
         egui::ScrollArea::vertical().show(ui, |ui| {
-            let mut group = "";
-            for (g, kind, what) in kinds::palette() {
-                if g != group {
-                    group = g;
+            let mut group = String::new();
+            let all = entries(&st);
+            if all.is_empty() {
+                ui.label(RichText::new("Nothing to add in this level").small().weak());
+            }
+            for e in all {
+                if e.group != group {
+                    group = e.group.clone();
                     ui.add_space(2.0);
-                    ui.label(RichText::new(g).small().weak());
+                    ui.label(RichText::new(&group).small().weak());
                 }
-                let accent = theme::to_egui(kinds::accent(&kind));
-                let text = RichText::new(format!("{}  {}", kinds::glyph(&kind), kind.label())).color(accent);
+                let accent = theme::to_egui(kinds::accent(&e.kind));
+                let text = RichText::new(format!("{}  {}", kinds::glyph(&e.kind), e.label)).color(accent);
                 let r = ui
                     .add_sized([136.0, 24.0], egui::Button::new(text).sense(egui::Sense::click_and_drag()))
-                    .on_hover_text(what);
+                    .on_hover_text(&e.what);
                 if r.drag_started() {
-                    st.palette_drag.0 = Some(kind.clone());
+                    st.palette_drag.0 = Some((e.kind.clone(), e.zone.clone()));
                 }
                 if r.clicked() {
-                    clicked = Some(kind);
+                    clicked = Some((e.kind, e.zone));
                 }
             }
         });
     });
-    if let Some(kind) = clicked {
+    if let Some((kind, zone)) = clicked {
         // A click drops it in the middle of the view.
         let centre = st.cams.single().ok().map_or(Vec2::ZERO, |(_, tf)| tf.translation().truncate());
-        add_node(&st.names, &mut st.edits, kind, centre);
+        add_node(&st.names, &mut st.edits, kind, zone, centre);
     }
 }
 
@@ -76,7 +129,7 @@ fn palette(mut root: ResMut<RootUi>, mut st: Palette) {
 fn drop_from_palette(mut contexts: EguiContexts, canvas: Res<CanvasRect>, mut st: Palette) -> Result {
     let ctx = contexts.ctx_mut()?;
     let Some(free) = canvas.0 else { return Ok(()) };
-    let Some(kind) = st.palette_drag.0.clone() else { return Ok(()) };
+    let Some((kind, zone)) = st.palette_drag.0.clone() else { return Ok(()) };
     let pointer = ctx.input(|i| i.pointer.latest_pos());
     let down = ctx.input(|i| i.pointer.primary_down());
     if down {
@@ -92,7 +145,7 @@ fn drop_from_palette(mut contexts: EguiContexts, canvas: Res<CanvasRect>, mut st
     let Some(p) = pointer.filter(|p| free.contains(*p)) else { return Ok(()) };
     let Ok((cam, tf)) = st.cams.single() else { return Ok(()) };
     if let Ok(world) = cam.viewport_to_world_2d(tf, Vec2::new(p.x, p.y)) {
-        add_node(&st.names, &mut st.edits, kind, world);
+        add_node(&st.names, &mut st.edits, kind, zone, world);
     }
     Ok(())
 }
@@ -102,24 +155,42 @@ fn fresh_id(names: &NodeNames, kind: &NodeKind) -> String {
     let base = kinds::short_name(kind);
     (1..)
         .map(|i| format!("{base}-{i}"))
-        .find(|id| !names.iter().any(|n| n.as_str() == id))
+        .find(|id| !names.iter().any(|(n, _)| n.as_str() == id))
         .unwrap_or_else(|| base.to_string())
 }
 
-fn add_node(names: &NodeNames, edits: &mut MessageWriter<EditBatch>, kind: NodeKind, at: Vec2) {
+fn add_node(names: &NodeNames, edits: &mut MessageWriter<EditBatch>, kind: NodeKind, zone: Option<String>, at: Vec2) {
     let id = fresh_id(names, &kind);
+    let at = free_spot(names.iter().map(|(_, p)| Vec2::new(p.0.pos.0, p.0.pos.1)).collect(), at);
     edits.write(EditBatch::user(vec![Edit::AddNode(NodeSpec {
         id,
         kind,
         pos: (at.x, at.y),
-        zone: None,
+        zone,
         price_per_hour: None,
     })]));
+}
+
+/// The nearest place to `at`, going down then right in steps of a node's
+/// spacing, with no node within half a spacing of it.
+fn free_spot(taken: Vec<Vec2>, at: Vec2) -> Vec2 {
+    const STEP: f32 = 110.0;
+    let free = |p: Vec2| taken.iter().all(|q| q.distance(p) > STEP * 0.6);
+    (0..64).map(|i| at + Vec2::new((i / 8) as f32 * STEP, -((i % 8) as f32) * STEP)).find(|p| free(*p)).unwrap_or(at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_node_lands_where_nothing_is() {
+        let at = Vec2::new(10.0, 20.0);
+        assert_eq!(free_spot(vec![], at), at);
+        let below = free_spot(vec![at], at);
+        assert_eq!(below, at + Vec2::new(0.0, -110.0));
+        assert_eq!(free_spot(vec![at, below], at), at + Vec2::new(0.0, -220.0));
+    }
 
     #[test]
     fn the_palette_offers_every_kind_once() {

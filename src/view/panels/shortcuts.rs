@@ -23,6 +23,7 @@ fn shortcuts(
     mut history: MessageWriter<HistoryRequest>,
     names: Query<&Name, With<SimNode>>,
     links: Query<&LinkParams>,
+    lesson: Option<Res<super::super::lesson_panel::LessonState>>,
 ) {
     // Typing into a text field must not pause the simulation.
     if contexts.ctx_mut().is_ok_and(|c| c.egui_wants_keyboard_input()) {
@@ -41,7 +42,11 @@ fn shortcuts(
     if keys.any_just_pressed([KeyCode::Delete, KeyCode::Backspace]) {
         match *selection {
             Selection::Node(e) => {
-                if let Ok(n) = names.get(e) {
+                // A node the level locks stays.
+                let level = lesson.as_ref().and_then(|l| l.levels.level());
+                if let Ok(n) = names.get(e)
+                    && !level.is_some_and(|l| l.level.locked.iter().any(|id| id == n.as_str()))
+                {
                     edits.write(EditBatch::user(vec![Edit::RemoveNode(n.to_string())]));
                 }
             }
