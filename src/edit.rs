@@ -9,7 +9,7 @@ use crate::chaos::ChaosRefused;
 use crate::scenario::{self, LoadedScenario, Scenario};
 use crate::sim::model::{LinkSpec, NodeSpec};
 use crate::sim::{
-    Committed, CommittedLink, LinkParams, NodeParams, Sim, SimLink, SimNode, SimSystems, spawn_link_entity,
+    Committed, CommittedLink, Engine, LinkParams, NodeParams, Sim, SimLink, SimNode, SimSystems, spawn_link_entity,
     spawn_node_entity,
 };
 
@@ -34,6 +34,9 @@ pub enum EditOrigin {
     User,
     Undo,
     Redo,
+    /// A recorded edit played back (not a new change: no undo step, not
+    /// recorded again).
+    Replay,
 }
 
 /// Edits that belong together (one undo step).
@@ -48,6 +51,11 @@ impl EditBatch {
         Self { edits, origin: EditOrigin::User }
     }
 }
+
+/// Edits that reached the engine, in the order they did (recordings read
+/// these).
+#[derive(Message, Clone, Debug)]
+pub struct EditsApplied(pub Vec<Edit>);
 
 /// Ask for an undo or a redo (applied with the next batch of edits).
 #[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +93,7 @@ const MERGE_WINDOW_S: f64 = 1.0;
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<EditBatch>()
         .add_message::<HistoryRequest>()
+        .add_message::<EditsApplied>()
         .init_resource::<EditHistory>()
         .init_resource::<EditFeedback>()
         .init_resource::<Revision>()
@@ -97,6 +106,8 @@ pub(super) fn plugin(app: &mut App) {
             )
                 .chain()
                 .in_set(SimSystems::ApplyEdits)
+                // A fixed order within a tick, so a recording replays it.
+                .after(crate::chaos::ApplyChaos)
                 .before(crate::sim::ApplyParams)
                 .run_if(resource_exists::<Sim>),
         )
@@ -128,7 +139,7 @@ fn merge_key(batch: &[Edit]) -> Option<String> {
 }
 
 /// Apply the batch to a scenario copy (for checking before the real thing).
-fn apply_to_scenario(s: &mut Scenario, batch: &[Edit]) {
+pub fn apply_to_scenario(s: &mut Scenario, batch: &[Edit]) {
     for e in batch {
         match e {
             Edit::AddNode(n) => s.nodes.push(n.clone()),
@@ -162,68 +173,113 @@ fn find_link(world: &mut World, from: &str, to: &str) -> Option<(Entity, u32, Li
     q.iter(world).find(|(_, _, p)| p.0.from == from && p.0.to == to).map(|(e, l, p)| (e, l.0, p.0.clone()))
 }
 
-/// Apply one checked edit; returns its inverse (to undo it).
-fn apply_one(world: &mut World, e: &Edit) -> Vec<Edit> {
+/// Carry out one edit on the engine alone, naming nodes by id (what the
+/// app does underneath, and what a replay does); returns the index of the
+/// node or link it made or changed, or nothing when its target is gone.
+pub fn apply_to_engine(engine: &mut Engine, e: &Edit) -> Option<u32> {
     match e {
-        Edit::AddNode(spec) => {
-            let index = world.resource_mut::<Sim>().add_node(spec.clone());
-            spawn_node_entity(world, index, spec.clone());
-            vec![Edit::RemoveNode(spec.id.clone())]
-        }
+        Edit::AddNode(spec) => Some(engine.add_node(spec.clone())),
         Edit::RemoveNode(id) => {
-            let Some((entity, index)) = find_node(world, id) else { return vec![] };
-            let spec = world.get::<Committed>(entity).map(|c| c.0.clone());
-            // Its links go with it; undo brings them back.
-            let mut q = world.query::<(Entity, &LinkParams)>();
-            let links: Vec<(Entity, LinkSpec)> = q
-                .iter(world)
-                .filter(|(_, p)| &p.0.from == id || &p.0.to == id)
-                .map(|(e, p)| (e, p.0.clone()))
-                .collect();
-            world.resource_mut::<Sim>().remove_node(index);
-            for (le, _) in &links {
-                world.despawn(*le);
-            }
-            world.despawn(entity);
-            let mut inverse: Vec<Edit> = spec.into_iter().map(Edit::AddNode).collect();
-            inverse.extend(links.into_iter().map(|(_, l)| Edit::AddLink(l)));
-            inverse
+            let n = engine.find_node(id)?;
+            engine.remove_node(n);
+            Some(n)
         }
         Edit::AddLink(spec) => {
-            let (Some((_, from)), Some((_, to))) = (find_node(world, &spec.from), find_node(world, &spec.to)) else {
-                return vec![];
-            };
-            let index = world.resource_mut::<Sim>().add_link(spec.clone(), from, to);
-            spawn_link_entity(world, index, spec.clone());
-            vec![Edit::RemoveLink { from: spec.from.clone(), to: spec.to.clone() }]
+            let (from, to) = (engine.find_node(&spec.from)?, engine.find_node(&spec.to)?);
+            Some(engine.add_link(spec.clone(), from, to))
         }
         Edit::RemoveLink { from, to } => {
-            let Some((entity, index, spec)) = find_link(world, from, to) else { return vec![] };
-            world.resource_mut::<Sim>().remove_link(index);
-            world.despawn(entity);
-            vec![Edit::AddLink(spec)]
+            let l = engine.find_link(from, to)?;
+            engine.remove_link(l);
+            Some(l)
         }
         Edit::SetNode(spec) => {
-            let Some((entity, index)) = find_node(world, &spec.id) else { return vec![] };
-            let old = world.get::<Committed>(entity).map(|c| c.0.clone());
-            world.resource_mut::<Sim>().set_node_spec(index as usize, spec.clone());
-            if let Some(mut p) = world.get_mut::<NodeParams>(entity) {
-                p.set_if_neq(NodeParams(spec.clone()));
-            }
-            world.entity_mut(entity).insert(Committed(spec.clone()));
-            old.into_iter().map(Edit::SetNode).collect()
+            let n = engine.find_node(&spec.id)?;
+            engine.set_node_spec(n as usize, spec.clone());
+            Some(n)
         }
         Edit::SetLink(spec) => {
-            let Some((entity, index, _)) = find_link(world, &spec.from, &spec.to) else { return vec![] };
-            let old = world.get::<CommittedLink>(entity).map(|c| c.0.clone());
-            world.resource_mut::<Sim>().set_link_spec(index as usize, spec.clone());
-            if let Some(mut p) = world.get_mut::<LinkParams>(entity) {
-                p.set_if_neq(LinkParams(spec.clone()));
-            }
-            world.entity_mut(entity).insert(CommittedLink(spec.clone()));
-            old.into_iter().map(Edit::SetLink).collect()
+            let l = engine.find_link(&spec.from, &spec.to)?;
+            engine.set_link_spec(l as usize, spec.clone());
+            Some(l)
         }
     }
+}
+
+/// Apply one checked edit to the engine and the entities; returns its
+/// inverse (to undo it).
+fn apply_one(world: &mut World, e: &Edit) -> Vec<Edit> {
+    // What undo needs is read before the edit changes it.
+    let inverse = match e {
+        Edit::AddNode(spec) => vec![Edit::RemoveNode(spec.id.clone())],
+        Edit::RemoveNode(id) => {
+            let Some((entity, _)) = find_node(world, id) else { return vec![] };
+            let spec = world.get::<Committed>(entity).map(|c| c.0.clone());
+            // Its links go with it; undo brings them back.
+            let mut q = world.query::<&LinkParams>();
+            let links = q.iter(world).filter(|p| &p.0.from == id || &p.0.to == id).map(|p| Edit::AddLink(p.0.clone()));
+            spec.into_iter().map(Edit::AddNode).chain(links).collect()
+        }
+        Edit::AddLink(spec) => vec![Edit::RemoveLink { from: spec.from.clone(), to: spec.to.clone() }],
+        Edit::RemoveLink { from, to } => {
+            find_link(world, from, to).map(|(_, _, l)| Edit::AddLink(l)).into_iter().collect()
+        }
+        Edit::SetNode(spec) => find_node(world, &spec.id)
+            .and_then(|(entity, _)| world.get::<Committed>(entity))
+            .map(|c| Edit::SetNode(c.0.clone()))
+            .into_iter()
+            .collect(),
+        Edit::SetLink(spec) => find_link(world, &spec.from, &spec.to)
+            .and_then(|(entity, _, _)| world.get::<CommittedLink>(entity))
+            .map(|c| Edit::SetLink(c.0.clone()))
+            .into_iter()
+            .collect(),
+    };
+    let Some(index) = apply_to_engine(&mut world.resource_mut::<Sim>(), e) else { return vec![] };
+    match e {
+        Edit::AddNode(spec) => {
+            spawn_node_entity(world, index, spec.clone());
+        }
+        Edit::RemoveNode(id) => {
+            let mut q = world.query::<(Entity, &LinkParams)>();
+            let links: Vec<Entity> =
+                q.iter(world).filter(|(_, p)| &p.0.from == id || &p.0.to == id).map(|(e, _)| e).collect();
+            let mut q = world.query::<(Entity, &SimNode)>();
+            let nodes: Vec<Entity> = q.iter(world).filter(|(_, n)| n.0 == index).map(|(e, _)| e).collect();
+            for e in links.into_iter().chain(nodes) {
+                world.despawn(e);
+            }
+        }
+        Edit::AddLink(spec) => {
+            spawn_link_entity(world, index, spec.clone());
+        }
+        Edit::RemoveLink { .. } => {
+            let mut q = world.query::<(Entity, &SimLink)>();
+            let links: Vec<Entity> = q.iter(world).filter(|(_, l)| l.0 == index).map(|(e, _)| e).collect();
+            for e in links {
+                world.despawn(e);
+            }
+        }
+        Edit::SetNode(spec) => {
+            let mut q = world.query::<(Entity, &SimNode)>();
+            if let Some(entity) = q.iter(world).find(|(_, n)| n.0 == index).map(|(e, _)| e) {
+                if let Some(mut p) = world.get_mut::<NodeParams>(entity) {
+                    p.set_if_neq(NodeParams(spec.clone()));
+                }
+                world.entity_mut(entity).insert(Committed(spec.clone()));
+            }
+        }
+        Edit::SetLink(spec) => {
+            let mut q = world.query::<(Entity, &SimLink)>();
+            if let Some(entity) = q.iter(world).find(|(_, l)| l.0 == index).map(|(e, _)| e) {
+                if let Some(mut p) = world.get_mut::<LinkParams>(entity) {
+                    p.set_if_neq(LinkParams(spec.clone()));
+                }
+                world.entity_mut(entity).insert(CommittedLink(spec.clone()));
+            }
+        }
+    }
+    inverse
 }
 
 /// Check a batch against the rules scenario files obey, then apply it.
@@ -236,6 +292,9 @@ pub fn apply_batch(world: &mut World, batch: &EditBatch) -> Result<(), String> {
     // Undo runs the edits' inverses last-first; each inverse keeps its own
     // order (a node before the links that need it).
     let mut parts: Vec<Vec<Edit>> = batch.edits.iter().map(|e| apply_one(world, e)).collect();
+    if batch.origin != EditOrigin::Replay {
+        world.write_message(EditsApplied(batch.edits.clone()));
+    }
     parts.reverse();
     let inverse: Vec<Edit> = parts.into_iter().flatten().collect();
     world.resource_mut::<Revision>().0 += 1;
@@ -259,11 +318,13 @@ pub fn apply_batch(world: &mut World, batch: &EditBatch) -> Result<(), String> {
             h.undo.push(inverse);
             h.last = None;
         }
+        EditOrigin::Replay => {}
     }
     Ok(())
 }
 
-fn apply_edits(world: &mut World) {
+/// Apply the tick's edit batches, undos and redos.
+pub fn apply_edits(world: &mut World) {
     let requests: Vec<HistoryRequest> = world.resource_mut::<Messages<HistoryRequest>>().drain().collect();
     let mut batches: Vec<EditBatch> = world.resource_mut::<Messages<EditBatch>>().drain().collect();
     for r in requests {

@@ -8,6 +8,7 @@ pub mod chaos;
 pub mod edit;
 pub mod headless;
 pub mod learn;
+pub mod replay;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;

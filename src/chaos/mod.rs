@@ -71,7 +71,7 @@ impl ScheduledFault {
 }
 
 /// Live chaos from the app: start a fault now, or heal one.
-#[derive(Message, Clone, Debug)]
+#[derive(Message, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ChaosCommand {
     Inject(Fault),
     /// Start a fault now, healing itself after this many seconds.
@@ -82,39 +82,20 @@ pub enum ChaosCommand {
     Monkey(Option<f64>),
 }
 
-/// A live fault that could not be applied (its target is gone), and why.
-#[derive(Message, Clone, Debug)]
-pub struct ChaosRefused(pub String);
-
-pub(super) fn plugin(app: &mut App) {
-    app.add_message::<ChaosCommand>()
-        .add_message::<ChaosRefused>()
-        .add_systems(FixedUpdate, apply_chaos.in_set(SimSystems::ApplyEdits).run_if(resource_exists::<Sim>));
-}
-
-fn apply_chaos(
-    mut commands: MessageReader<ChaosCommand>,
-    mut sim: ResMut<Sim>,
-    mut refused: MessageWriter<ChaosRefused>,
-) {
-    for c in commands.read() {
-        match c {
-            ChaosCommand::Inject(_) | ChaosCommand::InjectFor(..) => {
-                let (f, end) = match c {
-                    ChaosCommand::InjectFor(f, s) if s.is_finite() && *s > 0.0 => (f, Some(secs_to_nanos(*s))),
-                    ChaosCommand::InjectFor(f, _) | ChaosCommand::Inject(f) => (f, None),
-                    _ => unreachable!("matched above"),
+impl ChaosCommand {
+    /// Carry it out on the engine now (the app and replays both do it
+    /// this way); an error says why a fault could not be applied.
+    pub fn apply(&self, sim: &mut crate::sim::Engine) -> Result<(), String> {
+        match self {
+            ChaosCommand::Inject(f) | ChaosCommand::InjectFor(f, _) => {
+                let end = match self {
+                    ChaosCommand::InjectFor(_, s) if s.is_finite() && *s > 0.0 => Some(secs_to_nanos(*s)),
+                    _ => None,
                 };
                 let now = sim.now();
-                match f.effects(&sim) {
-                    Ok(effects) => {
-                        let id = sim.schedule_fault(f.label(), effects, now, end.map(|d| now + d));
-                        sim.set_fault_group(id, f.group());
-                    }
-                    Err(e) => {
-                        refused.write(ChaosRefused(e));
-                    }
-                }
+                let effects = f.effects(sim)?;
+                let id = sim.schedule_fault(f.label(), effects, now, end.map(|d| now + d));
+                sim.set_fault_group(id, f.group());
             }
             ChaosCommand::Heal(id) => sim.heal(*id),
             ChaosCommand::Monkey(interval) => {
@@ -129,6 +110,45 @@ fn apply_chaos(
                 for id in active {
                     sim.heal(id);
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A live fault that could not be applied (its target is gone), and why.
+#[derive(Message, Clone, Debug)]
+pub struct ChaosRefused(pub String);
+
+/// A command that reached the engine, in the order they did (recordings
+/// read these).
+#[derive(Message, Clone, Debug)]
+pub struct ChaosApplied(pub ChaosCommand);
+
+/// Where live chaos reaches the engine within a tick's edits.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ApplyChaos;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<ChaosCommand>().add_message::<ChaosRefused>().add_message::<ChaosApplied>().add_systems(
+        FixedUpdate,
+        apply_chaos.in_set(SimSystems::ApplyEdits).in_set(ApplyChaos).run_if(resource_exists::<Sim>),
+    );
+}
+
+fn apply_chaos(
+    mut commands: MessageReader<ChaosCommand>,
+    mut sim: ResMut<Sim>,
+    mut refused: MessageWriter<ChaosRefused>,
+    mut applied: MessageWriter<ChaosApplied>,
+) {
+    for c in commands.read() {
+        match c.apply(&mut sim) {
+            Ok(()) => {
+                applied.write(ChaosApplied(c.clone()));
+            }
+            Err(e) => {
+                refused.write(ChaosRefused(e));
             }
         }
     }

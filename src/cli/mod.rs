@@ -3,6 +3,7 @@
 
 mod bench;
 mod level;
+mod replay;
 mod sweep;
 
 use std::io::{IsTerminal, Write};
@@ -120,6 +121,10 @@ pub enum Command {
     /// and what went wrong first (exit 1 when not passed); or with --verify
     /// (`all` implies it) check everything the level claims.
     Level(level::LevelArgs),
+    /// Play a recorded run (a replay file saved from the app, or a replay
+    /// link) headless and print its report as it was at the end of the
+    /// recording, bit for bit; or with --link, a link that opens it.
+    Replay(replay::ReplayArgs),
     /// Print a share link for a scenario: the whole file, compressed, in the
     /// link's fragment. The web build opens it; so do `run` and the app.
     Share {
@@ -157,6 +162,7 @@ pub fn main(cli: &Cli) -> ExitCode {
             run(file, *seconds, *warmup, *seed, *json, chaos, *monkey)
         }
         Some(Command::Validate { files }) => validate(files),
+        Some(Command::Replay(a)) => replay::run(a),
         Some(Command::Sweep(a)) => sweep::run(a),
         Some(Command::Bench { seconds, json, no_simpy }) => bench::run(*seconds, *json, !*no_simpy),
         Some(Command::Share { file, base }) => {

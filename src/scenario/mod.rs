@@ -20,7 +20,7 @@ pub fn default_scenario() -> Result<Scenario, ScenarioError> {
 pub mod bundled {
     include!(concat!(env!("OUT_DIR"), "/bundled_scenarios.rs"));
 }
-mod validate;
+pub(crate) mod validate;
 
 use std::fmt;
 
@@ -112,6 +112,16 @@ pub fn ron_options() -> ron::Options {
         .with_recursion_limit(64)
 }
 
+/// Pretty RON of any file format of ours, nested lines indented up to
+/// `depth` levels (deeper ones stay on one line).
+pub fn to_pretty_ron<T: Serialize>(value: &T, depth: usize) -> String {
+    let pretty = ron::ser::PrettyConfig::new()
+        .depth_limit(depth)
+        .struct_names(false)
+        .extensions(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME);
+    ron::Options::default().to_string_pretty(value, pretty).unwrap_or_else(|e| format!("// export failed: {e}"))
+}
+
 /// Parse RON text of any file format of ours; errors name the file, the
 /// line and column, and the field.
 pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
@@ -194,10 +204,7 @@ impl Scenario {
 
     /// Pretty RON that [`Scenario::parse`] reads back to an equal value.
     pub fn to_ron(&self) -> String {
-        let pretty = ron::ser::PrettyConfig::new().depth_limit(6).struct_names(false).extensions(
-            ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES | ron::extensions::Extensions::IMPLICIT_SOME,
-        );
-        ron::Options::default().to_string_pretty(self, pretty).unwrap_or_else(|e| format!("// export failed: {e}"))
+        to_pretty_ron(self, 6)
     }
 
     /// The engine's view of this scenario (indices instead of names).
@@ -216,6 +223,22 @@ impl Scenario {
         e.set_scale(self.scale.clone());
         e
     }
+
+    /// The engine at time zero with the file's scheduled faults and monkey:
+    /// what the app, the CLI and replays all start from.
+    pub fn start(&self, seed: u64) -> Engine {
+        let mut engine = self.engine(seed);
+        for f in &self.chaos {
+            // Checked with the file; an error here would be a bug, not input.
+            if let Err(e) = f.schedule(&mut engine) {
+                warn!("scheduled fault skipped: {e}");
+            }
+        }
+        if let Some(m) = &self.monkey {
+            engine.set_monkey(Some(m.monkey(seed)));
+        }
+        engine
+    }
 }
 
 /// Replace whatever is running with this scenario: a new engine and one
@@ -226,23 +249,39 @@ pub fn spawn(world: &mut World, scenario: &Scenario, seed: u64) {
     for e in stale {
         world.despawn(e);
     }
-    let mut engine = scenario.engine(seed);
-    for f in &scenario.chaos {
-        // Checked with the file; an error here would be a bug, not input.
-        if let Err(e) = f.schedule(&mut engine) {
-            warn!("scheduled fault skipped: {e}");
-        }
-    }
-    if let Some(m) = &scenario.monkey {
-        engine.set_monkey(Some(m.monkey(seed)));
-    }
-    world.insert_resource(Sim(engine));
+    world.insert_resource(Sim(scenario.start(seed)));
     world.insert_resource(LoadedScenario(scenario.clone()));
     for (i, n) in scenario.nodes.iter().enumerate() {
         crate::sim::spawn_node_entity(world, i as u32, n.clone());
     }
     for (i, l) in scenario.links.iter().enumerate() {
         crate::sim::spawn_link_entity(world, i as u32, l.clone());
+    }
+}
+
+/// Show another moment of the same run: this engine replaces the running
+/// one and the entities are rebuilt from its nodes and links (the loaded
+/// scenario stays, so this is not a new run).
+pub fn show_engine(world: &mut World, engine: Engine) {
+    let mut old = world.query_filtered::<Entity, Or<(With<SimNode>, With<SimLink>)>>();
+    let stale: Vec<Entity> = old.iter(world).collect();
+    for e in stale {
+        world.despawn(e);
+    }
+    let nodes: Vec<(u32, NodeSpec)> = (engine.nodes().iter().enumerate())
+        .filter(|(_, n)| !n.removed)
+        .map(|(i, n)| (i as u32, n.spec.clone()))
+        .collect();
+    let links: Vec<(u32, LinkSpec)> = (engine.links().iter().enumerate())
+        .filter(|(_, l)| !l.removed)
+        .map(|(i, l)| (i as u32, l.spec.clone()))
+        .collect();
+    world.insert_resource(Sim(engine));
+    for (i, n) in nodes {
+        crate::sim::spawn_node_entity(world, i, n);
+    }
+    for (i, l) in links {
+        crate::sim::spawn_link_entity(world, i, l);
     }
 }
 

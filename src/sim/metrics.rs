@@ -85,7 +85,7 @@ pub type ByReason = [u64; FAIL_REASONS.len()];
 /// Latency histogram in microseconds (3 significant digits, up to an hour).
 /// Its buckets (about 90 KB) are made at the first value: every node has
 /// two of these and most never see a value in one of them.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct LatencyHist {
     hist: Option<Box<Histogram<u32>>>,
     sum_ns: u128,
@@ -182,7 +182,7 @@ impl Level {
 }
 
 /// Cumulative per-node measurements since the last reset.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct NodeStats {
     pub arrivals: u64,
     /// Queued requests dropped because their caller's deadline had passed.
@@ -239,7 +239,7 @@ pub struct NodeStats {
     pub woken: u64,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct LinkStats {
     pub sent: u64,
     pub lost: u64,
@@ -250,7 +250,7 @@ pub struct LinkStats {
 }
 
 /// Global request-level measurements since the last reset.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct GlobalStats {
     pub created: u64,
     pub completed: u64,
@@ -274,7 +274,7 @@ pub struct GlobalStats {
 
 /// Requests of one type or from one client: answered, failed, and the
 /// round trip of those answered.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Tally {
     pub completed: u64,
     pub failed: u64,
@@ -335,7 +335,7 @@ pub const HISTORY_WINDOWS: usize = 600;
 
 /// Rolling one-second windows; counters are diffed against the totals at
 /// the start of each window so nothing is counted twice.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Windows {
     pub history: VecDeque<Window>,
     pub next_end: Nanos,

@@ -167,11 +167,12 @@ fn start_frame_budget(budget: Option<ResMut<FrameBudget>>, time: Option<Res<Time
 const BUDGET_SLICE: time::Nanos = 5_000_000;
 
 fn advance(mut sim: ResMut<Sim>, mut speed: ResMut<SimSpeed>, budget: Option<ResMut<FrameBudget>>) {
+    use time::Nanos;
     let dt = speed.take_advance();
     if dt == 0 {
         return;
     }
-    let until = sim.now() + dt;
+    let until = (sim.now() + dt).min(speed.stop_at.unwrap_or(Nanos::MAX).max(sim.now()));
     let Some(mut budget) = budget else {
         sim.run_until(until);
         return;

@@ -45,6 +45,9 @@ pub struct SimSpeed {
     pub max_chunk: Nanos,
     /// Sim time requested in the last tick but not simulated.
     pub behind: Nanos,
+    /// The clock may not pass this time in a tick (a replay's next step
+    /// takes effect exactly then).
+    pub stop_at: Option<Nanos>,
 }
 
 impl Default for SimSpeed {
@@ -57,6 +60,7 @@ impl Default for SimSpeed {
             // ×1000 at 64 ticks/s is 15.6 s of sim time per tick.
             max_chunk: 16 * NANOS_PER_SEC,
             behind: 0,
+            stop_at: None,
         }
     }
 }

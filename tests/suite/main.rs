@@ -12,6 +12,7 @@
 //! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
 //! - `levels`: every level holds what it claims on every seed; the rules of a design.
 //! - `quorum`: the leaderless quorum store against probability (stale reads, failed writes).
+//! - `replay`: recorded runs replay bit for bit; seeking, playback and forks are exact.
 //! - `robustness`: hostile inputs get clear errors (endless files, faults past the clock, escape codes).
 //! - `saves`: a save killed at random moments leaves the old file or the new.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
@@ -39,6 +40,7 @@ mod marathon;
 mod patterns;
 mod queueing;
 mod quorum;
+mod replay;
 mod robustness;
 mod saves;
 mod scenarios;

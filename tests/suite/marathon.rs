@@ -3,7 +3,8 @@
 //! sent through the same edit and fault messages the app sends. After every
 //! step: no panic, and every request accounted for. At the end: undoing
 //! everything gives back the starting design, redoing everything the final
-//! one, and saving and loading changes nothing.
+//! one, saving and loading changes nothing, and the recording of the whole
+//! session replays to the same bits.
 //!
 //! CI runs a few hundred sequences; `SYSTEMDECODER_MARATHON=N` runs N
 //! (the README gives the figures of a long run).
@@ -142,7 +143,7 @@ fn step(app: &mut App, secs: f64) {
 
 fn marathon(base: &Scenario, seed: u64, actions: usize) {
     let mut rng = SimRng::seeded(seed);
-    let mut app = headless::app(base, seed);
+    let mut app = crate::replay::recording_app(base, seed);
     let start = saved(&design(&mut app));
     let mut serial = 0;
     for _ in 0..actions {
@@ -167,6 +168,13 @@ fn marathon(base: &Scenario, seed: u64, actions: usize) {
         step(&mut app, 0.01);
     }
     assert_eq!(saved(&design(&mut app)), saved(&end), "seed {seed}: redoing the {undo} steps");
+    // The whole session, recorded, replays to the same bits.
+    let rec = crate::replay::recording(&app);
+    let back = systemdecoder::replay::Replay::parse("marathon.replay.ron", &rec.to_ron())
+        .unwrap_or_else(|e| panic!("seed {seed}: the recording does not load: {e}"));
+    let played = back.play().unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let live = crate::replay::report(&app.world().resource::<Sim>().0);
+    assert_eq!(crate::replay::report(&played), live, "seed {seed}: the replay of {} steps", rec.steps.len());
 }
 
 fn base() -> Scenario {

@@ -96,6 +96,7 @@ pub(super) enum What {
     },
 }
 
+#[derive(Clone)]
 pub(super) struct Ev {
     pub(super) t: Nanos,
     pub(super) seq: u64,
@@ -134,6 +135,7 @@ const MAX_LANES: usize = 6;
 /// so a lane is sorted by (time, sequence) without any work, and popping
 /// takes the least of the heap's top and the lanes' fronts. The order is
 /// exactly the one a single heap gives; only the cost differs.
+#[derive(Clone)]
 pub(super) struct Queue {
     heap: BinaryHeap<Ev>,
     /// (delay, events scheduled that long after their scheduling time).

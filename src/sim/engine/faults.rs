@@ -43,6 +43,7 @@ pub enum Effect {
     LeaderFailover(u32),
 }
 
+#[derive(Clone)]
 pub(super) struct ActiveFault {
     label: String,
     effects: Vec<Effect>,

@@ -4,6 +4,7 @@
 use super::*;
 
 /// A link's runtime state.
+#[derive(Clone)]
 pub struct LinkRt {
     pub spec: LinkSpec,
     pub from: u32,

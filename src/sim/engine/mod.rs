@@ -65,6 +65,7 @@ const EMPTY_ANSWER_BYTES: u32 = 200;
 const FETCH_PRESUMED_LOST: Nanos = 5_000_000_000;
 
 /// The whole running system.
+#[derive(Clone)]
 pub struct Engine {
     now: Nanos,
     queue: Queue,
@@ -98,6 +99,8 @@ pub struct Engine {
     held: std::collections::HashMap<(u32, u64), Vec<(u32, Gen)>>,
     /// What one simulated copy stands for (reports scale totals by it).
     scale: Option<Scale>,
+    /// The seed the run started from.
+    seed: u64,
 }
 
 /// A topology the engine can run: nodes plus links between them by index.
@@ -143,6 +146,7 @@ impl Engine {
             classes: vec!["read".into(), "write".into()],
             held: Default::default(),
             scale: None,
+            seed,
         };
         e.windows.rebase(e.nodes.len(), e.links.len());
         e.count_clients();
@@ -186,6 +190,11 @@ impl Engine {
 
     pub fn now(&self) -> Nanos {
         self.now
+    }
+
+    /// The seed this run started from.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// Every node, in topology order (deleted ones stay, marked `removed`).

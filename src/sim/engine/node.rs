@@ -5,7 +5,7 @@ use super::*;
 
 /// One pool of workers with its own queue. Most nodes have one; a sharded
 /// database has one per shard, a replicated one per primary/replica.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Member {
     pub busy: u32,
     pub(super) queue: VecDeque<u32>,
@@ -27,6 +27,7 @@ impl Member {
 
 /// A stream's consumer group: the link it reads over, and per partition
 /// the messages waiting and whether one is being delivered.
+#[derive(Clone)]
 pub(super) struct Group {
     pub(super) link: u32,
     pub(super) lanes: Vec<(VecDeque<u32>, bool)>,
@@ -43,6 +44,7 @@ pub(super) struct MixEntry {
 }
 
 /// A node's runtime state.
+#[derive(Clone)]
 pub struct NodeRt {
     pub spec: NodeSpec,
     /// Outgoing links in the order they were declared.
@@ -107,6 +109,7 @@ pub struct NodeRt {
 }
 
 /// A message waiting for its fan-out branches.
+#[derive(Clone)]
 pub(super) struct Fork {
     pub(super) era: Gen,
     pub(super) pending: u32,

@@ -4,6 +4,7 @@
 use super::*;
 
 /// A cache's keys with least-recently-used eviction and expiry times.
+#[derive(Clone)]
 pub(super) struct LruStore {
     pub(super) capacity: usize,
     /// key -> (recency stamp, expires at)

@@ -51,7 +51,7 @@ impl Default for AutoscalingSpec {
 }
 
 /// A running group's size.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct ScalingGroup {
     /// Instances serving.
     pub instances: u32,

@@ -37,7 +37,7 @@ impl Default for DevicesSpec {
 }
 
 /// Each user asked about so far: online?, until when.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Presence {
     pub spells: std::collections::HashMap<u64, (bool, Nanos)>,
 }

@@ -29,7 +29,7 @@ impl Default for DnsSpec {
 }
 
 /// Each resolver's cached answer: (outgoing link index, expires at).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Resolvers {
     pub answers: Vec<(u32, Nanos)>,
 }

@@ -40,7 +40,7 @@ pub trait Kind {
 
     /// What the engine keeps for a node of this kind while it runs, beside
     /// the worker stations every node has (`()` for most kinds).
-    type State: Default;
+    type State: Default + Clone;
 
     /// Its state when the node starts running at `now`.
     fn start(&self, _now: Nanos) -> Self::State {
@@ -276,6 +276,7 @@ macro_rules! kinds {
         }
 
         /// A running node's kind-specific state (see [`Kind::State`]).
+        #[derive(Clone)]
         pub enum KindState {
             $($variant(<$spec as Kind>::State),)*
         }

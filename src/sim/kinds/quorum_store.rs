@@ -58,7 +58,7 @@ impl Default for QuorumStoreSpec {
 
 /// Versions of one key: the latest that succeeded, and on each copy the
 /// newest applied plus writes still on their way to it.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct KeyCopies {
     /// Succeeded writes not yet visible to clients at their time, and the
     /// newest that is: (version, succeeded at).
@@ -93,14 +93,14 @@ impl KeyCopies {
 }
 
 /// What a quorum store keeps while it runs.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct QuorumState {
     keys: HashMap<u64, KeyCopies>,
     pub counts: QuorumCounts,
 }
 
 /// What a quorum store counts (since the statistics last restarted).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct QuorumCounts {
     pub reads: u64,
     pub stale_reads: u64,

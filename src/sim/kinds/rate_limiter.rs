@@ -21,6 +21,7 @@ impl Default for RateLimiterSpec {
 }
 
 /// The bucket: tokens in it as of `at` (it starts full).
+#[derive(Clone)]
 pub struct Bucket {
     pub tokens: f64,
     pub at: Nanos,

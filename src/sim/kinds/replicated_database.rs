@@ -44,7 +44,7 @@ impl Default for ReplicatedDatabaseSpec {
 }
 
 /// When the latest write of each recent key becomes visible on the replicas.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Replication {
     visible_at: std::collections::HashMap<u64, Nanos>,
 }

@@ -42,7 +42,7 @@ impl Default for ServerlessSpec {
 }
 
 /// Warm idle instances: when each became idle (oldest first).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct WarmPool {
     pub idle_since: Vec<Nanos>,
 }

@@ -1,0 +1,313 @@
+//! The live recording: every run the app shows is recorded from the moment
+//! it opens, with copies of the engine taken every few sim seconds, so any
+//! past moment can be shown again at once: seeking restores the nearest
+//! earlier copy and simulates forward, exact because the run is
+//! deterministic. Playing on from the past plays back what was recorded; a
+//! change made there starts a new branch, and the old one is kept to
+//! compare against.
+
+use bevy::prelude::*;
+
+use super::{Input, Player, Replay, Step};
+use crate::chaos::{ApplyChaos, ChaosApplied};
+use crate::edit::{Edit, EditBatch, EditOrigin, EditsApplied};
+use crate::scenario::LoadedScenario;
+use crate::sim::time::{NANOS_PER_SEC, Nanos, SimSpeed};
+use crate::sim::{ApplyParams, Engine, LinkParams, NodeParams, Sim, SimLink, SimNode, SimSystems};
+
+/// Snapshots kept at most; past this, every other one goes and the
+/// interval doubles (memory stays bounded, seeks get a little slower).
+pub const MAX_SNAPSHOTS: usize = 120;
+/// The first interval between snapshots.
+pub const FIRST_INTERVAL: Nanos = 5 * NANOS_PER_SEC;
+/// Earlier branches kept at most.
+pub const MAX_BRANCHES: usize = 8;
+
+/// A copy of the engine at `at`, with the steps applied before it.
+#[derive(Clone)]
+struct Snapshot {
+    at: Nanos,
+    next: usize,
+    engine: Engine,
+}
+
+/// An earlier branch: its inputs and where it had got to.
+#[derive(Clone)]
+pub struct Branch {
+    pub name: String,
+    pub replay: Replay,
+    /// When it and the branch after it parted.
+    pub parted_at: Nanos,
+    /// The engine at the branch's end (what comparisons read).
+    pub end: Engine,
+}
+
+/// The recording of the run on screen.
+#[derive(Resource, Default)]
+pub struct Recorder {
+    /// Absent until a system is loaded.
+    pub replay: Option<Replay>,
+    snapshots: Vec<Snapshot>,
+    every: Nanos,
+    /// While the run shown is behind the recording's end: the next
+    /// recorded step to play back.
+    pub playback: Option<usize>,
+    /// Earlier branches of this run, oldest first.
+    pub branches: Vec<Branch>,
+    /// The current branch's name.
+    pub name: String,
+    /// Counts branches made, to name them.
+    forks: u32,
+    /// Bumped on every seek, fork and new recording (views that keep their
+    /// own copies of the past reset on it).
+    pub serial: u64,
+}
+
+impl Recorder {
+    /// Start recording a run that begins with this engine (at time zero).
+    pub fn begin(&mut self, replay: Replay) {
+        *self = Recorder {
+            replay: Some(replay),
+            every: FIRST_INTERVAL,
+            name: "A".into(),
+            serial: self.serial + 1,
+            ..default()
+        };
+    }
+
+    /// How far the recording reaches (sim time).
+    pub fn end(&self) -> Nanos {
+        self.replay.as_ref().map_or(0, |r| r.end_ns)
+    }
+
+    /// Snapshots held and the interval between them.
+    pub fn snapshot_count(&self) -> usize {
+        self.snapshots.len()
+    }
+
+    pub fn interval(&self) -> Nanos {
+        self.every
+    }
+
+    /// Keep a copy of the engine when the clock has passed the next
+    /// snapshot time (called after the clock moved).
+    fn maybe_snapshot(&mut self, engine: &Engine) {
+        let Some(replay) = &self.replay else { return };
+        let last = self.snapshots.last().map_or(0, |s| s.at);
+        if engine.now() < last + self.every || engine.now() == 0 {
+            return;
+        }
+        self.snapshots.push(Snapshot { at: engine.now(), next: replay.steps.len(), engine: engine.clone() });
+        if self.snapshots.len() > MAX_SNAPSHOTS {
+            let mut keep = 0;
+            self.snapshots.retain(|_| {
+                keep += 1;
+                keep % 2 == 0
+            });
+            self.every *= 2;
+        }
+    }
+
+    /// The run as it was at `t` (clamped to the recording): from the
+    /// nearest earlier snapshot, simulated forward, the recorded steps
+    /// applied at their times.
+    pub fn seek(&self, t: Nanos) -> Result<Player, String> {
+        let replay = self.replay.as_ref().ok_or("nothing is recorded")?;
+        let t = t.min(replay.end_ns);
+        let mut p = match self.snapshots.iter().rev().find(|s| s.at <= t) {
+            Some(s) => Player { engine: s.engine.clone(), next: s.next },
+            None => replay.start(),
+        };
+        replay.advance(&mut p, t)?;
+        Ok(p)
+    }
+
+    /// A change was made while the past was shown: the recorded future
+    /// becomes an earlier branch and this one carries on from now.
+    fn fork(&mut self, now: Nanos) {
+        let (Some(next), Some(replay)) = (self.playback.take(), self.replay.as_ref()) else { return };
+        let old = replay.clone();
+        // The old branch's end, from its own snapshots, before they go.
+        let end = self.seek(old.end_ns).ok().map(|p| p.engine);
+        let Some(replay) = self.replay.as_mut() else { return };
+        replay.steps.truncate(next);
+        replay.end_ns = now;
+        self.snapshots.retain(|s| s.at <= now && s.next <= next);
+        self.forks += 1;
+        let name = std::mem::replace(&mut self.name, branch_name(self.forks));
+        if let Some(end) = end {
+            self.branches.push(Branch { name, replay: old, parted_at: now, end });
+            if self.branches.len() > MAX_BRANCHES {
+                self.branches.remove(0);
+            }
+        }
+        self.serial += 1;
+    }
+
+    fn push(&mut self, at: Nanos, input: Input) {
+        if let Some(r) = self.replay.as_mut() {
+            if r.steps.len() < super::MAX_STEPS {
+                r.steps.push(Step { at_ns: at, input });
+            }
+        }
+    }
+}
+
+/// "B", "C", …, "Z", "AA", …
+fn branch_name(n: u32) -> String {
+    let mut n = n as usize;
+    let mut s = String::new();
+    loop {
+        s.insert(0, (b'A' + (n % 26) as u8) as char);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    s
+}
+
+/// Ask to show another moment of the run, or to go back to its end.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub enum Scrub {
+    To(Nanos),
+    /// The end of the recording, then live again.
+    Latest,
+}
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<Recorder>().add_message::<Scrub>().add_systems(
+        FixedUpdate,
+        (
+            (begin.run_if(resource_changed::<LoadedScenario>), scrub, play_back)
+                .chain()
+                .in_set(SimSystems::ApplyEdits)
+                .before(ApplyChaos),
+            record.in_set(SimSystems::ApplyEdits).after(crate::edit::apply_edits).before(ApplyParams),
+            keep_up.after(SimSystems::Advance),
+        )
+            .run_if(resource_exists::<Sim>),
+    );
+}
+
+fn begin(world: &mut World) {
+    let Some(scenario) = world.get_resource::<LoadedScenario>().map(|s| s.0.clone()) else { return };
+    let seed = world.resource::<Sim>().seed();
+    world.resource_mut::<Recorder>().begin(Replay::new(scenario, seed));
+    world.resource_mut::<SimSpeed>().stop_at = None;
+}
+
+/// Show another moment: the engine from the recording, the entities rebuilt
+/// to match, and playback from there.
+fn scrub(world: &mut World) {
+    let asks: Vec<Scrub> = world.resource_mut::<Messages<Scrub>>().drain().collect();
+    let Some(ask) = asks.last().copied() else { return };
+    if world.resource::<Recorder>().replay.is_none() {
+        return;
+    }
+    let rec = world.resource::<Recorder>();
+    let end = rec.end();
+    let t = match ask {
+        Scrub::To(t) => t.min(end),
+        Scrub::Latest => end,
+    };
+    let player = match rec.seek(t) {
+        Ok(p) => p,
+        Err(e) => {
+            warn!("seek refused: {e}");
+            return;
+        }
+    };
+    let steps = rec.replay.as_ref().map_or(0, |r| r.steps.len());
+    let behind = player.next < steps || t < end;
+    let next = player.next;
+    crate::scenario::show_engine(world, player.engine);
+    // Undo steps belong to the moment they were made.
+    world.insert_resource(crate::edit::EditHistory::default());
+    world.resource_mut::<crate::edit::Revision>().0 += 1;
+    let mut rec = world.resource_mut::<Recorder>();
+    rec.playback = behind.then_some(next);
+    rec.serial += 1;
+}
+
+/// While behind the recording's end: apply the steps due now, and stop the
+/// clock at the next one.
+fn play_back(world: &mut World) {
+    let Some(next) = world.resource::<Recorder>().playback else { return };
+    let now = world.resource::<Sim>().now();
+    let Some(replay) = world.resource::<Recorder>().replay.clone() else { return };
+    let mut next = next;
+    while let Some(s) = replay.steps.get(next).filter(|s| s.at_ns <= now) {
+        match &s.input {
+            Input::Chaos(c) => {
+                if let Err(e) = c.apply(&mut world.resource_mut::<Sim>()) {
+                    warn!("recorded fault not applied: {e}");
+                }
+            }
+            Input::Edits(edits) => {
+                let batch = EditBatch { edits: edits.clone(), origin: EditOrigin::Replay };
+                if let Err(e) = crate::edit::apply_batch(world, &batch) {
+                    warn!("recorded edit not applied: {e}");
+                }
+            }
+        }
+        next += 1;
+    }
+    let done = next >= replay.steps.len() && now >= replay.end_ns;
+    let stop = replay.steps.get(next).map_or(replay.end_ns, |s| s.at_ns);
+    world.resource_mut::<SimSpeed>().stop_at = (!done).then_some(stop);
+    world.resource_mut::<Recorder>().playback = (!done).then_some(next);
+}
+
+/// Record what reached the engine this tick: faults, edits, then parameters
+/// that moved (a slider being dragged), in the order they took effect.
+fn record(
+    mut rec: ResMut<Recorder>,
+    sim: Res<Sim>,
+    mut chaos: MessageReader<ChaosApplied>,
+    mut edits: MessageReader<EditsApplied>,
+    nodes: Query<(&SimNode, &NodeParams), Changed<NodeParams>>,
+    links: Query<(&SimLink, &LinkParams), Changed<LinkParams>>,
+    mut speed: ResMut<SimSpeed>,
+) {
+    let mut inputs: Vec<Input> = chaos.read().map(|c| Input::Chaos(c.0.clone())).collect();
+    inputs.extend(edits.read().map(|e| Input::Edits(e.0.clone())));
+    for (node, params) in &nodes {
+        if sim.nodes().get(node.0 as usize).is_some_and(|n| n.spec != params.0) {
+            inputs.push(Input::Edits(vec![Edit::SetNode(params.0.clone())]));
+        }
+    }
+    for (link, params) in &links {
+        if sim.links().get(link.0 as usize).is_some_and(|l| l.spec != params.0) {
+            inputs.push(Input::Edits(vec![Edit::SetLink(params.0.clone())]));
+        }
+    }
+    if inputs.is_empty() {
+        return;
+    }
+    if rec.playback.is_some() {
+        rec.fork(sim.now());
+        speed.stop_at = None;
+    }
+    for i in inputs {
+        rec.push(sim.now(), i);
+    }
+}
+
+/// After the clock moved: the recording reaches the new time (when live),
+/// and a snapshot is taken when one is due.
+fn keep_up(mut rec: ResMut<Recorder>, sim: Res<Sim>, mut speed: ResMut<SimSpeed>) {
+    let now = sim.now();
+    if let (Some(next), Some(r)) = (rec.playback, rec.replay.as_ref()) {
+        if next < r.steps.len() || now < r.end_ns {
+            return;
+        }
+        // Played back to the end: live again.
+        rec.playback = None;
+        speed.stop_at = None;
+    }
+    if let Some(r) = rec.replay.as_mut() {
+        r.end_ns = r.end_ns.max(now);
+    }
+    rec.maybe_snapshot(&sim);
+}

@@ -1,0 +1,228 @@
+//! Replays: a run's recorded inputs give the run back bit for bit (headless
+//! and through the app's own playback), seeking is exact, a change made in
+//! the past forks and keeps the original, and damaged replay files get a
+//! clear error naming where.
+
+use bevy::app::App;
+use systemdecoder::chaos::{ChaosCommand, Fault};
+use systemdecoder::edit::{Edit, EditBatch};
+use systemdecoder::headless;
+use systemdecoder::replay::record::{Recorder, Scrub};
+use systemdecoder::replay::{Input, Replay};
+use systemdecoder::scenario::{self, Scenario};
+use systemdecoder::sim::report::Report;
+use systemdecoder::sim::time::NANOS_PER_SEC;
+use systemdecoder::sim::{Engine, NodeParams, Sim};
+
+/// The bundled default scenario.
+fn default_scenario() -> Scenario {
+    scenario::default_scenario().expect("bundled default")
+}
+
+/// An app that records, as the desktop app does.
+pub fn recording_app(s: &Scenario, seed: u64) -> App {
+    let mut app = headless::app(s, seed);
+    app.add_plugins(systemdecoder::replay::record::plugin);
+    app
+}
+
+pub fn report(e: &Engine) -> String {
+    serde_json::to_string(&Report::from_engine(e, "run", e.seed())).expect("json")
+}
+
+fn live(app: &App) -> String {
+    report(&app.world().resource::<Sim>().0)
+}
+
+pub fn recording(app: &App) -> Replay {
+    app.world().resource::<Recorder>().replay.clone().expect("a recording")
+}
+
+fn run(app: &mut App, secs: f64) {
+    headless::run(app, 0.0, secs, |_| {});
+}
+
+/// One tick that moves no time (a seek takes effect).
+fn tick(app: &mut App) {
+    app.world_mut().resource_mut::<systemdecoder::sim::SimSpeed>().tick = 0;
+    app.world_mut().run_schedule(bevy::app::FixedUpdate);
+}
+
+fn kill(node: &str) -> Fault {
+    Fault::parse_cli(&format!("kill {node}")).expect("fault").fault
+}
+
+/// A session: a fault, an edit batch, a parameter dragged (uncommitted),
+/// the monkey, a new node wired in, a heal.
+fn session(app: &mut App) {
+    run(app, 3.0);
+    app.world_mut().write_message(ChaosCommand::InjectFor(kill("app-2"), 4.0));
+    run(app, 2.0);
+    let s = scenario::export(app.world_mut()).expect("design");
+    let mut app1 = s.nodes.iter().find(|n| n.id == "app-1").expect("app-1").clone();
+    if let systemdecoder::sim::model::NodeKind::Service(sv) = &mut app1.kind {
+        sv.workers = 8;
+    }
+    app.world_mut().write_message(EditBatch::user(vec![Edit::SetNode(app1)]));
+    run(app, 1.5);
+    // A drag: the parameters change without an edit batch.
+    let mut q = app.world_mut().query::<(&bevy::prelude::Name, &mut NodeParams)>();
+    for (name, mut p) in q.iter_mut(app.world_mut()) {
+        if name.as_str() == "app-3" {
+            p.0.pos.0 += 40.0;
+            if let systemdecoder::sim::model::NodeKind::Service(sv) = &mut p.0.kind {
+                sv.workers = 2;
+            }
+        }
+    }
+    run(app, 2.0);
+    app.world_mut().write_message(ChaosCommand::Monkey(Some(3.0)));
+    let mut app4 = s.nodes.iter().find(|n| n.id == "app-1").expect("app-1").clone();
+    app4.id = "app-4".into();
+    app.world_mut().write_message(EditBatch::user(vec![
+        Edit::AddNode(app4),
+        Edit::AddLink(systemdecoder::sim::model::LinkSpec::new("lb", "app-4", 0.5)),
+        Edit::AddLink(systemdecoder::sim::model::LinkSpec::new("app-4", "cache", 0.5)),
+    ]));
+    run(app, 4.0);
+    app.world_mut().write_message(ChaosCommand::HealAll);
+    app.world_mut().write_message(ChaosCommand::Monkey(None));
+    app.world_mut().write_message(EditBatch::user(vec![Edit::RemoveLink { from: "lb".into(), to: "app-1".into() }]));
+    run(app, 3.5);
+}
+
+#[test]
+fn a_recorded_session_replays_bit_for_bit() {
+    let s = default_scenario();
+    let mut app = recording_app(&s, 7);
+    session(&mut app);
+    let rec = recording(&app);
+    assert!(
+        rec.steps.len() >= 7,
+        "every change recorded: {:?}",
+        rec.steps.iter().map(|s| s.input.label()).collect::<Vec<_>>()
+    );
+    assert_eq!(rec.end_ns, app.world().resource::<Sim>().now());
+    // Through the file format and back.
+    let text = rec.to_ron();
+    let back = Replay::parse("session.replay.ron", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(back, rec);
+    let played = back.play().expect("plays");
+    assert_eq!(report(&played), live(&app), "replay gives the live run's report");
+    assert_eq!(played.events_processed(), app.world().resource::<Sim>().events_processed());
+    // And through a link.
+    let link = rec.link("http://localhost:8000/").expect("fits a link");
+    let payload = link.split_once(systemdecoder::replay::MARK).expect("mark").1;
+    let unpacked = scenario::share::unpack(payload, "replay").expect("unpacks");
+    assert_eq!(Replay::parse("link", &unpacked).expect("parses"), rec);
+}
+
+#[test]
+fn seeking_then_playing_on_is_playing_straight_through() {
+    let s = default_scenario();
+    let mut app = recording_app(&s, 3);
+    session(&mut app);
+    let rec = app.world().resource::<Recorder>();
+    assert!(rec.snapshot_count() >= 2, "snapshots taken: {}", rec.snapshot_count());
+    let replay = recording(&app);
+    let end = replay.end_ns;
+    for t in [0, NANOS_PER_SEC, 5 * NANOS_PER_SEC + 1, 9_500_000_000, 12 * NANOS_PER_SEC, end] {
+        let rec = app.world().resource::<Recorder>();
+        let mut from_seek = rec.seek(t).expect("seeks");
+        assert_eq!(from_seek.engine.now(), t);
+        let mut straight = replay.start();
+        replay.advance(&mut straight, t).expect("plays");
+        assert_eq!(report(&from_seek.engine), report(&straight.engine), "state at {t}");
+        replay.advance(&mut from_seek, end).expect("plays on");
+        assert_eq!(report(&from_seek.engine), live(&app), "from {t} to the end");
+    }
+}
+
+#[test]
+fn the_app_plays_the_past_back_exactly_and_forks_on_a_change() {
+    let s = default_scenario();
+    let mut app = recording_app(&s, 11);
+    session(&mut app);
+    let original = recording(&app);
+    let at_end = live(&app);
+    // Back to 4 s and play on: the recorded changes happen again at their
+    // times and the run ends as it did.
+    app.world_mut().write_message(Scrub::To(4 * NANOS_PER_SEC));
+    tick(&mut app);
+    assert_eq!(app.world().resource::<Sim>().now(), 4 * NANOS_PER_SEC);
+    assert!(app.world().resource::<Recorder>().playback.is_some());
+    let left = (original.end_ns - 4 * NANOS_PER_SEC) as f64 / 1e9;
+    run(&mut app, left);
+    assert_eq!(live(&app), at_end, "played back from 4 s");
+    assert!(app.world().resource::<Recorder>().playback.is_none(), "live again at the end");
+    assert_eq!(recording(&app), original, "playing back records nothing new");
+    // Back to 6 s and change something: a fork.
+    app.world_mut().write_message(Scrub::To(6 * NANOS_PER_SEC));
+    tick(&mut app);
+    app.world_mut().write_message(ChaosCommand::Inject(kill("db")));
+    run(&mut app, 3.0);
+    let rec = app.world().resource::<Recorder>();
+    assert_eq!(rec.branches.len(), 1);
+    let old = &rec.branches[0];
+    assert_eq!(old.replay, original, "the original is kept whole");
+    assert_eq!(report(&old.end), at_end, "its end as it was");
+    assert_eq!(old.parted_at, 6 * NANOS_PER_SEC);
+    let now = recording(&app);
+    let kept = original.steps.iter().take_while(|s| s.at_ns < 6 * NANOS_PER_SEC).count();
+    assert_eq!(now.steps[..kept], original.steps[..kept], "the shared past");
+    assert!(matches!(now.steps.last().map(|s| &s.input), Some(Input::Chaos(ChaosCommand::Inject(_)))));
+    assert_eq!(now.end_ns, 9 * NANOS_PER_SEC);
+    assert_ne!(live(&app), at_end);
+    // The fork replays too.
+    assert_eq!(report(&now.play().expect("plays")), live(&app));
+}
+
+#[test]
+fn damaged_replays_are_refused_with_where_and_why() {
+    let s = default_scenario();
+    let mut app = recording_app(&s, 5);
+    session(&mut app);
+    let good = recording(&app).to_ron();
+    let cases: Vec<(String, &str)> = vec![
+        (good.replacen("version: 1", "version: 9", 1), "version"),
+        (good.replacen("end_ns: ", "end_ns: 99999999999999999", 1), "end_ns"),
+        (good.replacen("id: \"db\"", "id: \"db\u{1b}[31m\"", 1), "scenario.nodes"),
+        ("(version: 1, seed: 1, end_ns: 5, scenario: (".to_string(), ""),
+        (String::new(), ""),
+        ("🙂".repeat(10), ""),
+    ];
+    for (text, path) in cases {
+        match Replay::parse("r.ron", &text) {
+            Ok(_) => panic!("accepted: {}", &text[..text.len().min(200)]),
+            Err(e) => {
+                assert!(e.path.starts_with(path), "{path}: {e}");
+                assert!(!e.to_string().contains('\u{1b}'), "no raw escape: {e}");
+            }
+        }
+    }
+    // Steps out of order, after the end, an edit that breaks the rules, a
+    // fault on nothing.
+    let mut r = recording(&app);
+    let mut bad = r.clone();
+    bad.steps.swap(0, 1);
+    assert!(bad.check().unwrap_err().1.contains("time order"));
+    bad = r.clone();
+    bad.steps.last_mut().expect("steps").at_ns = r.end_ns + 1;
+    assert!(bad.check().unwrap_err().1.contains("after the end"));
+    bad = r.clone();
+    bad.steps.push(systemdecoder::replay::Step {
+        at_ns: r.end_ns,
+        input: Input::Edits(vec![Edit::AddLink(systemdecoder::sim::model::LinkSpec::new("db", "lb", 1.0))]),
+    });
+    let (path, msg) = bad.check().unwrap_err();
+    assert!(msg.contains("loop"), "{msg}");
+    assert_eq!(systemdecoder::scenario::locate::path_to_string(&path), format!("steps[{}].input", r.steps.len()));
+    r.steps.push(systemdecoder::replay::Step {
+        at_ns: r.end_ns,
+        input: Input::Chaos(ChaosCommand::Inject(kill("nobody"))),
+    });
+    assert!(r.check().is_err());
+    let mut big = recording(&app);
+    big.steps = vec![big.steps[0].clone(); systemdecoder::replay::MAX_STEPS + 1];
+    assert!(big.check().unwrap_err().1.contains("limit"));
+}
