@@ -97,7 +97,16 @@ impl Recorder {
         if engine.now() < last + self.every || engine.now() == 0 {
             return;
         }
-        self.snapshots.push(Snapshot { at: engine.now(), next: replay.steps.len(), engine: engine.clone() });
+        let next = replay.steps.len();
+        self.maybe_snapshot_at(&Player { engine: engine.clone(), next });
+    }
+
+    fn maybe_snapshot_at(&mut self, p: &Player) {
+        let last = self.snapshots.last().map_or(0, |s| s.at);
+        if p.engine.now() < last + self.every || p.engine.now() == 0 {
+            return;
+        }
+        self.snapshots.push(Snapshot { at: p.engine.now(), next: p.next, engine: p.engine.clone() });
         if self.snapshots.len() > MAX_SNAPSHOTS {
             let mut keep = 0;
             self.snapshots.retain(|_| {
@@ -118,6 +127,29 @@ impl Recorder {
             Some(s) => Player { engine: s.engine.clone(), next: s.next },
             None => replay.start(),
         };
+        replay.advance(&mut p, t)?;
+        Ok(p)
+    }
+
+    /// [`Recorder::seek`], keeping snapshots on the way where the recording
+    /// has none yet (an opened replay file is snapshotted as it is explored).
+    pub fn seek_keeping(&mut self, t: Nanos) -> Result<Player, String> {
+        let Some(replay) = self.replay.clone() else { return Err("nothing is recorded".into()) };
+        let t = t.min(replay.end_ns);
+        let last = self.snapshots.last().map_or(0, |s| s.at);
+        if t < last + self.every {
+            return self.seek(t);
+        }
+        let mut p = match self.snapshots.last() {
+            Some(s) => Player { engine: s.engine.clone(), next: s.next },
+            None => replay.start(),
+        };
+        let mut at = last;
+        while at + self.every <= t {
+            at += self.every;
+            replay.advance(&mut p, at)?;
+            self.maybe_snapshot_at(&p);
+        }
         replay.advance(&mut p, t)?;
         Ok(p)
     }
@@ -167,6 +199,11 @@ fn branch_name(n: u32) -> String {
     s
 }
 
+/// A replay to open: the next run loaded plays it back from the start
+/// instead of starting a new recording.
+#[derive(Resource)]
+pub struct PendingReplay(pub Replay);
+
 /// Ask to show another moment of the run, or to go back to its end.
 #[derive(Message, Clone, Copy, Debug, PartialEq)]
 pub enum Scrub {
@@ -193,7 +230,16 @@ pub fn plugin(app: &mut App) {
 fn begin(world: &mut World) {
     let Some(scenario) = world.get_resource::<LoadedScenario>().map(|s| s.0.clone()) else { return };
     let seed = world.resource::<Sim>().seed();
-    world.resource_mut::<Recorder>().begin(Replay::new(scenario, seed));
+    let opened = world.remove_resource::<PendingReplay>().map(|p| p.0).filter(|r| r.seed == seed && r.scenario == scenario);
+    let mut rec = world.resource_mut::<Recorder>();
+    match opened {
+        Some(replay) => {
+            let from_start = !replay.steps.is_empty() || replay.end_ns > 0;
+            rec.begin(replay);
+            rec.playback = from_start.then_some(0);
+        }
+        None => rec.begin(Replay::new(scenario, seed)),
+    }
     world.resource_mut::<SimSpeed>().stop_at = None;
 }
 
@@ -205,13 +251,13 @@ fn scrub(world: &mut World) {
     if world.resource::<Recorder>().replay.is_none() {
         return;
     }
-    let rec = world.resource::<Recorder>();
+    let mut rec = world.resource_mut::<Recorder>();
     let end = rec.end();
     let t = match ask {
         Scrub::To(t) => t.min(end),
         Scrub::Latest => end,
     };
-    let player = match rec.seek(t) {
+    let player = match rec.seek_keeping(t) {
         Ok(p) => p,
         Err(e) => {
             warn!("seek refused: {e}");
@@ -235,26 +281,32 @@ fn scrub(world: &mut World) {
 fn play_back(world: &mut World) {
     let Some(next) = world.resource::<Recorder>().playback else { return };
     let now = world.resource::<Sim>().now();
-    let Some(replay) = world.resource::<Recorder>().replay.clone() else { return };
-    let mut next = next;
-    while let Some(s) = replay.steps.get(next).filter(|s| s.at_ns <= now) {
-        match &s.input {
+    let (due, next, stop, done) = {
+        let Some(replay) = world.resource::<Recorder>().replay.as_ref() else { return };
+        let mut n = next;
+        let mut due = Vec::new();
+        while let Some(s) = replay.steps.get(n).filter(|s| s.at_ns <= now) {
+            due.push(s.input.clone());
+            n += 1;
+        }
+        let stop = replay.steps.get(n).map_or(replay.end_ns, |s| s.at_ns);
+        (due, n, stop, n >= replay.steps.len() && now >= replay.end_ns)
+    };
+    for input in due {
+        match input {
             Input::Chaos(c) => {
                 if let Err(e) = c.apply(&mut world.resource_mut::<Sim>()) {
                     warn!("recorded fault not applied: {e}");
                 }
             }
             Input::Edits(edits) => {
-                let batch = EditBatch { edits: edits.clone(), origin: EditOrigin::Replay };
+                let batch = EditBatch { edits, origin: EditOrigin::Replay };
                 if let Err(e) = crate::edit::apply_batch(world, &batch) {
                     warn!("recorded edit not applied: {e}");
                 }
             }
         }
-        next += 1;
     }
-    let done = next >= replay.steps.len() && now >= replay.end_ns;
-    let stop = replay.steps.get(next).map_or(replay.end_ns, |s| s.at_ns);
     world.resource_mut::<SimSpeed>().stop_at = (!done).then_some(stop);
     world.resource_mut::<Recorder>().playback = (!done).then_some(next);
 }

@@ -226,3 +226,24 @@ fn damaged_replays_are_refused_with_where_and_why() {
     big.steps = vec![big.steps[0].clone(); systemdecoder::replay::MAX_STEPS + 1];
     assert!(big.check().unwrap_err().1.contains("limit"));
 }
+
+#[test]
+fn an_opened_replay_plays_back_and_seeks_to_the_same_end() {
+    let s = default_scenario();
+    let mut app = recording_app(&s, 2);
+    session(&mut app);
+    let rec = recording(&app);
+    let at_end = live(&app);
+    let mut other = recording_app(&rec.scenario, rec.seed);
+    other.world_mut().insert_resource(systemdecoder::replay::record::PendingReplay(rec.clone()));
+    tick(&mut other);
+    assert_eq!(other.world().resource::<Recorder>().playback, Some(0), "plays from the start");
+    // Jump ahead (snapshots are kept on the way), then play to the end.
+    other.world_mut().write_message(Scrub::To(12 * NANOS_PER_SEC));
+    tick(&mut other);
+    assert_eq!(other.world().resource::<Sim>().now(), 12 * NANOS_PER_SEC);
+    assert_eq!(other.world().resource::<Recorder>().snapshot_count(), 2);
+    run(&mut other, (rec.end_ns - 12 * NANOS_PER_SEC) as f64 / 1e9);
+    assert_eq!(live(&other), at_end);
+    assert_eq!(recording(&other), rec, "nothing new recorded");
+}
