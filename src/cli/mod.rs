@@ -190,6 +190,16 @@ pub fn main(cli: &Cli) -> ExitCode {
                 }
             }
         }
+        // A replay opens the app on its system, played back from the start.
+        None if cli.file.as_ref().is_some_and(|p| crate::replay::is_replay_source(&p.to_string_lossy())) => {
+            match crate::replay::Replay::load(cli.file.as_deref().unwrap_or(std::path::Path::new(""))) {
+                Ok(r) => open(cli, &r.scenario.name.clone(), &r.scenario),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         None => match load_or_default(cli.file.as_deref()) {
             Ok((name, s)) => open(cli, &name, &s),
             Err(e) => {
@@ -246,12 +256,21 @@ fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
         eprintln!("error: {why}");
         return ExitCode::FAILURE;
     }
+    let replay = cli
+        .file
+        .as_ref()
+        .filter(|p| crate::replay::is_replay_source(&p.to_string_lossy()))
+        .and_then(|p| crate::replay::Replay::load(p).ok());
     let opts = crate::view::AppOptions {
+        replay,
         screenshot: cli.screenshot.clone(),
         frames: cli.frames,
         speed: cli.speed,
         // A link is not a file to save back to.
-        path: cli.file.clone().filter(|p| !crate::scenario::share::is_link(&p.to_string_lossy())),
+        path: cli.file.clone().filter(|p| {
+            let t = p.to_string_lossy();
+            !crate::scenario::share::is_link(&t) && !crate::replay::is_replay_source(&t)
+        }),
         notice: None,
         from_link: cli.file.as_ref().is_some_and(|p| crate::scenario::share::is_link(&p.to_string_lossy())),
         concept: cli.concept.clone(),

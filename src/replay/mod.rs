@@ -29,6 +29,11 @@ const MAX_CHECK_WORK: usize = 50_000_000;
 /// Where a replay travels in a link (`…#r=` then the packed file).
 pub const MARK: &str = "#r=";
 
+/// Does this name a replay (a `.replay.ron` file or a `#r=` link)?
+pub fn is_replay_source(text: &str) -> bool {
+    text.contains(MARK) || text.ends_with(".replay.ron")
+}
+
 /// A recorded run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,14 +183,21 @@ impl Replay {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn load(path: &std::path::Path) -> Result<Replay, ScenarioError> {
         let name = path.display().to_string();
-        if let Some(payload) = name.split_once(MARK).map(|(_, p)| p) {
-            let text = crate::scenario::share::unpack(payload, "replay")
-                .map_err(|m| error(crate::scenario::share::SOURCE_NAME, 0, 0, String::new(), m))?;
-            return Replay::parse(crate::scenario::share::SOURCE_NAME, &text);
+        if name.contains(MARK) {
+            return Replay::from_link(&name);
         }
         let text = crate::scenario::read_limited(path, crate::scenario::MAX_FILE_BYTES)
             .map_err(|m| error(&name, 0, 0, String::new(), m))?;
         Replay::parse(&name, &text)
+    }
+
+    /// Read a replay from a link (or an address fragment) holding `#r=`.
+    pub fn from_link(text: &str) -> Result<Replay, ScenarioError> {
+        let source = crate::scenario::share::SOURCE_NAME;
+        let payload = text.split_once(MARK).map_or(text, |(_, p)| p);
+        let text =
+            crate::scenario::share::unpack(payload, "replay").map_err(|m| error(source, 0, 0, String::new(), m))?;
+        Replay::parse(source, &text)
     }
 
     /// A link that opens this replay: `base` then `#r=` and the packed file.

@@ -230,7 +230,8 @@ pub fn plugin(app: &mut App) {
 fn begin(world: &mut World) {
     let Some(scenario) = world.get_resource::<LoadedScenario>().map(|s| s.0.clone()) else { return };
     let seed = world.resource::<Sim>().seed();
-    let opened = world.remove_resource::<PendingReplay>().map(|p| p.0).filter(|r| r.seed == seed && r.scenario == scenario);
+    let opened =
+        world.remove_resource::<PendingReplay>().map(|p| p.0).filter(|r| r.seed == seed && r.scenario == scenario);
     let mut rec = world.resource_mut::<Recorder>();
     match opened {
         Some(replay) => {
@@ -267,10 +268,14 @@ fn scrub(world: &mut World) {
     let steps = rec.replay.as_ref().map_or(0, |r| r.steps.len());
     let behind = player.next < steps || t < end;
     let next = player.next;
+    let before = crate::scenario::export(world);
     crate::scenario::show_engine(world, player.engine);
-    // Undo steps belong to the moment they were made.
+    // Undo steps belong to the moment they were made; the document changed
+    // only if the design did.
     world.insert_resource(crate::edit::EditHistory::default());
-    world.resource_mut::<crate::edit::Revision>().0 += 1;
+    if crate::scenario::export(world) != before {
+        world.resource_mut::<crate::edit::Revision>().0 += 1;
+    }
     let mut rec = world.resource_mut::<Recorder>();
     rec.playback = behind.then_some(next);
     rec.serial += 1;

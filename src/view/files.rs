@@ -47,6 +47,15 @@ pub(super) fn plugin(app: &mut App) {
 fn take_upload(mut commands: Commands) {
     let Some(got) = super::browser::take_uploaded() else { return };
     commands.queue(move |world: &mut World| match got {
+        Ok((name, text)) if crate::replay::is_replay_source(&name) => {
+            match crate::replay::Replay::parse(&name, &text) {
+                Ok(r) => {
+                    open_replay(world, r);
+                    status(world, format!("opened the replay {name}"), false);
+                }
+                Err(e) => status(world, e.to_string(), true),
+            }
+        }
         Ok((name, text)) => match Scenario::parse(&name, &text) {
             Ok((s, _)) => {
                 open_scenario(world, &s, None);
@@ -126,7 +135,26 @@ pub fn open_scenario(world: &mut World, s: &Scenario, path: Option<PathBuf>) {
     world.write_message(FitView);
 }
 
+/// Open a recorded run: its system as it started, played back from the
+/// beginning (the timeline shows the whole recording).
+pub fn open_replay(world: &mut World, r: crate::replay::Replay) {
+    open_scenario(world, &r.scenario, None);
+    scenario::spawn(world, &r.scenario, r.seed);
+    world.insert_resource(crate::replay::record::PendingReplay(r));
+}
+
 fn open_path(world: &mut World, path: PathBuf) {
+    if crate::replay::is_replay_source(&path.to_string_lossy()) {
+        match super::store::load_replay(&path) {
+            Ok(r) => {
+                open_replay(world, r);
+                status(world, format!("opened the replay {}", path.display()), false);
+                world.resource_mut::<FileUi>().browser = false;
+            }
+            Err(e) => status(world, e, true),
+        }
+        return;
+    }
     match super::store::load_scenario(&path) {
         Ok(s) => {
             open_scenario(world, &s, Some(path.clone()));
@@ -413,13 +441,24 @@ fn share_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>) {
     if let Some(link) = ui.share.clone() {
         let mut open = true;
         let level = crate::learn::level::is_level_link(&link);
-        egui::Window::new(if level { "Share this level" } else { "Share this system" })
+        let replay = link.contains(crate::replay::MARK);
+        let title = if level {
+            "Share this level"
+        } else if replay {
+            "Share this run"
+        } else {
+            "Share this system"
+        };
+        egui::Window::new(title)
             .open(&mut open)
             .collapsible(false)
             .default_width(520.0)
             .anchor(egui::Align2::CENTER_CENTER, [0.0, -80.0])
             .show(ctx, |w| {
-                if level {
+                if replay {
+                    w.label("The link carries the whole run, compressed: the system, its seed and every change with its time; nothing is uploaded anywhere.");
+                    w.label(format!("Whoever opens it watches the same run, bit for bit ({} characters).", link.len()));
+                } else if level {
                     w.label("The link carries the whole level, compressed: its rules and its canvas; nothing is uploaded anywhere.");
                     w.label(format!("Whoever opens it can play it ({} characters).", link.len()));
                 } else {

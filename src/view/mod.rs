@@ -50,6 +50,8 @@ pub struct AppOptions {
     pub level: Option<String>,
     /// A level link (a level made in the editor) to play.
     pub level_link: Option<String>,
+    /// A recorded run to play back from the start.
+    pub replay: Option<crate::replay::Replay>,
 }
 
 /// Open the window on `scenario` and run until it is closed.
@@ -88,6 +90,9 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
         app.insert_resource(capture::CaptureRequest { path: path.clone(), frames: opts.frames.max(1) });
     }
     scenario::spawn(app.world_mut(), scenario, scenario.seed);
+    if let Some(r) = opts.replay.clone() {
+        files::open_replay(app.world_mut(), r);
+    }
     app.world_mut().resource_mut::<files::Document>().path = opts.path.clone();
     app.world_mut().resource_mut::<state::FileUi>().notice = opts.notice.clone();
     // Lessons greet a first start on the default scenario; someone who
@@ -140,6 +145,8 @@ impl Plugin for ViewPlugin {
             files::plugin,
             lesson_panel::plugin,
             browser::plugin,
+            // Every run on screen is recorded (the timeline's past).
+            crate::replay::record::plugin,
         ));
         app.add_systems(PostStartup, |mut w: MessageWriter<FitView>| {
             w.write(FitView);

@@ -64,6 +64,12 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, String> {
     Scenario::load(path).map(|(s, _)| s).map_err(|e| e.to_string())
 }
 
+/// Read and check a replay file or link.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load_replay(path: &Path) -> Result<crate::replay::Replay, String> {
+    crate::replay::Replay::load(path).map_err(|e| e.to_string())
+}
+
 // ----- the browser: window.localStorage --------------------------------
 
 #[cfg(target_arch = "wasm32")]
@@ -123,4 +129,10 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, String> {
     let text = read(path).ok_or_else(|| format!("{}: not found in this browser's storage", path.display()))?;
     // `parse` refuses text over the file size limit, like a file.
     Scenario::parse(&path.display().to_string(), &text).map(|(s, _)| s).map_err(|e| e.to_string())
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn load_replay(path: &Path) -> Result<crate::replay::Replay, String> {
+    let text = read(path).ok_or_else(|| format!("{}: not found in this browser's storage", path.display()))?;
+    crate::replay::Replay::parse(&path.display().to_string(), &text).map_err(|e| e.to_string())
 }

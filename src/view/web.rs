@@ -19,8 +19,21 @@ mod page {
         let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
         let default = || crate::scenario::default_scenario().map(|s| (crate::scenario::DEFAULT_NAME.to_string(), s));
         let mut notice = None;
-        let from_link = share::is_link(&hash);
-        let opened = if from_link {
+        let replay = if hash.contains(crate::replay::MARK) {
+            match crate::replay::Replay::from_link(&hash) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    notice = Some(format!("This replay link could not be opened. {e}"));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let from_link = share::is_link(&hash) || replay.is_some();
+        let opened = if let Some(r) = &replay {
+            Ok((share::SOURCE_NAME.to_string(), r.scenario.clone()))
+        } else if share::is_link(&hash) {
             match share::decode(&hash) {
                 Ok((s, _)) => Ok((share::SOURCE_NAME.to_string(), s)),
                 Err(e) => {
@@ -45,7 +58,7 @@ mod page {
         let concept = query(&search, "concept").map(str::to_string);
         let level = query(&search, "level").map(str::to_string);
         let level_link = crate::learn::level::is_level_link(&hash).then(|| hash.clone());
-        run_app(&s, AppOptions { notice, from_link, concept, level, level_link, ..Default::default() });
+        run_app(&s, AppOptions { notice, from_link, concept, level, level_link, replay, ..Default::default() });
     }
 
     /// A `?key=value` of the page's address.

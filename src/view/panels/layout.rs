@@ -20,6 +20,8 @@ pub enum PanelSet {
     Open,
     TopBar,
     Charts,
+    /// Under the canvas, above the charts.
+    Timeline,
     Palette,
     Inspector,
     /// What the docked panels left is the canvas ([`CanvasRect`]).
@@ -56,6 +58,7 @@ pub(super) fn plugin(app: &mut App) {
                 Open,
                 TopBar,
                 Charts,
+                Timeline,
                 Palette,
                 Inspector,
                 Free,

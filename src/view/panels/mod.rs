@@ -1,5 +1,6 @@
 //! The egui panels: time controls and live numbers on top, the palette on
-//! the left, the inspector on the right, charts at the bottom, labels over
+//! the left, the inspector on the right, charts at the bottom with the
+//! run's timeline above them, labels over
 //! the canvas, and the windows (chaos, help, lessons, what-if) above it. One system
 //! per panel, drawn in the order [`layout::PanelSet`] sets.
 
@@ -12,6 +13,7 @@ mod layout;
 mod lesson;
 mod palette;
 mod shortcuts;
+mod timeline;
 mod toast;
 mod top_bar;
 mod what_if;
@@ -34,6 +36,7 @@ pub(super) fn plugin(app: &mut App) {
         lesson::plugin,
         shortcuts::plugin,
         what_if::plugin,
+        timeline::plugin,
     ))
     .add_systems(Startup, style);
 }
