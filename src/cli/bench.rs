@@ -213,3 +213,94 @@ pub fn run(seconds: f64, json: bool, with_simpy: bool) -> ExitCode {
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
+
+#[derive(Serialize)]
+struct SeekFigures {
+    sim_minutes: f64,
+    /// Wall time to record the run with its snapshots (as the app does while it runs).
+    record_seconds: f64,
+    snapshots: usize,
+    snapshot_interval_s: f64,
+    /// Resident memory the snapshots added (MiB; Linux only).
+    snapshot_mib: Option<f64>,
+    seeks: usize,
+    seek_ms_mean: f64,
+    seek_ms_p95: f64,
+    seek_ms_max: f64,
+}
+
+/// `bench --seek MINUTES`: how quickly any moment of a long recorded run
+/// comes back, and what the snapshots cost.
+pub fn seek(minutes: f64, json: bool) -> ExitCode {
+    use crate::chaos::{ChaosCommand, Fault};
+    use crate::replay::record::Recorder;
+    use crate::replay::{Input, Replay, Step};
+    use crate::sim::time::{NANOS_PER_SEC, secs_to_nanos};
+    if !minutes.is_finite() || minutes <= 0.0 || minutes > 600.0 {
+        eprintln!("error: --seek must be between 0 and 600 minutes, got {minutes}");
+        return ExitCode::FAILURE;
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("note: this is a debug build; run `cargo run --release -- bench --seek {minutes}` for real figures");
+    }
+    let s = crate::scenario::default_scenario().expect("bundled default scenario");
+    let end = secs_to_nanos(minutes * 60.0);
+    let mut replay = Replay::new(s.clone(), s.seed);
+    replay.end_ns = end;
+    let kill = Fault::parse_cli("kill app-2").expect("a fault").fault;
+    let mut app1 = s.nodes.iter().find(|n| n.id == "app-1").expect("app-1").clone();
+    if let NodeKind::Service(sv) = &mut app1.kind {
+        sv.workers = 8;
+    }
+    replay.steps = vec![
+        Step { at_ns: end / 3, input: Input::Chaos(ChaosCommand::InjectFor(kill, 30.0)) },
+        Step { at_ns: end / 2, input: Input::Edits(vec![crate::edit::Edit::SetNode(app1)]) },
+    ];
+    let before = rss_mib("VmRSS:");
+    let start = Instant::now();
+    let mut rec = Recorder::default();
+    rec.begin(replay);
+    if let Err(e) = rec.seek_keeping(end) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let record_seconds = start.elapsed().as_secs_f64();
+    let snapshot_mib = rss_mib("VmRSS:").zip(before).map(|(a, b)| a - b);
+    let mut rng = crate::sim::dist::SimRng::seeded(1);
+    let mut times: Vec<f64> = (0..50)
+        .map(|_| {
+            let t = (rng.unit() * end as f64) as u64;
+            let t0 = Instant::now();
+            let p = rec.seek(t).expect("seeks within the recording");
+            assert_eq!(p.engine.now(), t);
+            t0.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let f = SeekFigures {
+        sim_minutes: minutes,
+        record_seconds,
+        snapshots: rec.snapshot_count(),
+        snapshot_interval_s: rec.interval() as f64 / NANOS_PER_SEC as f64,
+        snapshot_mib,
+        seeks: times.len(),
+        seek_ms_mean: times.iter().sum::<f64>() / times.len() as f64,
+        seek_ms_p95: times[times.len() * 95 / 100],
+        seek_ms_max: times[times.len() - 1],
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&f).unwrap_or_default());
+    } else {
+        println!("seeking in {minutes} min of the default scenario (a fault and an edit recorded)");
+        println!("  recorded with snapshots in {:.2} s wall", f.record_seconds);
+        println!("  {} snapshots, one every {:.0} s of sim time", f.snapshots, f.snapshot_interval_s);
+        if let Some(m) = f.snapshot_mib {
+            println!("  snapshot memory: {m:.1} MiB ({:.2} MiB each)", m / f.snapshots.max(1) as f64);
+        }
+        println!(
+            "  {} seeks to random moments: mean {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+            f.seeks, f.seek_ms_mean, f.seek_ms_p95, f.seek_ms_max
+        );
+    }
+    ExitCode::SUCCESS
+}

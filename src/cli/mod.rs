@@ -125,6 +125,11 @@ pub enum Command {
     /// link) headless and print its report as it was at the end of the
     /// recording, bit for bit; or with --link, a link that opens it.
     Replay(replay::ReplayArgs),
+    /// Export a run (a replay, or a scenario played without changes): an
+    /// animated GIF of the canvas over --from..--to, a PNG of the diagram,
+    /// the charts' series as CSV. Pictures open the window (use xvfb-run
+    /// where there is no display).
+    Export(replay::ExportArgs),
     /// Print a share link for a scenario: the whole file, compressed, in the
     /// link's fragment. The web build opens it; so do `run` and the app.
     Share {
@@ -151,6 +156,11 @@ pub enum Command {
         /// with SimPy is installed).
         #[arg(long)]
         no_simpy: bool,
+        /// Measure seeking in a recorded run instead: record this many sim
+        /// minutes of the default scenario (with a fault and an edit), then
+        /// time seeks to random moments; print snapshot memory.
+        #[arg(long, value_name = "MINUTES")]
+        seek: Option<f64>,
     },
 }
 
@@ -163,8 +173,10 @@ pub fn main(cli: &Cli) -> ExitCode {
         }
         Some(Command::Validate { files }) => validate(files),
         Some(Command::Replay(a)) => replay::run(a),
+        Some(Command::Export(a)) => replay::export(a),
         Some(Command::Sweep(a)) => sweep::run(a),
-        Some(Command::Bench { seconds, json, no_simpy }) => bench::run(*seconds, *json, !*no_simpy),
+        Some(Command::Bench { seek: Some(minutes), json, .. }) => bench::seek(*minutes, *json),
+        Some(Command::Bench { seconds, json, no_simpy, seek: None }) => bench::run(*seconds, *json, !*no_simpy),
         Some(Command::Share { file, base }) => {
             match load(file).map_err(|e| e.to_string()).and_then(|(s, _)| crate::scenario::share::link(base, &s)) {
                 Ok(link) => {
@@ -250,6 +262,28 @@ fn no_display() -> Option<&'static str> {
     )
 }
 
+/// Open the window on a replay only to export pictures of it.
+#[cfg(feature = "gui")]
+fn open_for_export(replay: crate::replay::Replay, job: crate::view::export::ExportJob) -> ExitCode {
+    if let Some(why) = no_display() {
+        eprintln!("error: {why}");
+        return ExitCode::FAILURE;
+    }
+    let s = replay.scenario.clone();
+    let opts = crate::view::AppOptions {
+        replay: Some(replay),
+        export: Some(job),
+        frames: 0,
+        speed: 1.0,
+        from_link: true,
+        ..Default::default()
+    };
+    match crate::view::run_app(&s, opts) {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(_) => ExitCode::FAILURE,
+    }
+}
+
 #[cfg(feature = "gui")]
 fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
     if let Some(why) = no_display() {
@@ -263,6 +297,7 @@ fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
         .and_then(|p| crate::replay::Replay::load(p).ok());
     let opts = crate::view::AppOptions {
         replay,
+        export: None,
         screenshot: cli.screenshot.clone(),
         frames: cli.frames,
         speed: cli.speed,

@@ -388,7 +388,7 @@ pub fn last_measured_windows(e: &crate::sim::Engine, n: usize) -> Vec<Window> {
     let since = e.stats_since() as f64 / 1e9;
     let h = &e.windows().history;
     let measured = h.iter().rev().take_while(|w| w.t - 1.0 >= since - 1e-9).count();
-    h.iter().skip(h.len() - measured.min(n)).cloned().collect()
+    h.iter().skip(h.len() - measured.min(n)).map(|w| (**w).clone()).collect()
 }
 
 #[cfg(test)]

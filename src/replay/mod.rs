@@ -297,3 +297,48 @@ pub fn seconds(t: Nanos) -> String {
     let s = t as f64 / NANOS_PER_SEC as f64;
     if t % NANOS_PER_SEC == 0 { format!("{s:.0} s") } else { format!("{s:.3} s") }
 }
+
+/// The charts' series as CSV: one row per one-second window that ended
+/// after `from` and by `to` (sim seconds), the run's figures, then each
+/// node's utilisation and mean queue.
+pub fn chart_csv(engine: &Engine, from: f64, to: f64) -> String {
+    use std::fmt::Write;
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let nodes: Vec<(usize, &str)> =
+        engine.nodes().iter().enumerate().filter(|(_, n)| !n.removed).map(|(i, n)| (i, n.spec.id.as_str())).collect();
+    let mut out = String::from(
+        "t_s,offered_rps,throughput_rps,errors_rps,lost_rps,p50_ms,p95_ms,p99_ms,p999_ms,max_ms,in_flight",
+    );
+    for (_, id) in &nodes {
+        let _ = write!(out, ",{},{}", quote(&format!("{id} utilisation")), quote(&format!("{id} mean queue")));
+    }
+    out.push('\n');
+    for w in engine.windows().history.iter().filter(|w| w.t > from && w.t <= to) {
+        let l = &w.latency_ms;
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            w.t,
+            w.offered_rps,
+            w.throughput_rps,
+            w.errors_rps,
+            w.lost_rps,
+            l.p50,
+            l.p95,
+            l.p99,
+            l.p999,
+            l.max,
+            w.in_flight
+        );
+        for (i, _) in &nodes {
+            match w.nodes.get(*i) {
+                Some(n) => {
+                    let _ = write!(out, ",{},{}", n.utilization, n.mean_queue);
+                }
+                None => out.push_str(",,"),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

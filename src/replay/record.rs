@@ -16,10 +16,13 @@ use crate::sim::time::{NANOS_PER_SEC, Nanos, SimSpeed};
 use crate::sim::{ApplyParams, Engine, LinkParams, NodeParams, Sim, SimLink, SimNode, SimSystems};
 
 /// Snapshots kept at most; past this, every other one goes and the
-/// interval doubles (memory stays bounded, seeks get a little slower).
-pub const MAX_SNAPSHOTS: usize = 120;
-/// The first interval between snapshots.
-pub const FIRST_INTERVAL: Nanos = 5 * NANOS_PER_SEC;
+/// intervals double (memory stays bounded, seeks get a little slower).
+pub const MAX_SNAPSHOTS: usize = 60;
+/// A snapshot is taken after this much sim time…
+pub const FIRST_INTERVAL: Nanos = 10 * NANOS_PER_SEC;
+/// …or after this many events, whichever comes first (so a busy system,
+/// where ten sim seconds are millions of events, still seeks quickly).
+pub const FIRST_EVENTS: u64 = 2_000_000;
 /// Earlier branches kept at most.
 pub const MAX_BRANCHES: usize = 8;
 
@@ -49,6 +52,7 @@ pub struct Recorder {
     pub replay: Option<Replay>,
     snapshots: Vec<Snapshot>,
     every: Nanos,
+    every_events: u64,
     /// While the run shown is behind the recording's end: the next
     /// recorded step to play back.
     pub playback: Option<usize>,
@@ -69,10 +73,24 @@ impl Recorder {
         *self = Recorder {
             replay: Some(replay),
             every: FIRST_INTERVAL,
+            every_events: FIRST_EVENTS,
             name: "A".into(),
             serial: self.serial + 1,
             ..default()
         };
+    }
+
+    /// The design as it is at the recording's end: the system opened with
+    /// every recorded edit applied.
+    pub fn latest_design(&self) -> Option<crate::scenario::Scenario> {
+        let r = self.replay.as_ref()?;
+        let mut s = r.scenario.clone();
+        for step in &r.steps {
+            if let Input::Edits(edits) = &step.input {
+                crate::edit::apply_to_scenario(&mut s, edits);
+            }
+        }
+        Some(s)
     }
 
     /// How far the recording reaches (sim time).
@@ -93,17 +111,22 @@ impl Recorder {
     /// snapshot time (called after the clock moved).
     fn maybe_snapshot(&mut self, engine: &Engine) {
         let Some(replay) = &self.replay else { return };
-        let last = self.snapshots.last().map_or(0, |s| s.at);
-        if engine.now() < last + self.every || engine.now() == 0 {
+        if !self.due(engine) {
             return;
         }
         let next = replay.steps.len();
         self.maybe_snapshot_at(&Player { engine: engine.clone(), next });
     }
 
+    /// Is a snapshot due: enough sim time or enough events since the last?
+    fn due(&self, engine: &Engine) -> bool {
+        let (at, events) = self.snapshots.last().map_or((0, 0), |s| (s.at, s.engine.events_processed()));
+        engine.now() > at
+            && (engine.now() >= at + self.every || engine.events_processed() >= events + self.every_events)
+    }
+
     fn maybe_snapshot_at(&mut self, p: &Player) {
-        let last = self.snapshots.last().map_or(0, |s| s.at);
-        if p.engine.now() < last + self.every || p.engine.now() == 0 {
+        if !self.due(&p.engine) {
             return;
         }
         self.snapshots.push(Snapshot { at: p.engine.now(), next: p.next, engine: p.engine.clone() });
@@ -114,6 +137,7 @@ impl Recorder {
                 keep % 2 == 0
             });
             self.every *= 2;
+            self.every_events *= 2;
         }
     }
 
@@ -137,16 +161,17 @@ impl Recorder {
         let Some(replay) = self.replay.clone() else { return Err("nothing is recorded".into()) };
         let t = t.min(replay.end_ns);
         let last = self.snapshots.last().map_or(0, |s| s.at);
-        if t < last + self.every {
+        if t <= last {
             return self.seek(t);
         }
         let mut p = match self.snapshots.last() {
             Some(s) => Player { engine: s.engine.clone(), next: s.next },
             None => replay.start(),
         };
+        // In slices of a second, so the event rule is honoured too.
         let mut at = last;
-        while at + self.every <= t {
-            at += self.every;
+        while at + NANOS_PER_SEC <= t {
+            at += NANOS_PER_SEC;
             replay.advance(&mut p, at)?;
             self.maybe_snapshot_at(&p);
         }

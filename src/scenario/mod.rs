@@ -305,10 +305,13 @@ pub fn export(world: &mut World) -> Option<Scenario> {
 }
 
 /// Whether a file is a scenario: a `.ron` file that does not describe a
-/// lesson or a concept (those sit beside their scenarios).
+/// lesson, a concept or a level (those sit beside their scenarios), and is
+/// not a recorded run (`.replay.ron`).
 pub fn is_scenario_file(p: &std::path::Path) -> bool {
     p.extension().is_some_and(|x| x == "ron")
-        && p.file_name().is_some_and(|n| n != "lesson.ron" && n != "concept.ron" && n != "level.ron")
+        && p.file_name().is_some_and(|n| {
+            n != "lesson.ron" && n != "concept.ron" && n != "level.ron" && !n.to_string_lossy().ends_with(".replay.ron")
+        })
 }
 
 /// Read a text file of at most `limit` bytes. The size the file system

@@ -337,7 +337,9 @@ pub const HISTORY_WINDOWS: usize = 600;
 /// the start of each window so nothing is counted twice.
 #[derive(Default, Clone)]
 pub struct Windows {
-    pub history: VecDeque<Window>,
+    /// Closed windows, oldest first. Shared, not copied, when the engine
+    /// is cloned (a replay's snapshots hold many copies of the past).
+    pub history: VecDeque<std::sync::Arc<Window>>,
     pub next_end: Nanos,
     start: WindowMarks,
     pub latency: LatencyHist,
@@ -452,7 +454,7 @@ impl Windows {
         if self.history.len() == HISTORY_WINDOWS {
             self.history.pop_front();
         }
-        self.history.push_back(w);
+        self.history.push_back(std::sync::Arc::new(w));
         self.latency.reset();
         self.delivery.reset();
         self.delivery_first.reset();

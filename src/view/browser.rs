@@ -55,7 +55,7 @@ pub fn file_name(name: &str) -> String {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use page::{download, mark, pick_file, take_uploaded};
+pub use page::{download, download_bytes, mark, pick_file, take_uploaded};
 
 /// The browser: the page, its address, downloads and the file picker.
 #[cfg(target_arch = "wasm32")]
@@ -146,11 +146,16 @@ mod page {
 
     /// Offer `text` as a file download named `name`.
     pub fn download(name: &str, text: &str) -> Result<(), String> {
+        download_bytes(name, text.as_bytes(), "text/plain;charset=utf-8")
+    }
+
+    /// Hand bytes to the browser as a file download of this type.
+    pub fn download_bytes(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
         let fail = |what: &str| format!("could not download {name}: {what}");
-        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
         let opts = web_sys::BlobPropertyBag::new();
-        opts.set_type("text/plain;charset=utf-8");
-        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|_| fail("no Blob"))?;
+        opts.set_type(mime);
+        let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|_| fail("no Blob"))?;
         let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("no object URL"))?;
         let doc = web_sys::window().and_then(|w| w.document()).ok_or_else(|| fail("no document"))?;
         let a: web_sys::HtmlAnchorElement =
@@ -159,7 +164,7 @@ mod page {
         a.set_download(name);
         a.click();
         // The object URL is not revoked: some browsers read it after
-        // `click` returns, and it holds only this one small file.
+        // `click` returns.
         Ok(())
     }
 

@@ -31,11 +31,17 @@ impl Document {
     }
 }
 
+/// A run that must not touch the person's saved work (pictures exported
+/// from the command line, screenshots): no autosave, no recovery offered.
+#[derive(Resource)]
+pub struct Ephemeral;
+
 pub(super) fn plugin(app: &mut App) {
+    let keeps = not(resource_exists::<Ephemeral>);
     app.init_resource::<Document>()
-        .add_systems(Startup, offer_recovery)
-        .add_systems(Update, (shortcuts, handle_requests, autosave))
-        .add_systems(Last, autosave_on_exit)
+        .add_systems(Startup, offer_recovery.run_if(keeps.clone()))
+        .add_systems(Update, (shortcuts, handle_requests, autosave.run_if(keeps.clone())))
+        .add_systems(Last, autosave_on_exit.run_if(keeps))
         .add_systems(EguiPrimaryContextPass, dialogs);
     #[cfg(target_arch = "wasm32")]
     app.add_systems(Update, take_upload);
@@ -94,6 +100,17 @@ pub(super) fn status(world: &mut World, text: String, error: bool) {
 fn write_current(world: &mut World, path: &Path) -> Result<(), String> {
     let s = scenario::export(world).ok_or("nothing to save")?;
     super::store::write(path, &s.to_ron())
+}
+
+/// The safety copy keeps the person's latest design: while the timeline
+/// shows the past, that is the design at the recording's end, not the one
+/// on screen.
+fn write_latest(world: &mut World, path: &Path) -> Result<(), String> {
+    let rec = world.resource::<crate::replay::record::Recorder>();
+    match rec.playback.and(rec.latest_design()) {
+        Some(s) => super::store::write(path, &s.to_ron()),
+        None => write_current(world, path),
+    }
 }
 
 pub fn save_to(world: &mut World, path: PathBuf) {
@@ -280,7 +297,7 @@ fn autosave(mut commands: Commands, doc: Res<Document>, rev: Res<Revision>, time
         let rev = w.resource::<Revision>().0;
         w.resource_mut::<Document>().last_autosave = t;
         if changed {
-            match write_current(w, &autosave_path()) {
+            match write_latest(w, &autosave_path()) {
                 Ok(()) => w.resource_mut::<Document>().autosaved_revision = rev,
                 Err(e) => status(w, format!("autosave failed: {e}"), true),
             }
@@ -295,7 +312,7 @@ fn autosave_on_exit(world: &mut World) {
     }
     let rev = *world.resource::<Revision>();
     if world.resource::<Document>().dirty(&rev) {
-        if let Err(e) = write_current(world, &autosave_path()) {
+        if let Err(e) = write_latest(world, &autosave_path()) {
             error!("could not write the autosave on exit: {e}");
         }
     }

@@ -8,6 +8,7 @@ mod canvas;
 mod capture;
 mod chaos_menu;
 mod concept_panel;
+pub mod export;
 mod files;
 mod inspector;
 mod kinds;
@@ -52,6 +53,8 @@ pub struct AppOptions {
     pub level_link: Option<String>,
     /// A recorded run to play back from the start.
     pub replay: Option<crate::replay::Replay>,
+    /// Export pictures of the run, then close.
+    pub export: Option<export::ExportJob>,
 }
 
 /// Open the window on `scenario` and run until it is closed.
@@ -89,9 +92,15 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     if let Some(path) = &opts.screenshot {
         app.insert_resource(capture::CaptureRequest { path: path.clone(), frames: opts.frames.max(1) });
     }
+    if opts.screenshot.is_some() || opts.export.is_some() {
+        app.insert_resource(files::Ephemeral);
+    }
     scenario::spawn(app.world_mut(), scenario, scenario.seed);
     if let Some(r) = opts.replay.clone() {
         files::open_replay(app.world_mut(), r);
+    }
+    if let Some(job) = opts.export.clone() {
+        app.world_mut().write_message(export::StartExport(job));
     }
     app.world_mut().resource_mut::<files::Document>().path = opts.path.clone();
     app.world_mut().resource_mut::<state::FileUi>().notice = opts.notice.clone();
@@ -145,6 +154,7 @@ impl Plugin for ViewPlugin {
             files::plugin,
             lesson_panel::plugin,
             browser::plugin,
+            export::plugin,
             // Every run on screen is recorded (the timeline's past).
             crate::replay::record::plugin,
         ));

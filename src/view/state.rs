@@ -54,7 +54,7 @@ pub struct ContextMenu {
 pub struct FaultStrength(pub crate::chaos::Strength);
 
 /// Panel visibility, toggled from the top bar or the keyboard.
-#[derive(Resource)]
+#[derive(Resource, Clone)]
 pub struct Panels {
     pub inspector: bool,
     pub charts: bool,

@@ -22,7 +22,7 @@ fn engine(s: &Scenario, faults: &[&str]) -> Engine {
 
 /// Sum a window statistic over sim seconds [from, to).
 fn sum(e: &Engine, from: f64, to: f64, f: impl Fn(&Window) -> f64) -> f64 {
-    e.windows().history.iter().filter(|w| w.t > from && w.t <= to).map(f).sum()
+    e.windows().history.iter().filter(|w| w.t > from && w.t <= to).map(|w| f(w)).sum()
 }
 
 fn four_servers(retry: Option<RetryPolicy>) -> Scenario {

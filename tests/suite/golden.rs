@@ -41,7 +41,7 @@ fn hash_run(scenario: &Scenario, name: &str) -> u64 {
     assert_eq!(report.conservation, "ok", "{name}: conservation broken");
     let mut h = fnv1a(0xcbf2_9ce4_8422_2325, &serde_json::to_string(&report).unwrap());
     for w in &engine.windows().history {
-        h = fnv1a(h, &serde_json::to_string(w).unwrap());
+        h = fnv1a(h, &serde_json::to_string(&**w).unwrap());
     }
     h
 }

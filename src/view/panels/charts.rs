@@ -72,7 +72,7 @@ fn charts(
     }
     // The last 60 s of sim time, plus the window still filling (so the
     // charts move every frame, not once per sim second).
-    let all: Vec<Window> = sim.windows().history.iter().rev().take(60).rev().cloned().collect();
+    let all: Vec<Window> = sim.windows().history.iter().rev().take(60).rev().map(|w| (**w).clone()).collect();
     let live = sim.live_window();
     let blue = Color32::from_rgb(110, 170, 255);
     let green = theme::to_egui(theme::OK);

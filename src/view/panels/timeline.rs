@@ -9,6 +9,7 @@ use bevy_egui::EguiPrimaryContextPass;
 use bevy_egui::egui::{self, Color32, RichText, Sense, Stroke, pos2, vec2};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 
+use super::super::export::{ExportJob, MAX_FRAMES, StartExport};
 use super::super::state::{FileUi, Panels};
 use super::super::theme;
 use super::layout::{PanelSet, RootUi};
@@ -19,8 +20,10 @@ use crate::sim::time::{NANOS_PER_SEC, Nanos};
 use crate::sim::{Engine, Sim};
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<CompareUi>()
-        .add_systems(EguiPrimaryContextPass, (timeline.in_set(PanelSet::Timeline), compare.in_set(PanelSet::Chaos)));
+    app.init_resource::<CompareUi>().init_resource::<ExportForm>().add_systems(
+        EguiPrimaryContextPass,
+        (timeline.in_set(PanelSet::Timeline), (compare, export_form).in_set(PanelSet::Chaos)),
+    );
 }
 
 /// The comparison window: open?, and which earlier branch.
@@ -28,6 +31,106 @@ pub(super) fn plugin(app: &mut App) {
 struct CompareUi {
     open: bool,
     branch: usize,
+}
+
+/// The GIF export form: open?, and its choices.
+#[derive(Resource)]
+struct ExportForm {
+    open: bool,
+    from_s: f64,
+    to_s: f64,
+    fps: u32,
+    width: u32,
+    charts: bool,
+}
+
+impl Default for ExportForm {
+    fn default() -> Self {
+        ExportForm { open: false, from_s: 0.0, to_s: 10.0, fps: 15, width: 720, charts: false }
+    }
+}
+
+/// Where exports go: the data folder's `exports` (desktop), or just the
+/// file name (the browser downloads it).
+fn export_path(name: &str, ext: &str) -> std::path::PathBuf {
+    let base = super::super::browser::file_name(name).replace(".ron", "");
+    let file = format!("{base}-{}.{ext}", stamp());
+    if cfg!(target_arch = "wasm32") { file.into() } else { super::super::files::data_dir().join("exports").join(file) }
+}
+
+/// Seconds since 1970 (desktop), for unique file names; the browser's
+/// downloads are renamed by the browser itself.
+fn stamp() -> u64 {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        0
+    }
+}
+
+fn export_form(
+    mut contexts: bevy_egui::EguiContexts,
+    mut form: ResMut<ExportForm>,
+    rec: Res<Recorder>,
+    mut export: MessageWriter<StartExport>,
+) {
+    if !form.open {
+        return;
+    }
+    let Ok(ctx) = contexts.ctx_mut() else { return };
+    let Some(replay) = rec.replay.as_ref() else { return };
+    let end_s = replay.end_ns as f64 / 1e9;
+    let mut open = true;
+    let mut go = false;
+    egui::Window::new("Export a GIF").open(&mut open).collapsible(false).resizable(false).show(ctx, |ui| {
+        egui::Grid::new("gif-form").num_columns(2).show(ui, |g| {
+            g.label("from (sim s)");
+            g.add(egui::DragValue::new(&mut form.from_s).range(0.0..=end_s).speed(0.1));
+            g.end_row();
+            g.label("to (sim s)");
+            g.add(egui::DragValue::new(&mut form.to_s).range(0.0..=end_s).speed(0.1));
+            g.end_row();
+            g.label("frames a second");
+            g.add(egui::DragValue::new(&mut form.fps).range(1..=30));
+            g.end_row();
+            g.label("width (px)");
+            g.add(egui::DragValue::new(&mut form.width).range(160..=1600).speed(10));
+            g.end_row();
+            g.label("charts too");
+            g.checkbox(&mut form.charts, "");
+            g.end_row();
+        });
+        form.to_s = form.to_s.max(form.from_s);
+        let frames = ((form.to_s - form.from_s) * form.fps as f64).ceil() as u64 + 1;
+        let fits = frames <= MAX_FRAMES;
+        ui.label(
+            RichText::new(format!("{frames} frames; the run is replayed exactly while they are taken")).weak().small(),
+        );
+        if !fits {
+            ui.label(
+                RichText::new(format!("at most {MAX_FRAMES} frames: a shorter stretch or fewer a second"))
+                    .color(theme::to_egui(theme::BAD)),
+            );
+        }
+        go = ui.add_enabled(fits, egui::Button::new("Export")).clicked();
+    });
+    if go {
+        export.write(StartExport(ExportJob {
+            from: crate::sim::time::secs_to_nanos(form.from_s),
+            to: crate::sim::time::secs_to_nanos(form.to_s),
+            fps: form.fps,
+            width: form.width,
+            charts: form.charts,
+            gif: Some(export_path(&replay.scenario.name, "gif")),
+            png: None,
+            exit: false,
+        }));
+        open = false;
+    }
+    form.open = open;
 }
 
 /// Where a drag last asked to go, so a still pointer does not seek again.
@@ -43,7 +146,7 @@ fn timeline(
     mut scrub: MessageWriter<Scrub>,
     mut compare_ui: ResMut<CompareUi>,
     mut commands: Commands,
-    mut last: Local<Dragging>,
+    (mut last, mut form, mut export): (Local<Dragging>, ResMut<ExportForm>, MessageWriter<StartExport>),
 ) {
     let (Some(root), Some(sim), Some(replay)) = (root.get(), sim, rec.replay.as_ref()) else { return };
     if !panels.charts {
@@ -113,6 +216,52 @@ fn timeline(
                 if ui.button("Share as a link").clicked() {
                     let replay = with_end(replay, now);
                     commands.queue(move |w: &mut World| share_replay(w, &replay));
+                    ui.close();
+                }
+                ui.separator();
+                if ui
+                    .button("Export GIF…")
+                    .on_hover_text("An animated picture of the canvas over a stretch of time")
+                    .clicked()
+                {
+                    let end_s = end as f64 / 1e9;
+                    form.from_s = (end_s - 10.0).max(0.0);
+                    form.to_s = end_s;
+                    form.open = true;
+                    ui.close();
+                }
+                if ui.button("Save picture (PNG)").on_hover_text("The diagram as it is now").clicked() {
+                    let job = ExportJob {
+                        from: now,
+                        to: now,
+                        fps: 1,
+                        width: 4096,
+                        charts: false,
+                        gif: None,
+                        png: Some(export_path(&replay.scenario.name, "png")),
+                        exit: false,
+                    };
+                    export.write(StartExport(job));
+                    ui.close();
+                }
+                if ui
+                    .button("Export chart data (CSV)")
+                    .on_hover_text("Every sim second's figures, one row each")
+                    .clicked()
+                {
+                    let csv = crate::replay::chart_csv(&sim, 0.0, f64::MAX);
+                    let path = export_path(&replay.scenario.name, "csv");
+                    commands.queue(move |w: &mut World| {
+                        let rows = csv.lines().count().saturating_sub(1);
+                        match super::super::export::save(&path, csv.as_bytes(), "text/csv") {
+                            Ok(()) => super::super::files::status(
+                                w,
+                                format!("exported {} ({rows} rows)", path.display()),
+                                false,
+                            ),
+                            Err(e) => super::super::files::status(w, e, true),
+                        }
+                    });
                     ui.close();
                 }
             });
@@ -204,7 +353,7 @@ fn save_replay(world: &mut World, replay: &Replay) {
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let stamp = stamp();
         let path = super::super::files::data_dir()
             .join("replays")
             .join(name.replace(".replay.ron", &format!("-{stamp}.replay.ron")));
@@ -258,7 +407,7 @@ fn figures(ws: &[&Window]) -> Option<Figures> {
 
 /// The windows of `e` that closed between `from` and `to` (sim seconds).
 fn span(e: &Engine, from: f64, to: f64) -> Vec<&Window> {
-    e.windows().history.iter().filter(|w| w.t > from && w.t <= to).collect()
+    e.windows().history.iter().filter(|w| w.t > from && w.t <= to).map(|w| &**w).collect()
 }
 
 fn compare(

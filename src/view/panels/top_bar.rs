@@ -53,7 +53,7 @@ fn fmt_rate(r: f64) -> String {
 
 /// The newest closed window, or the live one while none has closed yet.
 fn latest(sim: &Sim) -> Window {
-    sim.windows().history.back().cloned().unwrap_or_else(|| sim.live_window())
+    sim.windows().history.back().map(|w| (**w).clone()).unwrap_or_else(|| sim.live_window())
 }
 
 fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
