@@ -104,6 +104,7 @@ mod page {
         links: Query<(), With<SimLink>>,
         ui: Res<FileUi>,
         learn: Res<super::super::lesson_panel::LessonState>,
+        rec: Res<crate::replay::record::Recorder>,
         mut shown: Local<Vec<(&'static str, String)>>,
     ) {
         let mut now = vec![
@@ -132,6 +133,13 @@ mod page {
             now.push(("data-level", id.clone()));
             now.push(("data-level-test", l.test_state()));
         }
+        // The recording: live or showing the past, its steps, how many of
+        // them the run shown has applied, and its branches.
+        let steps = rec.replay.as_ref().map_or(0, |r| r.steps.len());
+        now.push(("data-replay-state", (if rec.playback.is_some() { "past" } else { "live" }).to_string()));
+        now.push(("data-replay-steps", steps.to_string()));
+        now.push(("data-replay-applied", rec.playback.unwrap_or(steps).to_string()));
+        now.push(("data-replay-branch", rec.name.clone()));
         if let Some((text, error, _)) = &ui.status {
             now.push(("data-status", text.clone()));
             now.push(("data-status-error", error.to_string()));

@@ -50,6 +50,9 @@ mod page {
             Err(e) => return mark("data-status", &e.to_string()),
         };
         if let Some(seconds) = report_seconds(&search) {
+            if let Some(r) = &replay {
+                return report_replay(r, seconds, notice);
+            }
             return report(&s, &name, seconds, notice);
         }
         if let Some(n) = &notice {
@@ -73,7 +76,21 @@ mod page {
 
     fn report(s: &Scenario, name: &str, seconds: f64, notice: Option<String>) {
         let r = crate::headless::run_scenario(s, name, s.seed, s.warmup_s, seconds);
-        let json = serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("cannot write JSON: {e}"));
+        show_report(&r, notice);
+    }
+
+    /// A replay played to `seconds` (or its end), as `systemdecoder replay --to`.
+    fn report_replay(r: &crate::replay::Replay, seconds: f64, notice: Option<String>) {
+        let mut p = r.start();
+        let to = crate::sim::time::secs_to_nanos(seconds).min(r.end_ns);
+        if let Err(e) = r.advance(&mut p, to) {
+            return mark("data-status", &e);
+        }
+        show_report(&crate::sim::report::Report::from_engine(&p.engine, &r.scenario.name, r.seed), notice);
+    }
+
+    fn show_report(r: &crate::sim::report::Report, notice: Option<String>) {
+        let json = serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("cannot write JSON: {e}"));
         let doc = web_sys::window().and_then(|w| w.document());
         if let Some(pre) = doc.as_ref().and_then(|d| d.create_element("pre").ok()) {
             pre.set_id("report");

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::helpers::rust_files;
 
 /// Bottom to top. A module may import any module listed before it.
-const LAYERS: &[&str] = &["sim", "chaos", "scenario", "edit", "headless", "sweep", "learn", "view", "cli"];
+const LAYERS: &[&str] = &["sim", "chaos", "scenario", "edit", "replay", "headless", "sweep", "learn", "view", "cli"];
 
 /// The top-level modules a file names through `crate::…` paths, including
 /// those inside `use crate::{a, b::c}` groups.

@@ -340,6 +340,32 @@ try {
   await screenshot(p, "web-level2-passed.png");
   noErrors(p);
   await p.context.close();
+
+  // A replay link: the recorded run plays back from the start and its
+  // recorded fault takes effect at 10 s of sim time.
+  const r = cases.replay;
+  p = await openPage(url + r.url, "replay");
+  await waitFor(p, "running");
+  const rnodes = Number(await attr(p, "data-nodes"));
+  const rsteps = Number(await attr(p, "data-replay-steps"));
+  const rstate = await attr(p, "data-replay-state");
+  (rnodes === r.nodes && rsteps === r.steps && rstate === "past" ? pass : fail)(
+    `replay: the link opens ${rnodes} nodes, ${rsteps} recorded steps, playing back (${rstate})`);
+  t0 = Date.now();
+  let applied = 0;
+  while (Date.now() - t0 < 40000 && applied < 1) {
+    await p.page.waitForTimeout(500);
+    applied = Number(await attr(p, "data-replay-applied"));
+  }
+  (applied >= 1 ? pass : fail)(`replay: the recorded fault was played back after ${((Date.now() - t0) / 1000).toFixed(1)} s (${applied} of ${rsteps} steps applied)`);
+  await screenshot(p, "web-replay.png");
+  noErrors(p);
+  await p.context.close();
+  // Played headless in the page to 15 s: the desktop's report, bit for bit.
+  p = await openPage(`${url}?report=${r.seconds}${r.url}`, "report-replay");
+  await sameReport(p, r.report);
+  noErrors(p);
+  await p.context.close();
 } catch (e) {
   fail(String(e));
 }

@@ -46,12 +46,17 @@ PY
 # Two levels' reference solutions, shared as links to their levels.
 level_link=$("$bin" share scenarios/levels/opening-day/reference.ron --base "${url}?level=opening-day")
 other_link=$("$bin" share scenarios/levels/the-smartest-balancer/reference.ron --base "${url}?level=the-smartest-balancer")
-python3 - "$out/cases.json" "${level_link#"$url"}" "${other_link#"$url"}" <<'PY'
+# The shipped recorded run, as a replay link.
+replay_link=$("$bin" replay scenarios/replays/three-tier-outage.replay.ron --link "$url")
+"$bin" replay scenarios/replays/three-tier-outage.replay.ron --to 15 --json > "$out/native-replay.json"
+python3 - "$out/cases.json" "${level_link#"$url"}" "${other_link#"$url"}" "${replay_link#"$url"}" <<'PY'
 import json, sys
-path, tail, other = sys.argv[1:]
+path, tail, other, replay = sys.argv[1:]
 cases = json.load(open(path))
 cases["level"] = {"id": "opening-day", "solution": tail}
 cases["level2"] = {"id": "the-smartest-balancer", "solution": other, "nodes": 6}
+cases["replay"] = {"url": replay, "steps": 2, "nodes": 7, "seconds": 15,
+                  "report": json.load(open(path.replace("cases.json", "native-replay.json")))}
 json.dump(cases, open(path, "w"))
 PY
 node web/test/browser-test.mjs "$url" "$out" "$out/cases.json"
