@@ -106,7 +106,7 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     app.world_mut().resource_mut::<state::FileUi>().notice = opts.notice.clone();
     // Lessons greet a first start on the default scenario; someone who
     // opened a file or a link wants to see that first.
-    if opts.path.is_some() || opts.from_link {
+    if opts.path.is_some() || opts.from_link || opts.replay.is_some() {
         app.world_mut().resource_mut::<lesson_panel::LessonState>().open = false;
     }
     if let Some(id) = &opts.level {

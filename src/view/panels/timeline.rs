@@ -104,7 +104,7 @@ fn export_form(
             g.end_row();
         });
         form.to_s = form.to_s.max(form.from_s);
-        let frames = ((form.to_s - form.from_s) * form.fps as f64).ceil() as u64 + 1;
+        let frames = job(&form, replay).frame_count();
         let fits = frames <= MAX_FRAMES;
         ui.label(
             RichText::new(format!("{frames} frames; the run is replayed exactly while they are taken")).weak().small(),
@@ -118,19 +118,24 @@ fn export_form(
         go = ui.add_enabled(fits, egui::Button::new("Export")).clicked();
     });
     if go {
-        export.write(StartExport(ExportJob {
-            from: crate::sim::time::secs_to_nanos(form.from_s),
-            to: crate::sim::time::secs_to_nanos(form.to_s),
-            fps: form.fps,
-            width: form.width,
-            charts: form.charts,
-            gif: Some(export_path(&replay.scenario.name, "gif")),
-            png: None,
-            exit: false,
-        }));
+        export.write(StartExport(job(&form, replay)));
         open = false;
     }
     form.open = open;
+}
+
+/// The GIF the form asks for.
+fn job(form: &ExportForm, replay: &Replay) -> ExportJob {
+    ExportJob {
+        from: crate::sim::time::secs_to_nanos(form.from_s),
+        to: crate::sim::time::secs_to_nanos(form.to_s),
+        fps: form.fps,
+        width: form.width,
+        charts: form.charts,
+        gif: Some(export_path(&replay.scenario.name, "gif")),
+        png: None,
+        exit: false,
+    }
 }
 
 /// Where a drag last asked to go, so a still pointer does not seek again.
