@@ -359,6 +359,19 @@ try {
   }
   (applied >= 1 ? pass : fail)(`replay: the recorded fault was played back after ${((Date.now() - t0) / 1000).toFixed(1)} s (${applied} of ${rsteps} steps applied)`);
   await screenshot(p, "web-replay.png");
+  // Export a GIF from the timeline's Replay menu: ten seconds at one frame
+  // a second; the browser downloads it.
+  await press(p, 1318, 672); // Replay
+  await press(p, 1235, 748); // Export GIF…
+  await dragFrom(p, 679, 430, 599, 430); // frames a second: 15 → 1
+  const [gif] = await Promise.all([p.page.waitForEvent("download", { timeout: 120000 }), press(p, 580, 506)]); // Export
+  const gifPath = join(outDir, "web-export.gif");
+  await gif.saveAs(gifPath);
+  const gifBytes = readFileSync(gifPath);
+  const gifHeader = gifBytes.subarray(0, 6).toString("latin1");
+  const gifWidth = gifBytes.readUInt16LE(6);
+  (gif.suggestedFilename().endsWith(".gif") && gifHeader === "GIF89a" && gifWidth === 720 && gifBytes.length > 10000 ? pass : fail)(
+    `replay: Export GIF downloaded ${gif.suggestedFilename()} (${gifHeader}, ${gifWidth} px wide, ${gifBytes.length} bytes)`);
   noErrors(p);
   await p.context.close();
   // Played headless in the page to 15 s: the desktop's report, bit for bit.

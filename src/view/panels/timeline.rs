@@ -85,38 +85,45 @@ fn export_form(
     let end_s = replay.end_ns as f64 / 1e9;
     let mut open = true;
     let mut go = false;
-    egui::Window::new("Export a GIF").open(&mut open).collapsible(false).resizable(false).show(ctx, |ui| {
-        egui::Grid::new("gif-form").num_columns(2).show(ui, |g| {
-            g.label("from (sim s)");
-            g.add(egui::DragValue::new(&mut form.from_s).range(0.0..=end_s).speed(0.1));
-            g.end_row();
-            g.label("to (sim s)");
-            g.add(egui::DragValue::new(&mut form.to_s).range(0.0..=end_s).speed(0.1));
-            g.end_row();
-            g.label("frames a second");
-            g.add(egui::DragValue::new(&mut form.fps).range(1..=30));
-            g.end_row();
-            g.label("width (px)");
-            g.add(egui::DragValue::new(&mut form.width).range(160..=1600).speed(10));
-            g.end_row();
-            g.label("charts too");
-            g.checkbox(&mut form.charts, "");
-            g.end_row();
-        });
-        form.to_s = form.to_s.max(form.from_s);
-        let frames = job(&form, replay).frame_count();
-        let fits = frames <= MAX_FRAMES;
-        ui.label(
-            RichText::new(format!("{frames} frames; the run is replayed exactly while they are taken")).weak().small(),
-        );
-        if !fits {
+    egui::Window::new("Export a GIF")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+        .show(ctx, |ui| {
+            egui::Grid::new("gif-form").num_columns(2).show(ui, |g| {
+                g.label("from (sim s)");
+                g.add(egui::DragValue::new(&mut form.from_s).range(0.0..=end_s).speed(0.1));
+                g.end_row();
+                g.label("to (sim s)");
+                g.add(egui::DragValue::new(&mut form.to_s).range(0.0..=end_s).speed(0.1));
+                g.end_row();
+                g.label("frames a second");
+                g.add(egui::DragValue::new(&mut form.fps).range(1..=30));
+                g.end_row();
+                g.label("width (px)");
+                g.add(egui::DragValue::new(&mut form.width).range(160..=1600).speed(10));
+                g.end_row();
+                g.label("charts too");
+                g.checkbox(&mut form.charts, "");
+                g.end_row();
+            });
+            form.to_s = form.to_s.max(form.from_s);
+            let frames = job(&form, replay).frame_count();
+            let fits = frames <= MAX_FRAMES;
             ui.label(
-                RichText::new(format!("at most {MAX_FRAMES} frames: a shorter stretch or fewer a second"))
-                    .color(theme::to_egui(theme::BAD)),
+                RichText::new(format!("{frames} frames; the run is replayed exactly while they are taken"))
+                    .weak()
+                    .small(),
             );
-        }
-        go = ui.add_enabled(fits, egui::Button::new("Export")).clicked();
-    });
+            if !fits {
+                ui.label(
+                    RichText::new(format!("at most {MAX_FRAMES} frames: a shorter stretch or fewer a second"))
+                        .color(theme::to_egui(theme::BAD)),
+                );
+            }
+            go = ui.add_enabled(fits, egui::Button::new("Export")).clicked();
+        });
     if go {
         export.write(StartExport(job(&form, replay)));
         open = false;
