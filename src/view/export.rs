@@ -137,12 +137,18 @@ fn drive(
             *panels = super::state::Panels { inspector: false, charts: ex.job.charts, ..default() };
             fit.write(super::state::FitView);
             scrub.write(Scrub::To(ex.job.from));
-            ex.phase = Phase::Seek(3);
+            ex.phase = Phase::Seek(4);
         }
         Phase::Settle(n) => ex.phase = Phase::Settle(n - 1),
-        Phase::Seek(n) if sim.now() != ex.job.from => ex.phase = Phase::Seek(n.max(3)),
+        Phase::Seek(n) if sim.now() != ex.job.from => ex.phase = Phase::Seek(n.max(4)),
         Phase::Seek(0) => shoot(&mut commands, &mut ex, &canvas, &windows),
-        Phase::Seek(n) => ex.phase = Phase::Seek(n - 1),
+        Phase::Seek(n) => {
+            // Fit again now the panels have gone (the canvas is larger).
+            if n == 3 {
+                fit.write(super::state::FitView);
+            }
+            ex.phase = Phase::Seek(n - 1);
+        }
         Phase::Step(target, wait) => {
             if sim.now() < target {
                 if !speed.step_once {

@@ -199,6 +199,7 @@ fn fit_view(
     mut cams: Query<(&mut Transform, &mut Projection), With<Camera2d>>,
     windows: Query<&Window>,
     lesson: Option<Res<lesson_panel::LessonState>>,
+    canvas: Res<state::CanvasRect>,
 ) {
     requests.clear();
     let Ok((mut tf, mut proj)) = cams.single_mut() else { return };
@@ -213,17 +214,25 @@ fn fit_view(
         return;
     }
     let (w, h) = windows.iter().next().map_or((1600.0, 900.0), |w| (w.width(), w.height()));
-    // Room taken by the palette (left), inspector (right), charts (bottom)
-    // and top bar.
     // An open lesson window covers the left of the canvas too.
     let lesson_w = if lesson.is_some_and(|l| l.open) { 360.0 } else { 0.0 };
-    let free = Vec2::new((w - 480.0 - lesson_w).max(200.0), (h - 250.0).max(200.0));
+    // The free canvas as the panels last left it (its offset from the
+    // window's middle, and its size); before the first layout, the room the
+    // palette (left), inspector (right), charts (bottom) and top bar take.
+    let (offset, free) = match canvas.0 {
+        Some(r) if r.width() > 100.0 && r.height() > 100.0 => {
+            (Vec2::new(r.center().x - w / 2.0, r.center().y - h / 2.0), Vec2::new(r.width(), r.height()))
+        }
+        _ => (Vec2::new(-85.0, -95.0), Vec2::new(w - 480.0, h - 250.0)),
+    };
+    let free = Vec2::new((free.x - lesson_w).max(200.0), free.y.max(200.0));
     let size = (hi - lo) + Vec2::splat(260.0);
     let scale = (size.x / free.x).max(size.y / free.y).max(0.4);
     let centre = (lo + hi) / 2.0;
-    // Shift so the nodes sit in the free area, not under the panels.
-    tf.translation.x = centre.x + (85.0 - lesson_w / 2.0) * scale;
-    tf.translation.y = centre.y - 95.0 * scale;
+    // Shift so the nodes sit in the middle of the free area (screen y runs
+    // down, the world's up).
+    tf.translation.x = centre.x - (offset.x + lesson_w / 2.0) * scale;
+    tf.translation.y = centre.y + offset.y * scale;
     if let Projection::Orthographic(o) = &mut *proj {
         o.scale = scale;
     }
