@@ -201,6 +201,27 @@ impl Recorder {
         self.serial += 1;
     }
 
+    /// Keep a saved run beside this one to compare with: played to its
+    /// end. The two part where their inputs first differ (at the start when
+    /// the system or the seed differ).
+    pub fn add_saved(&mut self, name: String, other: Replay) -> Result<(), String> {
+        let end = other.play()?;
+        let parted_at = match &self.replay {
+            Some(r) if r.scenario == other.scenario && r.seed == other.seed => {
+                let same = r.steps.iter().zip(&other.steps).take_while(|(a, b)| a == b).count();
+                let first = |s: &[Step]| s.get(same).map(|s| s.at_ns);
+                first(&r.steps).into_iter().chain(first(&other.steps)).min().unwrap_or(r.end_ns.min(other.end_ns))
+            }
+            _ => 0,
+        };
+        self.branches.push(Branch { name, replay: other, parted_at, end });
+        if self.branches.len() > MAX_BRANCHES {
+            self.branches.remove(0);
+        }
+        self.serial += 1;
+        Ok(())
+    }
+
     fn push(&mut self, at: Nanos, input: Input) {
         if let Some(r) = self.replay.as_mut() {
             if r.steps.len() < super::MAX_STEPS {

@@ -53,6 +53,9 @@ pub(super) fn plugin(app: &mut App) {
 fn take_upload(mut commands: Commands) {
     let Some(got) = super::browser::take_uploaded() else { return };
     commands.queue(move |world: &mut World| match got {
+        Ok((name, text)) if std::mem::take(&mut world.resource_mut::<FileUi>().upload_to_compare) => {
+            compare_with(world, name.clone(), crate::replay::Replay::parse(&name, &text).map_err(|e| e.to_string()))
+        }
         Ok((name, text)) if crate::replay::is_replay_source(&name) => {
             match crate::replay::Replay::parse(&name, &text) {
                 Ok(r) => {
@@ -150,6 +153,19 @@ pub fn open_scenario(world: &mut World, s: &Scenario, path: Option<PathBuf>) {
         Document { path, saved_revision: rev, autosaved_revision: rev, last_autosave: now(world) };
     *world.resource_mut::<Selection>() = Selection::None;
     world.write_message(FitView);
+}
+
+/// Keep a saved run (read from a file or an upload) beside the run on
+/// screen and open the comparison on it.
+pub fn compare_with(world: &mut World, name: String, replay: Result<crate::replay::Replay, String>) {
+    let added = replay.and_then(|r| world.resource_mut::<crate::replay::record::Recorder>().add_saved(name.clone(), r));
+    match added {
+        Ok(()) => {
+            world.resource_mut::<FileUi>().compare_open = true;
+            status(world, format!("comparing with {name}"), false);
+        }
+        Err(e) => status(world, e, true),
+    }
 }
 
 /// Open a recorded run: its system as it started, played back from the

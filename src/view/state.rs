@@ -86,6 +86,13 @@ pub struct FileUi {
     /// Browser only: download what is running / open an uploaded file.
     pub want_download: bool,
     pub want_upload: bool,
+    /// The next uploaded file is a saved run to compare with (browser).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub upload_to_compare: bool,
+    /// Open the comparison of branches (set when a saved run was added).
+    pub compare_open: bool,
+    /// The list of saved runs to compare with is shown (desktop).
+    pub saved_runs: bool,
     /// The last share link made, shown until closed.
     pub share: Option<String>,
     /// A message that stays until dismissed (e.g. a link that did not open).

@@ -179,6 +179,16 @@ fn the_app_plays_the_past_back_exactly_and_forks_on_a_change() {
     assert_ne!(live(&app), at_end);
     // The fork replays too.
     assert_eq!(report(&now.play().expect("plays")), live(&app));
+    // A saved run set beside it: they part where their inputs first differ;
+    // a run of another system parts at the start.
+    let mut rec = app.world_mut().resource_mut::<Recorder>();
+    rec.add_saved("original.replay.ron".into(), original.clone()).expect("plays");
+    let saved = rec.branches.last().expect("added");
+    assert_eq!((saved.parted_at, report(&saved.end)), (6 * NANOS_PER_SEC, at_end.clone()));
+    let mut other = original.clone();
+    other.scenario.name = "another".into();
+    rec.add_saved("another.replay.ron".into(), other).expect("plays");
+    assert_eq!(rec.branches.last().expect("added").parted_at, 0);
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::sim::{Engine, Sim};
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<CompareUi>().init_resource::<ExportForm>().add_systems(
         EguiPrimaryContextPass,
-        (timeline.in_set(PanelSet::Timeline), (compare, export_form).in_set(PanelSet::Chaos)),
+        (timeline.in_set(PanelSet::Timeline), (compare, export_form, saved_runs).in_set(PanelSet::Chaos)),
     );
 }
 
@@ -230,6 +230,26 @@ fn timeline(
                     commands.queue(move |w: &mut World| share_replay(w, &replay));
                     ui.close();
                 }
+                if ui
+                    .button("Compare with a saved run…")
+                    .on_hover_text("Open a replay file beside this run: charts overlaid, figures side by side")
+                    .clicked()
+                {
+                    commands.queue(|w: &mut World| {
+                        #[cfg(target_arch = "wasm32")]
+                        match super::super::browser::pick_file() {
+                            Ok(()) => w.resource_mut::<FileUi>().upload_to_compare = true,
+                            Err(e) => {
+                                super::super::files::status(w, format!("could not open the file picker: {e}"), true)
+                            }
+                        }
+                        #[cfg(not(target_arch = "wasm32"))]
+                        {
+                            w.resource_mut::<FileUi>().saved_runs = true;
+                        }
+                    });
+                    ui.close();
+                }
                 ui.separator();
                 if ui
                     .button("Export GIF…")
@@ -289,7 +309,8 @@ fn with_end(replay: &Replay, now: Nanos) -> Replay {
 }
 
 fn branch_hint(rec: &Recorder) -> String {
-    match rec.branches.last() {
+    // Saved runs added to compare with are named by their file.
+    match rec.branches.iter().rev().find(|b| !b.name.contains('.')) {
         Some(b) => format!("Branch {} left branch {} at {}", rec.name, b.name, seconds(b.parted_at)),
         None => "The only branch of this run so far".into(),
     }
@@ -422,12 +443,83 @@ fn span(e: &Engine, from: f64, to: f64) -> Vec<&Window> {
     e.windows().history.iter().filter(|w| w.t > from && w.t <= to).map(|w| &**w).collect()
 }
 
+/// The desktop's saved runs (the data folder's `replays/`), or a path:
+/// one to compare with.
+#[allow(unused_mut, unused_variables)]
+fn saved_runs(
+    mut contexts: bevy_egui::EguiContexts,
+    mut files: ResMut<FileUi>,
+    mut commands: Commands,
+    mut path: Local<String>,
+) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        if !files.saved_runs {
+            return;
+        }
+        let Ok(ctx) = contexts.ctx_mut() else { return };
+        let dir = super::super::files::data_dir().join("replays");
+        let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| crate::replay::is_replay_source(&p.to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found.reverse();
+        let mut open = true;
+        let mut chosen = None;
+        egui::Window::new("Compare with a saved run").open(&mut open).collapsible(false).default_width(460.0).show(
+            ctx,
+            |ui| {
+                if found.is_empty() {
+                    ui.label(
+                        RichText::new(format!("No saved runs in {} yet (Replay → Save replay file).", dir.display()))
+                            .weak(),
+                    );
+                }
+                egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
+                    for p in &found {
+                        let name = p.file_name().map_or(String::new(), |n| n.to_string_lossy().to_string());
+                        if ui.button(name).clicked() {
+                            chosen = Some(p.clone());
+                        }
+                    }
+                });
+                ui.horizontal(|ui| {
+                    ui.label("or a file:");
+                    ui.text_edit_singleline(&mut *path);
+                    if ui.button("Compare").clicked() && !path.trim().is_empty() {
+                        chosen = Some(std::path::PathBuf::from(path.trim()));
+                    }
+                });
+            },
+        );
+        if let Some(p) = chosen {
+            open = false;
+            let name = p.file_name().map_or("saved run".into(), |n| n.to_string_lossy().to_string());
+            commands.queue(move |w: &mut World| {
+                let loaded = crate::replay::Replay::load(&p).map_err(|e| e.to_string());
+                super::super::files::compare_with(w, name, loaded);
+            });
+        }
+        files.saved_runs = open;
+    }
+}
+
 fn compare(
     mut contexts: bevy_egui::EguiContexts,
     mut ui_state: ResMut<CompareUi>,
     rec: Res<Recorder>,
     sim: Option<Res<Sim>>,
+    mut files: ResMut<FileUi>,
 ) {
+    if std::mem::take(&mut files.compare_open) {
+        ui_state.open = true;
+        ui_state.branch = rec.branches.len().saturating_sub(1);
+    }
     if !ui_state.open || rec.branches.is_empty() {
         return;
     }
@@ -450,16 +542,21 @@ fn compare(
 }
 
 fn label(b: &Branch) -> String {
-    format!("branch {} (parted at {}, ran to {})", b.name, seconds(b.parted_at), seconds(b.replay.end_ns))
+    format!("{} (parted at {}, ran to {})", branch_word(&b.name), seconds(b.parted_at), seconds(b.replay.end_ns))
+}
+
+/// "branch A", or a saved run's file name as it is.
+fn branch_word(name: &str) -> String {
+    if name.contains('.') { name.to_string() } else { format!("branch {name}") }
 }
 
 fn compare_body(ui: &mut egui::Ui, b: &Branch, current: &str, sim: &Engine) {
     let from = b.parted_at as f64 / 1e9;
     let to = (b.end.now().min(sim.now()) as f64 / 1e9).floor();
     ui.label(format!(
-        "Since they parted at {}: branch {} (before the change) against branch {current} (after it), over the seconds both have run ({:.0} s).",
+        "Since they parted at {}: {} against branch {current}, over the seconds both have run ({:.0} s).",
         seconds(b.parted_at),
-        b.name,
+        branch_word(&b.name),
         (to - from).max(0.0)
     ));
     let (fa, fb) = (figures(&span(&b.end, from, to)), figures(&span(sim, from, to)));
@@ -467,7 +564,7 @@ fn compare_body(ui: &mut egui::Ui, b: &Branch, current: &str, sim: &Engine) {
         (Some(a), Some(c)) => {
             egui::Grid::new("compare-grid").striped(true).num_columns(4).show(ui, |g| {
                 g.strong("");
-                g.strong(format!("branch {}", b.name));
+                g.strong(branch_word(&b.name));
                 g.strong(format!("branch {current}"));
                 g.strong("change");
                 g.end_row();
@@ -524,7 +621,7 @@ fn compare_body(ui: &mut egui::Ui, b: &Branch, current: &str, sim: &Engine) {
                     .x_axis_label("sim s")
                     .show(ui, |p| {
                         p.vline(VLine::new("parted", from).color(Color32::WHITE).width(1.0));
-                        p.line(Line::new(format!("branch {}", b.name), line(&b.end, f)).color(grey));
+                        p.line(Line::new(branch_word(&b.name), line(&b.end, f)).color(grey));
                         p.line(Line::new(format!("branch {current}"), line(sim, f)).color(amber));
                     });
             });
