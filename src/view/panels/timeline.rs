@@ -471,9 +471,12 @@ fn saved_runs(
         found.reverse();
         let mut open = true;
         let mut chosen = None;
-        egui::Window::new("Compare with a saved run").open(&mut open).collapsible(false).default_width(460.0).show(
-            ctx,
-            |ui| {
+        egui::Window::new("Compare with a saved run")
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(460.0)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
                 if found.is_empty() {
                     ui.label(
                         RichText::new(format!("No saved runs in {} yet (Replay → Save replay file).", dir.display()))
@@ -495,8 +498,7 @@ fn saved_runs(
                         chosen = Some(std::path::PathBuf::from(path.trim()));
                     }
                 });
-            },
-        );
+            });
         if let Some(p) = chosen {
             open = false;
             let name = p.file_name().map_or("saved run".into(), |n| n.to_string_lossy().to_string());
@@ -545,9 +547,17 @@ fn label(b: &Branch) -> String {
     format!("{} (parted at {}, ran to {})", branch_word(&b.name), seconds(b.parted_at), seconds(b.replay.end_ns))
 }
 
-/// "branch A", or a saved run's file name as it is.
+/// "branch A", or a saved run's file name, shortened.
 fn branch_word(name: &str) -> String {
-    if name.contains('.') { name.to_string() } else { format!("branch {name}") }
+    if !name.contains('.') {
+        return format!("branch {name}");
+    }
+    let stem = name.trim_end_matches(".replay.ron").trim_end_matches(".ron");
+    if stem.chars().count() > 22 {
+        format!("{}…", stem.chars().take(21).collect::<String>())
+    } else {
+        stem.to_string()
+    }
 }
 
 fn compare_body(ui: &mut egui::Ui, b: &Branch, current: &str, sim: &Engine) {
