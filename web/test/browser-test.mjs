@@ -362,7 +362,7 @@ try {
   // Export a GIF from the timeline's Replay menu: ten seconds at one frame
   // a second; the browser downloads it.
   await press(p, 1318, 672); // Replay
-  await press(p, 1235, 748); // Export GIF…
+  await press(p, 1235, 771); // Export GIF…
   await dragFrom(p, 679, 430, 599, 430); // frames a second: 15 → 1
   const [gif] = await Promise.all([p.page.waitForEvent("download", { timeout: 120000 }), press(p, 580, 506)]); // Export
   const gifPath = join(outDir, "web-export.gif");
