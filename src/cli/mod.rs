@@ -385,12 +385,8 @@ fn run(
     let seed = seed.unwrap_or(scenario.seed);
     let (report, windows) = simulate_measured(&scenario, &name, seed, warmup, seconds, true);
     if json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("error: cannot write JSON: {e}");
-                return ExitCode::FAILURE;
-            }
+        if let Err(code) = print_json(&report) {
+            return code;
         }
     } else {
         print!("{}", shown(&report.to_text()));
@@ -403,6 +399,20 @@ fn run(
         }
     }
     if report.conservation == "ok" { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Print a report as pretty JSON (or say why not).
+fn print_json(report: &Report) -> Result<(), ExitCode> {
+    match serde_json::to_string_pretty(report) {
+        Ok(s) => {
+            println!("{s}");
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: cannot write JSON: {e}");
+            Err(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// Run headless, with a progress line on an interactive terminal.

@@ -64,12 +64,8 @@ pub fn run(a: &ReplayArgs) -> ExitCode {
     }
     let report = Report::from_engine(&p.engine, &replay.scenario.name, replay.seed);
     if a.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("error: cannot write JSON: {e}");
-                return ExitCode::FAILURE;
-            }
+        if let Err(code) = super::print_json(&report) {
+            return code;
         }
     } else {
         println!("replay: {} steps, played to {} of {}", p.next, seconds(p.engine.now()), seconds(replay.end_ns));

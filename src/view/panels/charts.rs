@@ -25,7 +25,7 @@ fn series(h: &[Window], live: &Window, f: impl Fn(&Window) -> f64) -> PlotPoints
 }
 
 /// One chart, `w` × `h`, fixed in place (no dragging or zooming).
-fn plot(id: &str, w: f32, h: f32) -> Plot<'static> {
+pub(super) fn plot(id: &str, w: f32, h: f32) -> Plot<'static> {
     Plot::new(id.to_string())
         .height(h)
         .width(w)

@@ -7,7 +7,7 @@
 use bevy::prelude::*;
 use bevy_egui::EguiPrimaryContextPass;
 use bevy_egui::egui::{self, Color32, RichText, Sense, Stroke, pos2, vec2};
-use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+use egui_plot::{Line, PlotPoints, VLine};
 
 use super::super::export::{ExportJob, MAX_FRAMES, StartExport};
 use super::super::state::{FileUi, Panels};
@@ -620,20 +620,11 @@ fn compare_body(ui: &mut egui::Ui, b: &Branch, current: &str, sim: &Engine) {
         for (title, f) in charts {
             ui.vertical(|ui| {
                 ui.label(title);
-                Plot::new(format!("compare-{title}"))
-                    .width(w)
-                    .height(160.0)
-                    .legend(Legend::default())
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .include_y(0.0)
-                    .x_axis_label("sim s")
-                    .show(ui, |p| {
-                        p.vline(VLine::new("parted", from).color(Color32::WHITE).width(1.0));
-                        p.line(Line::new(branch_word(&b.name), line(&b.end, f)).color(grey));
-                        p.line(Line::new(format!("branch {current}"), line(sim, f)).color(amber));
-                    });
+                super::charts::plot(&format!("compare-{title}"), w, 160.0).show(ui, |p| {
+                    p.vline(VLine::new("parted", from).color(Color32::WHITE).width(1.0));
+                    p.line(Line::new(branch_word(&b.name), line(&b.end, f)).color(grey));
+                    p.line(Line::new(format!("branch {current}"), line(sim, f)).color(amber));
+                });
             });
         }
     });
