@@ -392,12 +392,7 @@ impl Loaded {
     /// A concept from its folder on disk (to check one while writing it).
     /// Its files stay in memory for the rest of the program.
     pub fn from_dir(dir: &std::path::Path) -> Result<Loaded, String> {
-        let read = |f: &str| -> Result<&'static str, String> {
-            let path = dir.join(f);
-            let text = crate::scenario::read_limited(&path, crate::scenario::MAX_FILE_BYTES)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(Box::leak(text.into_boxed_str()))
-        };
+        let read = |f: &str| crate::learn::read_kept(dir, f);
         let (concept, before, after) = (read("concept.ron")?, read("before.ron")?, read("after.ron")?);
         let name = dir.join("concept.ron").display().to_string();
         let c: Concept = crate::scenario::parse_ron(&name, concept).map_err(|e| e.to_string())?;

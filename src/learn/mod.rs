@@ -15,6 +15,16 @@ pub mod insight;
 pub mod level;
 pub mod metric;
 
+/// A file of a concept or level folder on disk (one being written), kept
+/// in memory for the rest of the program like the bundled ones.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn read_kept(dir: &std::path::Path, file: &str) -> Result<&'static str, String> {
+    let path = dir.join(file);
+    let text = crate::scenario::read_limited(&path, crate::scenario::MAX_FILE_BYTES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Box::leak(text.into_boxed_str()))
+}
+
 pub use metric::{Check, Measured, Metric, Outcome, judge_all};
 
 use crate::scenario::{Scenario, ScenarioError};

@@ -26,16 +26,56 @@ pub const FIRST_EVENTS: u64 = 2_000_000;
 /// Earlier branches kept at most.
 pub const MAX_BRANCHES: usize = 8;
 
-/// A copy of the engine at `at`, with the steps applied before it.
-#[derive(Clone)]
-struct Snapshot {
-    at: Nanos,
-    next: usize,
-    engine: Engine,
+/// Copies of the engine along the recording (each with the index of the
+/// next step it has not applied), and when the next one is due.
+struct Snapshots {
+    list: Vec<Player>,
+    every: Nanos,
+    every_events: u64,
+}
+
+impl Default for Snapshots {
+    fn default() -> Self {
+        Snapshots { list: Vec::new(), every: FIRST_INTERVAL, every_events: FIRST_EVENTS }
+    }
+}
+
+impl Snapshots {
+    /// Is a copy due: enough sim time or enough events since the last?
+    fn due(&self, engine: &Engine) -> bool {
+        let (at, events) = self.list.last().map_or((0, 0), |s| (s.engine.now(), s.engine.events_processed()));
+        engine.now() > at
+            && (engine.now() >= at + self.every || engine.events_processed() >= events + self.every_events)
+    }
+
+    /// Keep a copy of this engine if one is due.
+    fn keep(&mut self, engine: &Engine, next: usize) {
+        if !self.due(engine) {
+            return;
+        }
+        self.list.push(Player { engine: engine.clone(), next });
+        if self.list.len() > MAX_SNAPSHOTS {
+            let mut keep = 0;
+            self.list.retain(|_| {
+                keep += 1;
+                keep % 2 == 0
+            });
+            self.every *= 2;
+            self.every_events *= 2;
+        }
+    }
+
+    /// The latest copy at or before `t`, or the replay's start.
+    fn from(&self, replay: &Replay, t: Nanos) -> Player {
+        self.list.iter().rev().find(|s| s.engine.now() <= t).cloned().unwrap_or_else(|| replay.start())
+    }
+
+    fn last_at(&self) -> Nanos {
+        self.list.last().map_or(0, |s| s.engine.now())
+    }
 }
 
 /// An earlier branch: its inputs and where it had got to.
-#[derive(Clone)]
 pub struct Branch {
     pub name: String,
     pub replay: Replay,
@@ -50,9 +90,7 @@ pub struct Branch {
 pub struct Recorder {
     /// Absent until a system is loaded.
     pub replay: Option<Replay>,
-    snapshots: Vec<Snapshot>,
-    every: Nanos,
-    every_events: u64,
+    snapshots: Snapshots,
     /// While the run shown is behind the recording's end: the next
     /// recorded step to play back.
     pub playback: Option<usize>,
@@ -62,22 +100,12 @@ pub struct Recorder {
     pub name: String,
     /// Counts branches made, to name them.
     forks: u32,
-    /// Bumped on every seek, fork and new recording (views that keep their
-    /// own copies of the past reset on it).
-    pub serial: u64,
 }
 
 impl Recorder {
     /// Start recording a run that begins with this engine (at time zero).
     pub fn begin(&mut self, replay: Replay) {
-        *self = Recorder {
-            replay: Some(replay),
-            every: FIRST_INTERVAL,
-            every_events: FIRST_EVENTS,
-            name: "A".into(),
-            serial: self.serial + 1,
-            ..default()
-        };
+        *self = Recorder { replay: Some(replay), name: "A".into(), ..default() };
     }
 
     /// The design as it is at the recording's end: the system opened with
@@ -100,45 +128,11 @@ impl Recorder {
 
     /// Snapshots held and the interval between them.
     pub fn snapshot_count(&self) -> usize {
-        self.snapshots.len()
+        self.snapshots.list.len()
     }
 
     pub fn interval(&self) -> Nanos {
-        self.every
-    }
-
-    /// Keep a copy of the engine when the clock has passed the next
-    /// snapshot time (called after the clock moved).
-    fn maybe_snapshot(&mut self, engine: &Engine) {
-        let Some(replay) = &self.replay else { return };
-        if !self.due(engine) {
-            return;
-        }
-        let next = replay.steps.len();
-        self.maybe_snapshot_at(&Player { engine: engine.clone(), next });
-    }
-
-    /// Is a snapshot due: enough sim time or enough events since the last?
-    fn due(&self, engine: &Engine) -> bool {
-        let (at, events) = self.snapshots.last().map_or((0, 0), |s| (s.at, s.engine.events_processed()));
-        engine.now() > at
-            && (engine.now() >= at + self.every || engine.events_processed() >= events + self.every_events)
-    }
-
-    fn maybe_snapshot_at(&mut self, p: &Player) {
-        if !self.due(&p.engine) {
-            return;
-        }
-        self.snapshots.push(Snapshot { at: p.engine.now(), next: p.next, engine: p.engine.clone() });
-        if self.snapshots.len() > MAX_SNAPSHOTS {
-            let mut keep = 0;
-            self.snapshots.retain(|_| {
-                keep += 1;
-                keep % 2 == 0
-            });
-            self.every *= 2;
-            self.every_events *= 2;
-        }
+        self.snapshots.every
     }
 
     /// The run as it was at `t` (clamped to the recording): from the
@@ -147,10 +141,7 @@ impl Recorder {
     pub fn seek(&self, t: Nanos) -> Result<Player, String> {
         let replay = self.replay.as_ref().ok_or("nothing is recorded")?;
         let t = t.min(replay.end_ns);
-        let mut p = match self.snapshots.iter().rev().find(|s| s.at <= t) {
-            Some(s) => Player { engine: s.engine.clone(), next: s.next },
-            None => replay.start(),
-        };
+        let mut p = self.snapshots.from(replay, t);
         replay.advance(&mut p, t)?;
         Ok(p)
     }
@@ -158,25 +149,28 @@ impl Recorder {
     /// [`Recorder::seek`], keeping snapshots on the way where the recording
     /// has none yet (an opened replay file is snapshotted as it is explored).
     pub fn seek_keeping(&mut self, t: Nanos) -> Result<Player, String> {
-        let Some(replay) = self.replay.clone() else { return Err("nothing is recorded".into()) };
+        let replay = self.replay.as_ref().ok_or("nothing is recorded")?;
         let t = t.min(replay.end_ns);
-        let last = self.snapshots.last().map_or(0, |s| s.at);
-        if t <= last {
-            return self.seek(t);
-        }
-        let mut p = match self.snapshots.last() {
-            Some(s) => Player { engine: s.engine.clone(), next: s.next },
-            None => replay.start(),
-        };
-        // In slices of a second, so the event rule is honoured too.
+        let last = self.snapshots.last_at();
+        let mut p = self.snapshots.from(replay, t);
+        // Past the last copy: in slices of a second, so the event rule is
+        // honoured too.
         let mut at = last;
-        while at + NANOS_PER_SEC <= t {
+        while t > last && at + NANOS_PER_SEC <= t {
             at += NANOS_PER_SEC;
             replay.advance(&mut p, at)?;
-            self.maybe_snapshot_at(&p);
+            self.snapshots.keep(&p.engine, p.next);
         }
         replay.advance(&mut p, t)?;
         Ok(p)
+    }
+
+    /// Keep an earlier branch (the oldest goes past [`MAX_BRANCHES`]).
+    fn keep_branch(&mut self, b: Branch) {
+        self.branches.push(b);
+        if self.branches.len() > MAX_BRANCHES {
+            self.branches.remove(0);
+        }
     }
 
     /// A change was made while the past was shown: the recorded future
@@ -189,16 +183,12 @@ impl Recorder {
         let Some(replay) = self.replay.as_mut() else { return };
         replay.steps.truncate(next);
         replay.end_ns = now;
-        self.snapshots.retain(|s| s.at <= now && s.next <= next);
+        self.snapshots.list.retain(|s| s.engine.now() <= now && s.next <= next);
         self.forks += 1;
         let name = std::mem::replace(&mut self.name, branch_name(self.forks));
         if let Some(end) = end {
-            self.branches.push(Branch { name, replay: old, parted_at: now, end });
-            if self.branches.len() > MAX_BRANCHES {
-                self.branches.remove(0);
-            }
+            self.keep_branch(Branch { name, replay: old, parted_at: now, end });
         }
-        self.serial += 1;
     }
 
     /// Keep a saved run beside this one to compare with: played to its
@@ -214,11 +204,7 @@ impl Recorder {
             }
             _ => 0,
         };
-        self.branches.push(Branch { name, replay: other, parted_at, end });
-        if self.branches.len() > MAX_BRANCHES {
-            self.branches.remove(0);
-        }
-        self.serial += 1;
+        self.keep_branch(Branch { name, replay: other, parted_at, end });
         Ok(())
     }
 
@@ -322,9 +308,7 @@ fn scrub(world: &mut World) {
     if crate::scenario::export(world) != before {
         world.resource_mut::<crate::edit::Revision>().0 += 1;
     }
-    let mut rec = world.resource_mut::<Recorder>();
-    rec.playback = behind.then_some(next);
-    rec.serial += 1;
+    world.resource_mut::<Recorder>().playback = behind.then_some(next);
 }
 
 /// While behind the recording's end: apply the steps due now, and stop the
@@ -409,8 +393,9 @@ fn keep_up(mut rec: ResMut<Recorder>, sim: Res<Sim>, mut speed: ResMut<SimSpeed>
         rec.playback = None;
         speed.stop_at = None;
     }
+    let rec = &mut *rec;
     if let Some(r) = rec.replay.as_mut() {
         r.end_ns = r.end_ns.max(now);
+        rec.snapshots.keep(&sim, r.steps.len());
     }
-    rec.maybe_snapshot(&sim);
 }

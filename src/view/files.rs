@@ -110,7 +110,7 @@ fn write_current(world: &mut World, path: &Path) -> Result<(), String> {
 /// on screen.
 fn write_latest(world: &mut World, path: &Path) -> Result<(), String> {
     let rec = world.resource::<crate::replay::record::Recorder>();
-    match rec.playback.and(rec.latest_design()) {
+    match rec.playback.and_then(|_| rec.latest_design()) {
         Some(s) => super::store::write(path, &s.to_ron()),
         None => write_current(world, path),
     }

@@ -42,6 +42,13 @@ fn run(app: &mut App, secs: f64) {
     headless::run(app, 0.0, secs, |_| {});
 }
 
+/// The default scenario through [`session`], recorded, with this seed.
+fn recorded_session(seed: u64) -> App {
+    let mut app = recording_app(&default_scenario(), seed);
+    session(&mut app);
+    app
+}
+
 /// One tick that moves no time (a seek takes effect).
 fn tick(app: &mut App) {
     app.world_mut().resource_mut::<systemdecoder::sim::SimSpeed>().tick = 0;
@@ -93,9 +100,7 @@ fn session(app: &mut App) {
 
 #[test]
 fn a_recorded_session_replays_bit_for_bit() {
-    let s = default_scenario();
-    let mut app = recording_app(&s, 7);
-    session(&mut app);
+    let mut app = recorded_session(7);
     let rec = recording(&app);
     assert!(
         rec.steps.len() >= 7,
@@ -123,9 +128,7 @@ fn a_recorded_session_replays_bit_for_bit() {
 
 #[test]
 fn seeking_then_playing_on_is_playing_straight_through() {
-    let s = default_scenario();
-    let mut app = recording_app(&s, 3);
-    session(&mut app);
+    let app = recorded_session(3);
     let rec = app.world().resource::<Recorder>();
     assert!(rec.snapshot_count() >= 1, "snapshots taken: {}", rec.snapshot_count());
     let replay = recording(&app);
@@ -144,9 +147,7 @@ fn seeking_then_playing_on_is_playing_straight_through() {
 
 #[test]
 fn the_app_plays_the_past_back_exactly_and_forks_on_a_change() {
-    let s = default_scenario();
-    let mut app = recording_app(&s, 11);
-    session(&mut app);
+    let mut app = recorded_session(11);
     let original = recording(&app);
     let at_end = live(&app);
     // Back to 4 s and play on: the recorded changes happen again at their
@@ -193,9 +194,7 @@ fn the_app_plays_the_past_back_exactly_and_forks_on_a_change() {
 
 #[test]
 fn damaged_replays_are_refused_with_where_and_why() {
-    let s = default_scenario();
-    let mut app = recording_app(&s, 5);
-    session(&mut app);
+    let app = recorded_session(5);
     let good = recording(&app).to_ron();
     let cases: Vec<(String, &str)> = vec![
         (good.replacen("version: 1", "version: 9", 1), "version"),
@@ -243,9 +242,7 @@ fn damaged_replays_are_refused_with_where_and_why() {
 
 #[test]
 fn an_opened_replay_plays_back_and_seeks_to_the_same_end() {
-    let s = default_scenario();
-    let mut app = recording_app(&s, 2);
-    session(&mut app);
+    let app = recorded_session(2);
     let rec = recording(&app);
     let at_end = live(&app);
     let mut other = recording_app(&rec.scenario, rec.seed);

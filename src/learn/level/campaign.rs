@@ -108,12 +108,7 @@ impl Loaded {
     /// A level from its folder on disk (to check one while writing it).
     /// Its files stay in memory for the rest of the program.
     pub fn from_dir(dir: &std::path::Path) -> Result<Loaded, String> {
-        let read = |f: &str| -> Result<&'static str, String> {
-            let path = dir.join(f);
-            let text = crate::scenario::read_limited(&path, crate::scenario::MAX_FILE_BYTES)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(Box::leak(text.into_boxed_str()))
-        };
+        let read = |f: &str| crate::learn::read_kept(dir, f);
         let text = read("level.ron")?;
         let level = parse_level(&dir.join("level.ron").display().to_string(), text)?;
         let mut files = vec![("level.ron", text)];
