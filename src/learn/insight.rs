@@ -152,7 +152,7 @@ fn failures(m: Measured, out: &mut Vec<Insight>) {
     if all < 50.0 {
         return;
     }
-    let rules: [(FailReason, &str, &str, &str); 4] = [
+    let rules: [(FailReason, &str, &str, &str); 5] = [
         (
             FailReason::Timeout,
             "timeouts",
@@ -176,6 +176,12 @@ fn failures(m: Measured, out: &mut Vec<Insight>) {
             "health-checks",
             "reach a node that is down",
             "callers still send to it; health checks or redundancy keep them away",
+        ),
+        (
+            FailReason::SimLimit,
+            "bounded-queues",
+            "are never sent because the simulator holds its limit of 2 million messages",
+            "work piles up without bound somewhere (look for the longest queue); a real server would run out of memory. Give that queue a limit or add capacity",
         ),
     ];
     for (reason, concept, verb, why) in rules {

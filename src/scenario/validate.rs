@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::{Scenario, VERSION};
 use crate::sim::check::{Checker, Fail, MAX_COUNT, Seg, printable, type_name};
 use crate::sim::engine::MAX_DEPTH;
+use crate::sim::kinds::Reach;
 use crate::sim::model::*;
 
 /// Something legal but probably unintended.
@@ -50,6 +51,7 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
     let out = check_links(&mut c, s, &ids)?;
     check_cycles_and_chaos(&mut c, s, &out)?;
     check_depth(&mut c, s, &out, &mut warnings)?;
+    check_work(&mut c, s, &ids)?;
     Ok(warnings)
 }
 
@@ -296,7 +298,82 @@ fn find_cycle(out: &[Vec<usize>]) -> Option<Vec<usize>> {
 
 /// Longest chain of links starting at each node (the graph is acyclic).
 fn longest_paths(out: &[Vec<usize>]) -> Vec<usize> {
-    // Kahn's algorithm gives a topological order; walk it backwards.
+    let mut depth = vec![0usize; out.len()];
+    for n in topological_order(out).into_iter().rev() {
+        depth[n] = out[n].iter().map(|&m| depth[m] + 1).max().unwrap_or(0);
+    }
+    depth
+}
+
+/// The most calls a second (client requests and every call they lead to)
+/// a design may imply: at about ten million events a second on one core,
+/// more would make one second of sim time take minutes.
+pub const MAX_CALLS_PER_S: f64 = 1e8;
+
+/// The work a design implies: each client's peak rate times the calls one
+/// of its requests can lead to (every fan-out taken, the costliest of
+/// alternatives). A fan-out tree a few lines long can otherwise ask for
+/// 10¹² calls a second and never finish a tick.
+fn check_work(c: &mut Checker, s: &Scenario, ids: &HashMap<&str, usize>) -> Result<(), Fail> {
+    let mut out: Vec<Vec<(usize, f64)>> = vec![Vec::new(); s.nodes.len()];
+    for l in &s.links {
+        if let (Some(&a), Some(&b)) = (ids.get(l.from.as_str()), ids.get(l.to.as_str())) {
+            out[a].push((b, l.call_probability.clamp(0.0, 1.0)));
+        }
+    }
+    let plain: Vec<Vec<usize>> = out.iter().map(|v| v.iter().map(|&(b, _)| b).collect()).collect();
+    // calls[n]: a request arriving at n, and every call it leads to below.
+    let mut calls = vec![1.0f64; s.nodes.len()];
+    let costliest = |v: &[(usize, f64)], calls: &[f64]| v.iter().map(|&(b, _)| calls[b]).fold(0.0, f64::max);
+    for n in topological_order(&plain).into_iter().rev() {
+        calls[n] = 1.0
+            + match s.nodes[n].kind.reach() {
+                Reach::Nothing => 0.0,
+                Reach::One => costliest(&out[n], &calls),
+                Reach::Each => out[n].iter().map(|&(b, p)| p * calls[b]).sum(),
+            };
+    }
+    let mut total = 0.0;
+    for (i, n) in s.nodes.iter().enumerate() {
+        let NodeKind::Client(cl) = &n.kind else { continue };
+        let Some(rate) = cl.traffic.peak_rate() else { continue };
+        let each = costliest(&out[i], &calls);
+        let work = rate * each;
+        total += work;
+        if work > MAX_CALLS_PER_S {
+            return c.field("nodes", |c| {
+                c.at(Seg::Index(i), |c| {
+                    c.field("kind", |c| {
+                        c.field("traffic", |c| {
+                            c.fail(format!(
+                                "each request from \"{}\" leads to up to {} calls (fan-outs below it), so {} requests a second would be {:.2e} calls a second; the simulator takes at most {MAX_CALLS_PER_S:e}. Lower the rate or the fan-out",
+                                n.id, round_sig(each), round_sig(rate), work
+                            ))
+                        })
+                    })
+                })
+            });
+        }
+    }
+    if total > MAX_CALLS_PER_S {
+        return c.field("nodes", |c| {
+            c.fail(format!(
+                "the clients together lead to {total:.2e} calls a second; the simulator takes at most {MAX_CALLS_PER_S:e}. Lower their rates"
+            ))
+        });
+    }
+    Ok(())
+}
+
+/// A figure for a message: whole when large, three digits when small.
+fn round_sig(x: f64) -> String {
+    if x >= 100.0 { format!("{}", x.round()) } else { format!("{}", (x * 100.0).round() / 100.0) }
+}
+
+/// Nodes in an order where every link goes forwards (the graph has no
+/// cycle by now; nodes on one would be left out).
+fn topological_order(out: &[Vec<usize>]) -> Vec<usize> {
+    // Kahn's algorithm.
     let mut indeg = vec![0usize; out.len()];
     for targets in out {
         for &m in targets {
@@ -314,11 +391,7 @@ fn longest_paths(out: &[Vec<usize>]) -> Vec<usize> {
         }
         i += 1;
     }
-    let mut depth = vec![0usize; out.len()];
-    for &n in order.iter().rev() {
-        depth[n] = out[n].iter().map(|&m| depth[m] + 1).max().unwrap_or(0);
-    }
-    depth
+    order
 }
 
 /// Faults in a scenario file target its nodes and links by name.

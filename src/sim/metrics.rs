@@ -39,9 +39,18 @@ pub enum FailReason {
     Throttled,
     /// The recipient's phone was offline.
     Offline,
+    /// Not sent: the simulator already held its limit of messages in flight
+    /// ([`MAX_LIVE_MESSAGES`]), as when a queue without a limit grows
+    /// without end. A limit of the simulator, not of the system modelled.
+    SimLimit,
 }
 
-pub const FAIL_REASONS: [FailReason; 13] = [
+/// The most messages (requests, calls, stored jobs) the simulator holds at
+/// once: about 0.4 KB each, so under a gigabyte. A client's request that
+/// would go beyond it fails at once as [`FailReason::SimLimit`].
+pub const MAX_LIVE_MESSAGES: u64 = 2_000_000;
+
+pub const FAIL_REASONS: [FailReason; 14] = [
     FailReason::Timeout,
     FailReason::QueueFull,
     FailReason::PacketLoss,
@@ -55,6 +64,7 @@ pub const FAIL_REASONS: [FailReason; 13] = [
     FailReason::BulkheadFull,
     FailReason::Throttled,
     FailReason::Offline,
+    FailReason::SimLimit,
 ];
 
 impl FailReason {
@@ -76,6 +86,7 @@ impl FailReason {
             FailReason::BulkheadFull => "bulkhead_full",
             FailReason::Throttled => "throttled",
             FailReason::Offline => "offline",
+            FailReason::SimLimit => "sim_limit",
         }
     }
 }

@@ -163,8 +163,10 @@ fn start_frame_budget(budget: Option<ResMut<FrameBudget>>, time: Option<Res<Time
     }
 }
 
-/// Sim time processed between checks of the wall-clock budget.
-const BUDGET_SLICE: time::Nanos = 5_000_000;
+/// Events handled between checks of the wall-clock budget (a few
+/// milliseconds of work), so that no design, however busy a millisecond of
+/// it is, holds a frame for long.
+const BUDGET_EVENTS: u64 = 20_000;
 
 fn advance(mut sim: ResMut<Sim>, mut speed: ResMut<SimSpeed>, budget: Option<ResMut<FrameBudget>>) {
     use time::Nanos;
@@ -179,15 +181,16 @@ fn advance(mut sim: ResMut<Sim>, mut speed: ResMut<SimSpeed>, budget: Option<Res
     };
     // Slices change nothing in the results (events keep exact times); they
     // only let us stop when the frame's time is spent.
-    while sim.now() < until {
+    loop {
         if budget.frame_start.elapsed() >= budget.this_frame {
             let left = until - sim.now();
             budget.dropped += left;
             speed.behind = speed.behind.max(left);
             return;
         }
-        let next = (sim.now() + BUDGET_SLICE).min(until);
-        sim.run_until(next);
+        if sim.run_some(until, BUDGET_EVENTS) {
+            return;
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use super::engine::Engine;
-use super::metrics::{FAIL_REASONS, LatencySummary};
+use super::metrics::{FAIL_REASONS, FailReason, LatencySummary};
 use super::time::nanos_to_secs;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -197,8 +197,12 @@ impl Report {
         let span = now.saturating_sub(e.stats_since());
         let secs = nanos_to_secs(span).max(1e-12);
         let g = &e.global();
-        let failed: BTreeMap<&'static str, u64> =
-            FAIL_REASONS.iter().map(|r| (r.name(), g.failed[r.index()])).collect();
+        // The simulator's own limit is listed only when it was reached.
+        let failed: BTreeMap<&'static str, u64> = FAIL_REASONS
+            .iter()
+            .filter(|r| **r != FailReason::SimLimit || g.failed[r.index()] > 0)
+            .map(|r| (r.name(), g.failed[r.index()]))
+            .collect();
         let failed_total: u64 = g.failed.iter().sum();
         let resolved = g.completed + failed_total;
         let per_ns = |area: u128| if span == 0 { 0.0 } else { area as f64 / span as f64 };

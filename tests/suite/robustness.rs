@@ -197,3 +197,90 @@ fn a_traffic_spike_cannot_push_a_client_past_the_rate_limit() {
     assert!((r.created as f64) < 1.1 * cap, "{} requests in 1 ms", r.created);
     assert!((r.created as f64) > 0.9 * cap, "the spike still applies up to the cap: {}", r.created);
 }
+
+/// A layered fan-out of `depth` levels, two services each calling both of
+/// the next level at once: 2^depth calls per request in a few kilobytes.
+fn fan_out_tree(rate: f64, depth: usize) -> String {
+    let mut nodes = format!(r#"(id: "users", kind: Client(traffic: Poisson(rate: {rate:?})))"#);
+    let mut links = String::from(r#"(from: "users", to: "a0")"#);
+    for d in 0..depth {
+        for s in ["a", "b"] {
+            nodes += &format!(r#", (id: "{s}{d}", kind: Service(workers: 1000, service: Const(0.1), fan_out: true))"#);
+            if d > 0 {
+                for t in ["a", "b"] {
+                    links += &format!(r#", (from: "{t}{}", to: "{s}{d}")"#, d - 1);
+                }
+            }
+        }
+    }
+    format!(r#"(version: 1, name: "tree", nodes: [{nodes}], links: [{links}])"#)
+}
+
+#[test]
+fn fan_out_trees_that_imply_too_much_work_are_refused() {
+    use systemdecoder::sim::model::*;
+    // 2^15 - 1 calls for each request: fine at 100 a second, not at 10 000.
+    let ok = Scenario::parse("t.ron", &fan_out_tree(100.0, 15));
+    assert!(ok.is_ok(), "{:?}", ok.err());
+    let e = Scenario::parse("t.ron", &fan_out_tree(10_000.0, 15)).unwrap_err();
+    assert!(e.path.contains("nodes[0].kind.traffic"), "{e}");
+    assert!(e.message.contains("32767 calls") && e.message.contains("at most 1e8"), "{e}");
+    // A balancer sends each request to one backend, not to all of them.
+    let mut nodes = vec![poisson("users", 1e6), lb("lb", LbPolicy::RoundRobin)];
+    let mut links = vec![link("users", "lb", 1.0)];
+    for i in 0..150 {
+        nodes.push(service(&format!("app-{i}"), 4, Dist::Exp(1.0)));
+        links.push(link("lb", &format!("app-{i}"), 1.0));
+    }
+    assert!(scenario(nodes, links).check().is_ok());
+    // A topic copies each message to every subscriber.
+    let mut nodes = vec![poisson("users", 1e6), node("topic", NodeKind::PubSub(Default::default()))];
+    let mut links = vec![link("users", "topic", 1.0)];
+    for i in 0..150 {
+        nodes.push(service(&format!("sub-{i}"), 4, Dist::Exp(1.0)));
+        links.push(link("topic", &format!("sub-{i}"), 1.0));
+    }
+    let e = scenario(nodes, links).check().unwrap_err();
+    assert!(e.message.contains("151 calls"), "{e}");
+}
+
+#[test]
+fn messages_in_flight_are_capped_and_say_so() {
+    use systemdecoder::sim::metrics::MAX_LIVE_MESSAGES;
+    // A million requests a second into one worker and a queue without a
+    // limit: without a cap this takes gigabytes within seconds.
+    let s = scenario(vec![poisson("users", 1e6), service("app", 1, Dist::Const(1.0))], vec![link("users", "app", 0.0)]);
+    let mut e = s.start(1);
+    e.run_until(3_500_000_000);
+    assert!(e.live_messages() <= MAX_LIVE_MESSAGES, "{} live", e.live_messages());
+    e.check_conservation().unwrap();
+    let r = systemdecoder::sim::report::Report::from_engine(&e, "t", 1);
+    let refused = r.failed.get("sim_limit").copied().unwrap_or(0);
+    assert!(refused > 100_000, "{:?}", r.failed);
+    let said = systemdecoder::learn::insight::insights(systemdecoder::learn::metric::Measured {
+        report: &r,
+        windows: &e.windows().history.iter().map(|w| (**w).clone()).collect::<Vec<_>>(),
+    });
+    assert!(said.iter().any(|i| i.rule == "sim_limit"), "{:?}", said.iter().map(|i| i.rule).collect::<Vec<_>>());
+    // A run that stays under the cap does not mention it.
+    let r = run(&small(), 1, 0.0, 2.0);
+    assert!(!r.failed.contains_key("sim_limit"), "{:?}", r.failed);
+}
+
+#[test]
+fn running_in_slices_of_events_changes_nothing() {
+    // The app runs a busy design a few thousand events at a time, so a
+    // frame never waits for a whole millisecond of a huge design.
+    let s = systemdecoder::scenario::default_scenario().unwrap();
+    let mut whole = s.start(7);
+    whole.run_until(3_000_000_000);
+    let mut sliced = s.start(7);
+    let mut stops = 0;
+    while !sliced.run_some(3_000_000_000, 997) {
+        stops += 1;
+    }
+    assert!(stops > 10, "{stops}");
+    let a = systemdecoder::sim::report::Report::from_engine(&whole, "t", 7);
+    let b = systemdecoder::sim::report::Report::from_engine(&sliced, "t", 7);
+    assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+}

@@ -76,6 +76,50 @@ pub(super) struct Hop {
     pub(super) life: Gen,
 }
 
+/// The calls a message is waiting on, outermost first. Only the first
+/// `depth` hops (the message's) mean anything; the rest are left from
+/// earlier use of the slot. It grows to the deepest chain the slot has
+/// seen (at most [`MAX_DEPTH`]), so a message waiting one call deep holds
+/// one hop, not sixteen.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Stack(Vec<Hop>);
+
+impl Stack {
+    /// Put `hop` at depth `d`: the next place down, or one the slot has
+    /// had before.
+    #[inline]
+    pub(super) fn set(&mut self, d: usize, hop: Hop) {
+        if d < self.0.len() {
+            self.0[d] = hop;
+        } else {
+            debug_assert_eq!(d, self.0.len(), "hops are pushed one depth at a time");
+            self.0.push(hop);
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Stack {
+    type Output = Hop;
+    #[inline]
+    fn index(&self, d: usize) -> &Hop {
+        &self.0[d]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Stack {
+    #[inline]
+    fn index_mut(&mut self, d: usize) -> &mut Hop {
+        &mut self.0[d]
+    }
+}
+
+impl std::ops::Index<std::ops::Range<usize>> for Stack {
+    type Output = [Hop];
+    fn index(&self, r: std::ops::Range<usize>) -> &[Hop] {
+        &self.0[r]
+    }
+}
+
 /// Where a message is, for drawing and for cleanup.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Place {
@@ -110,7 +154,7 @@ pub(super) struct Msg {
     pub(super) svc: Gen,
     /// When the current service (or its last stretch, after a pause) began.
     pub(super) svc_start: Nanos,
-    pub(super) stack: [Hop; MAX_DEPTH],
+    pub(super) stack: Stack,
     pub(super) arrived: Nanos,
     pub(super) place: Place,
     pub(super) req_bytes: u32,
@@ -191,7 +235,7 @@ impl Engine {
                     serial: Gen::default(),
                     svc: Gen::default(),
                     svc_start: 0,
-                    stack: [Hop::default(); MAX_DEPTH],
+                    stack: Stack::default(),
                     arrived: 0,
                     place: Place::AtNode { node: origin },
                     req_bytes: 0,

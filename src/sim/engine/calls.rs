@@ -59,7 +59,7 @@ impl Engine {
         }
         msg.serial = msg.serial.next();
         let life = self.nodes[node as usize].life;
-        msg.stack[d] = Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt, life };
+        msg.stack.set(d, Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt, life });
         msg.depth += 1;
         self.send_top(m);
     }

@@ -173,6 +173,11 @@ impl Engine {
             self.finish_request(req, Some(FailReason::NoRoute));
             return;
         }
+        if self.live_msgs >= crate::sim::metrics::MAX_LIVE_MESSAGES {
+            // Memory stays bounded whatever grows without limit.
+            self.finish_request(req, Some(FailReason::SimLimit));
+            return;
+        }
         let retry = self.client_spec(client).retry.clone();
         let ask = match self.reqs[req as usize].ask {
             Some(a) => a,

@@ -311,6 +311,25 @@ impl Engine {
         self.now = until;
     }
 
+    /// Like [`Engine::run_until`], but stops after `max_events` events,
+    /// the clock at the last one handled, and returns `false`; the rest is
+    /// handled by the next call exactly as if there had been no stop.
+    pub fn run_some(&mut self, until: Nanos, max_events: u64) -> bool {
+        for _ in 0..max_events {
+            let Some(ev) = self.queue.pop_until(until) else {
+                self.run_until(until);
+                return true;
+            };
+            while ev.t >= self.windows.next_end {
+                self.close_window();
+            }
+            self.now = ev.t;
+            self.events_processed += 1;
+            self.handle(ev.what);
+        }
+        false
+    }
+
     fn close_window(&mut self) {
         let nodes: Vec<_> = self.nodes.iter().map(|n| (&n.stats, n.workers())).collect();
         let links: Vec<_> = self.links.iter().map(|l| &l.stats).collect();

@@ -110,6 +110,24 @@ pub enum Traffic {
     LongPolling { users: u32, timeout_s: f64, messages_per_min: f64 },
 }
 
+impl Traffic {
+    /// The most requests a second this traffic sends, where that follows
+    /// from its parameters (a closed loop's depends on the answers).
+    pub fn peak_rate(&self) -> Option<f64> {
+        match *self {
+            Traffic::Poisson { rate } | Traffic::Constant { rate } => Some(rate),
+            Traffic::Burst { rate, burst_rate, .. } => Some(rate.max(burst_rate)),
+            Traffic::Diurnal { mean_rate, amplitude, .. } => Some(mean_rate * (1.0 + amplitude)),
+            Traffic::Polling { users, interval_s, .. } => Some(users / interval_s),
+            // Each user asks again after every message and every timeout.
+            Traffic::LongPolling { users, timeout_s, messages_per_min } => {
+                Some(users as f64 * (1.0 / timeout_s + messages_per_min / 60.0))
+            }
+            Traffic::Closed { .. } => None,
+        }
+    }
+}
+
 impl Kind for ClientSpec {
     const LABEL: &str = "client";
     const PRICE_PER_HOUR: f64 = 0.0;

@@ -99,6 +99,13 @@ pub trait Kind {
         None
     }
 
+    /// How many of its outgoing links one request goes on to (the work
+    /// a request implies, checked before a run). By default what
+    /// `prepare`'s `after` does.
+    fn reach(&self) -> Reach {
+        self.prepare().after.reach()
+    }
+
     /// Waiting places in all (every pool's queue together) if bounded:
     /// what a full queue bar means.
     fn queue_capacity(&self) -> Option<u32> {
@@ -204,6 +211,29 @@ pub enum AfterService {
     Push { delivery_ratio: f64 },
     /// Hand the message to the user's phone and acknowledge it.
     Deliver,
+}
+
+impl AfterService {
+    /// How many outgoing links a request goes on to after this.
+    pub fn reach(self) -> Reach {
+        use AfterService::*;
+        match self {
+            CallDownstream | Lookup | PassOn | Append => Reach::Each,
+            Balance | RouteByType | Resolve | Store | Push { .. } => Reach::One,
+            Nothing | Respond | Replicate | Deliver => Reach::Nothing,
+        }
+    }
+}
+
+/// How many of a node's outgoing links one request goes on to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// None: the node answers itself.
+    Nothing,
+    /// One of them (a balancer's choice, a queue's consumer).
+    One,
+    /// Each of them, in turn or at once (by its call probability).
+    Each,
 }
 
 /// A request as a kind's own service sees it.
@@ -395,6 +425,12 @@ macro_rules! kinds {
             pub fn caching(&self) -> Option<Caching> {
                 match self {
                     $(NodeKind::$variant(k) => k.caching(),)*
+                }
+            }
+
+            pub fn reach(&self) -> Reach {
+                match self {
+                    $(NodeKind::$variant(k) => k.reach(),)*
                 }
             }
 

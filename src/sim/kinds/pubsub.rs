@@ -29,6 +29,11 @@ impl Kind for PubSubSpec {
         Prepared::new(UNLIMITED, UNLIMITED, self.service.sampler()).after(AfterService::Store)
     }
 
+    /// Every subscriber gets a copy.
+    fn reach(&self) -> Reach {
+        Reach::Each
+    }
+
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
         let p = self;
         c.dist("service", &p.service)
