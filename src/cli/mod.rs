@@ -51,6 +51,14 @@ pub struct Cli {
     /// Open the app on this challenge level (its id, see `systemdecoder level`).
     #[arg(long, value_name = "ID")]
     pub level: Option<String>,
+    /// Test mode: drive the window with random clicks, drags, menus, keys
+    /// and typing for this many seconds, then check the books and close.
+    /// It autosaves like a normal run: set XDG_DATA_HOME to a scratch folder.
+    #[arg(long, value_name = "SECONDS")]
+    pub random_input: Option<f64>,
+    /// Seed of `--random-input` (the same seed gives the same actions).
+    #[arg(long, default_value_t = 1)]
+    pub input_seed: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -298,6 +306,7 @@ fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
     let opts = crate::view::AppOptions {
         replay,
         export: None,
+        random_input: cli.random_input.map(|s| (s, cli.input_seed)),
         screenshot: cli.screenshot.clone(),
         frames: cli.frames,
         speed: cli.speed,

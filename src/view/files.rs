@@ -337,6 +337,7 @@ fn autosave_on_exit(world: &mut World) {
 fn offer_recovery(mut ui: ResMut<FileUi>) {
     let p = autosave_path();
     if let Some(age) = super::store::age(&p) {
+        info!("offering to recover unsaved work from {}", if age.is_empty() { "just now" } else { &age });
         ui.recovery = Some((p, age));
     }
 }

@@ -16,6 +16,7 @@ mod lesson_panel;
 mod level_panel;
 mod packets;
 mod panels;
+mod random_input;
 mod state;
 mod store;
 pub mod theme;
@@ -55,6 +56,9 @@ pub struct AppOptions {
     pub replay: Option<crate::replay::Replay>,
     /// Export pictures of the run, then close.
     pub export: Option<export::ExportJob>,
+    /// Drive the window with random input for this many seconds (with
+    /// this seed), then close.
+    pub random_input: Option<(f64, u64)>,
 }
 
 /// Open the window on `scenario` and run until it is closed.
@@ -91,6 +95,9 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     }
     if let Some(path) = &opts.screenshot {
         app.insert_resource(capture::CaptureRequest { path: path.clone(), frames: opts.frames.max(1) });
+    }
+    if let Some((seconds, seed)) = opts.random_input {
+        app.insert_resource(random_input::RandomInput { seconds, seed });
     }
     if opts.screenshot.is_some() || opts.export.is_some() {
         app.insert_resource(files::Ephemeral);
@@ -155,6 +162,7 @@ impl Plugin for ViewPlugin {
             lesson_panel::plugin,
             browser::plugin,
             export::plugin,
+            random_input::plugin,
             // Every run on screen is recorded (the timeline's past).
             crate::replay::record::plugin,
         ));

@@ -35,6 +35,7 @@ fn help_window(mut contexts: EguiContexts, mut panels: ResMut<Panels>) -> Result
                     ("Ctrl+Q", "quit (unsaved work is kept for next time)"),
                     ("drag empty space", "pan (also right/middle drag, arrow keys)"),
                     ("wheel", "zoom at the cursor"),
+                    ("F or Home", "frame the whole system"),
                     ("I / C", "show or hide inspector / charts"),
                     ("Esc", "clear selection, close this"),
                     ("F1 or ?", "this help"),

@@ -24,6 +24,7 @@ fn shortcuts(
     names: Query<&Name, With<SimNode>>,
     links: Query<&LinkParams>,
     lesson: Option<Res<super::super::lesson_panel::LessonState>>,
+    mut fit: MessageWriter<super::super::state::FitView>,
 ) {
     // Typing into a text field must not pause the simulation.
     if contexts.ctx_mut().is_ok_and(|c| c.egui_wants_keyboard_input()) {
@@ -85,6 +86,9 @@ fn shortcuts(
     }
     if keys.just_pressed(KeyCode::KeyC) {
         panels.charts = !panels.charts;
+    }
+    if keys.just_pressed(KeyCode::KeyF) || keys.just_pressed(KeyCode::Home) {
+        fit.write(super::super::state::FitView);
     }
     if keys.just_pressed(KeyCode::Escape) {
         *selection = Selection::None;
