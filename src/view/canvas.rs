@@ -16,7 +16,7 @@ use crate::sim::{LinkParams, LinkSpec, NodeKind, NodeLive, NodeParams, SimLink, 
 
 /// Radius used for hit-testing and where edges meet a node.
 pub const NODE_RADIUS: f32 = 46.0;
-const RING_RADIUS: f32 = 56.0;
+pub const RING_RADIUS: f32 = 56.0;
 
 /// A node being dragged: which one and where it was grabbed.
 #[derive(Resource, Default)]

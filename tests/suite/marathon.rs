@@ -200,9 +200,18 @@ fn random_marathons_keep_every_request_and_every_design() {
         .filter(|(p, _)| p.contains("examples/"))
         .map(|(p, text)| Scenario::parse(p, text).expect("bundled").0)
         .collect::<Vec<_>>();
-    for seed in 0..runs {
-        let base = if seed % 3 == 0 { base() } else { bundled[seed as usize % bundled.len()].clone() };
-        marathon(&base, seed, 30);
-    }
-    println!("{runs} marathons of 30 actions in {:.1} s", t0.elapsed().as_secs_f64());
+    // Seeds shared out over every core (each thread has apps of its own).
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let bundled = &bundled;
+            s.spawn(move || {
+                for seed in (t..runs).step_by(threads as usize) {
+                    let base = if seed % 3 == 0 { base() } else { bundled[seed as usize % bundled.len()].clone() };
+                    marathon(&base, seed, 30);
+                }
+            });
+        }
+    });
+    println!("{runs} marathons of 30 actions in {:.1} s on {threads} threads", t0.elapsed().as_secs_f64());
 }

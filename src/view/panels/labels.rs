@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, Align2, Color32, FontId};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use super::super::canvas::edge_ends;
+use super::super::canvas::{RING_RADIUS, edge_ends};
 use super::super::lesson_panel::{self, LessonState};
 use super::super::state::CanvasRect;
 use super::super::{kinds, theme};
@@ -80,15 +80,19 @@ fn canvas_labels(
             );
         }
     }
+    // Node texts first: link labels are then placed where they cover
+    // neither a node nor its texts nor each other.
+    let mut obstacles = Vec::new();
+    for (_, name, p, live) in nodes.iter() {
+        obstacles.extend(node_label(&painter, &to_screen, name, p, live));
+    }
+    let mut wanted = Vec::new();
     for l in links.iter() {
         let (Some(a), Some(b)) = (pos_of(&l.0.from), pos_of(&l.0.to)) else { continue };
         if edge_ends(a, b).is_none() {
             continue;
         }
-        // Beside the line, not on it, so packets stay visible.
-        let side = (b - a).normalize_or_zero().perp();
-        let side = if side.y < 0.0 { -side } else { side };
-        let Some(mid) = to_screen((a + b) / 2.0 + side * 14.0) else { continue };
+        let (Some(sa), Some(sb)) = (to_screen(a), to_screen(b)) else { continue };
         let mut text = format!("{:.1} ms", l.0.latency.mean_ms());
         if l.0.loss > 0.0 {
             text.push_str(&format!(" · {:.1}% loss", l.0.loss * 100.0));
@@ -96,31 +100,93 @@ fn canvas_labels(
         if !l.0.only.is_empty() {
             text.push_str(&format!(" · {}", l.0.only.join(", ")));
         }
-        painter.text(mid, Align2::CENTER_CENTER, text, FontId::proportional(11.0), Color32::from_gray(150));
+        let galley = painter.layout_no_wrap(text, FontId::proportional(11.0), Color32::from_gray(150));
+        wanted.push((sa, sb, galley));
     }
-    for (_, name, p, live) in nodes.iter() {
-        node_label(&painter, &to_screen, name, p, live);
+    let candidates: Vec<Vec<egui::Rect>> = wanted.iter().map(|(a, b, g)| label_places(*a, *b, g.size())).collect();
+    let hover = ctx.pointer_hover_pos();
+    for ((a, b, galley), place) in wanted.into_iter().zip(place_labels(&obstacles, &candidates)) {
+        match place {
+            Some(r) => painter.galley(r.min, galley, Color32::from_gray(150)),
+            // Crowded out: shown, on a backing, while the pointer is near
+            // the link.
+            None if hover.is_some_and(|h| near_segment(h, a, b, 24.0)) => {
+                let r = egui::Rect::from_center_size(a.lerp(b, 0.5), galley.size()).expand(3.0);
+                painter.rect_filled(r, 3.0, Color32::from_rgba_unmultiplied(20, 22, 28, 230));
+                painter.galley(r.min + egui::vec2(3.0, 3.0), galley, Color32::from_gray(200));
+            }
+            None => {}
+        }
     }
     Ok(())
 }
 
+/// Where a link's label may go, best first: beside the middle of the
+/// line, then further along it either way, on either side.
+fn label_places(a: egui::Pos2, b: egui::Pos2, size: egui::Vec2) -> Vec<egui::Rect> {
+    let d = (b - a).normalized();
+    // The side below the line first (as before), then above.
+    let n = egui::vec2(-d.y, d.x);
+    let n = if n.y < 0.0 { -n } else { n };
+    // Far enough out that the label clears the line whatever its angle.
+    let off = n.x.abs() * size.x / 2.0 + n.y.abs() * size.y / 2.0 + 3.0;
+    let mut out = Vec::new();
+    for t in [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78] {
+        for side in [1.0, -1.0] {
+            out.push(egui::Rect::from_center_size(a.lerp(b, t) + n * off * side, size));
+        }
+    }
+    out
+}
+
+/// Each link label's place: the first of its candidates that overlaps no
+/// obstacle (nodes and their texts) and no label placed before it; `None`
+/// when all are taken.
+fn place_labels(obstacles: &[egui::Rect], candidates: &[Vec<egui::Rect>]) -> Vec<Option<egui::Rect>> {
+    let mut placed: Vec<egui::Rect> = Vec::new();
+    candidates
+        .iter()
+        .map(|cands| {
+            let free = cands.iter().copied().find(|r| !obstacles.iter().chain(&placed).any(|o| o.intersects(*r)));
+            placed.extend(free);
+            free
+        })
+        .collect()
+}
+
+fn near_segment(p: egui::Pos2, a: egui::Pos2, b: egui::Pos2, within: f32) -> bool {
+    let ab = b - a;
+    let t = ((p - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
+    (a + ab * t).distance(p) <= within
+}
+
 /// A node's glyph and name, whether it is down or paused, its load and
 /// queue beside the queue bar, and a badge for requests it turned away.
+/// Returns what it covers: the node's ring and its texts.
 fn node_label(
     painter: &egui::Painter,
     to_screen: &impl Fn(Vec2) -> Option<egui::Pos2>,
     name: &Name,
     p: &NodeParams,
     live: &NodeLive,
-) {
+) -> Vec<egui::Rect> {
     let c = Vec2::new(p.0.pos.0, p.0.pos.1);
-    let Some(centre) = to_screen(c) else { return };
-    let Some(top) = to_screen(c + Vec2::new(0.0, 70.0)) else { return };
+    let Some(centre) = to_screen(c) else { return Vec::new() };
+    let Some(top) = to_screen(c + Vec2::new(0.0, 70.0)) else { return Vec::new() };
     // Live numbers sit right of the queue bar, clear of neighbours.
-    let Some(bottom) = to_screen(c + Vec2::new(48.0, -70.0)) else { return };
+    let Some(bottom) = to_screen(c + Vec2::new(48.0, -70.0)) else { return Vec::new() };
+    let Some(rim) = to_screen(c + Vec2::new(RING_RADIUS, 0.0)) else { return Vec::new() };
+    let r = (rim.x - centre.x).abs();
+    let mut covers = vec![egui::Rect::from_center_size(centre, egui::Vec2::splat(2.0 * r))];
     let accent = theme::to_egui(kinds::accent(&p.0.kind));
     painter.text(centre, Align2::CENTER_CENTER, kinds::glyph(&p.0.kind), FontId::proportional(20.0), accent);
-    painter.text(top, Align2::CENTER_BOTTOM, name.as_str(), FontId::proportional(14.0), Color32::from_gray(230));
+    covers.push(painter.text(
+        top,
+        Align2::CENTER_BOTTOM,
+        name.as_str(),
+        FontId::proportional(14.0),
+        Color32::from_gray(230),
+    ));
     if live.down || live.paused {
         let (text, colour) = if live.down { ("× DOWN", theme::BAD) } else { ("⏸ PAUSED", theme::WARN) };
         if let Some(p) = to_screen(c + Vec2::new(0.0, 50.0)) {
@@ -140,7 +206,9 @@ fn node_label(
         }
         info.push_str(&format!("q {}", live.queued));
     }
-    painter.text(bottom, Align2::LEFT_CENTER, info, FontId::monospace(11.0), Color32::from_gray(170));
+    if !info.is_empty() {
+        covers.push(painter.text(bottom, Align2::LEFT_CENTER, info, FontId::monospace(11.0), Color32::from_gray(170)));
+    }
     if live.rejected_last_window > 0 {
         if let Some(badge) = to_screen(c + Vec2::new(40.0, 40.0)) {
             painter.circle_filled(badge, 9.0, theme::to_egui(theme::BAD));
@@ -148,5 +216,88 @@ fn node_label(
             let t = if n > 99 { "99+".to_string() } else { n.to_string() };
             painter.text(badge, Align2::CENTER_CENTER, t, FontId::proportional(9.0), Color32::WHITE);
         }
+    }
+    covers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    /// Every bundled design (examples, kinds, benchmarks, lessons'
+    /// steps), framed on a canvas of 1 100 × 650: no link label covers a
+    /// node, a node's texts or another label, and nearly all find a place.
+    #[test]
+    fn link_labels_keep_clear_of_nodes_and_of_each_other() {
+        let ctx = egui::Context::default();
+        let mut frame = ctx.run_ui(egui::RawInput::default(), |_| {});
+        frame.textures_delta.clear();
+        let size = |t: &str, f: FontId| ctx.fonts_mut(|fo| fo.layout_no_wrap(t.to_string(), f, Color32::WHITE).size());
+        let (mut placed, mut all, mut designs) = (0usize, 0usize, 0usize);
+        let mut worst: Vec<(String, usize)> = Vec::new();
+        // Every design shipped: examples, kinds, benchmarks, lesson steps,
+        // concepts' before and after, levels' designs.
+        let mut files: Vec<(String, &str)> =
+            crate::scenario::bundled::BUNDLED.iter().map(|(p, t)| (p.to_string(), *t)).collect();
+        for l in crate::learn::BUNDLED {
+            files.extend(l.files.iter().map(|(f, t)| (format!("{}/{f}", l.id), *t)));
+        }
+        for c in crate::learn::concept::BUNDLED {
+            files.extend([(format!("{}/before", c.id), c.before), (format!("{}/after", c.id), c.after)]);
+        }
+        for l in crate::learn::level::BUNDLED {
+            files.extend(l.files.iter().map(|(f, t)| (format!("{}/{f}", l.id), *t)));
+        }
+        for (path, text) in &files {
+            let Ok((s, _)) = Scenario::parse(path, text) else { continue };
+            if s.nodes.is_empty() {
+                continue;
+            }
+            designs += 1;
+            let pos = |id: &str| s.nodes.iter().find(|n| n.id == id).map(|n| Vec2::new(n.pos.0, n.pos.1));
+            let (lo, hi) = s.nodes.iter().fold((Vec2::MAX, Vec2::MIN), |(lo, hi), n| {
+                let p = Vec2::new(n.pos.0, n.pos.1);
+                (lo.min(p), hi.max(p))
+            });
+            let (lo, hi) = (lo - Vec2::new(100.0, 100.0), hi + Vec2::new(160.0, 110.0));
+            let scale = (1100.0 / (hi.x - lo.x)).min(650.0 / (hi.y - lo.y)).min(1.0);
+            let mid = (lo + hi) / 2.0;
+            let to = |p: Vec2| egui::pos2(550.0 + (p.x - mid.x) * scale, 325.0 - (p.y - mid.y) * scale);
+            let mut obstacles = Vec::new();
+            for n in &s.nodes {
+                let c = Vec2::new(n.pos.0, n.pos.1);
+                obstacles.push(egui::Rect::from_center_size(to(c), egui::Vec2::splat(2.0 * RING_RADIUS * scale)));
+                let name = size(&n.id, FontId::proportional(14.0));
+                obstacles.push(Align2::CENTER_BOTTOM.anchor_size(to(c + Vec2::new(0.0, 70.0)), name));
+                let info = size("100% · q 12", FontId::monospace(11.0));
+                obstacles.push(Align2::LEFT_CENTER.anchor_size(to(c + Vec2::new(48.0, -70.0)), info));
+            }
+            let mut candidates = Vec::new();
+            for l in &s.links {
+                let (Some(a), Some(b)) = (pos(&l.from), pos(&l.to)) else { continue };
+                if edge_ends(a, b).is_none() {
+                    continue;
+                }
+                let mut t = format!("{:.1} ms", l.latency.mean_ms());
+                if !l.only.is_empty() {
+                    t.push_str(&format!(" · {}", l.only.join(", ")));
+                }
+                candidates.push(label_places(to(a), to(b), size(&t, FontId::proportional(11.0))));
+            }
+            let places = place_labels(&obstacles, &candidates);
+            let got: Vec<egui::Rect> = places.iter().flatten().copied().collect();
+            for (i, r) in got.iter().enumerate() {
+                assert!(!obstacles.iter().any(|o| o.intersects(*r)), "{path}: a label covers a node or its text");
+                assert!(!got[i + 1..].iter().any(|o| o.intersects(*r)), "{path}: two labels overlap");
+            }
+            placed += got.len();
+            all += places.len();
+            worst.push((path.to_string(), places.len() - got.len()));
+        }
+        worst.sort_by_key(|w| std::cmp::Reverse(w.1));
+        println!("{placed} of {all} link labels placed in {designs} designs; most crowded: {:?}", &worst[..5]);
+        assert!(designs > 100, "{designs} designs");
+        assert!(placed as f64 >= 0.97 * all as f64, "{placed} of {all} placed; most crowded: {:?}", &worst[..5]);
     }
 }
