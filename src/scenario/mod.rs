@@ -20,6 +20,7 @@ pub fn default_scenario() -> Result<Scenario, ScenarioError> {
 pub mod bundled {
     include!(concat!(env!("OUT_DIR"), "/bundled_scenarios.rs"));
 }
+pub mod layout;
 pub(crate) mod validate;
 
 use std::fmt;

@@ -20,6 +20,7 @@ mod random_input;
 mod state;
 mod store;
 pub mod theme;
+mod tidy;
 pub mod web;
 
 use std::path::PathBuf;
@@ -163,6 +164,7 @@ impl Plugin for ViewPlugin {
             browser::plugin,
             export::plugin,
             random_input::plugin,
+            tidy::plugin,
             // Every run on screen is recorded (the timeline's past).
             crate::replay::record::plugin,
         ));

@@ -69,7 +69,7 @@ fn start(mut commands: Commands, input: Res<RandomInput>) {
 }
 
 /// Keys pressed on their own. Ctrl+Q (quit) and Ctrl+W are never pressed.
-const KEYS: [KeyCode; 16] = [
+const KEYS: [KeyCode; 17] = [
     KeyCode::Space,
     KeyCode::Delete,
     KeyCode::Backspace,
@@ -84,6 +84,7 @@ const KEYS: [KeyCode; 16] = [
     KeyCode::Digit5,
     KeyCode::KeyF,
     KeyCode::KeyP,
+    KeyCode::KeyT,
     KeyCode::Equal,
     KeyCode::Minus,
 ];
@@ -334,6 +335,7 @@ fn logical(k: KeyCode) -> Key {
         KeyCode::Digit5 => ch("5"),
         KeyCode::KeyF => ch("f"),
         KeyCode::KeyP => ch("p"),
+        KeyCode::KeyT => ch("t"),
         KeyCode::KeyZ => ch("z"),
         KeyCode::KeyY => ch("y"),
         KeyCode::KeyS => ch("s"),

@@ -47,4 +47,5 @@ mod scenarios;
 mod share;
 mod soak;
 mod sweep;
+mod tidy;
 mod view_structure;

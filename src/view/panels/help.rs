@@ -36,6 +36,7 @@ fn help_window(mut contexts: EguiContexts, mut panels: ResMut<Panels>) -> Result
                     ("drag empty space", "pan (also right/middle drag, arrow keys)"),
                     ("wheel", "zoom at the cursor"),
                     ("F or Home", "frame the whole system"),
+                    ("T", "tidy: lay the diagram out left to right (Ctrl+Z puts it back)"),
                     ("I / C", "show or hide inspector / charts"),
                     ("Esc", "clear selection, close this"),
                     ("F1 or ?", "this help"),

@@ -25,6 +25,7 @@ fn shortcuts(
     links: Query<&LinkParams>,
     lesson: Option<Res<super::super::lesson_panel::LessonState>>,
     mut fit: MessageWriter<super::super::state::FitView>,
+    mut tidy: MessageWriter<super::super::tidy::TidyUp>,
 ) {
     // Typing into a text field must not pause the simulation.
     if contexts.ctx_mut().is_ok_and(|c| c.egui_wants_keyboard_input()) {
@@ -86,6 +87,9 @@ fn shortcuts(
     }
     if keys.just_pressed(KeyCode::KeyC) {
         panels.charts = !panels.charts;
+    }
+    if keys.just_pressed(KeyCode::KeyT) {
+        tidy.write(super::super::tidy::TidyUp);
     }
     if keys.just_pressed(KeyCode::KeyF) || keys.just_pressed(KeyCode::Home) {
         fit.write(super::super::state::FitView);

@@ -39,6 +39,7 @@ struct TopBar<'w> {
     document: Res<'w, Document>,
     revision: Res<'w, Revision>,
     lesson: ResMut<'w, LessonState>,
+    tidy: MessageWriter<'w, super::super::tidy::TidyUp>,
 }
 
 fn fmt_rate(r: f64) -> String {
@@ -62,7 +63,19 @@ fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
     let fps = *fps;
     let Some(root) = root.get() else { return };
     let TopBar {
-        sim, speed, panels, scenario, packets, history, undo_state, files, document, revision, lesson, ..
+        sim,
+        speed,
+        panels,
+        scenario,
+        packets,
+        history,
+        undo_state,
+        files,
+        document,
+        revision,
+        lesson,
+        tidy,
+        ..
     } = &mut st;
     egui::Panel::top("top").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
@@ -101,6 +114,9 @@ fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
                         .on_hover_text(format!("Running cost: ${:.0} a month", cost.per_month));
                 }
                 undo_redo(ui, undo_state, history);
+                if ui.button("Tidy").on_hover_text("Lay the diagram out left to right by call depth (T)").clicked() {
+                    tidy.write(super::super::tidy::TidyUp);
+                }
                 toggles(ui, sim.as_deref(), panels, lesson);
             });
         });
