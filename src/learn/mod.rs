@@ -20,8 +20,10 @@ pub mod metric;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn read_kept(dir: &std::path::Path, file: &str) -> Result<&'static str, String> {
     let path = dir.join(file);
+    // A file name from a level file may hold control characters: shown
+    // escaped, as in every error about a file.
     let text = crate::scenario::read_limited(&path, crate::scenario::MAX_FILE_BYTES)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| crate::sim::check::shown_line(&format!("{}: {e}", path.display())))?;
     Ok(Box::leak(text.into_boxed_str()))
 }
 

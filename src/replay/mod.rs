@@ -283,6 +283,11 @@ fn check_chaos(c: &ChaosCommand, system: &Scenario) -> Result<(), String> {
             }
             f.check(system).map_err(|(field, m)| format!("{field}: {m}"))
         }
+        // As in a file: a fault every nanosecond would never let the run
+        // move on (each fault recombines all those active).
+        ChaosCommand::Monkey(Some(s)) if *s < 0.001 => {
+            Err(format!("the monkey's interval must be at least 0.001 seconds, got {s}"))
+        }
         ChaosCommand::Monkey(Some(s)) => finite("the monkey's interval", *s),
         ChaosCommand::Monkey(None) | ChaosCommand::Heal(_) | ChaosCommand::HealAll => Ok(()),
     }

@@ -22,6 +22,8 @@
 //! - `determinism`: same input, same bits; tick size does not matter.
 //! - `fuzz`: extreme values in every field of every kind, damaged files: errors or valid runs.
 //! - `golden`: every bundled scenario and every fault, hashed bit for bit.
+//! - `props`: property tests of every input surface (scenario files, share links,
+//!   replays, `--chaos` phrases, lessons, concepts, levels): located errors or valid runs.
 
 mod behaviour;
 mod chaos;
@@ -38,6 +40,7 @@ mod lessons;
 mod levels;
 mod marathon;
 mod patterns;
+mod props;
 mod queueing;
 mod quorum;
 mod replay;

@@ -50,6 +50,59 @@ fn fault_parameters_past_the_clock_are_refused() {
     assert!(e.path.ends_with("fault.factor") && e.message.contains("at most 1000"), "{e}");
 }
 
+/// Faults that act through a client's requests are refused on any other
+/// node (a herd at a load balancer made it send requests and panicked).
+#[test]
+fn client_faults_aimed_at_other_nodes_are_refused() {
+    let s = small();
+    for phrase in ["herd app 100", "spike app x2", "skew app x2", "hotkey app 50%"] {
+        let f = Fault::parse_cli(phrase).unwrap_or_else(|e| panic!("{phrase}: {e}"));
+        let (field, why) = f.fault.check(&s).expect_err(phrase);
+        assert_eq!((field, why.as_str()), ("client", "\"app\" is not a client"), "{phrase}");
+        assert!(f.schedule(&mut s.engine(1)).is_err(), "{phrase}");
+        assert!(Fault::parse_cli(&phrase.replace("app", "users")).unwrap().fault.check(&s).is_ok(), "{phrase}");
+    }
+    let mut file = small();
+    file.chaos.push(Fault::parse_cli("herd app 100").unwrap());
+    let e = Scenario::parse("t.ron", &file.to_ron()).unwrap_err();
+    assert_eq!(e.path, "chaos[0].fault.client", "{e}");
+}
+
+/// A client so slow that its next request would come after the end of the
+/// clock sends none, however often its rate changes (the time wrapped
+/// round: an overflow in a debug build).
+#[test]
+fn a_next_arrival_past_the_end_of_the_clock_never_comes() {
+    let mut s = small();
+    s.nodes[0] = poisson("users", 1e-300);
+    for phrase in ["spike users x2 at 1s for 1s", "spike users x1e-100 at 3s"] {
+        s.chaos.push(Fault::parse_cli(phrase).unwrap());
+    }
+    s.check().expect("a valid file");
+    let mut e = s.start(1);
+    e.run_until(5_000_000_000);
+    assert_eq!(e.global().created, 0);
+    assert_eq!(e.check_conservation(), Ok(()));
+}
+
+/// A replay that starts the chaos monkey with a fault every nanosecond is
+/// refused as a file's monkey would be (playing it never got past the
+/// first millisecond: each fault recombines all those active).
+#[test]
+fn a_replayed_monkey_keeps_to_the_limit_of_a_file() {
+    use systemdecoder::chaos::ChaosCommand;
+    use systemdecoder::replay::{Input, Replay, Step};
+    let mut r = Replay::new(small(), 1);
+    r.end_ns = 1_000_000;
+    for (interval, ok) in [(1e-9, false), (0.000_999, false), (0.001, true), (20.0, true)] {
+        r.steps = vec![Step { at_ns: 0, input: Input::Chaos(ChaosCommand::Monkey(Some(interval))) }];
+        match r.check() {
+            Ok(()) => assert!(ok, "{interval} accepted"),
+            Err((_, why)) => assert!(!ok && why.contains("at least 0.001"), "{interval}: {why}"),
+        }
+    }
+}
+
 /// Stacked faults compose, but not past the limit of one.
 #[test]
 fn stacked_spikes_and_throttles_stop_at_the_limit() {
@@ -85,6 +138,37 @@ fn unprintable_ids_are_refused_and_never_echoed_raw() {
     // A syntax error that quotes raw text: the message shows it escaped.
     let e = Scenario::parse("t.ron", "(version: 1, \u{1b}[2J").unwrap_err();
     assert!(!e.to_string().chars().any(systemdecoder::sim::check::unprintable), "{e}");
+}
+
+/// Errors about a level (read from a folder, opened from a link, graded)
+/// show the names they quote escaped, like those about a scenario file.
+#[test]
+fn level_errors_never_echo_control_characters() {
+    use systemdecoder::learn::level::{Loaded, Pack};
+    use systemdecoder::sim::check::printable;
+    let bundled = Loaded::get("opening-day").unwrap();
+    // A trap file named with an escape sequence.
+    let dir = std::env::temp_dir().join(format!("systemdecoder-level-escape-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let b = systemdecoder::learn::level::BUNDLED.iter().find(|b| b.id == "opening-day").unwrap();
+    for (name, text) in b.files {
+        let text = text.replace("\"more-apps.ron\"", &ron::to_string("\u{1b}[2J.ron").unwrap());
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let e = Loaded::from_dir(&dir).err().expect("no such trap file");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(printable(&e) && e.contains("\\u{1b}[2J.ron"), "{e:?}");
+    // A level link whose canvas links to a name with an escape sequence.
+    let mut start = small();
+    start.links[0].to = "\u{1b}[2J".into();
+    let e = Loaded::from_pack(Pack { level: bundled.level.clone(), start }).err().expect("a bad canvas");
+    assert!(printable(&e) && e.contains("\\u{1b}[2J"), "{e:?}");
+    // A fault aimed by the level at a name with one.
+    let mut level = bundled.level.clone();
+    level.chaos = vec![Fault::parse_cli("kill @pick:\u{1b}[2J").unwrap()];
+    let start = bundled.start().unwrap();
+    let e = level.graded_scenario(&start, &start, 1).unwrap_err();
+    assert!(printable(&e) && e.contains("\\u{1b}[2J"), "{e:?}");
 }
 
 /// `share` never prints a link that opening would refuse.

@@ -19,7 +19,7 @@ fn refused(link: &str) -> String {
 }
 
 /// Base64url as the links write it, for hand-made payloads.
-fn b64(bytes: &[u8]) -> String {
+pub fn b64(bytes: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for c in bytes.chunks(3) {

@@ -20,7 +20,7 @@ impl FaultKind for ClockSkew {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        node(t, "client", &self.client).and(within("factor", self.factor, 1.0 / MAX_FACTOR, MAX_FACTOR))
+        client(t, "client", &self.client).and(within("factor", self.factor, 1.0 / MAX_FACTOR, MAX_FACTOR))
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

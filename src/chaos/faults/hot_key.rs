@@ -20,7 +20,7 @@ impl FaultKind for HotKey {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        node(t, "client", &self.client).and(share("share", self.share))
+        client(t, "client", &self.client).and(share("share", self.share))
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

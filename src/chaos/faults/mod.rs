@@ -136,6 +136,16 @@ fn node(t: &dyn Names, field: &'static str, id: &str) -> Result<(), Bad> {
     if t.node_kind(id).is_some() { Ok(()) } else { Err((field, format!("no node has id \"{id}\""))) }
 }
 
+/// A client: only clients make requests (a herd aimed at any other node
+/// would have it send requests it cannot make).
+fn client(t: &dyn Names, field: &'static str, id: &str) -> Result<(), Bad> {
+    match t.node_kind(id) {
+        Some(NodeKind::Client(_)) => Ok(()),
+        Some(_) => Err((field, format!("\"{id}\" is not a client"))),
+        None => Err((field, format!("no node has id \"{id}\""))),
+    }
+}
+
 fn replicated(t: &dyn Names, id: &str) -> Result<(), Bad> {
     match t.node_kind(id) {
         Some(NodeKind::ReplicatedDatabase(_)) => Ok(()),

@@ -19,7 +19,7 @@ impl FaultKind for ThunderingHerd {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        node(t, "client", &self.client)?;
+        client(t, "client", &self.client)?;
         if (1..=1_000_000).contains(&self.requests) {
             Ok(())
         } else {

@@ -19,7 +19,7 @@ impl FaultKind for TrafficSpike {
     }
 
     fn check(&self, t: &dyn Names) -> Result<(), Bad> {
-        node(t, "client", &self.client).and(positive("factor", self.factor, MAX_FACTOR))
+        client(t, "client", &self.client).and(positive("factor", self.factor, MAX_FACTOR))
     }
 
     fn effects(&self, t: &Targets) -> Result<Vec<Effect>, String> {

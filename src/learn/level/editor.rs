@@ -171,7 +171,8 @@ impl Loaded {
     /// the program (load it once).
     pub fn from_pack(pack: Pack) -> Result<Loaded, String> {
         pack.level.check()?;
-        pack.start.check().map_err(|e| format!("the level's canvas: {}: {}", e.path, e.message))?;
+        let shown = crate::sim::check::shown_line;
+        pack.start.check().map_err(|e| format!("the level's canvas: {}: {}", shown(&e.path), shown(&e.message)))?;
         let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
         let start = leak(pack.start.to_ron());
         let level_text = leak(crate::scenario::ron_options().to_string(&pack.level).map_err(|e| e.to_string())?);

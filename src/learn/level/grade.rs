@@ -10,10 +10,12 @@ impl Level {
         s.seed = seed;
         s.warmup_s = self.warmup_s;
         s.duration_s = self.warmup_s + self.measure_s;
-        s.chaos = self.resolve_chaos(design, seed)?;
+        // Names from the level and the design are shown escaped.
+        let shown = crate::sim::check::shown_line;
+        s.chaos = self.resolve_chaos(design, seed).map_err(|e| shown(&e))?;
         s.monkey = self.monkey.clone();
         s.scale = start.scale.clone();
-        s.check().map_err(|e| format!("{}: {}", e.path, e.message))?;
+        s.check().map_err(|e| format!("{}: {}", shown(&e.path), shown(&e.message)))?;
         Ok(s)
     }
 }

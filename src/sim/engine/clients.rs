@@ -43,35 +43,38 @@ impl Engine {
         // A spike multiplies the rate, but no client sends more than the
         // most a file may ask for: work must stay within what a run can do.
         let cap = |r: f64| r.min(crate::sim::check::MAX_RATE);
+        // A tiny rate draws a gap past the end of the clock: the next
+        // arrival is then never, not a time that wrapped round.
+        let after = |gap: Nanos| now.saturating_add(gap.max(1));
         match c.traffic {
             Traffic::Poisson { rate } if rate * spike > 0.0 => {
                 let rate = cap(rate * spike);
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
-                self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+                self.at(after(gap), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Polling { users, interval_s, .. } if users * spike > 0.0 && interval_s > 0.0 => {
                 // Many apps polling on their own clocks: their polls merge
                 // into a Poisson stream of users / interval a second.
                 let rate = cap(users * spike / interval_s);
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
-                self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+                self.at(after(gap), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } if mean_rate * spike > 0.0 => {
                 // Thinning: candidates at the peak rate, each kept with
                 // rate(t) / peak (exact for a time-varying Poisson process).
                 let a = amplitude.clamp(0.0, 1.0);
                 let peak = cap(mean_rate * spike * (1.0 + a));
-                let gap = (self.rng.exp(1e9 / peak) as Nanos).max(1);
-                let t = (now + gap) as f64 / 1e9;
+                let gap = self.rng.exp(1e9 / peak) as Nanos;
+                let t = after(gap) as f64 / 1e9;
                 let phase = std::f64::consts::TAU * (t - peak_at_s) / period_s.max(1e-3);
                 let keep = (1.0 + a * libm::cos(phase)) / (1.0 + a);
                 let arrive = self.rng.chance(keep);
-                self.at(now + gap, What::ClientFire { node: n, epoch, arrive });
+                self.at(after(gap), What::ClientFire { node: n, epoch, arrive });
             }
             Traffic::Constant { rate } if rate * spike > 0.0 => {
                 let rate = cap(rate * spike);
                 let gap = (1e9 / rate) as Nanos;
-                self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+                self.at(after(gap), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Burst { rate, burst_rate, period_s, burst_s } => {
                 let (rate, burst_rate) = (cap(rate * spike), cap(burst_rate * spike));
@@ -83,8 +86,8 @@ impl Engine {
                 // Memoryless: if the next arrival would fall past the rate
                 // change, stop at the boundary and draw again from there.
                 let gap = if r > 0.0 { self.rng.exp(1e9 / r) as Nanos } else { Nanos::MAX / 4 };
-                if now + gap < boundary {
-                    self.at(now + gap.max(1), What::ClientFire { node: n, epoch, arrive: true });
+                if now.saturating_add(gap) < boundary {
+                    self.at(after(gap), What::ClientFire { node: n, epoch, arrive: true });
                 } else {
                     self.at(boundary.max(now + 1), What::ClientFire { node: n, epoch, arrive: false });
                 }
