@@ -255,7 +255,15 @@ impl Replay {
             last = s.at_ns;
             match &s.input {
                 Input::Edits(edits) => {
-                    crate::edit::apply_to_scenario(&mut system, edits);
+                    for (k, e) in edits.iter().enumerate() {
+                        if let Some(missing) = missing_target(&system, e) {
+                            return Err(at(
+                                "input",
+                                format!("edit {k} names {missing}, which is not there at this point"),
+                            ));
+                        }
+                        crate::edit::apply_to_scenario(&mut system, std::slice::from_ref(e));
+                    }
                     if let Err(e) = system.check() {
                         return Err(at("input", format!("after this edit, {}: {}", e.path, e.message)));
                     }
@@ -264,6 +272,23 @@ impl Replay {
             }
         }
         Ok(())
+    }
+}
+
+/// What an edit changes or removes, when the system has no such thing (a
+/// recording never holds one; a hand-made file might).
+fn missing_target(system: &Scenario, e: &Edit) -> Option<String> {
+    let node = |id: &str| (!system.nodes.iter().any(|n| n.id == id)).then(|| format!("node \"{}\"", id.escape_debug()));
+    let link = |from: &str, to: &str| {
+        (!system.links.iter().any(|l| l.from == from && l.to == to))
+            .then(|| format!("link {} -> {}", from.escape_debug(), to.escape_debug()))
+    };
+    match e {
+        Edit::AddNode(_) | Edit::AddLink(_) => None,
+        Edit::RemoveNode(id) => node(id),
+        Edit::SetNode(n) => node(&n.id),
+        Edit::RemoveLink { from, to } => link(from, to),
+        Edit::SetLink(l) => link(&l.from, &l.to),
     }
 }
 

@@ -298,3 +298,20 @@ fn the_shipped_replay_plays_and_exports_from_the_command_line() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn an_edit_of_something_not_there_is_refused_naming_the_step() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/replays/three-tier-outage.replay.ron");
+    let good = Replay::load(&path).unwrap();
+    for edit in [
+        Edit::RemoveNode("ghost".into()),
+        Edit::RemoveLink { from: "lb".into(), to: "nowhere".into() },
+        Edit::SetNode(systemdecoder::sim::model::NodeSpec { id: "ghost".into(), ..good.scenario.nodes[0].clone() }),
+    ] {
+        let mut r = good.clone();
+        let at_ns = r.end_ns;
+        r.steps.push(systemdecoder::replay::Step { at_ns, input: Input::Edits(vec![edit]) });
+        let e = Replay::parse("r.replay.ron", &r.to_ron()).unwrap_err();
+        assert!(e.message.contains("not there") && e.path.contains(&format!("steps[{}]", good.steps.len())), "{e}");
+    }
+}
