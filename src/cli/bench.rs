@@ -206,7 +206,7 @@ pub fn run(seconds: f64, json: bool, with_simpy: bool) -> ExitCode {
         match serde_json::to_string_pretty(&All { workloads: all, simpy }) {
             Ok(s) => println!("{s}"),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
                 return ExitCode::FAILURE;
             }
         }
@@ -261,7 +261,7 @@ pub fn seek(minutes: f64, json: bool) -> ExitCode {
     let mut rec = Recorder::default();
     rec.begin(replay);
     if let Err(e) = rec.seek_keeping(end) {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
         return ExitCode::FAILURE;
     }
     let record_seconds = start.elapsed().as_secs_f64();

@@ -54,7 +54,7 @@ pub fn run(a: &LevelArgs) -> ExitCode {
     let l = match one() {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e} (list them with: systemdecoder level)");
+            eprintln!("error: {} (list them with: systemdecoder level)", crate::sim::check::shown(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -65,14 +65,14 @@ pub fn run(a: &LevelArgs) -> ExitCode {
     let design = match design {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     let g = match l.grade(&design, &l.seeds(a.seeds)) {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -95,9 +95,9 @@ fn list() {
                     println!("Chapter {chapter}");
                 }
                 let budget = v.budget_per_hour.map_or(String::new(), |b| format!("  budget ${}/h", money(b)));
-                println!("  {:<26} {}{budget}", l.id(), v.title);
+                println!("  {:<26} {}{budget}", l.id(), shown(&v.title));
             }
-            Err(e) => println!("unreadable: {e}"),
+            Err(e) => println!("unreadable: {}", shown(&e.to_string())),
         }
     }
     println!("\ngrade a design: systemdecoder level ID --design FILE [--seeds N]; check a level: --verify (or all)");
@@ -105,7 +105,7 @@ fn list() {
 
 fn print_grade(l: &Loaded, g: &Grade) {
     let v = l.level;
-    println!("{}  ({}, chapter {})\n\n{}\n", v.title, l.id(), v.chapter, v.brief);
+    println!("{}  ({}, chapter {})\n\n{}\n", shown(&v.title), l.id(), v.chapter, shown(&v.brief));
     if !g.problems.is_empty() {
         println!("The design breaks the level's rules:");
         for p in &g.problems {
@@ -140,9 +140,9 @@ fn print_grade(l: &Loaded, g: &Grade) {
         }
     );
     if g.passed() {
-        println!("{}", v.debrief);
+        println!("{}", shown(&v.debrief));
     } else if !v.hint.is_empty() {
-        println!("hint: {}", v.hint);
+        println!("hint: {}", shown(&v.hint));
     }
 }
 

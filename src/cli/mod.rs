@@ -192,7 +192,7 @@ pub fn main(cli: &Cli) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", shown(&e.to_string()));
                     ExitCode::FAILURE
                 }
             }
@@ -205,7 +205,7 @@ pub fn main(cli: &Cli) -> ExitCode {
             match load_or_default(None) {
                 Ok((name, s)) => open(cli, &name, &s),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", shown(&e.to_string()));
                     ExitCode::FAILURE
                 }
             }
@@ -215,7 +215,7 @@ pub fn main(cli: &Cli) -> ExitCode {
             match crate::replay::Replay::load(cli.file.as_deref().unwrap_or(std::path::Path::new(""))) {
                 Ok(r) => open(cli, &r.scenario.name.clone(), &r.scenario),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", shown(&e.to_string()));
                     ExitCode::FAILURE
                 }
             }
@@ -223,7 +223,7 @@ pub fn main(cli: &Cli) -> ExitCode {
         None => match load_or_default(cli.file.as_deref()) {
             Ok((name, s)) => open(cli, &name, &s),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", shown(&e.to_string()));
                 ExitCode::FAILURE
             }
         },
@@ -357,7 +357,7 @@ fn run(
     let (mut scenario, warnings) = match load(file) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", shown(&e.to_string()));
             return ExitCode::FAILURE;
         }
     };
@@ -467,7 +467,7 @@ fn validate(files: &[PathBuf]) -> ExitCode {
             }
             Err(e) => {
                 ok = false;
-                eprintln!("error: {e}");
+                eprintln!("error: {}", shown(&e.to_string()));
             }
         }
     }
@@ -486,7 +486,7 @@ fn concept(id: Option<&str>, before: bool, verify: bool) -> ExitCode {
             }
             println!("{}", g.label());
             for l in here {
-                println!("  {:<28} {}", l.id(), l.concept.title);
+                println!("  {:<28} {}", l.id(), shown(&l.concept.title));
             }
         }
         for e in all.iter().filter_map(|l| l.as_ref().err()) {
@@ -522,7 +522,7 @@ pub(super) fn verify_each<L>(
         let l = match l {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", shown(&e.to_string()));
                 failed += 1;
                 continue;
             }
@@ -551,20 +551,20 @@ fn play_concept(l: Result<crate::learn::concept::Loaded, String>, d: crate::lear
         }
     };
     let c = l.concept;
-    println!("{}  ({}, {})\n\n{}\n", c.title, c.group.label(), l.id(), c.what);
-    println!("Why it matters: {}\nWhere you meet it: {}\n", c.why, c.meet);
-    println!("Predict: {}", c.predict.question);
+    println!("{}  ({}, {})\n\n{}\n", shown(&c.title), c.group.label(), l.id(), shown(&c.what));
+    println!("Why it matters: {}\nWhere you meet it: {}\n", shown(&c.why), shown(&c.meet));
+    println!("Predict: {}", shown(&c.predict.question));
     let measured = l.measure_prediction().ok().flatten();
     let right = measured.and_then(|v| c.predict.answer(v));
     for (i, ch) in c.predict.choices.iter().enumerate() {
-        println!("  {} {}", if Some(i) == right { "*" } else { " " }, ch.says);
+        println!("  {} {}", if Some(i) == right { "*" } else { " " }, shown(&ch.says));
     }
     let v = measured.map_or("no data".into(), |v| c.predict.metric.show(v));
-    println!("Measured on {}: {v}. {}\n", c.predict.on.file(), c.predict.explain);
+    println!("Measured on {}: {v}. {}\n", c.predict.on.file(), shown(&c.predict.explain));
     let run = match l.evaluate(d) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", shown(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -572,10 +572,10 @@ fn play_concept(l: Result<crate::learn::concept::Loaded, String>, d: crate::lear
     println!("\ncheckpoint on {}:", d.file());
     for (o, k) in run.outcomes.iter().zip(&c.checkpoint) {
         let value = o.value.map_or("no data".to_string(), |v| k.metric.show(v));
-        println!("  [{}] {}  (measured {value})", if o.pass { "pass" } else { "FAIL" }, o.says);
+        println!("  [{}] {}  (measured {value})", if o.pass { "pass" } else { "FAIL" }, shown(&o.says));
     }
     for x in &c.try_this {
-        println!("\ntry this: {}", x.says);
+        println!("\ntry this: {}", shown(&x.says));
     }
     let passed = run.passed();
     println!("\n{}", if passed { "checkpoint passed" } else { "checkpoint not met" });
@@ -588,8 +588,8 @@ fn lesson(id: Option<&str>, step: Option<usize>, before: bool) -> ExitCode {
     let Some(id) = id else {
         for b in BUNDLED {
             match Loaded::bundled(b.id) {
-                Ok(l) => println!("{:<12} {} ({} steps)", b.id, l.lesson.title, l.lesson.steps.len()),
-                Err(e) => println!("{:<12} unreadable: {e}", b.id),
+                Ok(l) => println!("{:<12} {} ({} steps)", b.id, shown(&l.lesson.title), l.lesson.steps.len()),
+                Err(e) => println!("{:<12} unreadable: {}", b.id, shown(&e.to_string())),
             }
         }
         return ExitCode::SUCCESS;
@@ -597,14 +597,14 @@ fn lesson(id: Option<&str>, step: Option<usize>, before: bool) -> ExitCode {
     let loaded = match Loaded::bundled(id) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", shown(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     let Some(n) = step else {
-        println!("{}\n{}\n", loaded.lesson.title, loaded.lesson.summary);
+        println!("{}\n{}\n", shown(&loaded.lesson.title), shown(&loaded.lesson.summary));
         for s in &loaded.lesson.steps {
-            println!("  {}", s.title);
+            println!("  {}", shown(&s.title));
         }
         println!("\nrun one with: systemdecoder lesson {id} --step N [--before]");
         return ExitCode::SUCCESS;
@@ -616,19 +616,19 @@ fn lesson(id: Option<&str>, step: Option<usize>, before: bool) -> ExitCode {
     let (report, outcomes) = match evaluate(&loaded, s, before) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", shown(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     let design = if before { s.before.as_deref().unwrap_or("") } else { s.scenario.as_str() };
-    println!("{}  [{design}]\n\n{}\n", s.title, s.story);
+    println!("{}  [{design}]\n\n{}\n", shown(&s.title), shown(&s.story));
     print!("{}", shown(&report.to_text()));
     println!("\ncheckpoint:");
     for (o, c) in outcomes.iter().zip(&s.checkpoint) {
         let value = o.value.map_or("no data".to_string(), |v| {
             if v.abs() >= 1e6 { format!("{v:.3e}{}", c.metric.unit()) } else { format!("{v:.4}{}", c.metric.unit()) }
         });
-        println!("  [{}] {}  (measured {value})", if o.pass { "pass" } else { "FAIL" }, o.says);
+        println!("  [{}] {}  (measured {value})", if o.pass { "pass" } else { "FAIL" }, shown(&o.says));
     }
     let passed = outcomes.iter().all(|o| o.pass);
     println!("\n{}", if passed { "checkpoint passed" } else { "checkpoint not met" });

@@ -30,7 +30,7 @@ pub fn run(a: &ReplayArgs) -> ExitCode {
     let replay = match Replay::load(&a.file) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
             return ExitCode::FAILURE;
         }
     };
@@ -41,7 +41,7 @@ pub fn run(a: &ReplayArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
                 ExitCode::FAILURE
             }
         };
@@ -114,7 +114,7 @@ pub fn export(a: &ExportArgs) -> ExitCode {
         match Replay::load(&a.file) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
                 return ExitCode::FAILURE;
             }
         }
@@ -125,7 +125,7 @@ pub fn export(a: &ExportArgs) -> ExitCode {
                 Replay::new(s, seed)
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
                 return ExitCode::FAILURE;
             }
         }

@@ -80,7 +80,7 @@ fn finish(result: Result<Sweep, String>, out: Format) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));
             ExitCode::FAILURE
         }
     }

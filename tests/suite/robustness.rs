@@ -368,3 +368,29 @@ fn running_in_slices_of_events_changes_nothing() {
     let b = systemdecoder::sim::report::Report::from_engine(&sliced, "t", 7);
     assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
 }
+
+/// Texts of learning files (a concept written by someone else, a shared
+/// level) reach the terminal with their control characters escaped.
+#[test]
+fn learning_texts_are_printed_escaped() {
+    let dir = std::env::temp_dir().join(format!("systemdecoder-escape-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/concepts/adaptive-lifo");
+    for f in ["concept.ron", "before.ron", "after.ron"] {
+        let mut text = std::fs::read_to_string(from.join(f)).unwrap();
+        if f == "concept.ron" {
+            text = text.replace("Load shedding with adaptive LIFO", "Load \u{1b}[2J\u{7}shedding \u{202e}LIFO");
+        }
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_systemdecoder"))
+        .args(["concept", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let all = [out.stdout, out.stderr].concat();
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.contains("shedding"), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'), "{text:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
