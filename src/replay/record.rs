@@ -18,6 +18,9 @@ use crate::sim::{ApplyParams, Engine, LinkParams, NodeParams, Sim, SimLink, SimN
 /// Snapshots kept at most; past this, every other one goes and the
 /// intervals double (memory stays bounded, seeks get a little slower).
 pub const MAX_SNAPSHOTS: usize = 60;
+/// The most memory the copies may take together (roughly): beyond it every
+/// other copy is dropped, as beyond [`MAX_SNAPSHOTS`].
+pub const MAX_SNAPSHOT_BYTES: usize = 512 << 20;
 /// A snapshot is taken after this much sim time…
 pub const FIRST_INTERVAL: Nanos = 10 * NANOS_PER_SEC;
 /// …or after this many events, whichever comes first (so a busy system,
@@ -53,8 +56,16 @@ impl Snapshots {
         if !self.due(engine) {
             return;
         }
+        // A system holding millions of requests is not copied (seeking back
+        // then replays from an earlier copy); copies kept stay within the
+        // memory budget.
+        let bytes = engine.approx_bytes();
+        if bytes > MAX_SNAPSHOT_BYTES / 4 {
+            return;
+        }
         self.list.push(Player { engine: engine.clone(), next });
-        if self.list.len() > MAX_SNAPSHOTS {
+        let total = |l: &[Player]| l.iter().map(|p| p.engine.approx_bytes()).sum::<usize>();
+        while self.list.len() > 1 && (self.list.len() > MAX_SNAPSHOTS || total(&self.list) > MAX_SNAPSHOT_BYTES) {
             let mut keep = 0;
             self.list.retain(|_| {
                 keep += 1;
@@ -124,6 +135,11 @@ impl Recorder {
     /// How far the recording reaches (sim time).
     pub fn end(&self) -> Nanos {
         self.replay.as_ref().map_or(0, |r| r.end_ns)
+    }
+
+    /// Roughly what the copies kept take in memory.
+    pub fn snapshot_bytes(&self) -> usize {
+        self.snapshots.list.iter().map(|p| p.engine.approx_bytes()).sum()
     }
 
     /// Snapshots held and the interval between them.

@@ -315,3 +315,22 @@ fn an_edit_of_something_not_there_is_refused_naming_the_step() {
         assert!(e.message.contains("not there") && e.path.contains(&format!("steps[{}]", good.steps.len())), "{e}");
     }
 }
+
+#[test]
+fn copies_of_a_flooded_system_stay_within_the_memory_budget() {
+    use systemdecoder::replay::record::MAX_SNAPSHOT_BYTES;
+    // A million requests a second into one worker: the backlog grows to the
+    // simulator's cap, and every 2 million events a copy would be due.
+    let text = r#"(version: 1, name: "flood", nodes: [
+        (id: "users", kind: Client(traffic: Poisson(rate: 1000000.0))),
+        (id: "app", kind: Service(workers: 1, service: Const(1.0))),
+    ], links: [(from: "users", to: "app", latency: Const(0.0))])"#;
+    let (s, _) = Scenario::parse("flood.ron", text).unwrap();
+    let mut app = recording_app(&s, 1);
+    run(&mut app, 4.0);
+    let rec = app.world().resource::<Recorder>();
+    assert!(rec.snapshot_bytes() <= MAX_SNAPSHOT_BYTES, "{} MiB kept", rec.snapshot_bytes() >> 20);
+    // Seeking back still works (from an earlier copy or the start).
+    let p = rec.seek(3 * NANOS_PER_SEC).unwrap();
+    assert_eq!(p.engine.now(), 3 * NANOS_PER_SEC);
+}

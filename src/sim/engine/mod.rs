@@ -373,6 +373,17 @@ impl Engine {
         self.live_msgs
     }
 
+    /// Roughly what a copy of this engine takes in memory (its arenas and
+    /// an upper bound for its nodes' latency histograms), for budgets of
+    /// copies kept.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.msgs.len() * (size_of::<arena::Msg>() + 2 * size_of::<arena::Hop>())
+            + self.reqs.len() * size_of::<arena::Req>()
+            + self.nodes.len() * 200_000
+            + self.links.len() * 1_000
+    }
+
     /// The node with this id that is still in the system.
     pub fn find_node(&self, id: &str) -> Option<u32> {
         self.nodes.iter().position(|n| n.spec.id == id && !n.removed).map(|i| i as u32)
