@@ -59,6 +59,10 @@ pub struct Cli {
     /// Seed of `--random-input` (the same seed gives the same actions).
     #[arg(long, default_value_t = 1)]
     pub input_seed: u64,
+    /// Show only the canvas, the play controls and one chart (throughput,
+    /// latency or errors), as an embed in a web page does; nothing is saved.
+    #[arg(long, value_name = "CHART", num_args = 0..=1, default_missing_value = "latency")]
+    pub embed: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -307,6 +311,7 @@ fn open(cli: &Cli, _name: &str, s: &Scenario) -> ExitCode {
         replay,
         export: None,
         random_input: cli.random_input.map(|s| (s, cli.input_seed)),
+        embed: cli.embed.clone(),
         screenshot: cli.screenshot.clone(),
         frames: cli.frames,
         speed: cli.speed,

@@ -60,6 +60,8 @@ pub struct AppOptions {
     /// Drive the window with random input for this many seconds (with
     /// this seed), then close.
     pub random_input: Option<(f64, u64)>,
+    /// Show only the canvas, the play controls and this chart.
+    pub embed: Option<String>,
 }
 
 /// Open the window on `scenario` and run until it is closed.
@@ -100,7 +102,11 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     if let Some((seconds, seed)) = opts.random_input {
         app.insert_resource(random_input::RandomInput { seconds, seed });
     }
-    if opts.screenshot.is_some() || opts.export.is_some() {
+    if let Some(chart) = &opts.embed {
+        app.insert_resource(state::Embed::named(chart));
+        app.insert_resource(state::Panels { inspector: false, ..default() });
+    }
+    if opts.screenshot.is_some() || opts.export.is_some() || opts.embed.is_some() {
         app.insert_resource(files::Ephemeral);
     }
     scenario::spawn(app.world_mut(), scenario, scenario.seed);
@@ -114,7 +120,7 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
     app.world_mut().resource_mut::<state::FileUi>().notice = opts.notice.clone();
     // Lessons greet a first start on the default scenario; someone who
     // opened a file or a link wants to see that first.
-    if opts.path.is_some() || opts.from_link || opts.replay.is_some() {
+    if opts.path.is_some() || opts.from_link || opts.replay.is_some() || opts.embed.is_some() {
         app.world_mut().resource_mut::<lesson_panel::LessonState>().open = false;
     }
     if let Some(id) = &opts.level {

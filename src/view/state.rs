@@ -69,6 +69,36 @@ impl Default for Panels {
     }
 }
 
+/// The page is an embed (`?embed=CHART` in the browser, `--embed CHART`
+/// on the desktop): only the canvas, the play controls and this one chart,
+/// for a course page or a blog post. Nothing it does is saved.
+#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Embed {
+    Throughput,
+    Latency,
+    Errors,
+}
+
+impl Embed {
+    /// From the address or the command line: `throughput`, `latency` or
+    /// `errors` (anything else, or nothing, is latency).
+    pub fn named(name: &str) -> Embed {
+        match name {
+            "throughput" => Embed::Throughput,
+            "errors" => Embed::Errors,
+            _ => Embed::Latency,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Embed::Throughput => "throughput",
+            Embed::Latency => "latency",
+            Embed::Errors => "errors",
+        }
+    }
+}
+
 /// What the file dialogs show.
 #[derive(Resource, Default)]
 pub struct FileUi {

@@ -61,7 +61,16 @@ mod page {
         let concept = query(&search, "concept").map(str::to_string);
         let level = query(&search, "level").map(str::to_string);
         let level_link = crate::learn::level::is_level_link(&hash).then(|| hash.clone());
-        run_app(&s, AppOptions { notice, from_link, concept, level, level_link, replay, ..Default::default() });
+        // `?embed` or `?embed=CHART`: the canvas, play controls and one chart.
+        let embed = search
+            .trim_start_matches('?')
+            .split('&')
+            .find(|kv| kv.split('=').next() == Some("embed"))
+            .map(|kv| kv.split_once('=').map_or("", |(_, v)| v).to_string());
+        if let Some(chart) = &embed {
+            mark("data-embed", super::super::state::Embed::named(chart).name());
+        }
+        run_app(&s, AppOptions { notice, from_link, concept, level, level_link, replay, embed, ..Default::default() });
     }
 
     /// A `?key=value` of the page's address.

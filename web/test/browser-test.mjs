@@ -374,6 +374,23 @@ try {
     `replay: Export GIF downloaded ${gif.suggestedFilename()} (${gifHeader}, ${gifWidth} px wide, ${gifBytes.length} bytes)`);
   noErrors(p);
   await p.context.close();
+  // An embed of a share link in another page's <iframe>: the canvas, the
+  // play controls and the one chart asked for.
+  p = await openPage("about:blank", "embed");
+  await p.page.setContent(`<html><body style="margin:0;background:#fff">
+    <h1 style="font:20px sans-serif;margin:8px">A post about load balancing</h1>
+    <iframe id="sd" src="${url}?embed=latency${cases.link.url}" width="900" height="520" style="border:0"></iframe>
+    </body></html>`);
+  const frame = await (await p.page.waitForSelector("#sd")).contentFrame();
+  await frame.waitForFunction(() => document.documentElement.dataset.app === "running", null, { timeout: startTimeout });
+  await p.page.waitForTimeout(5000);
+  const embedNodes = Number(await frame.evaluate(() => document.documentElement.getAttribute("data-nodes")));
+  const embedChart = await frame.evaluate(() => document.documentElement.getAttribute("data-embed"));
+  (embedNodes === cases.link.nodes && embedChart === "latency" ? pass : fail)(
+    `embed: the link's ${embedNodes} nodes in an iframe, showing the ${embedChart} chart`);
+  await screenshot(p, "web-embed.png");
+  noErrors(p);
+  await p.context.close();
   // Played headless in the page to 15 s: the desktop's report, bit for bit.
   p = await openPage(`${url}?report=${r.seconds}${r.url}`, "report-replay");
   await sameReport(p, r.report);

@@ -155,13 +155,14 @@ fn timeline(
     rec: Res<Recorder>,
     sim: Option<Res<Sim>>,
     panels: Res<Panels>,
+    embed: Option<Res<super::super::state::Embed>>,
     mut scrub: MessageWriter<Scrub>,
     mut compare_ui: ResMut<CompareUi>,
     mut commands: Commands,
     (mut last, mut form, mut export): (Local<Dragging>, ResMut<ExportForm>, MessageWriter<StartExport>),
 ) {
     let (Some(root), Some(sim), Some(replay)) = (root.get(), sim, rec.replay.as_ref()) else { return };
-    if !panels.charts {
+    if !panels.charts || embed.is_some() {
         return;
     }
     let now = sim.now();

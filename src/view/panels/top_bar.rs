@@ -40,6 +40,7 @@ struct TopBar<'w> {
     revision: Res<'w, Revision>,
     lesson: ResMut<'w, LessonState>,
     tidy: MessageWriter<'w, super::super::tidy::TidyUp>,
+    embed: Option<Res<'w, super::super::state::Embed>>,
 }
 
 fn fmt_rate(r: f64) -> String {
@@ -75,10 +76,22 @@ fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
         revision,
         lesson,
         tidy,
+        embed,
         ..
     } = &mut st;
     egui::Panel::top("top").show(root, |ui| {
         ui.horizontal_wrapped(|ui| {
+            if embed.is_some() {
+                // An embed: the system's name, play controls, live numbers.
+                let name = scenario.as_deref().map_or("", |s| s.0.name.as_str());
+                ui.label(RichText::new(name).color(Color32::from_rgb(140, 190, 255)));
+                ui.separator();
+                time_controls(ui, speed);
+                if let Some(sim) = &sim {
+                    live_numbers(ui, sim, speed);
+                }
+                return;
+            }
             // The product name is in the window title; the bar shows the file.
             ui.label(
                 RichText::new(files::title(document, revision, scenario.as_deref()))
