@@ -103,7 +103,9 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
         app.insert_resource(random_input::RandomInput { seconds, seed });
     }
     if let Some(chart) = &opts.embed {
-        app.insert_resource(state::Embed::named(chart));
+        let embed = state::Embed::named(chart);
+        info!("embed: the canvas, the play controls and the {} chart", embed.name());
+        app.insert_resource(embed);
         app.insert_resource(state::Panels { inspector: false, ..default() });
     }
     if opts.screenshot.is_some() || opts.export.is_some() || opts.embed.is_some() {
