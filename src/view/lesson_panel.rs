@@ -39,6 +39,8 @@ pub struct LessonState {
     /// Steps passed, per lesson (the furthest reached).
     pub progress: BTreeMap<String, usize>,
     pub tab: Tab,
+    /// The tour of the app, at this step (started from the lessons' home).
+    pub tour: Option<usize>,
     pub concepts: ConceptState,
     pub levels: LevelState,
 }
@@ -222,6 +224,19 @@ fn checkpoint(ui: &mut egui::Ui, st: &mut LessonState, step: &Step, sim: Option<
 
 /// The list of lessons, with how far the learner got in each.
 fn home(ui: &mut egui::Ui, st: &mut LessonState) {
+    ui.horizontal(|ui| {
+        ui.label("New here?");
+        if ui
+            .button("Take the tour")
+            .on_hover_text("Four steps: the parts, the canvas, the charts, breaking things")
+            .clicked()
+        {
+            st.tour = Some(0);
+            // Out of the way of what the tour shows.
+            st.open = false;
+        }
+    });
+    ui.separator();
     ui.label("Guided lessons: each step is a design, the demand that breaks it, and the fix.");
     ui.separator();
     for b in BUNDLED {

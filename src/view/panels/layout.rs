@@ -34,6 +34,8 @@ pub enum PanelSet {
     Chaos,
     ContextMenu,
     Lesson,
+    /// The tour, over everything.
+    Tour,
     /// The root `Ui` is dropped, which registers its final size.
     Close,
 }
@@ -69,6 +71,7 @@ pub(super) fn plugin(app: &mut App) {
                 Chaos,
                 ContextMenu,
                 Lesson,
+                Tour,
                 Close,
             )
                 .chain(),

@@ -16,6 +16,7 @@ mod shortcuts;
 mod timeline;
 mod toast;
 mod top_bar;
+mod tour;
 mod what_if;
 
 use bevy::prelude::*;
@@ -34,6 +35,7 @@ pub(super) fn plugin(app: &mut App) {
         help::plugin,
         chaos::plugin,
         lesson::plugin,
+        tour::plugin,
         shortcuts::plugin,
         what_if::plugin,
         timeline::plugin,
