@@ -46,7 +46,16 @@ pub fn strength(ui: &mut Ui, s: &mut FaultStrength, target: Target) {
     });
 }
 
-/// Buttons for the faults a node can suffer; returns the one clicked.
+/// What a person chose in a fault menu: a fault to inject, or a concept
+/// to read about one.
+#[derive(Default)]
+pub struct Picked {
+    pub fault: Option<Fault>,
+    pub concept: Option<&'static str>,
+}
+
+/// Buttons for the faults a node can suffer, and links to the concepts
+/// about this kind failing that way.
 pub fn node_faults(
     ui: &mut Ui,
     s: &FaultStrength,
@@ -54,24 +63,46 @@ pub fn node_faults(
     kind: &NodeKind,
     zone: Option<&str>,
     zone_members: &[String],
-) -> Option<Fault> {
-    buttons(ui, Fault::menu(&Aim::Node { id, kind, zone, zone_members }, s))
+) -> Picked {
+    buttons(ui, Fault::menu(&Aim::Node { id, kind, zone, zone_members }, s), Some(kind.label()))
 }
 
-/// Buttons for the faults a link can suffer; returns the one clicked.
-pub fn link_faults(ui: &mut Ui, s: &FaultStrength, from: &str, to: &str) -> Option<Fault> {
-    buttons(ui, Fault::menu(&Aim::Link { from, to }, s))
+/// Buttons for the faults a link can suffer, and links to the concepts
+/// about them.
+pub fn link_faults(ui: &mut Ui, s: &FaultStrength, from: &str, to: &str) -> Picked {
+    buttons(ui, Fault::menu(&Aim::Link { from, to }, s), None)
 }
 
-/// One button per entry, wrapped; returns the fault of the one clicked.
-fn buttons(ui: &mut Ui, entries: Vec<MenuEntry>) -> Option<Fault> {
-    let mut picked = None;
+/// One button per entry, wrapped, then "Learn:" and the concepts about
+/// these faults (and about `kind`, when given).
+fn buttons(ui: &mut Ui, entries: Vec<MenuEntry>, kind: Option<&str>) -> Picked {
+    let mut picked = Picked::default();
+    let verbs: Vec<&str> = entries.iter().map(|e| e.fault.verb()).collect();
     ui.horizontal_wrapped(|ui| {
         for e in entries {
             if ui.button(e.label).on_hover_text(e.tip).clicked() {
-                picked = Some(e.fault);
+                picked.fault = Some(e.fault);
             }
         }
     });
+    let about: Vec<_> = crate::learn::concept::Loaded::all()
+        .into_iter()
+        .flatten()
+        .filter(|l| {
+            let a = &l.concept.about;
+            a.iter().any(|x| verbs.contains(&x.as_str())) && kind.is_none_or(|k| a.iter().any(|x| x == k))
+        })
+        .take(4)
+        .collect();
+    if !about.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(bevy_egui::egui::RichText::new("Learn how it fails:").weak());
+            for l in &about {
+                if ui.link(bevy_egui::egui::RichText::new(&l.concept.title).small()).clicked() {
+                    picked.concept = Some(l.id());
+                }
+            }
+        });
+    }
     picked
 }

@@ -293,6 +293,14 @@ macro_rules! faults {
         })*
 
         impl Fault {
+            /// Its verb on the command line (`kill`, `latency`), which
+            /// concepts name in what they are about.
+            pub fn verb(&self) -> &'static str {
+                match self {
+                    $(Fault::$variant(_) => <$variant as FaultKind>::VERB,)*
+                }
+            }
+
             /// Short human description, e.g. `kill app-2`.
             pub fn label(&self) -> String {
                 match self {

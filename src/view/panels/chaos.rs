@@ -97,6 +97,7 @@ fn context_menu(
     mut strength: ResMut<FaultStrength>,
     mut chaos: MessageWriter<ChaosCommand>,
     mut menu: ResMut<ContextMenu>,
+    mut lesson: ResMut<super::super::lesson_panel::LessonState>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let target = menu.target;
@@ -104,7 +105,7 @@ fn context_menu(
         return Ok(());
     }
     let zones: Vec<(String, Option<String>)> = nodes.iter().map(|(n, p)| (n.to_string(), p.0.zone.clone())).collect();
-    let mut picked = None;
+    let mut picked = chaos_menu::Picked::default();
     let mut gone = false;
     let area = egui::Area::new(egui::Id::new("fault-menu")).order(egui::Order::Foreground).fixed_pos(menu.at).show(
         ctx,
@@ -149,9 +150,12 @@ fn context_menu(
         },
     );
     let clicked_elsewhere = ctx.input(|i| i.pointer.any_pressed()) && !area.response.contains_pointer();
-    let done = picked.is_some();
-    if let Some(f) = picked {
+    let done = picked.fault.is_some() || picked.concept.is_some();
+    if let Some(f) = picked.fault {
         chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
+    }
+    if let Some(id) = picked.concept {
+        super::super::lesson_panel::open_concept(&mut lesson, id);
     }
     if done || gone || clicked_elsewhere || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
         menu.target = Selection::None;

@@ -49,7 +49,11 @@ fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
                     super::super::lesson_panel::open_concept(lesson, id);
                 }
             }
-            Selection::Link(e) => link(ui, e, links, edits, chaos, strength, &types),
+            Selection::Link(e) => {
+                if let Some(id) = link(ui, e, links, edits, chaos, strength, &types) {
+                    super::super::lesson_panel::open_concept(lesson, id);
+                }
+            }
             Selection::None => nothing_selected(ui),
         });
     });
@@ -152,10 +156,11 @@ fn node(
     let zone = params.0.zone.clone();
     let members: Vec<String> =
         zones.iter().filter(|(_, z)| zone.is_some() && *z == zone).map(|(n, _)| n.clone()).collect();
-    if let Some(f) = chaos_menu::node_faults(ui, strength, name.as_str(), &params.0.kind, zone.as_deref(), &members) {
+    let picked = chaos_menu::node_faults(ui, strength, name.as_str(), &params.0.kind, zone.as_deref(), &members);
+    if let Some(f) = picked.fault {
         chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
     }
-    learn = learn_links(ui, &params.0.kind, true).or(learn);
+    learn = picked.concept.or(learn);
     ui.separator();
     if matches!(params.0.kind, NodeKind::Client(_)) {
         // A client has no workers or queue; the charts show its traffic.
@@ -194,8 +199,8 @@ fn link(
     chaos: &mut MessageWriter<ChaosCommand>,
     strength: &mut FaultStrength,
     types: &[String],
-) {
-    let Ok(mut lp) = links.get_mut(e) else { return };
+) -> Option<&'static str> {
+    let Ok(mut lp) = links.get_mut(e) else { return None };
     ui.heading(format!("{} -> {}", lp.0.from, lp.0.to));
     ui.label(RichText::new("link").weak());
     ui.separator();
@@ -212,9 +217,11 @@ fn link(
     ui.label(RichText::new("Break it").strong())
         .on_hover_text("Faults start now and last until healed, or for the time set (Chaos in the top bar).");
     chaos_menu::strength(ui, strength, chaos_menu::Target::Link);
-    if let Some(f) = chaos_menu::link_faults(ui, strength, &lp.0.from, &lp.0.to) {
+    let picked = chaos_menu::link_faults(ui, strength, &lp.0.from, &lp.0.to);
+    if let Some(f) = picked.fault {
         chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
     }
+    picked.concept
 }
 
 /// What the level lets the player do with this node.
@@ -286,7 +293,7 @@ mod tests {
             assert_eq!(&edited, kind, "drawing the editors changes nothing");
             frame(|ui| kinds::live(ui, &e.nodes()[i], &e.links(), e.now(), e.now()));
             let s = FaultStrength::default();
-            frame(|ui| assert!(chaos_menu::node_faults(ui, &s, "n", kind, Some("z"), &[]).is_none()));
+            frame(|ui| assert!(chaos_menu::node_faults(ui, &s, "n", kind, Some("z"), &[]).fault.is_none()));
             assert!(!kinds::glyph(kind).is_empty());
         }
         let mut l = links[0].clone();
