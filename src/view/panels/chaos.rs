@@ -27,6 +27,7 @@ fn faults_window(
     mut panels: ResMut<Panels>,
     sim: Option<Res<Sim>>,
     mut chaos: MessageWriter<ChaosCommand>,
+    mut lesson: ResMut<super::super::lesson_panel::LessonState>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if !panels.faults {
@@ -52,6 +53,13 @@ fn faults_window(
                     ui.label(RichText::new(format!("since {:.1} s", f.start_s)).weak());
                     if ui.button("Heal").clicked() {
                         chaos.write(ChaosCommand::Heal(f.id));
+                    }
+                    // The concept about this fault (its label starts with the verb).
+                    let verb = f.fault.split_whitespace().next().unwrap_or("");
+                    if let Some(c) = crate::learn::concept::about(verb).first() {
+                        if ui.link(RichText::new("Learn").small()).on_hover_text(&c.concept.title).clicked() {
+                            super::super::lesson_panel::open_concept(&mut lesson, c.id());
+                        }
                     }
                 });
             }
