@@ -373,6 +373,12 @@ impl Engine {
         self.live_msgs
     }
 
+    /// Message slots made so far: the most messages ever alive at once
+    /// (slots are reused, and kept for reuse once a backlog drains).
+    pub fn message_slots(&self) -> usize {
+        self.msgs.len()
+    }
+
     /// Roughly what a copy of this engine takes in memory (its arenas and
     /// an upper bound for its nodes' latency histograms), for budgets of
     /// copies kept.
