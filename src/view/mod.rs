@@ -204,8 +204,11 @@ fn refit_while_starting(
     mut resized: MessageReader<bevy::window::WindowResized>,
     time: Res<Time<Real>>,
     mut fit: MessageWriter<FitView>,
+    embed: Option<Res<state::Embed>>,
 ) {
-    if resized.read().count() > 0 && time.elapsed_secs_f64() < 3.0 {
+    // An embed is framed whenever its frame changes size (a page settles
+    // its layout late, and nobody has moved the view of an embed yet).
+    if resized.read().count() > 0 && (time.elapsed_secs_f64() < 3.0 || embed.is_some()) {
         fit.write(FitView);
     }
 }

@@ -376,7 +376,7 @@ try {
   await p.context.close();
   // An embed of a share link in another page's <iframe>: the canvas, the
   // play controls and the one chart asked for.
-  p = await openPage("about:blank", "embed");
+  p = await openPage(`${url}blank.html`, "embed");
   await p.page.setContent(`<html><body style="margin:0;background:#fff">
     <h1 style="font:20px sans-serif;margin:8px">A post about load balancing</h1>
     <iframe id="sd" src="${url}?embed=latency${cases.link.url}" width="900" height="520" style="border:0"></iframe>

@@ -17,6 +17,9 @@ mkdir -p "$out"
 PROFILE="${PROFILE:-dev}" OUT="$out/dist" web/build.sh
 (cd web/test && npm ci --no-audit --no-fund --loglevel=error)
 
+# A page of the same site to hold an embed (an <iframe> of the app).
+printf '<!doctype html><title>embed</title><link rel="icon" href="data:,">\n' > "$out/dist/blank.html"
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server --bind 127.0.0.1 --directory "$out/dist" "$port" > "$out/server.log" 2>&1 &
 server=$!
