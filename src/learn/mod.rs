@@ -85,6 +85,24 @@ macro_rules! step_files {
 }
 
 /// The lessons that ship with the program.
+/// Every design the program ships, named by where it comes from: the
+/// bundled scenarios, the lessons' steps, the concepts' before and after,
+/// the levels' files.
+pub fn shipped_designs() -> Vec<(String, &'static str)> {
+    let mut files: Vec<(String, &str)> =
+        crate::scenario::bundled::BUNDLED.iter().map(|(p, t)| (p.to_string(), *t)).collect();
+    for l in BUNDLED {
+        files.extend(l.files.iter().map(|(f, t)| (format!("{}/{f}", l.id), *t)));
+    }
+    for c in concept::BUNDLED {
+        files.extend([(format!("{}/before", c.id), c.before), (format!("{}/after", c.id), c.after)]);
+    }
+    for l in level::BUNDLED {
+        files.extend(l.files.iter().map(|(f, t)| (format!("{}/{f}", l.id), *t)));
+    }
+    files
+}
+
 pub const BUNDLED: &[Bundled] = &[Bundled {
     id: "whatsapp",
     lesson: include_str!("../../scenarios/lessons/whatsapp/lesson.ron"),

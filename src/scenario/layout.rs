@@ -31,20 +31,9 @@ pub fn tidy(s: &Scenario) -> Vec<(f32, f32)> {
             inc[b].push(a);
         }
     }
-    // Columns: the longest chain of calls into each node (Kahn's order;
-    // nodes left over by a cycle, which validation refuses, stay in 0).
-    let mut indeg: Vec<usize> = inc.iter().map(Vec::len).collect();
-    let mut order: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
-    let mut k = 0;
-    while k < order.len() {
-        for &b in &out[order[k]] {
-            indeg[b] -= 1;
-            if indeg[b] == 0 {
-                order.push(b);
-            }
-        }
-        k += 1;
-    }
+    // Columns: the longest chain of calls into each node (nodes left over
+    // by a cycle, which validation refuses, stay in 0).
+    let order = super::validate::topological_order(&out);
     let mut col = vec![0usize; n];
     for &a in &order {
         for &b in &out[a] {

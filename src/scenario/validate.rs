@@ -372,7 +372,7 @@ fn round_sig(x: f64) -> String {
 
 /// Nodes in an order where every link goes forwards (the graph has no
 /// cycle by now; nodes on one would be left out).
-fn topological_order(out: &[Vec<usize>]) -> Vec<usize> {
+pub(crate) fn topological_order(out: &[Vec<usize>]) -> Vec<usize> {
     // Kahn's algorithm.
     let mut indeg = vec![0usize; out.len()];
     for targets in out {

@@ -7,18 +7,10 @@ use systemdecoder::scenario::layout::{COLUMN, ROW, tidy};
 /// Every design shipped: examples, kinds, benchmarks, lesson steps,
 /// concepts' before and after, levels' designs.
 fn shipped() -> Vec<(String, Scenario)> {
-    let mut files: Vec<(String, &str)> =
-        systemdecoder::scenario::bundled::BUNDLED.iter().map(|(p, t)| (p.to_string(), *t)).collect();
-    for l in systemdecoder::learn::BUNDLED {
-        files.extend(l.files.iter().map(|(f, t)| (format!("{}/{f}", l.id), *t)));
-    }
-    for c in systemdecoder::learn::concept::BUNDLED {
-        files.extend([(format!("{}/before", c.id), c.before), (format!("{}/after", c.id), c.after)]);
-    }
-    for l in systemdecoder::learn::level::BUNDLED {
-        files.extend(l.files.iter().map(|(f, t)| (format!("{}/{f}", l.id), *t)));
-    }
-    files.into_iter().filter_map(|(p, t)| Scenario::parse(&p, t).ok().map(|(s, _)| (p, s))).collect()
+    systemdecoder::learn::shipped_designs()
+        .into_iter()
+        .filter_map(|(p, t)| Scenario::parse(&p, t).ok().map(|(s, _)| (p, s)))
+        .collect()
 }
 
 /// Pairs of links (sharing no node) whose straight lines cross.

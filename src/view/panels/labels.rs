@@ -236,19 +236,7 @@ mod tests {
         let size = |t: &str, f: FontId| ctx.fonts_mut(|fo| fo.layout_no_wrap(t.to_string(), f, Color32::WHITE).size());
         let (mut placed, mut all, mut designs) = (0usize, 0usize, 0usize);
         let mut worst: Vec<(String, usize)> = Vec::new();
-        // Every design shipped: examples, kinds, benchmarks, lesson steps,
-        // concepts' before and after, levels' designs.
-        let mut files: Vec<(String, &str)> =
-            crate::scenario::bundled::BUNDLED.iter().map(|(p, t)| (p.to_string(), *t)).collect();
-        for l in crate::learn::BUNDLED {
-            files.extend(l.files.iter().map(|(f, t)| (format!("{}/{f}", l.id), *t)));
-        }
-        for c in crate::learn::concept::BUNDLED {
-            files.extend([(format!("{}/before", c.id), c.before), (format!("{}/after", c.id), c.after)]);
-        }
-        for l in crate::learn::level::BUNDLED {
-            files.extend(l.files.iter().map(|(f, t)| (format!("{}/{f}", l.id), *t)));
-        }
+        let files = crate::learn::shipped_designs();
         for (path, text) in &files {
             let Ok((s, _)) = Scenario::parse(path, text) else { continue };
             if s.nodes.is_empty() {
