@@ -221,6 +221,8 @@ fn fit_view(
     windows: Query<&Window>,
     lesson: Option<Res<lesson_panel::LessonState>>,
     canvas: Res<state::CanvasRect>,
+    mut commands: Commands,
+    mut waited: Local<u8>,
 ) {
     requests.clear();
     let Ok((mut tf, mut proj)) = cams.single_mut() else { return };
@@ -235,6 +237,14 @@ fn fit_view(
         return;
     }
     let (w, h) = windows.iter().next().map_or((1600.0, 900.0), |w| (w.width(), w.height()));
+    // The panels were last laid out for a larger window (it has just
+    // shrunk): frame it once they have been laid out again.
+    if canvas.0.is_some_and(|r| r.right() > w + 1.0 || r.bottom() > h + 1.0) && *waited < 10 {
+        *waited += 1;
+        commands.write_message(FitView);
+        return;
+    }
+    *waited = 0;
     // An open lesson window covers the left of the canvas too.
     let lesson_w = if lesson.is_some_and(|l| l.open) { 360.0 } else { 0.0 };
     // The free canvas as the panels last left it (its offset from the
