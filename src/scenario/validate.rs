@@ -51,7 +51,7 @@ pub fn check(s: &Scenario) -> Result<Vec<Warning>, Fail> {
     let out = check_links(&mut c, s, &ids)?;
     check_cycles_and_chaos(&mut c, s, &out)?;
     check_depth(&mut c, s, &out, &mut warnings)?;
-    check_work(&mut c, s, &ids)?;
+    check_work(&mut c, s, &ids, &out)?;
     Ok(warnings)
 }
 
@@ -314,18 +314,18 @@ pub const MAX_CALLS_PER_S: f64 = 1e8;
 /// of its requests can lead to (every fan-out taken, the costliest of
 /// alternatives). A fan-out tree a few lines long can otherwise ask for
 /// 10¹² calls a second and never finish a tick.
-fn check_work(c: &mut Checker, s: &Scenario, ids: &HashMap<&str, usize>) -> Result<(), Fail> {
+fn check_work(c: &mut Checker, s: &Scenario, ids: &HashMap<&str, usize>, plain: &[Vec<usize>]) -> Result<(), Fail> {
+    // The links with their call probabilities.
     let mut out: Vec<Vec<(usize, f64)>> = vec![Vec::new(); s.nodes.len()];
     for l in &s.links {
         if let (Some(&a), Some(&b)) = (ids.get(l.from.as_str()), ids.get(l.to.as_str())) {
             out[a].push((b, l.call_probability.clamp(0.0, 1.0)));
         }
     }
-    let plain: Vec<Vec<usize>> = out.iter().map(|v| v.iter().map(|&(b, _)| b).collect()).collect();
     // calls[n]: a request arriving at n, and every call it leads to below.
     let mut calls = vec![1.0f64; s.nodes.len()];
     let costliest = |v: &[(usize, f64)], calls: &[f64]| v.iter().map(|&(b, _)| calls[b]).fold(0.0, f64::max);
-    for n in topological_order(&plain).into_iter().rev() {
+    for n in topological_order(plain).into_iter().rev() {
         calls[n] = 1.0
             + match s.nodes[n].kind.reach() {
                 Reach::Nothing => 0.0,

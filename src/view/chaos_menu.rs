@@ -92,17 +92,7 @@ fn buttons(ui: &mut Ui, entries: Vec<MenuEntry>, kind: Option<&str>) -> Picked {
             let a = &l.concept.about;
             a.iter().any(|x| verbs.contains(&x.as_str())) && kind.is_none_or(|k| a.iter().any(|x| x == k))
         })
-        .take(4)
         .collect();
-    if !about.is_empty() {
-        ui.horizontal_wrapped(|ui| {
-            ui.label(bevy_egui::egui::RichText::new("Learn how it fails:").weak());
-            for l in &about {
-                if ui.link(bevy_egui::egui::RichText::new(&l.concept.title).small()).clicked() {
-                    picked.concept = Some(l.id());
-                }
-            }
-        });
-    }
+    picked.concept = super::concept_panel::links(ui, "Learn how it fails:", &about);
     picked
 }

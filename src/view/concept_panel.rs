@@ -102,6 +102,23 @@ fn kept_path() -> std::path::PathBuf {
     super::store::data_dir().join("concepts.ron")
 }
 
+/// A row of links to `concepts` (at most four) after `heading`; returns the
+/// one clicked. The inspector and the fault menus link concepts this way.
+pub fn links(ui: &mut egui::Ui, heading: &str, concepts: &[Loaded]) -> Option<&'static str> {
+    let mut open = None;
+    if !concepts.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(heading).weak());
+            for l in concepts.iter().take(4) {
+                if ui.link(RichText::new(&l.concept.title).small()).clicked() {
+                    open = Some(l.id());
+                }
+            }
+        });
+    }
+    open
+}
+
 pub fn load_kept() -> Kept {
     super::store::read(&kept_path()).and_then(|t| ron::from_str(&t).ok()).unwrap_or_default()
 }

@@ -656,3 +656,24 @@ fn fault_menu_offers_every_fault_and_only_valid_ones() {
     check(entries, "a link");
     assert_eq!(offered.len(), Fault::usages().len(), "every registered fault has a button in the menu");
 }
+
+/// A fault's label begins with its verb: the Chaos window finds the concept
+/// about an active fault from its label (the engine keeps only labels).
+#[test]
+fn every_fault_label_begins_with_its_verb() {
+    use systemdecoder::chaos::{Aim, Strength};
+    let members = vec!["n".to_string()];
+    let mut faults: Vec<Fault> = Vec::new();
+    for kind in NodeKind::catalogue() {
+        let aim = Aim::Node { id: "n", kind: &kind, zone: Some("z"), zone_members: &members };
+        faults.extend(Fault::menu(&aim, &Strength::default()).into_iter().map(|e| e.fault));
+    }
+    faults.extend(Fault::menu(&Aim::Link { from: "a", to: "b" }, &Strength::default()).into_iter().map(|e| e.fault));
+    let mut verbs: Vec<&str> = faults.iter().map(|f| f.verb()).collect();
+    verbs.sort();
+    verbs.dedup();
+    assert!(verbs.len() >= 20, "the menus offer {verbs:?}");
+    for f in &faults {
+        assert_eq!(f.label().split_whitespace().next(), Some(f.verb()), "{}", f.label());
+    }
+}

@@ -298,12 +298,7 @@ impl Engine {
     /// Process every event up to and including `until`, then set the clock to it.
     pub fn run_until(&mut self, until: Nanos) {
         while let Some(ev) = self.queue.pop_until(until) {
-            while ev.t >= self.windows.next_end {
-                self.close_window();
-            }
-            self.now = ev.t;
-            self.events_processed += 1;
-            self.handle(ev.what);
+            self.dispatch(ev);
         }
         while until >= self.windows.next_end {
             self.close_window();
@@ -320,14 +315,21 @@ impl Engine {
                 self.run_until(until);
                 return true;
             };
-            while ev.t >= self.windows.next_end {
-                self.close_window();
-            }
-            self.now = ev.t;
-            self.events_processed += 1;
-            self.handle(ev.what);
+            self.dispatch(ev);
         }
         false
+    }
+
+    /// Handle one event at its time (closing the one-second windows it is
+    /// past first).
+    #[inline]
+    fn dispatch(&mut self, ev: events::Ev) {
+        while ev.t >= self.windows.next_end {
+            self.close_window();
+        }
+        self.now = ev.t;
+        self.events_processed += 1;
+        self.handle(ev.what);
     }
 
     fn close_window(&mut self) {

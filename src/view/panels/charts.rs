@@ -8,7 +8,7 @@ use bevy_egui::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::super::lesson_panel::{self, LessonState};
-use super::super::state::{Panels, Selection};
+use super::super::state::{Embed, Panels, Selection};
 use super::super::theme;
 use super::layout::{PanelSet, RootUi};
 use crate::learn::Measured;
@@ -52,7 +52,7 @@ fn charts(
     mut root: ResMut<RootUi>,
     sim: Option<Res<Sim>>,
     panels: Res<Panels>,
-    embed: Option<Res<super::super::state::Embed>>,
+    embed: Option<Res<Embed>>,
     mut lesson: ResMut<LessonState>,
     selection: Res<Selection>,
     nodes: Query<(&SimNode, &Name)>,
@@ -97,7 +97,6 @@ fn charts(
         } else {
             (ui.available_width() - 40.0 - INSIGHTS_W) / 4.0
         };
-        let shown = |e: super::super::state::Embed| embed.is_none_or(|x| x == e);
         ui.horizontal(|ui| {
             let plot = |id: &str| plot(id, w, h);
             // Fault starts (red) and ends (green) on every chart.
@@ -113,52 +112,46 @@ fn charts(
                     }
                 }
             };
-            use super::super::state::Embed;
-            if shown(Embed::Throughput) {
-                ui.vertical(|ui| {
-                    ui.label(heading("Throughput (req/s)", "throughput"));
-                    plot("throughput").show(ui, |p| {
-                        marks(p);
-                        p.line(Line::new("offered", series(&all, &live, |w| w.offered_rps)).color(blue));
-                        p.line(Line::new("completed", series(&all, &live, |w| w.throughput_rps)).color(green));
+            // One chart under its heading (its id is the embed's name for
+            // it), unless an embed shows another.
+            let chart = |ui: &mut egui::Ui, which: Embed, title: &str, lines: &dyn Fn(&mut egui_plot::PlotUi)| {
+                if embed.is_none_or(|e| e == which) {
+                    ui.vertical(|ui| {
+                        ui.label(heading(title, which.name()));
+                        plot(which.name()).show(ui, |p| {
+                            marks(p);
+                            lines(p);
+                        });
                     });
-                });
-            }
-            if shown(Embed::Latency) {
-                ui.vertical(|ui| {
-                    ui.label(heading("Latency (ms)", "latency"));
-                    plot("latency").show(ui, |p| {
-                        marks(p);
-                        p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
-                        p.line(Line::new("p99", series(&all, &live, |w| w.latency_ms.p99)).color(amber));
-                        if sim.global().delivery.count() > 0 {
-                            // One-way: from the sender to the recipient's phone.
-                            let violet = Color32::from_rgb(190, 140, 255);
-                            p.line(Line::new("delivery p99", series(&all, &live, |w| w.delivery_ms.p99)).color(violet));
-                            if sim.global().delivery_first.count() < sim.global().delivery.count() {
-                                // Without the time recipients were offline.
-                                let lilac = Color32::from_rgb(120, 200, 255);
-                                let first = series(&all, &live, |w| w.delivery_first_ms.p99);
-                                p.line(Line::new("first-try p99", first).color(lilac));
-                            }
-                        }
-                    });
-                });
-            }
-            if shown(Embed::Errors) {
-                ui.vertical(|ui| {
-                    ui.label(heading("Errors (req/s)", "errors"));
-                    plot("errors").show(ui, |p| {
-                        marks(p);
-                        p.line(Line::new("failed", series(&all, &live, |w| w.errors_rps)).color(red));
-                        if sim.global().lost > 0 || all.iter().any(|w| w.lost_rps > 0.0) {
-                            // Worse than a failed send: lost after "sent".
-                            let magenta = Color32::from_rgb(255, 90, 200);
-                            p.line(Line::new("lost after sent", series(&all, &live, |w| w.lost_rps)).color(magenta));
-                        }
-                    });
-                });
-            }
+                }
+            };
+            chart(ui, Embed::Throughput, "Throughput (req/s)", &|p| {
+                p.line(Line::new("offered", series(&all, &live, |w| w.offered_rps)).color(blue));
+                p.line(Line::new("completed", series(&all, &live, |w| w.throughput_rps)).color(green));
+            });
+            chart(ui, Embed::Latency, "Latency (ms)", &|p| {
+                p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
+                p.line(Line::new("p99", series(&all, &live, |w| w.latency_ms.p99)).color(amber));
+                if sim.global().delivery.count() > 0 {
+                    // One-way: from the sender to the recipient's phone.
+                    let violet = Color32::from_rgb(190, 140, 255);
+                    p.line(Line::new("delivery p99", series(&all, &live, |w| w.delivery_ms.p99)).color(violet));
+                    if sim.global().delivery_first.count() < sim.global().delivery.count() {
+                        // Without the time recipients were offline.
+                        let lilac = Color32::from_rgb(120, 200, 255);
+                        let first = series(&all, &live, |w| w.delivery_first_ms.p99);
+                        p.line(Line::new("first-try p99", first).color(lilac));
+                    }
+                }
+            });
+            chart(ui, Embed::Errors, "Errors (req/s)", &|p| {
+                p.line(Line::new("failed", series(&all, &live, |w| w.errors_rps)).color(red));
+                if sim.global().lost > 0 || all.iter().any(|w| w.lost_rps > 0.0) {
+                    // Worse than a failed send: lost after "sent".
+                    let magenta = Color32::from_rgb(255, 90, 200);
+                    p.line(Line::new("lost after sent", series(&all, &live, |w| w.lost_rps)).color(magenta));
+                }
+            });
             if embed.is_some() {
                 return;
             }

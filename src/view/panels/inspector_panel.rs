@@ -59,26 +59,15 @@ fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
     });
 }
 
-/// Links to the concepts about the selected node's kind: those about the
-/// kind itself, or (`failures`) those about breaking it, which also name a
-/// fault. Returns one to open.
-fn learn_links(ui: &mut egui::Ui, kind: &NodeKind, failures: bool) -> Option<&'static str> {
+/// Links to the concepts about the selected node's kind that name no fault
+/// (those about breaking it are linked under its fault buttons); returns
+/// one to open.
+fn learn_links(ui: &mut egui::Ui, kind: &NodeKind) -> Option<&'static str> {
     use crate::learn::concept::{about, fault_verbs};
     let verbs = fault_verbs();
     let names_fault = |l: &crate::learn::concept::Loaded| l.concept.about.iter().any(|a| verbs.contains(&a.as_str()));
-    let about: Vec<_> = about(kind.label()).into_iter().filter(|l| names_fault(l) == failures).collect();
-    let mut open = None;
-    if !about.is_empty() {
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(if failures { "Learn how it fails:" } else { "Learn:" }).weak());
-            for l in about.iter().take(4) {
-                if ui.link(RichText::new(&l.concept.title).small()).clicked() {
-                    open = Some(l.id());
-                }
-            }
-        });
-    }
-    open
+    let about: Vec<_> = about(kind.label()).into_iter().filter(|l| !names_fault(l)).collect();
+    super::super::concept_panel::links(ui, "Learn:", &about)
 }
 
 /// A node's editors, price and zone, faults and live numbers; returns a
@@ -103,7 +92,7 @@ fn node(
     if let Some(l) = level {
         ui.label(RichText::new(level_note(l, &params.0)).small().color(egui::Color32::LIGHT_YELLOW));
     }
-    let mut learn = learn_links(ui, &params.0.kind, false);
+    let mut learn = learn_links(ui, &params.0.kind);
     ui.separator();
     let mut spec = params.0.clone();
     kinds::editors(ui, &mut spec.kind, types);
