@@ -320,6 +320,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "deadline-propagation",
     "noisy-neighbour",
     "health-checks",
+    "outlier-ejection",
     // Failure modes
     "cascading-failure",
     "metastable-failure",

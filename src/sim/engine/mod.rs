@@ -30,6 +30,7 @@ mod faults;
 mod jobs;
 mod link;
 mod node;
+mod outliers;
 mod phones;
 mod routing;
 mod stations;
@@ -40,6 +41,7 @@ pub use arena::*;
 use events::*;
 pub use link::*;
 pub use node::*;
+use outliers::*;
 use stores::*;
 
 pub use faults::{FaultRecord, Monkey, MonkeyFault};
