@@ -299,6 +299,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     // Messaging
     "queue-load-levelling",
     "dead-letter-queue",
+    "idempotency-keys",
     "pubsub-decoupling",
     "stream-partitions-lag",
     "head-of-line-blocking",

@@ -197,6 +197,7 @@ fn app_and_db(blocking: bool, rate: f64, queue_limit: Option<u32>) -> Report {
             read: Dist::Const(20.0),
             write: Dist::Const(20.0),
             contention: None,
+            idempotent: false,
         }),
     );
     let s = scenario(vec![poisson("c", rate), app, db], vec![link("c", "app", 0.0), link("app", "db", 0.0)]);
@@ -243,6 +244,7 @@ fn database_times_reads_and_writes_separately() {
             read: Dist::Exp(1.0),
             write: Dist::Exp(5.0),
             contention: None,
+            idempotent: false,
         }),
     );
     let r = run(&scenario(vec![c, db], vec![link("c", "db", 0.0)]), 9, 0.0, 400.0);
@@ -259,6 +261,7 @@ fn database_pool_limits_concurrency() {
             read: Dist::Exp(1.0),
             write: Dist::Exp(1.0),
             contention: None,
+            idempotent: false,
         }),
     );
     let r = run(&scenario(vec![poisson("c", 1000.0), db], vec![link("c", "db", 0.0)]), 10, 0.0, 300.0);

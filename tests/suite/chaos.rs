@@ -273,6 +273,7 @@ fn db_behind_client(write_ratio: f64) -> Scenario {
             read: Dist::Exp(2.0),
             write: Dist::Exp(2.0),
             contention: None,
+            idempotent: false,
         }),
     );
     scenario(vec![c, db], vec![link("c", "db", 1.0)])

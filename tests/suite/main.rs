@@ -33,6 +33,7 @@ mod fidelity;
 mod fuzz;
 mod golden;
 mod helpers;
+mod idempotency;
 mod insights;
 mod kinds;
 mod layers;

@@ -12,6 +12,12 @@ use super::*;
 pub(super) struct Gen(u32);
 
 impl Gen {
+    /// Its number (to tell things apart, never to order them).
+    #[inline]
+    pub(super) fn raw(self) -> u32 {
+        self.0
+    }
+
     /// The next generation (what was scheduled under this one is stale).
     #[inline]
     pub(super) fn next(self) -> Gen {

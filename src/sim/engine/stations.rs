@@ -58,7 +58,7 @@ impl Engine {
             return false;
         }
         if node.prep.hooks.admit {
-            let job = job_of(&self.msgs[m as usize], now, 1.0, node.busy);
+            let job = job_of(&self.msgs[m as usize], &self.reqs, now, 1.0, node.busy);
             if let Err(reason) = node.spec.kind.admit(&mut node.state, job) {
                 self.reject(n, m, reason);
                 return false;
@@ -196,7 +196,7 @@ impl Engine {
         node.stats.wait_sum_ns += (now - self.msgs[m as usize].arrived) as u128;
         node.stats.waits += 1;
         if node.prep.hooks.serve {
-            let job = job_of(&self.msgs[m as usize], now, node.fx.service_factor(now), node.busy);
+            let job = job_of(&self.msgs[m as usize], &self.reqs, now, node.fx.service_factor(now), node.busy);
             if let Some(served) = node.spec.kind.serve(&mut node.state, job, &mut self.rng) {
                 self.msgs[m as usize].error = served.error;
                 self.service_ends_in(m, served.time);
@@ -219,7 +219,7 @@ impl Engine {
             msg.sent = now + hold;
         }
         if node.prep.hooks.adjust {
-            let job = job_of(&self.msgs[m as usize], now, 1.0, node.busy);
+            let job = job_of(&self.msgs[m as usize], &self.reqs, now, 1.0, node.busy);
             let adjust = node.spec.kind.adjust(&mut node.state, job, &mut self.rng);
             contention = 1.0 + adjust.slower;
             if adjust.cold_start {
@@ -449,8 +449,12 @@ impl Engine {
 }
 
 /// A request as a kind's hooks see it: read or write, its key, its size.
-fn job_of(msg: &Msg, now: Nanos, slow: f64, busy: u32) -> Job {
+fn job_of(msg: &Msg, reqs: &[Req], now: Nanos, slow: f64, busy: u32) -> Job {
     let write = msg.op == Op::Write;
     let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
-    Job { write, key: msg.key, now, slow, bytes, busy }
+    // The request's identity across its retries and copies: its slot and
+    // the slot's generation (a reused slot is another request).
+    let era = reqs.get(msg.req as usize).map_or(0, |r| r.era.raw());
+    let request = (msg.req as u64) << 32 | era as u64;
+    Job { write, key: msg.key, request, now, slow, bytes, busy }
 }

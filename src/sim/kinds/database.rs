@@ -18,6 +18,41 @@ pub struct DatabaseSpec {
     /// as long. Beyond b* = √((1−σ)/κ) more connections lower throughput.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contention: Option<Contention>,
+    /// Idempotency keys: a write for a request whose write the database
+    /// has already applied (a retry after a timeout whose first attempt
+    /// did commit, a delivery made twice) is recognised and answered
+    /// without applying it again. Without them it is applied twice, and
+    /// counted as a duplicate effect (a double charge).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub idempotent: bool,
+}
+
+/// How long a database remembers which requests' writes it applied.
+pub const KEYS_KEPT: Nanos = 600_000_000_000;
+
+/// The requests whose writes a database applied, and when.
+#[derive(Clone, Debug, Default)]
+pub struct Applied {
+    at: std::collections::HashMap<u64, Nanos>,
+    /// Its size after the last pruning: prune again when it doubles.
+    pruned: usize,
+    /// Writes applied a second time for the same request.
+    pub duplicates: u64,
+    /// Writes recognised by their idempotency key and not applied again.
+    pub deduplicated: u64,
+}
+
+impl Applied {
+    /// A write for `request` starts now: whether it was applied before
+    /// (within [`KEYS_KEPT`]).
+    fn seen(&mut self, request: u64, now: Nanos) -> bool {
+        let before = self.at.insert(request, now);
+        if self.at.len() > 2 * self.pruned.max(50_000) {
+            self.at.retain(|_, &mut t| now.saturating_sub(t) <= KEYS_KEPT);
+            self.pruned = self.at.len();
+        }
+        before.is_some_and(|t| now.saturating_sub(t) <= KEYS_KEPT)
+    }
 }
 
 /// σ (serial share: queueing for locks) and κ (coherency: every pair of
@@ -43,7 +78,14 @@ pub const CONNECTIONS_PER_DOLLAR: f64 = 80.0;
 
 impl Default for DatabaseSpec {
     fn default() -> Self {
-        Self { pool: 16, queue_limit: None, read: Dist::Exp(2.0), write: Dist::Exp(8.0), contention: None }
+        Self {
+            pool: 16,
+            queue_limit: None,
+            read: Dist::Exp(2.0),
+            write: Dist::Exp(8.0),
+            contention: None,
+            idempotent: false,
+        }
     }
 }
 
@@ -55,16 +97,40 @@ impl Kind for DatabaseSpec {
     fn price_per_hour(&self) -> f64 {
         self.pool as f64 / super::database::CONNECTIONS_PER_DOLLAR
     }
-    type State = ();
+    type State = Applied;
 
     fn prepare(&self) -> Prepared {
-        let hooks = Hooks { adjust: self.contention.is_some(), ..Default::default() };
+        // Every database notes which requests it wrote for (writes only).
+        let hooks = Hooks { adjust: true, ..Default::default() };
         let station = Prepared::new(self.pool, limit(self.queue_limit), self.read.sampler());
         Prepared { write: self.write.sampler(), hooks, ..station }.after(AfterService::Respond)
     }
 
-    fn adjust(&self, _state: &mut (), job: Job, _rng: &mut SimRng) -> Adjust {
-        Adjust { slower: self.contention.map_or(0.0, |c| c.slower(job.busy)), ..Adjust::default() }
+    fn adjust(&self, applied: &mut Applied, job: Job, _rng: &mut SimRng) -> Adjust {
+        let slower = self.contention.map_or(0.0, |c| c.slower(job.busy));
+        if job.write && applied.seen(job.request, job.now) {
+            if self.idempotent {
+                // Found under its key: answered from the stored result.
+                applied.deduplicated += 1;
+                return Adjust { skip: true, ..Adjust::default() };
+            }
+            applied.duplicates += 1;
+        }
+        Adjust { slower, ..Adjust::default() }
+    }
+
+    fn counters(&self, applied: &Applied, _: &Facts) -> Vec<(&'static str, f64)> {
+        // Listed once it matters: with keys, or once a write was doubled.
+        if self.idempotent || applied.duplicates > 0 {
+            vec![("duplicate_effects", applied.duplicates as f64), ("deduplicated", applied.deduplicated as f64)]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn reset_counters(&self, applied: &mut Applied, _now: Nanos) {
+        applied.duplicates = 0;
+        applied.deduplicated = 0;
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

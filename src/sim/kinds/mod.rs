@@ -241,6 +241,8 @@ pub enum Reach {
 pub struct Job {
     pub write: bool,
     pub key: u64,
+    /// The request it belongs to: the same for every retry and copy of it.
+    pub request: u64,
     pub now: Nanos,
     /// Service times are multiplied by this (CPU throttle, warm-up).
     pub slow: f64,

@@ -48,5 +48,10 @@ impl KindView for DatabaseSpec {
                 ui.add(drag(&mut c.kappa).range(0.0..=1.0).speed(0.0001).prefix("κ "));
             }
         });
+        let tip = "Idempotency keys: a write for a request already applied (a retry whose first \
+                   attempt did commit, a copy delivered twice) is answered without applying it again.";
+        row(ui, "idempotent", tip, |ui| {
+            ui.checkbox(&mut d.idempotent, "");
+        });
     }
 }
