@@ -27,6 +27,7 @@ mod calls;
 mod clients;
 mod events;
 mod faults;
+mod hedge;
 mod jobs;
 mod link;
 mod node;
@@ -350,10 +351,13 @@ impl Engine {
         let live_msgs = self.msgs.iter().filter(|m| m.live).count() as u64;
         let live_reqs = self.reqs.iter().filter(|r| r.live).count() as u64;
         // An orphaned copy is not the job of record; its replacement is.
+        // Nor is the second copy of a hedged call while the first lives.
         let live_jobs = self
             .msgs
             .iter()
-            .filter(|m| m.live && m.req == NONE && m.orphan_depth == NO_ORPHAN && m.parent == NONE)
+            .enumerate()
+            .filter(|(_, m)| m.live && m.req == NONE && m.orphan_depth == NO_ORPHAN && m.parent == NONE)
+            .filter(|&(i, m)| !(m.hedge_copy && self.paired(i as u32)))
             .count() as u64;
         if live_msgs != self.live_msgs {
             return Err(format!("message arena holds {live_msgs} live, counter says {}", self.live_msgs));
@@ -465,6 +469,7 @@ impl Engine {
                 }
             }
             What::HopTimeout { msg, era, depth, serial } => self.hop_timeout(msg, era, depth, serial),
+            What::Hedge { msg, era, depth, serial } => self.hedge(msg, era, depth, serial),
             What::Scale { node, epoch } => self.autoscale(node, epoch),
             What::Booted { node, epoch, count } => self.booted(node, epoch, count),
             What::Reconnect { node, epoch, left } => self.reconnect(node, epoch, left),
