@@ -207,3 +207,14 @@ fn hedge_after_ms_must_be_positive() {
     assert_eq!(plain.links[0].hedge_after_ms, None);
     assert!(!plain.to_ron().contains("hedge_after_ms"));
 }
+
+#[test]
+fn hedged_runs_are_deterministic() {
+    // Same file, same seed: the same bits, hedges and all.
+    let (s, _) =
+        Scenario::parse("after.ron", include_str!("../../scenarios/concepts/hedged-requests/after.ron")).unwrap();
+    let json = || serde_json::to_string(&run(&s, 4, 1.0, 10.0)).unwrap();
+    let first = json();
+    assert!(first.contains("\"hedges\""));
+    assert_eq!(first, json());
+}
