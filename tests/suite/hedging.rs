@@ -128,7 +128,8 @@ fn an_early_error_waits_for_the_other_copy() {
 #[test]
 fn hedges_with_timeouts_retries_loss_crashes_and_jobs_keep_the_books() {
     // Hedges at two depths, per-hop and client timeouts with retries, loss,
-    // a blackhole, a crash and a queue whose deliveries are hedged too:
+    // a blackhole, a crash, hedged fan-out branches and a queue whose
+    // deliveries are hedged too:
     // requests and jobs finish exactly once (the engine asserts a request
     // is live when it finishes) and the ledger balances at every step.
     let retry = RetryPolicy { timeout_ms: 60.0, max_retries: 2, backoff_ms: 5.0, ..Default::default() };
@@ -144,6 +145,11 @@ fn hedges_with_timeouts_retries_loss_crashes_and_jobs_keep_the_books() {
         poisson("uploads", 200.0),
         node("jobs", NodeKind::Queue(QueueSpec { consumers: 16, ..Default::default() })),
         service("worker", 16, Dist::LogNormal { mean: 8.0, std_dev: 16.0 }),
+        // A scatter-gather whose branches are hedged (and time out).
+        client("searchers", ClientSpec { traffic: Traffic::Poisson { rate: 200.0 }, ..Default::default() }),
+        node("search", NodeKind::Service(ServiceSpec { workers: 64, fan_out: true, ..Default::default() })),
+        service("shard-1", 8, Dist::LogNormal { mean: 6.0, std_dev: 12.0 }),
+        service("shard-2", 8, Dist::LogNormal { mean: 6.0, std_dev: 12.0 }),
     ];
     let mut links = vec![
         hedged(link("users", "lb", 1.0), 8.0),
@@ -153,14 +159,19 @@ fn hedges_with_timeouts_retries_loss_crashes_and_jobs_keep_the_books() {
         hedged(link("b", "db", 0.5), 4.0),
         link("uploads", "jobs", 1.0),
         hedged(link("jobs", "worker", 1.0), 12.0),
+        link("searchers", "search", 1.0),
+        hedged(link("search", "shard-1", 0.5), 10.0),
+        hop_timeout(hedged(link("search", "shard-2", 0.5), 10.0), 30.0),
     ];
     links[3].loss = 0.02;
     links[4].loss = 0.02;
     links[6].loss = 0.02;
+    links[9].loss = 0.02;
     let (s, _) = Scenario::parse("hedges.ron", &scenario(nodes, links).to_ron()).unwrap();
     // A blackhole keeps what it swallows (an abandoned copy that nothing
     // watches stays lost, hedged or not): the second run counts messages.
-    let chaos = ["kill b at 3s for 2s", "duplicate lb->a 20% at 2s for 6s", "restart a at 7s"];
+    let chaos =
+        ["kill b at 3s for 2s", "duplicate lb->a 20% at 2s for 6s", "restart a at 7s", "kill shard-1 at 4s for 1s"];
     for blackhole in [true, false] {
         let mut e = s.engine(9);
         for f in chaos.iter().copied().chain(blackhole.then_some("blackhole a->db at 6s for 1s")) {
@@ -172,8 +183,10 @@ fn hedges_with_timeouts_retries_loss_crashes_and_jobs_keep_the_books() {
         }
         let hedges: u64 = e.links().iter().map(|l| l.stats.hedges).sum();
         assert!(hedges > 1000, "hedges sent: {hedges}");
+        let branch_hedges = e.links()[e.find_link("search", "shard-2").unwrap() as usize].stats.hedges;
+        assert!(branch_hedges > 100, "fan-out branches hedged: {branch_hedges}");
         // Everything drains once the traffic stops.
-        for n in ["users", "uploads"] {
+        for n in ["users", "uploads", "searchers"] {
             let i = e.find_node(n).unwrap();
             e.remove_node(i);
         }

@@ -16,7 +16,7 @@
 //! (messages, requests, the ledger), `node` and `link` (runtime state),
 //! `clients`, `stations` (admission and service), `calls` (the call stack),
 //! `jobs` (queues and streams), `stores`, `phones`, `autoscale`, `routing`,
-//! `topology` (live changes) and `faults`.
+//! `topology` (live changes), `faults` and `hedge` (hedged requests).
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
