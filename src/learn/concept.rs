@@ -322,6 +322,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "deadline-propagation",
     "noisy-neighbour",
     "health-checks",
+    "outlier-ejection",
     // Failure modes
     "cascading-failure",
     "metastable-failure",

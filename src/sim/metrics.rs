@@ -234,6 +234,8 @@ pub struct NodeStats {
     pub coalesced: u64,
     /// DNS: resolver lookups (cache misses).
     pub lookups: u64,
+    /// Load balancer: backends taken out of rotation by outlier ejection.
+    pub ejections: u64,
     /// Polling clients: polls that came back empty and with messages.
     pub polls_empty: u64,
     pub polls_full: u64,

@@ -187,7 +187,12 @@ fn damaged_concept_files_give_errors_or_checkable_concepts() {
         }
     }
     // A run a learner could not wait for is refused, naming the field.
-    std::fs::write(dir.join("concept.ron"), concept.replace("measure_s: 40.0", "measure_s: 1e12")).unwrap();
+    let endless: String = concept
+        .lines()
+        .map(|l| if l.trim_start().starts_with("measure_s:") { "    measure_s: 1e12," } else { l })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.join("concept.ron"), endless).unwrap();
     let e = Loaded::from_dir(&dir).err().expect("refused");
     assert!(e.contains("measure_s"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);

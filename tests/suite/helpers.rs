@@ -42,15 +42,7 @@ pub fn service(id: &str, workers: u32, service: Dist) -> NodeSpec {
 }
 
 pub fn lb(id: &str, policy: LbPolicy) -> NodeSpec {
-    node(
-        id,
-        NodeKind::LoadBalancer(LoadBalancerSpec {
-            policy,
-            service: Dist::Const(0.0),
-            health_check: None,
-            slow_start_s: None,
-        }),
-    )
+    node(id, NodeKind::LoadBalancer(LoadBalancerSpec { policy, ..Default::default() }))
 }
 
 pub fn link(from: &str, to: &str, ms: f64) -> LinkSpec {

@@ -41,6 +41,7 @@ mod layers;
 mod lessons;
 mod levels;
 mod marathon;
+mod outliers;
 mod patterns;
 mod props;
 mod queueing;

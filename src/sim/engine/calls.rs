@@ -225,7 +225,10 @@ impl Engine {
         let node = &mut self.nodes[n as usize];
         if let Some(i) = node.out.iter().position(|&l| l == hop.link) {
             node.outstanding[i] = node.outstanding[i].saturating_sub(1);
+            let failed = self.msgs[m as usize].error.is_some();
+            self.note_answer(n, i, failed);
         }
+        let node = &self.nodes[n as usize];
         if hop.life != node.life {
             // The caller crashed (and maybe restarted) since it made this
             // call: the call, and any worker it held, died with it.

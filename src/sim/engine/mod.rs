@@ -31,6 +31,7 @@ mod hedge;
 mod jobs;
 mod link;
 mod node;
+mod outliers;
 mod phones;
 mod routing;
 mod stations;
@@ -41,6 +42,7 @@ pub use arena::*;
 use events::*;
 pub use link::*;
 pub use node::*;
+use outliers::*;
 use stores::*;
 
 pub use faults::{FaultRecord, Monkey, MonkeyFault};

@@ -62,6 +62,11 @@ pub struct NodeRt {
     /// back (for a balancer's slow start).
     pub(super) joined: Vec<(Option<Gen>, Option<Nanos>)>,
     pub(super) streak: Vec<i32>,
+    /// Per outgoing link: a balancer's outlier ejection (see `outliers`).
+    pub(super) ejection: Vec<Ejection>,
+    /// When the last ejection in force ends (before it, some backend may
+    /// be out of rotation).
+    pub(super) ejected_till: Nanos,
     pub(super) rr: u32,
     pub(super) ring: Vec<(u64, u32)>,
     pub(super) epoch: Gen,
@@ -228,6 +233,8 @@ impl NodeRt {
             healthy: Vec::new(),
             joined: Vec::new(),
             streak: Vec::new(),
+            ejection: Vec::new(),
+            ejected_till: 0,
             rr: 0,
             ring: Vec::new(),
             epoch: Gen::default(),
@@ -318,6 +325,7 @@ impl NodeRt {
         self.healthy.push(true);
         self.joined.push((None, None));
         self.streak.push(0);
+        self.ejection.push(Ejection::default());
     }
 
     pub fn queue_len(&self) -> usize {

@@ -68,7 +68,7 @@ impl Engine {
             let any = node.out.iter().any(|&l| self.carries(l, class));
             return any.then(|| self.pick_healthy(n, m));
         }
-        if node.healthy.iter().any(|h| !h) && node.healthy.iter().any(|h| *h) {
+        if (node.healthy.iter().any(|h| !h) && node.healthy.iter().any(|h| *h)) || node.ejecting(self.now) {
             return Some(self.pick_healthy(n, m));
         }
         let policy = match &self.nodes[n as usize].spec.kind {
@@ -194,13 +194,17 @@ impl Engine {
         among[among.len() - 1]
     }
 
-    /// Like `pick_backend`, among the backends in rotation that carry the
-    /// message's type (or among those that carry it, if none is healthy).
+    /// Like `pick_backend`, among the backends in rotation (healthy and not
+    /// ejected) that carry the message's type; failing that among the
+    /// healthy ones, and failing that among all that carry it.
     pub(super) fn pick_healthy(&mut self, n: u32, m: u32) -> usize {
         let node = &self.nodes[n as usize];
         let class = self.msgs[m as usize].class;
         let carry: Vec<usize> = (0..node.out.len()).filter(|&i| self.carries(node.out[i], class)).collect();
-        let mut ok: Vec<usize> = carry.iter().copied().filter(|&i| node.healthy[i]).collect();
+        let mut ok: Vec<usize> = carry.iter().copied().filter(|&i| node.in_rotation(i, self.now)).collect();
+        if ok.is_empty() {
+            ok = carry.iter().copied().filter(|&i| node.healthy[i]).collect();
+        }
         if ok.is_empty() {
             ok = carry;
         }
@@ -277,6 +281,7 @@ impl Engine {
         for s in &mut node.streak {
             *s = 0;
         }
+        node.reset_ejections();
         if let Some(hc) = hc {
             let t = self.now + ms_to_nanos(hc.interval_ms).max(1);
             self.at(t, What::HealthCheck { node: n, epoch });

@@ -153,6 +153,7 @@ impl Engine {
             node.healthy.remove(i);
             node.joined.remove(i);
             node.streak.remove(i);
+            node.ejection.remove(i);
         }
         self.note_typed_links(from);
         self.build_ring(from);

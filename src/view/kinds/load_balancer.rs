@@ -44,5 +44,23 @@ impl KindView for LoadBalancerSpec {
                 ui.add(drag(t).range(0.0..=86_400.0).speed(0.5).suffix(" s"));
             }
         });
+        let tip = "Judge backends by their answers: after this many failures in a row a backend is \
+                   out of rotation for a while, whatever its health checks say.";
+        row(ui, "outlier ejection", tip, |ui| {
+            let mut on = lb.outlier_ejection.is_some();
+            if ui.checkbox(&mut on, "").changed() {
+                lb.outlier_ejection = on.then(OutlierEjection::default);
+            }
+            if let Some(o) = &mut lb.outlier_ejection {
+                ui.add(drag(&mut o.consecutive_errors).range(1..=1_000_000).suffix(" errors"));
+                ui.add(drag(&mut o.eject_s).range(0.001..=86_400.0).speed(0.5).suffix(" s out"));
+            }
+        });
+        if let Some(o) = &mut lb.outlier_ejection {
+            let tip = "The largest share of the backends out at once (at least one may go; one always stays).";
+            row(ui, "most ejected", tip, |ui| {
+                ui.add(drag(&mut o.max_ejected).range(0.0..=1.0).speed(0.01));
+            });
+        }
     }
 }
