@@ -95,9 +95,10 @@ pub struct Concept {
     /// Where you would meet it.
     pub meet: String,
     /// The node kinds (as the palette names them: "cache", "load
-    /// balancer") and faults (as the command line names them: "kill",
-    /// "throttle") this concept is about; the inspector of a node of that
-    /// kind links to it.
+    /// balancer"), faults (as the command line names them: "kill",
+    /// "throttle") and link fields ([`LINK_TOPICS`]) this concept is
+    /// about; the inspector of a node of that kind, or of any link for a
+    /// link field, links to it.
     #[serde(default)]
     pub about: Vec<String>,
     /// Nodes to circle on the canvas.
@@ -311,6 +312,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "retry-backoff-jitter",
     "retry-budget",
     "retry-one-layer",
+    "hedged-requests",
     "circuit-breaker",
     "graceful-degradation",
     "bulkhead",
@@ -465,10 +467,13 @@ impl Run {
     }
 }
 
-/// Every word `about` may use: node kind labels and fault verbs.
+/// Link fields a concept may be about: the link inspector links to them.
+pub const LINK_TOPICS: [&str; 1] = ["hedge_after_ms"];
+
+/// Every word `about` may use: node kind labels, fault verbs and link fields.
 pub fn topics() -> Vec<&'static str> {
     let kinds = crate::sim::model::NodeKind::catalogue().into_iter().map(|k| k.label());
-    kinds.chain(fault_verbs()).collect()
+    kinds.chain(fault_verbs()).chain(LINK_TOPICS).collect()
 }
 
 /// The faults' verbs, as the command line names them (`kill`, `throttle`).

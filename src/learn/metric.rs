@@ -60,6 +60,9 @@ pub enum Metric {
     /// Calls answered by a fallback (over all links) per answered request:
     /// how much of what users got was degraded.
     FallbackRatio,
+    /// Hedged copies sent (over all links) per request made: the extra
+    /// work hedging asks of what is behind the hedged links.
+    HedgeShare,
     /// A request type's figure (types from a client's `mix`) or a client's:
     /// `p50_ms`, `p95_ms`, `p99_ms`, `mean_ms`, `error_rate`,
     /// `throughput_rps`, `completed`, `failed`.
@@ -160,6 +163,12 @@ impl Metric {
                 }
                 r.links.iter().map(|l| l.fallbacks).sum::<u64>() as f64 / r.completed as f64
             }
+            Metric::HedgeShare => {
+                if r.created == 0 {
+                    return None;
+                }
+                r.links.iter().map(|l| l.hedges).sum::<u64>() as f64 / r.created as f64
+            }
             Metric::LinkLossRate(from, to) => {
                 r.links.iter().find(|l| &l.from == from && &l.to == to).filter(|l| l.sent > 0)?.loss_rate
             }
@@ -210,6 +219,7 @@ impl Metric {
             | Metric::GoodputShare
             | Metric::FailedShare(_)
             | Metric::LinkLossRate(..)
+            | Metric::HedgeShare
             | Metric::WorstSecondErrorRate => true,
             Metric::Node(_, f) => {
                 matches!(f.as_str(), "utilization" | "hit_ratio" | "rejected_share" | "member_max_share")

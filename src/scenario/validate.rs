@@ -152,6 +152,9 @@ fn check_links(c: &mut Checker, s: &Scenario, ids: &HashMap<&str, usize>) -> Res
                 if let Some(max) = l.max_concurrent {
                     c.count("max_concurrent", max, 1, MAX_COUNT)?;
                 }
+                if let Some(after) = l.hedge_after_ms {
+                    c.number("hedge_after_ms", after, 0.001, 3.6e6)?;
+                }
                 if let Some(cb) = &l.circuit_breaker {
                     c.field("circuit_breaker", |c| {
                         c.number("failure_ratio", cb.failure_ratio, 0.001, 1.0)?;

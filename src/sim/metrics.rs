@@ -258,6 +258,8 @@ pub struct LinkStats {
     pub lost: u64,
     /// Calls that failed for good and were answered by the caller itself.
     pub fallbacks: u64,
+    /// Hedged requests: second copies of a call sent after `hedge_after_ms`.
+    pub hedges: u64,
     pub bytes: u64,
     pub in_transit: Level,
 }

@@ -154,6 +154,12 @@ pub struct LinkSpec {
     /// fallback.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fallback: bool,
+    /// Hedged requests: a call over this link with no answer after this
+    /// long is sent once more over the same link (a load balancer behind
+    /// it routes the copy like any request); the first success wins and
+    /// the other copy's answer is discarded when it comes. Absent: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge_after_ms: Option<f64>,
 }
 
 fn is_one(v: &f64) -> bool {
@@ -205,6 +211,7 @@ impl LinkSpec {
             only: Vec::new(),
             weight: 1.0,
             fallback: false,
+            hedge_after_ms: None,
         }
     }
 }

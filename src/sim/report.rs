@@ -185,6 +185,9 @@ pub struct LinkReport {
     /// Calls that failed for good and were answered by the caller's fallback.
     #[serde(skip_serializing_if = "is_zero")]
     pub fallbacks: u64,
+    /// Second copies of calls sent by hedging (extra load on what is behind).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hedges: u64,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -245,6 +248,7 @@ impl Report {
                 loss_rate: if l.stats.sent == 0 { 0.0 } else { l.stats.lost as f64 / l.stats.sent as f64 },
                 mean_in_transit: per_ns(l.stats.in_transit.area_to(now)),
                 fallbacks: l.stats.fallbacks,
+                hedges: l.stats.hedges,
             })
             .collect();
         Report {
@@ -438,6 +442,15 @@ impl Report {
                     l.sent,
                     l.loss_rate * 100.0
                 );
+            }
+        }
+        let hedged: Vec<&LinkReport> = self.links.iter().filter(|l| l.hedges > 0).collect();
+        if !hedged.is_empty() {
+            let _ = writeln!(t, "\n  hedged links (second copies sent after hedge_after_ms):");
+            for l in hedged {
+                let share = if self.created == 0 { 0.0 } else { l.hedges as f64 / self.created as f64 * 100.0 };
+                let _ =
+                    writeln!(t, "    {} -> {}: {} hedges ({share:.2}% of the requests made)", l.from, l.to, l.hedges);
             }
         }
         t

@@ -231,6 +231,20 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec, types: &[String]) {
         &mut l.max_concurrent,
         10,
     );
+    row(
+        ui,
+        "hedge",
+        "Hedged requests: a call with no answer after this long is sent once more over this link (a balancer behind it picks the next backend); the first success wins and the other copy's answer is discarded. Cuts the tail for a little extra work.",
+        |ui| {
+            let mut on = l.hedge_after_ms.is_some();
+            if ui.checkbox(&mut on, "after").changed() {
+                l.hedge_after_ms = on.then_some(15.0);
+            }
+            if let Some(ms) = &mut l.hedge_after_ms {
+                ui.add(drag(ms).range(0.001..=3_600_000.0).speed(0.5).suffix(" ms"));
+            }
+        },
+    );
     retry(ui, "link-retry", &mut l.retry, "per hop");
     let mut on = l.circuit_breaker.is_some();
     if ui

@@ -4,6 +4,7 @@
 //!   Jackson tandem, Little's law, M/D/1 on a bandwidth-limited wire).
 //! - `behaviour`: node kinds, policies and flows do what they claim.
 //! - `chaos`: every fault type has the effect a practitioner expects.
+//! - `hedging`: hedged requests against order statistics; the pair's rules; the books balance.
 //! - `kinds`: the catalogue kinds (gateway, serverless, autoscaling, shards,
 //!   streams, fan-out, polling, long polling, websockets, devices, inboxes,
 //!   replicas, pub/sub, dead letters, coalescing, CDN, DNS) and request types.
@@ -32,6 +33,7 @@ mod determinism;
 mod fidelity;
 mod fuzz;
 mod golden;
+mod hedging;
 mod helpers;
 mod idempotency;
 mod insights;

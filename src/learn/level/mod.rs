@@ -28,7 +28,7 @@
 //!   node's starting links (the users' distance), one into a locked node
 //!   those of the starting links into it, any other the level's link
 //!   template. Their policies (retries, breakers, bulkheads, routes,
-//!   weights, fallbacks) are the player's to set.
+//!   weights, fallbacks, hedges) are the player's to set.
 
 use std::collections::BTreeMap;
 
@@ -160,7 +160,9 @@ fn half_ms() -> Dist {
 }
 
 fn policy_fields() -> Vec<String> {
-    ["retry", "circuit_breaker", "max_concurrent", "only", "weight", "fallback"].map(String::from).to_vec()
+    ["retry", "circuit_breaker", "max_concurrent", "only", "weight", "fallback", "hedge_after_ms"]
+        .map(String::from)
+        .to_vec()
 }
 
 /// Checks on the run and rules on the design.

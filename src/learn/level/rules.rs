@@ -196,6 +196,7 @@ impl Level {
                 "only" => l.only = policy.only.clone(),
                 "weight" => l.weight = policy.weight,
                 "fallback" => l.fallback = policy.fallback,
+                "hedge_after_ms" => l.hedge_after_ms = policy.hedge_after_ms,
                 _ => {}
             }
         }

@@ -185,6 +185,13 @@ pub(super) struct Msg {
     /// When its client gives up, if the client propagates its deadline
     /// (`Nanos::MAX`: no deadline travels with it).
     pub(super) deadline: Nanos,
+    /// Hedged requests: the other copy of the call at depth `hedge_depth`
+    /// (`NONE`: not one of a pair) and its era; `hedge_copy` marks the
+    /// copy sent second (see `hedge.rs`).
+    pub(super) twin: u32,
+    pub(super) twin_era: Gen,
+    pub(super) hedge_depth: u8,
+    pub(super) hedge_copy: bool,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -252,6 +259,10 @@ impl Engine {
                     offline_node: NONE,
                     fallback: false,
                     deadline: Nanos::MAX,
+                    twin: NONE,
+                    twin_era: Gen::default(),
+                    hedge_depth: 0,
+                    hedge_copy: false,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -282,6 +293,7 @@ impl Engine {
         m.offline_node = NONE;
         m.fallback = false;
         m.deadline = Nanos::MAX;
+        m.twin = NONE;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot
@@ -293,7 +305,8 @@ impl Engine {
         let orig = self.msgs[m as usize].clone();
         let c = self.new_msg(orig.req, orig.origin, orig.op, orig.key, orig.req_bytes, orig.resp_bytes);
         let era = self.msgs[c as usize].era;
-        self.msgs[c as usize] = Msg { era, live: true, ..orig };
+        // A copy is nobody's hedge twin until it is made one.
+        self.msgs[c as usize] = Msg { era, live: true, twin: NONE, ..orig };
         c
     }
 

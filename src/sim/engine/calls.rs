@@ -81,6 +81,9 @@ impl Engine {
             let era = msg.era;
             self.at(t, What::HopTimeout { msg: m, era, depth: top as u8, serial: hop.serial });
         }
+        if self.links[hop.link as usize].spec.hedge_after_ms.is_some() {
+            self.schedule_hedge(m, top);
+        }
         self.transit(m, hop.link, false, bytes);
     }
 
@@ -211,6 +214,10 @@ impl Engine {
             self.end_msg(m);
             return;
         }
+        if msg.twin != NONE && msg.hedge_depth as usize == d && self.hedge_answered(m, d) {
+            return;
+        }
+        let msg = &self.msgs[m as usize];
         match msg.error {
             Some(FailReason::CircuitOpen) => {}
             e => self.breaker_record(hop.link, e.is_none()),
@@ -436,6 +443,7 @@ impl Engine {
         let (copy, req) = (msg.clone(), msg.req);
         let m2 = self.clone_msg(m);
         self.msgs[m as usize].orphan_depth = depth;
+        let release_from = if copy.twin != NONE { self.hedge_given_up(m, d, Some(m2)) } else { d + 1 };
         let era2 = self.msgs[m2 as usize].era;
         {
             let c = &mut self.msgs[m2 as usize];
@@ -458,7 +466,7 @@ impl Engine {
             }
         }
         if was_lost {
-            self.release_stack(m, d + 1);
+            self.release_stack(m, release_from);
             self.end_msg(m);
         }
         self.answer_arrived(m2);

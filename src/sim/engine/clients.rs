@@ -266,11 +266,12 @@ impl Engine {
         // The attempt still wanders somewhere: it finishes its journey but
         // is thrown away when it gets back.
         if self.msg_ok(m, mg) {
+            let from = if self.msgs[m as usize].twin != NONE { self.hedge_given_up(m, 0, None) } else { 1 };
             let msg = &mut self.msgs[m as usize];
             if msg.place == Place::Lost {
                 // The client gave up on a message lost on the way: every
                 // call it was making is over (connections reset).
-                self.release_stack(m, 1);
+                self.release_stack(m, from);
                 self.end_msg(m);
             } else if msg.orphan_depth == NO_ORPHAN {
                 msg.orphan_depth = 0;

@@ -78,6 +78,13 @@ pub(super) enum What {
         msg: u32,
         era: Gen,
     },
+    /// A call over a hedged link has waited `hedge_after_ms`: send a copy.
+    Hedge {
+        msg: u32,
+        era: Gen,
+        depth: u8,
+        serial: Gen,
+    },
     /// An autoscaling group reviews its size.
     Scale {
         node: u32,

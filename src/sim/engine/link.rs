@@ -246,7 +246,10 @@ impl Engine {
         let client_watched = msg.req != NONE && msg.parent == NONE && self.client_spec(msg.origin).retry.is_some();
         self.ledger.messages_lost += 1;
         if orphan {
-            let from = self.msgs[m as usize].orphan_depth as usize + 1;
+            let mut from = self.msgs[m as usize].orphan_depth as usize + 1;
+            if self.msgs[m as usize].twin != NONE {
+                from = self.hedge_orphan_lost(m, from);
+            }
             self.release_stack(m, from);
             self.end_msg(m);
             return;

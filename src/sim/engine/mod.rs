@@ -16,7 +16,7 @@
 //! (messages, requests, the ledger), `node` and `link` (runtime state),
 //! `clients`, `stations` (admission and service), `calls` (the call stack),
 //! `jobs` (queues and streams), `stores`, `phones`, `autoscale`, `routing`,
-//! `topology` (live changes) and `faults`.
+//! `topology` (live changes), `faults` and `hedge` (hedged requests).
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
@@ -27,6 +27,7 @@ mod calls;
 mod clients;
 mod events;
 mod faults;
+mod hedge;
 mod jobs;
 mod link;
 mod node;
@@ -352,10 +353,13 @@ impl Engine {
         let live_msgs = self.msgs.iter().filter(|m| m.live).count() as u64;
         let live_reqs = self.reqs.iter().filter(|r| r.live).count() as u64;
         // An orphaned copy is not the job of record; its replacement is.
+        // Nor is the second copy of a hedged call while the first lives.
         let live_jobs = self
             .msgs
             .iter()
-            .filter(|m| m.live && m.req == NONE && m.orphan_depth == NO_ORPHAN && m.parent == NONE)
+            .enumerate()
+            .filter(|(_, m)| m.live && m.req == NONE && m.orphan_depth == NO_ORPHAN && m.parent == NONE)
+            .filter(|&(i, m)| !(m.hedge_copy && self.paired(i as u32)))
             .count() as u64;
         if live_msgs != self.live_msgs {
             return Err(format!("message arena holds {live_msgs} live, counter says {}", self.live_msgs));
@@ -467,6 +471,7 @@ impl Engine {
                 }
             }
             What::HopTimeout { msg, era, depth, serial } => self.hop_timeout(msg, era, depth, serial),
+            What::Hedge { msg, era, depth, serial } => self.hedge(msg, era, depth, serial),
             What::Scale { node, epoch } => self.autoscale(node, epoch),
             What::Booted { node, epoch, count } => self.booted(node, epoch, count),
             What::Reconnect { node, epoch, left } => self.reconnect(node, epoch, left),

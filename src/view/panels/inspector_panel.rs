@@ -192,6 +192,9 @@ fn link(
     let Ok(mut lp) = links.get_mut(e) else { return None };
     ui.heading(format!("{} -> {}", lp.0.from, lp.0.to));
     ui.label(RichText::new("link").weak());
+    let about: Vec<_> =
+        crate::learn::concept::LINK_TOPICS.iter().flat_map(|t| crate::learn::concept::about(t)).collect();
+    let learn = super::super::concept_panel::links(ui, "Learn:", &about);
     ui.separator();
     let mut spec = lp.0.clone();
     inspector::link(ui, &mut spec, types);
@@ -210,7 +213,7 @@ fn link(
     if let Some(f) = picked.fault {
         chaos.write(ChaosCommand::InjectFor(f, strength.for_s));
     }
-    picked.concept
+    learn.or(picked.concept)
 }
 
 /// What the level lets the player do with this node.
