@@ -344,6 +344,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "network-partition",
     // Consistency
     "replication-lag",
+    "sync-replication",
     "durable-ack",
     // Cost and capacity
     "n-plus-one",

@@ -54,5 +54,6 @@ mod scenarios;
 mod share;
 mod soak;
 mod sweep;
+mod sync_replication;
 mod tidy;
 mod view_structure;

@@ -231,14 +231,17 @@ impl Engine {
             extra += adjust.extra;
         }
         let slow = node.fx.service_factor(now) * contention;
-        if s.is_zero() && extra == 0 {
+        // Synchronous replication: after its own work a write waits for the
+        // replicas (their network and disks, not this node's speed).
+        let replicas = if write && node.prep.after == AfterService::Replicate { self.replication_wait(n) } else { 0 };
+        if s.is_zero() && extra == 0 && replicas == 0 {
             self.service_done(m);
         } else {
             let mut d = s.sample(&mut self.rng) + extra;
             if slow != 1.0 {
                 d = (d as f64 * slow) as Nanos;
             }
-            self.service_ends_in(m, d);
+            self.service_ends_in(m, d + replicas);
         }
     }
 

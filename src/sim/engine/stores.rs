@@ -118,6 +118,22 @@ impl Engine {
         }
     }
 
+    /// How long a write to replicated database `n` waits, after its own
+    /// work, for every replica to confirm it (synchronous replication; 0
+    /// otherwise): the slowest of the replicas' lags, each drawn on its own.
+    pub(super) fn replication_wait(&mut self, n: u32) -> Nanos {
+        let node = &self.nodes[n as usize];
+        let NodeKind::ReplicatedDatabase(d) = &node.spec.kind else { return 0 };
+        if !d.sync_replication {
+            return 0;
+        }
+        let (lag, extra) = (d.lag.sampler(), ms_to_nanos(node.fx.extra_lag_ms));
+        // The replicas still standing (after a failover, one of them leads).
+        let promoted = node.fx.failover.is_some_and(|(_, elected)| self.now >= elected) as usize;
+        let replicas = node.members.len().saturating_sub(1 + promoted);
+        (0..replicas).map(|_| lag.sample(&mut self.rng) + extra).max().unwrap_or(0)
+    }
+
     /// A write committed on the primary: it reaches the replicas after the
     /// replication lag. A replica read of a key whose latest write has not
     /// reached it yet is stale.
@@ -132,6 +148,10 @@ impl Engine {
             return;
         }
         if op == Op::Write {
+            if d.sync_replication {
+                // Every replica had it before it was acknowledged.
+                return;
+            }
             let lag = d.lag.sampler().sample(&mut self.rng) + ms_to_nanos(self.nodes[n as usize].fx.extra_lag_ms);
             let node = &mut self.nodes[n as usize];
             if let KindState::ReplicatedDatabase(r) = &mut node.state {

@@ -10,7 +10,11 @@ use super::*;
 /// (round robin), each with its own `pool`. A write reaches the replicas
 /// `lag` after it commits; a replica read of a key written more recently
 /// than that is counted as stale. If the primary fails, writes fail until a
-/// replica is promoted (`failover_s`).
+/// replica is promoted (`failover_s`), and acknowledged writes that had not
+/// reached the replicas yet are lost. With `sync_replication` the primary
+/// acknowledges a write only once every replica has it: nothing
+/// acknowledged is lost and no replica read is stale, and each write holds
+/// its connection for the slowest replica's lag.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReplicatedDatabaseSpec {
@@ -26,6 +30,11 @@ pub struct ReplicatedDatabaseSpec {
     pub read_from_primary: bool,
     /// Time to detect a failed primary and promote a replica.
     pub failover_s: f64,
+    /// Synchronous replication: a write is acknowledged once every replica
+    /// has it (each replica's lag drawn on its own; the write waits for
+    /// the slowest).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sync_replication: bool,
 }
 
 impl Default for ReplicatedDatabaseSpec {
@@ -39,6 +48,7 @@ impl Default for ReplicatedDatabaseSpec {
             lag: Dist::Exp(20.0),
             read_from_primary: false,
             failover_s: 15.0,
+            sync_replication: false,
         }
     }
 }

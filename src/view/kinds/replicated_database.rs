@@ -41,6 +41,10 @@ impl KindView for ReplicatedDatabaseSpec {
         });
         ui.checkbox(&mut d.read_from_primary, "primary serves reads too")
             .on_hover_text("Reads are shared by the primary and the replicas.");
+        ui.checkbox(&mut d.sync_replication, "synchronous replication").on_hover_text(
+            "A write is confirmed only once every replica has it: a failover loses nothing, \
+             and each write waits for the slowest replica.",
+        );
         seconds(
             ui,
             "failover",

@@ -1,0 +1,83 @@
+//! Synchronous replication: a write is confirmed once every replica has it.
+
+use systemdecoder::chaos::Fault;
+use systemdecoder::scenario::Scenario;
+use systemdecoder::sim::Engine;
+use systemdecoder::sim::dist::Dist;
+use systemdecoder::sim::model::*;
+use systemdecoder::sim::report::Report;
+
+use crate::helpers::*;
+
+const S: u64 = 1_000_000_000;
+
+/// Writes only (`write_ratio`), to a database with two replicas whose lags
+/// are Exp(`lag_ms`), a pool too big to queue.
+fn store(write_ratio: f64, lag_ms: f64, sync: bool) -> Scenario {
+    let c = client(
+        "c",
+        ClientSpec { traffic: Traffic::Poisson { rate: 400.0 }, write_ratio, keys: 100, ..Default::default() },
+    );
+    let db = node(
+        "db",
+        NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec {
+            replicas: 2,
+            pool: 256,
+            read: Dist::Const(1.0),
+            write: Dist::Const(2.0),
+            lag: Dist::Exp(lag_ms),
+            failover_s: 5.0,
+            sync_replication: sync,
+            ..Default::default()
+        }),
+    );
+    scenario(vec![c, db], vec![link("c", "db", 1.0)])
+}
+
+fn run(s: &Scenario, faults: &[&str], secs: u64) -> (Engine, Report) {
+    let mut e = s.engine(21);
+    for f in faults {
+        Fault::parse_cli(f).unwrap().schedule(&mut e).unwrap();
+    }
+    e.run_until(secs * S);
+    let r = Report::from_engine(&e, "test", 0);
+    assert_eq!(r.conservation, "ok");
+    (e, r)
+}
+
+#[test]
+fn a_synchronous_write_waits_for_the_slower_of_two_replicas() {
+    // The slower of two Exp(L) lags has mean L + L/2: with L = 20 ms and
+    // 2 ms of work, a write holds its connection 32 ms on average.
+    let (_, r) = run(&store(1.0, 20.0, true), &[], 60);
+    let db = node_report(&r, "db");
+    close("mean write time at the database", db.sojourn_ms.mean, 2.0 + 1.5 * 20.0, 0.02);
+    // Asynchronous: the write's own 2 ms.
+    let (_, r) = run(&store(1.0, 20.0, false), &[], 60);
+    close("asynchronous write time", node_report(&r, "db").sojourn_ms.mean, 2.0, 0.01);
+}
+
+#[test]
+fn a_failover_loses_confirmed_writes_only_when_replication_is_asynchronous() {
+    // 200 writes a second, 50 ms behind: about 10 confirmed and not yet on a
+    // replica at any moment.
+    let (_, r) = run(&store(0.5, 50.0, false), &["failover db at 10s"], 30);
+    let lost = node_report(&r, "db").detail["lost_writes"];
+    assert!((2.0..=30.0).contains(&lost), "asynchronous: {lost} lost");
+    assert!(node_report(&r, "db").detail["stale_reads"] > 0.0);
+    let (_, r) = run(&store(0.5, 50.0, true), &["failover db at 10s"], 30);
+    let db = node_report(&r, "db");
+    assert_eq!((db.detail["lost_writes"], db.detail["stale_reads"]), (0.0, 0.0), "synchronous: nothing lost or stale");
+    // Writes confirmed after the election wait for the one replica left.
+    assert!(r.failed["node_down"] > 0, "writes during the election fail, as before");
+}
+
+#[test]
+fn after_a_promotion_writes_wait_for_the_replicas_that_are_left() {
+    let (mut e, _) = run(&store(1.0, 20.0, true), &["failover db at 5s"], 12);
+    e.reset_stats();
+    e.run_until(60 * S);
+    let r = Report::from_engine(&e, "test", 0);
+    // One replica left: the wait is one Exp(20 ms) lag.
+    close("mean write time with one replica", node_report(&r, "db").sojourn_ms.mean, 2.0 + 20.0, 0.03);
+}
