@@ -297,6 +297,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "consistent-hashing",
     "failover-retry-horizon",
     "blobs-off-path",
+    "sync-replication",
     // Messaging
     "queue-load-levelling",
     "dead-letter-queue",
@@ -344,7 +345,6 @@ pub const BUNDLED: &[Bundled] = concepts![
     "network-partition",
     // Consistency
     "replication-lag",
-    "sync-replication",
     "durable-ack",
     // Cost and capacity
     "n-plus-one",
