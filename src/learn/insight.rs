@@ -215,8 +215,8 @@ fn retry_storm(r: &Report, out: &mut Vec<Insight>) {
     }
 }
 
-/// Counters of single nodes: stale reads, cold starts, a cache that
-/// rarely hits.
+/// Counters of single nodes: stale reads, doubled and lost writes, cold
+/// starts, a cache that rarely hits.
 fn per_node(r: &Report, out: &mut Vec<Insight>) {
     for n in &r.nodes {
         let d = |k: &str| n.detail.get(k).copied().unwrap_or(0.0);
@@ -235,6 +235,30 @@ fn per_node(r: &Report, out: &mut Vec<Insight>) {
                 ),
                 concept: "replication-lag",
                 weight: 1.5 + stale,
+            });
+        }
+        let doubled = d("duplicate_effects");
+        if doubled >= 1.0 {
+            out.push(Insight {
+                rule: "duplicate_effects",
+                says: format!(
+                    "{} applied {doubled:.0} writes a second time for the same request: retries of writes whose first attempt did commit after its caller gave up (a double charge each). Idempotency keys let it recognise them.",
+                    n.id
+                ),
+                concept: "idempotency-keys",
+                weight: 2.5 + (doubled / arrivals),
+            });
+        }
+        let lost = d("lost_writes");
+        if lost >= 1.0 {
+            out.push(Insight {
+                rule: "lost_writes",
+                says: format!(
+                    "{} lost {lost:.0} writes it had confirmed when its primary failed: they had not reached a replica yet. Synchronous replication confirms a write only once a replica has it.",
+                    n.id
+                ),
+                concept: "sync-replication",
+                weight: 3.0,
             });
         }
         let cold = d("cold_starts") / arrivals;

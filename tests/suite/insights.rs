@@ -81,6 +81,13 @@ fn counters_of_single_nodes_are_called_out() {
     fires("retry_storm", &concept("retry-budget", Design::Before), 5.0, 30.0);
     fires("stale_reads", &concept("replication-lag", Design::Before), 5.0, 30.0);
     fires("cold_starts", &concept("serverless-cold-starts", Design::Before), 5.0, 60.0);
+    fires("duplicate_effects", &concept("idempotency-keys", Design::Before), 5.0, 30.0);
+    fires("lost_writes", &concept("sync-replication", Design::Before), 5.0, 25.0);
+    // Their fixes silence them.
+    for (rule, id) in [("duplicate_effects", "idempotency-keys"), ("lost_writes", "sync-replication")] {
+        let v = seen(&concept(id, Design::After), 5.0, 25.0);
+        assert!(!rules(&v).contains(&rule), "{id}'s fix: {:?}", rules(&v));
+    }
     let misses = parse(
         r#"(version: 1, name: "t", seed: 1, nodes: [
         (id: "u", kind: Client(traffic: Poisson(rate: 200.0), keys: 100000)),
