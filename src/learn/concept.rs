@@ -345,6 +345,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "network-partition",
     // Consistency
     "replication-lag",
+    "read-your-writes",
     "durable-ack",
     // Cost and capacity
     "n-plus-one",

@@ -48,12 +48,13 @@ mod props;
 mod queueing;
 mod quorum;
 mod replay;
+mod replication;
 mod robustness;
 mod saves;
 mod scenarios;
 mod share;
 mod soak;
 mod sweep;
-mod sync_replication;
+
 mod tidy;
 mod view_structure;

@@ -162,6 +162,15 @@ impl Engine {
                 if msg.op == Op::Write {
                     return if electing { Err(FailReason::NodeDown) } else { Ok(0) };
                 }
+                // Read-your-writes: a key written within the window is read
+                // where every write is, on the primary.
+                let fresh_needed = match (&node.state, d.read_your_writes_ms) {
+                    (KindState::ReplicatedDatabase(r), Some(w)) => r.written_within(msg.key, now, ms_to_nanos(w)),
+                    _ => false,
+                };
+                if fresh_needed && !electing {
+                    return Ok(0);
+                }
                 let primary_reads = (d.read_from_primary || replicas == 0) && !electing;
                 let choices = replicas + primary_reads as usize;
                 if choices == 0 {

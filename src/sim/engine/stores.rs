@@ -153,9 +153,10 @@ impl Engine {
                 return;
             }
             let lag = d.lag.sampler().sample(&mut self.rng) + ms_to_nanos(self.nodes[n as usize].fx.extra_lag_ms);
+            let keep = ms_to_nanos(d.read_your_writes_ms.unwrap_or(0.0));
             let node = &mut self.nodes[n as usize];
             if let KindState::ReplicatedDatabase(r) = &mut node.state {
-                r.written(key, now + lag, now);
+                r.written(key, now + lag, now, keep);
             }
         } else if k != 0 {
             let node = &mut self.nodes[n as usize];

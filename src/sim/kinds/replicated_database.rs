@@ -35,6 +35,10 @@ pub struct ReplicatedDatabaseSpec {
     /// the slowest).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sync_replication: bool,
+    /// Read-your-writes: a read of a key written less than this long ago
+    /// goes to the primary, which has every write (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_your_writes_ms: Option<f64>,
 }
 
 impl Default for ReplicatedDatabaseSpec {
@@ -49,34 +53,45 @@ impl Default for ReplicatedDatabaseSpec {
             read_from_primary: false,
             failover_s: 15.0,
             sync_replication: false,
+            read_your_writes_ms: None,
         }
     }
 }
 
-/// When the latest write of each recent key becomes visible on the replicas.
+/// For each recent key: when its latest write committed on the primary,
+/// and when it becomes visible on the replicas.
 #[derive(Default, Clone)]
 pub struct Replication {
-    visible_at: std::collections::HashMap<u64, Nanos>,
+    written: std::collections::HashMap<u64, (Nanos, Nanos)>,
+    /// Its size after the last pruning: prune again when it doubles.
+    pruned: usize,
 }
 
 impl Replication {
-    /// A write of `key` reaches the replicas at `at`.
-    pub fn written(&mut self, key: u64, at: Nanos, now: Nanos) {
-        self.visible_at.insert(key, at);
-        if self.visible_at.len() > 100_000 {
-            self.visible_at.retain(|_, &mut t| t > now);
+    /// A write of `key` committed now and reaches the replicas at `at`.
+    /// Entries older than `keep` (and already on the replicas) are let go.
+    pub fn written(&mut self, key: u64, at: Nanos, now: Nanos, keep: Nanos) {
+        self.written.insert(key, (now, at));
+        if self.written.len() > 2 * self.pruned.max(50_000) {
+            self.written.retain(|_, &mut (w, t)| t > now || now.saturating_sub(w) <= keep);
+            self.pruned = self.written.len();
         }
     }
 
     /// A replica read of `key` now misses its latest write.
     pub fn is_stale(&self, key: u64, now: Nanos) -> bool {
-        self.visible_at.get(&key).is_some_and(|&t| t > now)
+        self.written.get(&key).is_some_and(|&(_, t)| t > now)
+    }
+
+    /// `key` was written within `window` before `now`.
+    pub fn written_within(&self, key: u64, now: Nanos, window: Nanos) -> bool {
+        self.written.get(&key).is_some_and(|&(w, _)| now.saturating_sub(w) < window)
     }
 
     /// The primary died: writes not yet on a replica are lost; how many.
     pub fn forget_unreplicated(&mut self, now: Nanos) -> u64 {
-        let lost = self.visible_at.values().filter(|&&t| t > now).count() as u64;
-        self.visible_at.clear();
+        let lost = self.written.values().filter(|&&(_, t)| t > now).count() as u64;
+        self.written.clear();
         lost
     }
 }
@@ -113,6 +128,9 @@ impl Kind for ReplicatedDatabaseSpec {
         c.dist("read", &d.read)?;
         c.dist("write", &d.write)?;
         c.dist("lag", &d.lag)?;
+        if let Some(w) = d.read_your_writes_ms {
+            c.number("read_your_writes_ms", w, 0.0, 3.6e6)?;
+        }
         c.number("failover_s", d.failover_s, 0.0, 86_400.0)
     }
 }

@@ -45,6 +45,16 @@ impl KindView for ReplicatedDatabaseSpec {
             "A write is confirmed only once every replica has it: a failover loses nothing, \
              and each write waits for the slowest replica.",
         );
+        let tip = "Read-your-writes: a read of a key written less than this long ago goes to the primary.";
+        row(ui, "read-your-writes", tip, |ui| {
+            let mut on = d.read_your_writes_ms.is_some();
+            if ui.checkbox(&mut on, "").changed() {
+                d.read_your_writes_ms = on.then_some(1000.0);
+            }
+            if let Some(w) = &mut d.read_your_writes_ms {
+                ui.add(drag(w).range(0.0..=3.6e6).speed(10.0).suffix(" ms"));
+            }
+        });
         seconds(
             ui,
             "failover",

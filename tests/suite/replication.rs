@@ -1,4 +1,6 @@
-//! Synchronous replication: a write is confirmed once every replica has it.
+//! Replicated databases: synchronous replication (a write is confirmed once
+//! every replica has it) and read-your-writes (a key written lately is read
+//! from the primary).
 
 use systemdecoder::chaos::Fault;
 use systemdecoder::scenario::Scenario;
@@ -80,4 +82,54 @@ fn after_a_promotion_writes_wait_for_the_replicas_that_are_left() {
     let r = Report::from_engine(&e, "test", 0);
     // One replica left: the wait is one Exp(20 ms) lag.
     close("mean write time with one replica", node_report(&r, "db").sojourn_ms.mean, 2.0 + 20.0, 0.03);
+}
+
+/// 1 000 requests a second, half writes, over 100 keys (5 writes a second
+/// per key), replicas 50 ms behind, reads of keys written in the last
+/// `window` ms sent to the primary.
+fn read_your_writes(window: Option<f64>) -> Scenario {
+    let c = client(
+        "c",
+        ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, write_ratio: 0.5, keys: 100, ..Default::default() },
+    );
+    let db = node(
+        "db",
+        NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec {
+            replicas: 2,
+            pool: 256,
+            read: Dist::Const(1.0),
+            write: Dist::Const(1.0),
+            lag: Dist::Const(50.0),
+            read_your_writes_ms: window,
+            ..Default::default()
+        }),
+    );
+    scenario(vec![c, db], vec![link("c", "db", 1.0)])
+}
+
+#[test]
+fn read_your_writes_sends_fresh_keys_to_the_primary() {
+    // A key's latest write is Exp(5/s) old. Reads of keys written in the
+    // last 100 ms go to the primary: 1 − e^(−0.5) of them, and none of the
+    // rest can be stale (the lag is 50 ms).
+    let (_, r) = run(&read_your_writes(Some(100.0)), &[], 60);
+    let db = node_report(&r, "db");
+    let served = db.members_served.clone().unwrap();
+    let (writes, reads) = (db.arrivals as f64 * 0.5, db.arrivals as f64 * 0.5);
+    close("reads on the primary", (served[0] as f64 - writes) / reads, 1.0 - (-0.5f64).exp(), 0.03);
+    // Stale reads are judged when the read ends: the only ones left are
+    // reads during which their key's write committed on the primary (a
+    // write concurrent with the read), at most 1 − e^(−5 × 1 ms) ≈ 0.5 %.
+    let left = db.detail["stale_reads"] / reads;
+    assert!(left < 0.006, "stale with the window: {left}");
+    // A window shorter than the lag: a read is stale when the key's latest
+    // write is 20 to 50 ms old, e^(−0.1) − e^(−0.25) of reads.
+    let (_, r) = run(&read_your_writes(Some(20.0)), &[], 60);
+    let db = node_report(&r, "db");
+    let stale = db.detail["stale_reads"] / (db.arrivals as f64 * 0.5);
+    close("stale with a 20 ms window", stale, (-0.1f64).exp() - (-0.25f64).exp(), 0.04);
+    // Without it: written in the last 50 ms, 1 − e^(−0.25).
+    let (_, r) = run(&read_your_writes(None), &[], 60);
+    let db = node_report(&r, "db");
+    close("stale without", db.detail["stale_reads"] / (db.arrivals as f64 * 0.5), 1.0 - (-0.25f64).exp(), 0.03);
 }
