@@ -325,6 +325,14 @@ pub struct Window {
     pub in_flight: u64,
     pub nodes: Vec<NodeWindow>,
     pub links: Vec<LinkWindow>,
+    /// p99 latency (ms) of the requests of each type (by type index) that
+    /// completed in this window, when the clients have a mix; `None` for a
+    /// type with none. For the charts, not part of saved figures.
+    #[serde(skip)]
+    pub type_p99_ms: Vec<Option<f64>>,
+    /// The same for each client (by node index), when there are several.
+    #[serde(skip)]
+    pub client_p99_ms: Vec<Option<f64>>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -348,6 +356,19 @@ pub struct NodeWindow {
 /// How many windows are kept: ten minutes of sim time.
 pub const HISTORY_WINDOWS: usize = 600;
 
+/// Each histogram's p99 in ms, `None` where it is empty.
+fn p99s(hists: &[LatencyHist]) -> Vec<Option<f64>> {
+    hists.iter().map(|h| (h.count() > 0).then(|| h.summary().p99)).collect()
+}
+
+/// The histogram at `i` in `v`, added when first needed.
+pub fn hist_at(v: &mut Vec<LatencyHist>, i: usize) -> &mut LatencyHist {
+    if v.len() <= i {
+        v.resize_with(i + 1, LatencyHist::default);
+    }
+    &mut v[i]
+}
+
 /// Rolling one-second windows; counters are diffed against the totals at
 /// the start of each window so nothing is counted twice.
 #[derive(Default, Clone)]
@@ -360,6 +381,10 @@ pub struct Windows {
     pub latency: LatencyHist,
     pub delivery: LatencyHist,
     pub delivery_first: LatencyHist,
+    /// This window's latencies by request type and by client (only
+    /// recorded where there are several).
+    pub by_type: Vec<LatencyHist>,
+    pub by_client: Vec<LatencyHist>,
 }
 
 #[derive(Default, Clone)]
@@ -448,6 +473,8 @@ impl Windows {
             in_flight: global.in_flight.value,
             nodes: node_windows,
             links: link_windows,
+            type_p99_ms: p99s(&self.by_type),
+            client_p99_ms: p99s(&self.by_client),
         }
     }
 
@@ -473,6 +500,8 @@ impl Windows {
         self.latency.reset();
         self.delivery.reset();
         self.delivery_first.reset();
+        self.by_type.iter_mut().for_each(LatencyHist::reset);
+        self.by_client.iter_mut().for_each(LatencyHist::reset);
         self.next_end += NANOS_PER_SEC;
     }
 

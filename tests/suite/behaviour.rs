@@ -722,3 +722,39 @@ fn a_full_bulkhead_with_a_fallback_answers_instead_of_failing() {
     close("by the fallback", fallbacks, 400.0, 0.05);
     assert!(r.nodes.iter().find(|n| n.id == "slow").unwrap().arrivals as f64 / r.measured_seconds > 90.0);
 }
+
+#[test]
+fn each_window_has_the_p99_of_each_request_type_and_client() {
+    // Two request types (10 ms and 100 ms of work, constant, no queueing)
+    // from two clients: each window splits the p99 by type and by client.
+    let typed = |id: &str| {
+        client(
+            id,
+            ClientSpec {
+                traffic: Traffic::Poisson { rate: 200.0 },
+                mix: vec![
+                    RequestType { name: "quick".into(), share: 0.5, ..Default::default() },
+                    RequestType { name: "slow".into(), share: 0.5, ..Default::default() },
+                ],
+                ..Default::default()
+            },
+        )
+    };
+    let mut app_node = service("s", 1000, Dist::Const(10.0));
+    if let NodeKind::Service(s) = &mut app_node.kind {
+        s.by_type.insert("slow".into(), Dist::Const(100.0));
+    }
+    let s = scenario(vec![typed("a"), typed("b"), app_node], vec![link("a", "s", 0.0), link("b", "s", 0.0)]);
+    let mut e = s.engine(2);
+    e.run_until(5_000_000_000);
+    let w = &e.windows().history[3];
+    let index = |name: &str| (0..64u8).find(|&i| e.class_name(i) == name).unwrap() as usize;
+    let (quick, slow) = (index("quick"), index("slow"));
+    close("quick p99", w.type_p99_ms[quick].unwrap(), 10.0, 0.02);
+    close("slow p99", w.type_p99_ms[slow].unwrap(), 100.0, 0.02);
+    // Both clients send the same mix: about the same p99 (the slow type's).
+    for c in [0, 1] {
+        close("a client's p99", w.client_p99_ms[c].unwrap(), 100.0, 0.02);
+    }
+    assert_eq!(w.client_p99_ms.get(2).copied().flatten(), None, "the service is no client");
+}

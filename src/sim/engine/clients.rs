@@ -348,6 +348,12 @@ impl Engine {
                 self.global.completed += 1;
                 self.global.latency.record(now - created);
                 self.windows.latency.record(now - created);
+                if let Some(c) = class {
+                    crate::sim::metrics::hist_at(&mut self.windows.by_type, c as usize).record(now - created);
+                }
+                if self.several_clients {
+                    crate::sim::metrics::hist_at(&mut self.windows.by_client, client as usize).record(now - created);
+                }
             }
             Some(reason) => {
                 self.ledger.requests_failed[reason.index()] += 1;

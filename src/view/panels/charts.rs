@@ -24,6 +24,40 @@ fn series(h: &[Window], live: &Window, f: impl Fn(&Window) -> f64) -> PlotPoints
     h.iter().chain(std::iter::once(live)).map(|w| [w.t, f(w)]).collect::<Vec<_>>().into()
 }
 
+/// Like [`series`], for a figure some windows lack (a request type with no
+/// answer in that second): only the windows that have it.
+fn sparse_series(h: &[Window], live: &Window, f: impl Fn(&Window) -> Option<f64>) -> PlotPoints<'static> {
+    h.iter().chain(std::iter::once(live)).filter_map(|w| Some([w.t, f(w)?])).collect::<Vec<_>>().into()
+}
+
+/// Colours for one line per request type or client.
+const GROUP_COLOURS: [Color32; 6] = [
+    Color32::from_rgb(240, 130, 190),
+    Color32::from_rgb(150, 150, 255),
+    Color32::from_rgb(230, 220, 120),
+    Color32::from_rgb(255, 160, 110),
+    Color32::from_rgb(170, 230, 140),
+    Color32::from_rgb(90, 210, 210),
+];
+
+/// The groups the latency chart splits the p99 by: request types when the
+/// clients have a mix of them, otherwise clients when there are several
+/// (label, index, whether the index is a client's).
+fn latency_groups(sim: &crate::sim::Engine) -> Vec<(String, usize, bool)> {
+    let g = sim.global();
+    let types: Vec<usize> =
+        (0..g.by_type.len()).filter(|&i| g.by_type[i].completed + g.by_type[i].failed > 0).collect();
+    if types.len() > 1 {
+        return types.into_iter().map(|i| (sim.class_name(i as u8).to_string(), i, false)).collect();
+    }
+    let clients: Vec<usize> =
+        (0..g.by_client.len()).filter(|&i| g.by_client[i].completed + g.by_client[i].failed > 0).collect();
+    if clients.len() > 1 {
+        return clients.into_iter().map(|i| (sim.nodes()[i].spec.id.clone(), i, true)).collect();
+    }
+    Vec::new()
+}
+
 /// One chart, `w` × `h`, fixed in place (no dragging or zooming).
 pub(super) fn plot(id: &str, w: f32, h: f32) -> Plot<'static> {
     Plot::new(id.to_string())
@@ -132,6 +166,16 @@ fn charts(
             chart(ui, Embed::Latency, "Latency (ms)", &|p| {
                 p.line(Line::new("p50", series(&all, &live, |w| w.latency_ms.p50)).color(green));
                 p.line(Line::new("p99", series(&all, &live, |w| w.latency_ms.p99)).color(amber));
+                // Several request types (or clients): each one's p99, so a
+                // slow kind of request is not hidden in the mix.
+                for (k, (label, i, client)) in latency_groups(sim).into_iter().enumerate() {
+                    let of = move |w: &Window| {
+                        let v = if client { &w.client_p99_ms } else { &w.type_p99_ms };
+                        v.get(i).copied().flatten()
+                    };
+                    let colour = GROUP_COLOURS[k % GROUP_COLOURS.len()];
+                    p.line(Line::new(format!("p99 {label}"), sparse_series(&all, &live, of)).color(colour).width(1.0));
+                }
                 if sim.global().delivery.count() > 0 {
                     // One-way: from the sender to the recipient's phone.
                     let violet = Color32::from_rgb(190, 140, 255);
