@@ -139,7 +139,7 @@ fn invalidating_leaves_no_stale_hit_when_the_store_is_next_door() {
     let jitter = Design { store_link_ms: 1.0, jitter_ms: 5.0, ..d }.run(60.0);
     let more = detail(&jitter, "stale_hit_share").unwrap();
     println!("invalidate: hit ratio {hits:.4}; stale share 1 ms away {share:.6}, with 5 ms jitter {more:.6}");
-    assert!(more > 2.0 * share && more < 0.02, "stale share with jitter {more} (without {share})");
+    assert!(more > 2.0 * share && more < 0.05, "stale share with jitter {more} (without {share})");
 }
 
 #[test]
@@ -160,10 +160,10 @@ fn writing_through_keeps_hits_fresh_and_costs_the_write_its_store_time() {
     assert!(through > invalidate + 0.02, "write-through {through}, invalidate {invalidate}");
     // 1 ms from the store, the old copy answers for the millisecond between
     // each commit and its acknowledgement: 2.5 writes/s × 50 reads/s ×
-    // 1 ms × 20/21 of them hits = 0.119 stale hits a second per key.
+    // 1 ms, the share of them that hit, stale hits a second per key.
     let far = Design { store_link_ms: 1.0, ..d }.run(60.0);
-    let secs = far.measured_seconds;
-    close("stale hits a second, 1 ms away", detail(&far, "stale_hits").unwrap() / secs, 20.0 * 0.119, 0.15);
+    let per_s = detail(&far, "stale_hits").unwrap() / far.measured_seconds;
+    close("stale hits a second, 1 ms away", per_s, 20.0 * w * lambda * 0.001 * (1.0 - miss), 0.15);
     // A write goes client → api → cache → db and back (4 ms of links)
     // and waits for the store's write: 4 + 5 = 9 ms, where a read that
     // hits takes 4; a slower store write (20 ms) adds its 15 ms.
