@@ -287,6 +287,8 @@ pub const BUNDLED: &[Bundled] = concepts![
     // Caching
     "cache-aside",
     "cache-working-set",
+    "cache-ttl-staleness",
+    "cache-invalidation",
     "cache-stampede",
     "cold-cache",
     "cdn-edge",

@@ -54,6 +54,7 @@ pub enum Metric {
     /// `completions_per_s`, `rejected`, `rejected_share`, `jobs_per_s`,
     /// `job_p50_ms`, `job_p99_ms`, `hit_ratio`, `member_max_share`, or any
     /// counter the node's kind reports (`stale_reads`, `cold_starts`, …).
+    /// A cache that lists no `stale_hits` or `stale_hit_share` served none.
     Node(String, String),
     /// Share of messages lost on the link from → to.
     LinkLossRate(String, String),
@@ -222,7 +223,10 @@ impl Metric {
             | Metric::HedgeShare
             | Metric::WorstSecondErrorRate => true,
             Metric::Node(_, f) => {
-                matches!(f.as_str(), "utilization" | "hit_ratio" | "rejected_share" | "member_max_share")
+                matches!(
+                    f.as_str(),
+                    "utilization" | "hit_ratio" | "rejected_share" | "member_max_share" | "stale_hit_share"
+                )
             }
             Metric::Type(_, f) | Metric::Client(_, f) => f == "error_rate",
             _ => false,
@@ -322,6 +326,9 @@ fn node_value(r: &Report, id: &str, field: &str) -> Option<f64> {
             }
             *m.iter().max()? as f64 / total as f64
         }
+        // A cache lists its stale hits once it hears of writes or serves
+        // one: one that lists none served none.
+        "stale_hits" | "stale_hit_share" if n.hit_ratio.is_some() && !n.detail.contains_key(field) => 0.0,
         other => *n.detail.get(other)?,
     })
 }

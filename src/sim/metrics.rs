@@ -232,6 +232,10 @@ pub struct NodeStats {
     pub dead_lettered: u64,
     /// Caches that coalesce: misses that waited for another's fetch.
     pub coalesced: u64,
+    /// Caches: hits on a copy older than the key's last write, and writes
+    /// that passed through to the store.
+    pub stale_hits: u64,
+    pub writes: u64,
     /// DNS: resolver lookups (cache misses).
     pub lookups: u64,
     /// Load balancer: backends taken out of rotation by outlier ejection.

@@ -60,6 +60,7 @@ pub struct Caching {
     pub capacity: Option<u32>,
     pub ttl_ms: Option<f64>,
     pub coalesce: bool,
+    pub write_policy: WritePolicy,
 }
 
 /// Timeout plus retries with exponential backoff and jitter.

@@ -17,6 +17,7 @@
 //! - `robustness`: hostile inputs get clear errors (endless files, faults past the clock, escape codes).
 //! - `saves`: a save killed at random moments leaves the old file or the new.
 //! - `scenarios`: file loading, error messages, round trips, shipped files.
+//! - `staleness`: stale cache hits against Poisson writes; invalidation and write-through.
 //! - `soak` (ignored by default): every scenario for long with the chaos monkey; memory flat.
 //! - `share`: share links round-trip every shipped scenario; bad links are refused.
 //! - `sweep`: what-if sweeps: parameters by name, grids, threads and slices, M/M/c point by point.
@@ -54,6 +55,7 @@ mod saves;
 mod scenarios;
 mod share;
 mod soak;
+mod staleness;
 mod sweep;
 
 mod tidy;

@@ -192,6 +192,10 @@ pub(super) struct Msg {
     pub(super) twin_era: Gen,
     pub(super) hedge_depth: u8,
     pub(super) hedge_copy: bool,
+    /// When the value it carries back was read (or written) at a store,
+    /// or taken from a cached copy of that age: what a cache it fills
+    /// remembers (`Nanos::MAX`: no store answered it).
+    pub(super) fetched: Nanos,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -263,6 +267,7 @@ impl Engine {
                     twin_era: Gen::default(),
                     hedge_depth: 0,
                     hedge_copy: false,
+                    fetched: Nanos::MAX,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -294,6 +299,7 @@ impl Engine {
         m.fallback = false;
         m.deadline = Nanos::MAX;
         m.twin = NONE;
+        m.fetched = Nanos::MAX;
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot

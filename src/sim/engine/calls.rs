@@ -322,7 +322,9 @@ impl Engine {
                 // The miss came back with the value: keep it (not a
                 // fallback's stand-in).
                 let msg = &self.msgs[m as usize];
-                if !msg.fallback && msg.op != Op::Write {
+                if msg.op == Op::Write {
+                    self.cache_written(n, m);
+                } else if !msg.fallback {
                     self.cache_fill(n, m);
                 }
                 let key = self.msgs[m as usize].key;

@@ -27,6 +27,7 @@ mod calls;
 mod clients;
 mod events;
 mod faults;
+mod freshness;
 mod hedge;
 mod jobs;
 mod link;
@@ -40,6 +41,7 @@ mod topology;
 
 pub use arena::*;
 use events::*;
+use freshness::*;
 pub use link::*;
 pub use node::*;
 use outliers::*;
@@ -104,6 +106,9 @@ pub struct Engine {
     scale: Option<Scale>,
     /// The seed the run started from.
     seed: u64,
+    /// When each key was last written at a store: kept only once a cache
+    /// holds keys, to tell its stale hits (see `freshness.rs`).
+    writes: Option<Box<LastWrites>>,
 }
 
 /// A topology the engine can run: nodes plus links between them by index.
@@ -150,9 +155,11 @@ impl Engine {
             held: Default::default(),
             scale: None,
             seed,
+            writes: None,
         };
         e.windows.rebase(e.nodes.len(), e.links.len());
         e.count_clients();
+        e.note_caches();
         for l in 0..e.links.len() {
             e.prepare_link(l);
         }

@@ -353,10 +353,15 @@ impl Engine {
                 let Some(c) = self.nodes[n as usize].spec.kind.caching() else { return };
                 if self.msgs[m as usize].op == Op::Write {
                     // A write is not answered from the cache: it goes on to
-                    // the store behind, and the cached copy of its key is
-                    // dropped (cache-aside invalidation).
+                    // the store behind. Invalidating drops the cached copy
+                    // of its key now (and again when the store acknowledges
+                    // it); writing through keeps it until then.
                     let key = self.msgs[m as usize].key;
-                    if let Some(store) = self.nodes[n as usize].store.as_mut() {
+                    let node = &mut self.nodes[n as usize];
+                    node.stats.writes += 1;
+                    if c.write_policy == WritePolicy::Invalidate
+                        && let Some(store) = node.store.as_mut()
+                    {
                         store.remove(key);
                     }
                     self.release(n, 0, entered);
@@ -381,6 +386,10 @@ impl Engine {
                     stats.misses += 1;
                 }
                 self.release(n, 0, entered);
+                if !hit && self.writes.is_some() {
+                    // What comes back is read afresh, not what it carried.
+                    self.msgs[m as usize].fetched = Nanos::MAX;
+                }
                 if hit {
                     self.respond(m);
                 } else if !(c.coalesce && c.capacity.is_some() && self.wait_for_fetch(n, m)) {
@@ -396,6 +405,9 @@ impl Engine {
             }
             AfterService::Respond => {
                 self.release(n, k, entered);
+                if self.writes.is_some() {
+                    self.stored(n, m);
+                }
                 self.respond(m);
             }
             AfterService::Append => {
@@ -405,6 +417,9 @@ impl Engine {
             }
             AfterService::Replicate => {
                 self.release(n, k, entered);
+                if self.writes.is_some() {
+                    self.stored(n, m);
+                }
                 self.replicate(n, m);
                 self.respond(m);
             }

@@ -7,8 +7,8 @@ use super::*;
 #[derive(Clone)]
 pub(super) struct LruStore {
     pub(super) capacity: usize,
-    /// key -> (recency stamp, expires at)
-    pub(super) entries: std::collections::HashMap<u64, (u64, Nanos)>,
+    /// key -> (recency stamp, expires at, when its value was read at the store)
+    pub(super) entries: std::collections::HashMap<u64, (u64, Nanos, Nanos)>,
     /// recency stamp -> key, oldest first
     pub(super) order: std::collections::BTreeMap<u64, u64>,
     pub(super) stamp: u64,
@@ -19,22 +19,23 @@ impl LruStore {
         Self { capacity: capacity.max(1) as usize, entries: Default::default(), order: Default::default(), stamp: 0 }
     }
 
-    /// Hit (and refresh its recency) if present and not expired.
-    pub(super) fn get(&mut self, key: u64, now: Nanos) -> bool {
-        let Some(&(old, expires)) = self.entries.get(&key) else { return false };
+    /// Hit (and refresh its recency) if present and not expired: when the
+    /// copy was read at the store.
+    pub(super) fn get(&mut self, key: u64, now: Nanos) -> Option<Nanos> {
+        let &(old, expires, fetched) = self.entries.get(&key)?;
         self.order.remove(&old);
         if expires <= now {
             self.entries.remove(&key);
-            return false;
+            return None;
         }
         self.stamp += 1;
         self.order.insert(self.stamp, key);
-        self.entries.insert(key, (self.stamp, expires));
-        true
+        self.entries.insert(key, (self.stamp, expires, fetched));
+        Some(fetched)
     }
 
-    pub(super) fn put(&mut self, key: u64, expires: Nanos) {
-        if let Some((old, _)) = self.entries.remove(&key) {
+    pub(super) fn put(&mut self, key: u64, expires: Nanos, fetched: Nanos) {
+        if let Some((old, ..)) = self.entries.remove(&key) {
             self.order.remove(&old);
         }
         while self.entries.len() >= self.capacity {
@@ -43,12 +44,12 @@ impl LruStore {
         }
         self.stamp += 1;
         self.order.insert(self.stamp, key);
-        self.entries.insert(key, (self.stamp, expires));
+        self.entries.insert(key, (self.stamp, expires, fetched));
     }
 
     /// Forget a key (a write made the cached copy stale).
     pub(super) fn remove(&mut self, key: u64) {
-        if let Some((old, _)) = self.entries.remove(&key) {
+        if let Some((old, ..)) = self.entries.remove(&key) {
             self.order.remove(&old);
         }
     }
@@ -61,26 +62,57 @@ impl LruStore {
 
 impl Engine {
     /// Look the key up in a cache with a capacity (`None`: this cache has
-    /// no capacity and uses its fixed hit ratio).
+    /// no capacity and uses its fixed hit ratio). A hit on a copy read
+    /// before the key's last write is stale.
     pub(super) fn cache_lookup(&mut self, n: u32, m: u32) -> Option<bool> {
         let now = self.now;
         let key = self.msgs[m as usize].key;
         let node = &mut self.nodes[n as usize];
         let capacity = node.spec.kind.caching()?.capacity?;
         let store = node.store.get_or_insert_with(|| Box::new(LruStore::new(capacity)));
-        Some(store.get(key, now))
+        let Some(fetched) = store.get(key, now) else { return Some(false) };
+        if let Some(w) = &self.writes {
+            if w.written_since(key, fetched) {
+                node.stats.stale_hits += 1;
+            }
+            // The answer is as old as the copy (for a cache in front).
+            self.msgs[m as usize].fetched = fetched;
+        }
+        Some(true)
     }
 
+    /// Keep the value `m` brings back (read at the store when `m` says,
+    /// else now).
     pub(super) fn cache_fill(&mut self, n: u32, m: u32) {
         let now = self.now;
-        let key = self.msgs[m as usize].key;
+        let msg = &self.msgs[m as usize];
+        let (key, fetched) = (msg.key, if msg.fetched == Nanos::MAX { now } else { msg.fetched });
         let node = &mut self.nodes[n as usize];
         let Some(c) = node.spec.kind.caching() else { return };
         let (Some(capacity), ttl) = (c.capacity, c.ttl_ms) else { return };
         let expires = ttl.map_or(Nanos::MAX, |t| now + ms_to_nanos(t));
         let store = node.store.get_or_insert_with(|| Box::new(LruStore::new(capacity)));
         store.capacity = capacity.max(1) as usize;
-        store.put(key, expires);
+        store.put(key, expires, fetched);
+    }
+
+    /// A write the cache passed on came back acknowledged: drop the key
+    /// again (`Invalidate`) or keep the value written (`WriteThrough`).
+    pub(super) fn cache_written(&mut self, n: u32, m: u32) {
+        let Some(c) = self.nodes[n as usize].spec.kind.caching() else { return };
+        match c.write_policy {
+            WritePolicy::Invalidate => {
+                let key = self.msgs[m as usize].key;
+                if let Some(store) = self.nodes[n as usize].store.as_mut() {
+                    store.remove(key);
+                }
+            }
+            WritePolicy::WriteThrough => {
+                if !self.msgs[m as usize].fallback {
+                    self.cache_fill(n, m);
+                }
+            }
+        }
     }
 
     /// Coalescing cache miss: if the key is already being fetched, wait for

@@ -63,6 +63,7 @@ impl Engine {
             self.start_health_checks(n as u32);
         }
         self.build_ring(n);
+        self.note_caches();
         // More workers may now be free to take queued work.
         self.drain_queue(n as u32);
         self.dispatch_jobs(n as u32);
@@ -122,6 +123,7 @@ impl Engine {
         self.start_health_checks(n);
         self.start_autoscaler(n);
         self.count_clients();
+        self.note_caches();
         n
     }
 

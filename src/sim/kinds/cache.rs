@@ -1,6 +1,9 @@
 //! A cache in front of a slower store: hits answer at once, misses call
 //! downstream and fill it; a capacity evicts the least recently used key,
 //! a TTL expires entries, and coalescing lets one miss fetch for all.
+//! Writes pass through to the store behind; the write policy says what the
+//! cache does with its copy of the key, and hits on a copy older than the
+//! key's last write are counted as stale.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,11 +29,49 @@ pub struct CacheSpec {
     /// for a stampede when a hot key expires). Needs `capacity`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub coalesce: bool,
+    /// What a write passing through does to the cached copy of its key
+    /// (it always goes on to the store: a cache never answers a write).
+    #[serde(skip_serializing_if = "WritePolicy::is_default")]
+    pub write_policy: WritePolicy,
 }
+
+/// What a cache does with the copy of a key that a write passing through
+/// it changes. Either way the write goes on to the store behind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WritePolicy {
+    /// Drop the copy as the write passes on, and again when the store
+    /// acknowledges it (a read that fetched the old value while the write
+    /// was queued does not stay): the next read misses and fetches the new
+    /// value.
+    #[default]
+    Invalidate,
+    /// Keep the copy (still current) until the store acknowledges the
+    /// write, then hold the value written, with a fresh TTL: the next read
+    /// hits. The write pays the store's write time on top of the cache's.
+    /// Needs `capacity`.
+    WriteThrough,
+}
+
+impl WritePolicy {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Every write policy, for editors.
+pub const WRITE_POLICIES: [WritePolicy; 2] = [WritePolicy::Invalidate, WritePolicy::WriteThrough];
 
 impl Default for CacheSpec {
     fn default() -> Self {
-        Self { hit_ratio: 0.8, workers: 64, service: Dist::Const(0.5), capacity: None, ttl_ms: None, coalesce: false }
+        Self {
+            hit_ratio: 0.8,
+            workers: 64,
+            service: Dist::Const(0.5),
+            capacity: None,
+            ttl_ms: None,
+            coalesce: false,
+            write_policy: WritePolicy::Invalidate,
+        }
     }
 }
 
@@ -45,7 +86,17 @@ impl Kind for CacheSpec {
     type State = ();
 
     fn counters(&self, _: &(), node: &Facts) -> Vec<(&'static str, f64)> {
-        coalesced(node)
+        let mut out = coalesced(node);
+        // Listed once it matters: a cache that holds keys and hears about
+        // writes (or has served a stale copy, when writes go around it).
+        let s = node.stats;
+        if self.capacity.is_some() && (s.stale_hits > 0 || s.writes > 0 || !self.write_policy.is_default()) {
+            out.push(("stale_hits", s.stale_hits as f64));
+            if s.hits > 0 {
+                out.push(("stale_hit_share", s.stale_hits as f64 / s.hits as f64));
+            }
+        }
+        out
     }
 
     fn prepare(&self) -> Prepared {
@@ -53,7 +104,9 @@ impl Kind for CacheSpec {
     }
 
     fn caching(&self) -> Option<Caching> {
-        Some(Caching { hit_ratio: self.hit_ratio, capacity: self.capacity, ttl_ms: self.ttl_ms, coalesce: self.coalesce })
+        Some(Caching { hit_ratio: self.hit_ratio, capacity: self.capacity, ttl_ms: self.ttl_ms, coalesce: self.coalesce,
+            write_policy: self.write_policy,
+        })
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
@@ -64,6 +117,9 @@ impl Kind for CacheSpec {
         }
         if let Some(t) = cache.ttl_ms {
             c.number("ttl_ms", t, 0.001, 3.6e9)?;
+        }
+        if cache.write_policy == WritePolicy::WriteThrough && cache.capacity.is_none() {
+            return c.field("write_policy", |c| c.fail("WriteThrough needs a capacity (the keys the cache holds)"));
         }
         c.count("workers", cache.workers, 1, MAX_COUNT)?;
         c.dist("service", &cache.service)

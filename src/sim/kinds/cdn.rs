@@ -46,7 +46,9 @@ impl Kind for CdnSpec {
     }
 
     fn caching(&self) -> Option<Caching> {
-        Some(Caching { hit_ratio: self.hit_ratio, capacity: self.capacity, ttl_ms: self.ttl_ms, coalesce: self.coalesce })
+        Some(Caching { hit_ratio: self.hit_ratio, capacity: self.capacity, ttl_ms: self.ttl_ms, coalesce: self.coalesce,
+            write_policy: WritePolicy::Invalidate,
+        })
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {

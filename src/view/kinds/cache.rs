@@ -2,7 +2,7 @@
 //! editors in the inspector, and their live numbers.
 
 use bevy::prelude::*;
-use bevy_egui::egui::Ui;
+use bevy_egui::egui::{ComboBox, Ui};
 use bevy_prototype_lyon::prelude::*;
 
 use super::super::inspector::{CachingWords, caching, caching_live, dist, row, workers};
@@ -33,6 +33,19 @@ impl KindView for CacheSpec {
             coalesce: "Misses for a key already being fetched wait for that fetch instead of all going to the database (no stampede).",
         };
         caching(ui, &WORDS, &mut c.capacity, &mut c.hit_ratio, &mut c.ttl_ms, &mut c.coalesce);
+        let tip = "What a write passing through does to the cached copy of its key (the write always goes on \
+                   to the store). Invalidate: drop it, so the next read fetches the new value. WriteThrough \
+                   (needs a capacity): keep the value written once the store has it, so the next read hits.";
+        row(ui, "write policy", tip, |ui| {
+            ComboBox::from_id_salt("cache-write-policy").selected_text(format!("{:?}", c.write_policy)).show_ui(
+                ui,
+                |ui| {
+                    for p in WRITE_POLICIES {
+                        ui.selectable_value(&mut c.write_policy, p, format!("{p:?}"));
+                    }
+                },
+            );
+        });
         workers(ui, "workers", "Lookups served at the same time.", &mut c.workers);
         row(ui, "lookup time", "Time for one lookup.", |ui| dist(ui, "cache-svc", &mut c.service));
     }
