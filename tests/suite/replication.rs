@@ -13,27 +13,26 @@ use crate::helpers::*;
 
 const S: u64 = 1_000_000_000;
 
-/// Writes only (`write_ratio`), to a database with two replicas whose lags
-/// are Exp(`lag_ms`), a pool too big to queue.
-fn store(write_ratio: f64, lag_ms: f64, sync: bool) -> Scenario {
-    let c = client(
-        "c",
-        ClientSpec { traffic: Traffic::Poisson { rate: 400.0 }, write_ratio, keys: 100, ..Default::default() },
-    );
-    let db = node(
-        "db",
-        NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec {
-            replicas: 2,
-            pool: 256,
-            read: Dist::Const(1.0),
-            write: Dist::Const(2.0),
-            lag: Dist::Exp(lag_ms),
-            failover_s: 5.0,
-            sync_replication: sync,
-            ..Default::default()
-        }),
-    );
+/// `rate` requests a second, `write_ratio` of them writes, over 100 keys,
+/// to `db` (a pool big enough that nothing queues).
+fn design(rate: f64, write_ratio: f64, db: ReplicatedDatabaseSpec) -> Scenario {
+    let c =
+        client("c", ClientSpec { traffic: Traffic::Poisson { rate }, write_ratio, keys: 100, ..Default::default() });
+    let db = node("db", NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec { replicas: 2, pool: 256, ..db }));
     scenario(vec![c, db], vec![link("c", "db", 1.0)])
+}
+
+/// 400 requests a second to two replicas whose lags are Exp(`lag_ms`).
+fn store(write_ratio: f64, lag_ms: f64, sync: bool) -> Scenario {
+    let db = ReplicatedDatabaseSpec {
+        read: Dist::Const(1.0),
+        write: Dist::Const(2.0),
+        lag: Dist::Exp(lag_ms),
+        failover_s: 5.0,
+        sync_replication: sync,
+        ..Default::default()
+    };
+    design(400.0, write_ratio, db)
 }
 
 fn run(s: &Scenario, faults: &[&str], secs: u64) -> (Engine, Report) {
@@ -88,23 +87,14 @@ fn after_a_promotion_writes_wait_for_the_replicas_that_are_left() {
 /// per key), replicas 50 ms behind, reads of keys written in the last
 /// `window` ms sent to the primary.
 fn read_your_writes(window: Option<f64>) -> Scenario {
-    let c = client(
-        "c",
-        ClientSpec { traffic: Traffic::Poisson { rate: 1000.0 }, write_ratio: 0.5, keys: 100, ..Default::default() },
-    );
-    let db = node(
-        "db",
-        NodeKind::ReplicatedDatabase(ReplicatedDatabaseSpec {
-            replicas: 2,
-            pool: 256,
-            read: Dist::Const(1.0),
-            write: Dist::Const(1.0),
-            lag: Dist::Const(50.0),
-            read_your_writes_ms: window,
-            ..Default::default()
-        }),
-    );
-    scenario(vec![c, db], vec![link("c", "db", 1.0)])
+    let db = ReplicatedDatabaseSpec {
+        read: Dist::Const(1.0),
+        write: Dist::Const(1.0),
+        lag: Dist::Const(50.0),
+        read_your_writes_ms: window,
+        ..Default::default()
+    };
+    design(1000.0, 0.5, db)
 }
 
 #[test]
