@@ -237,6 +237,19 @@ fn per_node(r: &Report, out: &mut Vec<Insight>) {
                 weight: 1.5 + stale,
             });
         }
+        let stale_hits = d("stale_hit_share");
+        if stale_hits >= 0.05 {
+            out.push(Insight {
+                rule: "stale_hits",
+                says: format!(
+                    "{} of the hits at {} answer with data older than the latest write: writes reach the store without passing the cache, and copies live until they expire. Send writes through the cache (it drops the copy) or shorten the TTL.",
+                    pct(stale_hits),
+                    n.id
+                ),
+                concept: "cache-invalidation",
+                weight: 1.5 + stale_hits,
+            });
+        }
         let doubled = d("duplicate_effects");
         if doubled >= 1.0 {
             out.push(Insight {

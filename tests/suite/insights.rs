@@ -84,7 +84,12 @@ fn counters_of_single_nodes_are_called_out() {
     fires("duplicate_effects", &concept("idempotency-keys", Design::Before), 5.0, 30.0);
     fires("lost_writes", &concept("sync-replication", Design::Before), 5.0, 25.0);
     // Their fixes silence them.
-    for (rule, id) in [("duplicate_effects", "idempotency-keys"), ("lost_writes", "sync-replication")] {
+    fires("stale_hits", &concept("cache-invalidation", Design::Before), 5.0, 25.0);
+    for (rule, id) in [
+        ("duplicate_effects", "idempotency-keys"),
+        ("lost_writes", "sync-replication"),
+        ("stale_hits", "cache-invalidation"),
+    ] {
         let v = seen(&concept(id, Design::After), 5.0, 25.0);
         assert!(!rules(&v).contains(&rule), "{id}'s fix: {:?}", rules(&v));
     }
