@@ -93,14 +93,7 @@ fn canvas_labels(
             continue;
         }
         let (Some(sa), Some(sb)) = (to_screen(a), to_screen(b)) else { continue };
-        let mut text = format!("{:.1} ms", l.0.latency.mean_ms());
-        if l.0.loss > 0.0 {
-            text.push_str(&format!(" · {:.1}% loss", l.0.loss * 100.0));
-        }
-        if !l.0.only.is_empty() {
-            text.push_str(&format!(" · {}", l.0.only.join(", ")));
-        }
-        let galley = painter.layout_no_wrap(text, FontId::proportional(11.0), Color32::from_gray(150));
+        let galley = painter.layout_no_wrap(link_text(&l.0), FontId::proportional(11.0), Color32::from_gray(150));
         wanted.push((sa, sb, galley));
     }
     let candidates: Vec<Vec<egui::Rect>> = wanted.iter().map(|(a, b, g)| label_places(*a, *b, g.size())).collect();
@@ -220,6 +213,22 @@ fn node_label(
     covers
 }
 
+/// A link's label: its mean latency, then its loss, hedging and the request
+/// types it carries, where it has them.
+fn link_text(l: &crate::sim::model::LinkSpec) -> String {
+    let mut text = format!("{:.1} ms", l.latency.mean_ms());
+    if l.loss > 0.0 {
+        text.push_str(&format!(" · {:.1}% loss", l.loss * 100.0));
+    }
+    if let Some(h) = l.hedge_after_ms {
+        text.push_str(&format!(" · hedge {h:.0} ms"));
+    }
+    if !l.only.is_empty() {
+        text.push_str(&format!(" · {}", l.only.join(", ")));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,11 +276,7 @@ mod tests {
                 if edge_ends(a, b).is_none() {
                     continue;
                 }
-                let mut t = format!("{:.1} ms", l.latency.mean_ms());
-                if !l.only.is_empty() {
-                    t.push_str(&format!(" · {}", l.only.join(", ")));
-                }
-                candidates.push(label_places(to(a), to(b), size(&t, FontId::proportional(11.0))));
+                candidates.push(label_places(to(a), to(b), size(&link_text(l), FontId::proportional(11.0))));
             }
             let places = place_labels(&obstacles, &candidates);
             let got: Vec<egui::Rect> = places.iter().flatten().copied().collect();
