@@ -10,6 +10,7 @@ pub mod engine;
 pub mod kinds;
 pub mod metrics;
 pub mod model;
+pub mod recent;
 pub mod report;
 pub mod time;
 

@@ -14,26 +14,20 @@ use super::*;
 /// not checked (exact for any TTL up to ten minutes).
 pub(super) const WRITES_KEPT: Nanos = 600_000_000_000;
 
-/// The last write of each key, pruned like the database's idempotency keys.
+/// The last write of each key.
 #[derive(Clone, Default)]
 pub(super) struct LastWrites {
-    at: std::collections::HashMap<u64, Nanos>,
-    /// Its size after the last pruning: prune again when it doubles.
-    pruned: usize,
+    at: crate::sim::recent::Recent<Nanos>,
 }
 
 impl LastWrites {
     fn wrote(&mut self, key: u64, now: Nanos) {
-        self.at.insert(key, now);
-        if self.at.len() > 2 * self.pruned.max(50_000) {
-            self.at.retain(|_, &mut t| now.saturating_sub(t) <= WRITES_KEPT);
-            self.pruned = self.at.len();
-        }
+        self.at.insert(key, now, |&t| now.saturating_sub(t) <= WRITES_KEPT);
     }
 
     /// Whether `key` was written after `fetched` (a copy read then is stale).
     pub(super) fn written_since(&self, key: u64, fetched: Nanos) -> bool {
-        self.at.get(&key).is_some_and(|&t| t > fetched)
+        self.at.get(key).is_some_and(|t| t > fetched)
     }
 }
 

@@ -169,7 +169,7 @@ impl Engine {
         if self.rng.chance(back as f64 / ramp as f64) {
             return i;
         }
-        let others: Vec<usize> = (0..len).filter(|&k| k != i && node_healthy(&self.nodes[n as usize], k)).collect();
+        let others: Vec<usize> = (0..len).filter(|&k| k != i && self.nodes[n as usize].in_rotation(k, now)).collect();
         if others.is_empty() {
             return i;
         }
@@ -338,9 +338,4 @@ impl Engine {
         }
         self.nodes[n].ring = ring;
     }
-}
-
-/// Whether a balancer counts backend `k` as in rotation.
-fn node_healthy(node: &NodeRt, k: usize) -> bool {
-    node.healthy.get(k).copied().unwrap_or(true)
 }

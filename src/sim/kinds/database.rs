@@ -27,15 +27,16 @@ pub struct DatabaseSpec {
     pub idempotent: bool,
 }
 
-/// How long a database remembers which requests' writes it applied.
-pub const KEYS_KEPT: Nanos = 600_000_000_000;
+/// How long a database remembers which requests' writes it applied: two
+/// minutes, far beyond any retry policy's horizon. The record holds one
+/// entry per write in that time (unlike the per-key records, which the
+/// number of keys bounds), so it is kept no longer than that.
+pub const KEYS_KEPT: Nanos = 120_000_000_000;
 
 /// The requests whose writes a database applied, and when.
 #[derive(Clone, Debug, Default)]
 pub struct Applied {
-    at: std::collections::HashMap<u64, Nanos>,
-    /// Its size after the last pruning: prune again when it doubles.
-    pruned: usize,
+    at: crate::sim::recent::Recent<Nanos>,
     /// Writes applied a second time for the same request.
     pub duplicates: u64,
     /// Writes recognised by their idempotency key and not applied again.
@@ -46,12 +47,8 @@ impl Applied {
     /// A write for `request` starts now: whether it was applied before
     /// (within [`KEYS_KEPT`]).
     fn seen(&mut self, request: u64, now: Nanos) -> bool {
-        let before = self.at.insert(request, now);
-        if self.at.len() > 2 * self.pruned.max(50_000) {
-            self.at.retain(|_, &mut t| now.saturating_sub(t) <= KEYS_KEPT);
-            self.pruned = self.at.len();
-        }
-        before.is_some_and(|t| now.saturating_sub(t) <= KEYS_KEPT)
+        let fresh = |t: &Nanos| now.saturating_sub(*t) <= KEYS_KEPT;
+        self.at.insert(request, now, fresh).is_some_and(|t| now.saturating_sub(t) <= KEYS_KEPT)
     }
 }
 

@@ -62,35 +62,29 @@ impl Default for ReplicatedDatabaseSpec {
 /// and when it becomes visible on the replicas.
 #[derive(Default, Clone)]
 pub struct Replication {
-    written: std::collections::HashMap<u64, (Nanos, Nanos)>,
-    /// Its size after the last pruning: prune again when it doubles.
-    pruned: usize,
+    written: crate::sim::recent::Recent<(Nanos, Nanos)>,
 }
 
 impl Replication {
     /// A write of `key` committed now and reaches the replicas at `at`.
     /// Entries older than `keep` (and already on the replicas) are let go.
     pub fn written(&mut self, key: u64, at: Nanos, now: Nanos, keep: Nanos) {
-        self.written.insert(key, (now, at));
-        if self.written.len() > 2 * self.pruned.max(50_000) {
-            self.written.retain(|_, &mut (w, t)| t > now || now.saturating_sub(w) <= keep);
-            self.pruned = self.written.len();
-        }
+        self.written.insert(key, (now, at), |&(w, t)| t > now || now.saturating_sub(w) <= keep);
     }
 
     /// A replica read of `key` now misses its latest write.
     pub fn is_stale(&self, key: u64, now: Nanos) -> bool {
-        self.written.get(&key).is_some_and(|&(_, t)| t > now)
+        self.written.get(key).is_some_and(|(_, t)| t > now)
     }
 
     /// `key` was written within `window` before `now`.
     pub fn written_within(&self, key: u64, now: Nanos, window: Nanos) -> bool {
-        self.written.get(&key).is_some_and(|&(w, _)| now.saturating_sub(w) < window)
+        self.written.get(key).is_some_and(|(w, _)| now.saturating_sub(w) < window)
     }
 
     /// The primary died: writes not yet on a replica are lost; how many.
     pub fn forget_unreplicated(&mut self, now: Nanos) -> u64 {
-        let lost = self.written.values().filter(|&&(_, t)| t > now).count() as u64;
+        let lost = self.written.values().filter(|&(_, t)| t > now).count() as u64;
         self.written.clear();
         lost
     }
