@@ -17,7 +17,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::engine::FaultRecord;
 use crate::sim::metrics::Window;
 use crate::sim::report::Report;
-use crate::sweep::Vary;
+use crate::sweep::{Leaf, Param, Vary};
 
 /// The groups of the catalogue, in the order they are shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -183,10 +183,12 @@ pub struct Experiment {
     pub says: String,
     /// The design it starts from.
     pub on: Design,
-    /// Fields to set, as `NODE.FIELD` and value (the sweep's names, e.g.
-    /// `api.workers`, `users.rate`).
+    /// Fields to set, as `NODE.FIELD` or `FROM->TO.FIELD` (the sweep's
+    /// names, e.g. `api.workers`, `users.rate`, `api->db.hedge_after_ms`)
+    /// and a value: a number, a word (`("lb.policy", "LeastConnections")`)
+    /// or yes/no (`("db.idempotent", true)`).
     #[serde(default)]
-    pub set: Vec<(String, f64)>,
+    pub set: Vec<(String, Setting)>,
     /// Faults to inject, in the command line's words (`kill app-2 at 20s for 10s`).
     #[serde(default)]
     pub chaos: Vec<String>,
@@ -194,13 +196,72 @@ pub struct Experiment {
     pub expect: Vec<Check>,
 }
 
+/// A value an experiment gives a field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Setting {
+    Number(f64),
+    Flag(bool),
+    /// One of an enum's variants, or a name (a zone).
+    Word(String),
+}
+
+impl Setting {
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Setting::Number(x) => serde_json::json!(x),
+            Setting::Flag(b) => serde_json::Value::Bool(*b),
+            Setting::Word(w) => serde_json::Value::String(w.clone()),
+        }
+    }
+
+    /// Set `field` to this value in `s` (checked later).
+    fn put(&self, field: &str, s: &mut Scenario) -> Result<(), String> {
+        match self {
+            // Through the sweep's parser: a whole-number field rounds.
+            Setting::Number(x) => Vary::parse(&format!("{field}={x}"), s)?.apply(s, *x),
+            _ => Param::parse(field, s, Leaf::Word, &self.json())?.put(s, self.json()),
+        }
+    }
+
+    /// Whether `now` has this value in `field`, or has moved from `base`
+    /// to it or past it (a number).
+    fn reached(&self, field: &str, base: &Scenario, now: &Scenario) -> bool {
+        match self {
+            Setting::Number(want) => {
+                let Some(cur) = field_value(now, field) else { return false };
+                // A field unset at the start (no hedging yet) must be set to
+                // the value itself: there is no direction to move in.
+                let Some(from) = field_value(base, field) else { return (cur - want).abs() < 1e-9 };
+                if *want > from {
+                    cur >= *want - 1e-9
+                } else if *want < from {
+                    cur <= *want + 1e-9
+                } else {
+                    (cur - want).abs() < 1e-9
+                }
+            }
+            _ => Param::parse(field, base, Leaf::Word, &self.json()).is_ok_and(|p| p.holds(now, &self.json())),
+        }
+    }
+}
+
+impl std::fmt::Display for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Setting::Number(x) => write!(f, "{x}"),
+            Setting::Flag(b) => write!(f, "{}", if *b { "on" } else { "off" }),
+            Setting::Word(w) => write!(f, "{w}"),
+        }
+    }
+}
+
 impl Experiment {
     /// `base` with the change made, checked like a scenario.
     pub fn apply(&self, base: &Scenario) -> Result<Scenario, String> {
         let mut s = base.clone();
         for (field, v) in &self.set {
-            let vary = Vary::parse(&format!("{field}={v}"), &s)?;
-            vary.apply(&mut s, *v)?;
+            v.put(field, &mut s)?;
         }
         for c in &self.chaos {
             s.chaos.push(Fault::parse_cli(c).map_err(|e| format!("chaos \"{c}\": {e}"))?);
@@ -213,16 +274,7 @@ impl Experiment {
     /// the canvas), starting from `base`: every field moved to the set
     /// value or past it, every fault injected (by what and where).
     pub fn made(&self, base: &Scenario, now: &Scenario, faults: &[FaultRecord]) -> bool {
-        let fields = self.set.iter().all(|(field, want)| {
-            let (Some(from), Some(cur)) = (field_value(base, field), field_value(now, field)) else { return false };
-            if *want > from {
-                cur >= *want - 1e-9
-            } else if *want < from {
-                cur <= *want + 1e-9
-            } else {
-                (cur - want).abs() < 1e-9
-            }
-        });
+        let fields = self.set.iter().all(|(field, want)| want.reached(field, base, now));
         // A fault counts when it is not one the starting design already has.
         let had: Vec<String> = base.chaos.iter().map(|f| f.fault.label()).collect();
         let injected = self.chaos.iter().all(|c| {

@@ -89,7 +89,7 @@ impl Plan {
 
 /// `app-1.workers=4, users.rate=1000` for messages.
 fn describe(vary: &[Vary], values: &[f64]) -> String {
-    vary.iter().zip(values).map(|(v, x)| format!("{}={x}", v.name)).collect::<Vec<_>>().join(", ")
+    vary.iter().zip(values).map(|(v, x)| format!("{}={x}", v.name())).collect::<Vec<_>>().join(", ")
 }
 
 /// Parse `I/N` (1 ≤ I ≤ N).

@@ -105,7 +105,13 @@ pub fn execute(plan: &Plan, name: &str, runs: &[(usize, u64)], threads: usize) -
         Run { values: values.clone(), seed, metrics: Metrics::of(&r) }
     };
     let results = super::par_map(runs, threads, one);
-    Sweep::from_runs(name, plan.vary.iter().map(|v| v.name.clone()).collect(), plan.seconds, plan.warmup_s, results)
+    Sweep::from_runs(
+        name,
+        plan.vary.iter().map(|v| v.name().to_string()).collect(),
+        plan.seconds,
+        plan.warmup_s,
+        results,
+    )
 }
 
 impl Sweep {

@@ -1,5 +1,6 @@
-//! One varied parameter: `NODE.FIELD=VALUES`, the field found in the node's
-//! description, and the values it takes.
+//! One varied parameter: `NODE.FIELD=VALUES` or `FROM->TO.FIELD=VALUES`,
+//! the field found in the node's or the link's description, and the values
+//! it takes.
 
 use serde_json::{Number, Value};
 
@@ -8,61 +9,174 @@ use crate::scenario::Scenario;
 /// Most values one parameter may take.
 pub const MAX_VALUES: usize = 10_000;
 
+/// Where a parameter lives.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    Node(String),
+    /// The link from one node to another (`api->db`).
+    Link {
+        from: String,
+        to: String,
+    },
+}
+
+/// What a field holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Leaf {
+    /// A number (or an unset optional number).
+    Number,
+    /// A word: one of an enum's variants (`LeastConnections`), a name, or
+    /// `true`/`false` (or an unset optional one).
+    Word,
+}
+
+/// One field of one node or link, found in its description as a scenario
+/// file would write it: `app-1.workers`, `lb.policy`,
+/// `api->db.retry.timeout_ms`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// As given.
+    pub name: String,
+    pub target: Target,
+    /// The field's full path inside the description, e.g.
+    /// `kind.Client.traffic.Poisson.rate`.
+    pub path: Vec<String>,
+}
+
+impl Param {
+    /// Find the field `name` names, of the given sort, in `s`. A field at
+    /// its default is not written out; one named alone is found by trying
+    /// `sample` (a value it would take) in its place.
+    pub fn parse(name: &str, s: &Scenario, leaf: Leaf, sample: &Value) -> Result<Param, String> {
+        let name = name.trim();
+        let (target, field) = split_target(name, s)?;
+        let tree = description(&target, s).ok_or_else(|| format!("{name}: nothing there"))??;
+        let path = resolve(&tree, &field, name, leaf).or_else(|missing| {
+            if field.contains('.') || ["id", "from", "to", "pos", "kind"].contains(&field.as_str()) {
+                return Err(missing);
+            }
+            // The node's or link's own field, or its kind's.
+            let mut places = vec![vec![field.clone()]];
+            if let Some(Value::Object(kind)) = tree.get("kind") {
+                places.extend(kind.keys().map(|k| vec!["kind".to_string(), k.clone(), field.clone()]));
+            }
+            let mut refused = None;
+            for path in places {
+                let mut trial = tree.clone();
+                place(&mut trial, &path, sample.clone()).ok_or(missing.clone())?;
+                match accepts(&target, trial) {
+                    Ok(()) => return Ok(path),
+                    Err(e) if e.to_string().contains("unknown field") => {}
+                    Err(e) => refused = Some(format!("{name}: {e}")),
+                }
+            }
+            Err(refused.unwrap_or(missing))
+        })?;
+        Ok(Param { name: name.to_string(), target, path })
+    }
+
+    /// The field's value in `s` (None: no such node, link or field, or
+    /// a field at its default, not written out).
+    pub fn get(&self, s: &Scenario) -> Option<Value> {
+        leaf(&description(&self.target, s)?.ok()?, &self.path).cloned()
+    }
+
+    /// Whether the field already holds `v` in `s`: setting it would change
+    /// nothing (this also knows a default that is not written out).
+    pub fn holds(&self, s: &Scenario, v: &Value) -> bool {
+        let mut t = s.clone();
+        self.put(&mut t, v.clone()).is_ok()
+            && description(&self.target, &t).and_then(Result::ok) == description(&self.target, s).and_then(Result::ok)
+    }
+
+    /// Set the field to `v` in `s` (checked later, with the whole design).
+    pub fn put(&self, s: &mut Scenario, v: Value) -> Result<(), String> {
+        let bad = |e: serde_json::Error| format!("{}: {e}", self.name);
+        let gone = || format!("{}: the field is gone", self.name);
+        match &self.target {
+            Target::Node(id) => {
+                let spec = s.nodes.iter_mut().find(|n| &n.id == id).ok_or(format!("no node \"{id}\""))?;
+                self.put_in(spec, v)
+            }
+            Target::Link { from, to } => {
+                let link = s
+                    .links
+                    .iter_mut()
+                    .find(|l| &l.from == from && &l.to == to)
+                    .ok_or(format!("no link {from}->{to}"))?;
+                let mut tree = serde_json::to_value(&*link).map_err(bad)?;
+                place(&mut tree, &self.path, v).ok_or_else(gone)?;
+                *link = serde_json::from_value(tree).map_err(bad)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Set the field to `v` in a node's description (unchecked).
+    fn put_in(&self, spec: &mut crate::sim::model::NodeSpec, v: Value) -> Result<(), String> {
+        let bad = |e: serde_json::Error| format!("{}: {e}", self.name);
+        let mut tree = serde_json::to_value(&*spec).map_err(bad)?;
+        place(&mut tree, &self.path, v).ok_or(format!("{}: the field is gone", self.name))?;
+        *spec = serde_json::from_value(tree).map_err(bad)?;
+        Ok(())
+    }
+}
+
 /// A parameter and its values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vary {
-    /// As given: `app-1.workers`.
-    pub name: String,
-    pub node: String,
-    /// The field's full path inside the node's description, e.g.
-    /// `kind.Client.traffic.Poisson.rate`.
-    pub path: Vec<String>,
+    pub param: Param,
     pub values: Vec<f64>,
 }
 
 impl Vary {
-    /// Parse `NODE.FIELD=VALUES` against the scenario it will vary.
-    /// VALUES: `A..B` (every whole number), `A..B:N` (N evenly spaced,
-    /// ends included), `a,b,c`, or one number. FIELD may be shortened to
-    /// any dotted part of the full path that names one number field.
+    /// Parse `NODE.FIELD=VALUES` (or `FROM->TO.FIELD=VALUES`) against the
+    /// scenario it will vary. VALUES: `A..B` (every whole number), `A..B:N`
+    /// (N evenly spaced, ends included), `a,b,c`, or one number. FIELD may
+    /// be shortened to any dotted part of the full path that names one
+    /// number field.
     pub fn parse(text: &str, s: &Scenario) -> Result<Vary, String> {
         let (name, values) = text
             .split_once('=')
             .ok_or_else(|| format!("--vary \"{text}\": expected NODE.FIELD=VALUES, e.g. app-1.workers=2..16"))?;
-        let name = name.trim();
-        let (node, field) = split_node(name, s)?;
-        let spec = s.nodes.iter().find(|n| n.id == node).expect("split_node found it");
-        let tree = serde_json::to_value(spec).map_err(|e| format!("{name}: {e}"))?;
-        let path = resolve(&tree, &field, name)?;
-        let integer = leaf(&tree, &path).is_some_and(|v| v.is_u64() || v.is_i64());
-        let mut values = parse_values(values.trim()).map_err(|e| format!("--vary {name}: {e}"))?;
+        let mut values = parse_values(values.trim()).map_err(|e| format!("--vary {}: {e}", name.trim()))?;
+        let sample = number(values[0]).unwrap_or(Value::Null);
+        let param = Param::parse(name, s, Leaf::Number, &sample).map_err(|e| format!("--vary {e}"))?;
+        let integer = param.get(s).is_some_and(|v| v.is_u64() || v.is_i64());
         if integer {
             // A whole-number field takes whole numbers: round, keep each once.
             values = values.iter().map(|v| v.round()).collect();
             values.dedup();
         }
-        Ok(Vary { name: name.to_string(), node, path, values })
+        Ok(Vary { param, values })
+    }
+
+    /// As given: `app-1.workers`.
+    pub fn name(&self) -> &str {
+        &self.param.name
+    }
+
+    /// The node it varies (None: a link's field).
+    pub fn node(&self) -> Option<&str> {
+        match &self.param.target {
+            Target::Node(id) => Some(id),
+            Target::Link { .. } => None,
+        }
     }
 
     /// The parameter's value in `s` (None: no such node, or an unset field).
     pub fn value(&self, s: &Scenario) -> Option<f64> {
-        let spec = s.nodes.iter().find(|n| n.id == self.node)?;
-        leaf(&serde_json::to_value(spec).ok()?, &self.path)?.as_f64()
+        self.param.get(s)?.as_f64()
     }
 
     /// Set the parameter to `x` in `s` (checked later, with the whole point).
     pub fn apply(&self, s: &mut Scenario, x: f64) -> Result<(), String> {
-        let spec = s.nodes.iter_mut().find(|n| n.id == self.node).ok_or(format!("no node \"{}\"", self.node))?;
-        self.apply_to_node(spec, x)
+        self.param.put(s, number(x).ok_or(format!("{}={x}: not a finite number", self.param.name))?)
     }
 
     /// Set the parameter to `x` in the node's description (unchecked).
     pub fn apply_to_node(&self, spec: &mut crate::sim::model::NodeSpec, x: f64) -> Result<(), String> {
-        let mut tree = serde_json::to_value(&*spec).map_err(|e| format!("{}: {e}", self.name))?;
-        let slot = leaf_mut(&mut tree, &self.path).ok_or(format!("{}: the field is gone", self.name))?;
-        *slot = number(x).ok_or(format!("{}={x}: not a finite number", self.name))?;
-        *spec = serde_json::from_value(tree).map_err(|e| format!("{}={x}: {e}", self.name))?;
-        Ok(())
+        self.param.put_in(spec, number(x).ok_or(format!("{}={x}: not a finite number", self.param.name))?)
     }
 }
 
@@ -81,7 +195,7 @@ pub struct Field {
 pub fn fields(spec: &crate::sim::model::NodeSpec) -> Vec<Field> {
     let Ok(tree) = serde_json::to_value(spec) else { return Vec::new() };
     let mut all = Vec::new();
-    leaves(&tree, &mut Vec::new(), &mut all);
+    leaves(&tree, Leaf::Number, &mut Vec::new(), &mut all);
     all.iter()
         .filter_map(|path| {
             // Named parts, without variant names; the shortest tail of them
@@ -98,47 +212,98 @@ pub fn fields(spec: &crate::sim::model::NodeSpec) -> Vec<Field> {
         .collect()
 }
 
-/// Split `NODE.FIELD` at the dot after a node id (ids may contain dots).
-fn split_node(name: &str, s: &Scenario) -> Result<(String, String), String> {
+/// Split `NODE.FIELD` at the dot after a node id (ids may contain dots),
+/// or `FROM->TO.FIELD` at the dot after a linked pair.
+fn split_target(name: &str, s: &Scenario) -> Result<(Target, String), String> {
+    let node = |id: &str| s.nodes.iter().any(|n| n.id == id);
+    if let Some((from, rest)) = name.split_once("->").filter(|(from, _)| node(from)) {
+        let mut best: Option<(&str, &str)> = None;
+        for (i, _) in rest.match_indices('.') {
+            let (to, field) = (&rest[..i], &rest[i + 1..]);
+            if s.links.iter().any(|l| l.from == from && l.to == to) && best.is_none_or(|(b, _)| to.len() > b.len()) {
+                best = Some((to, field));
+            }
+        }
+        return match best {
+            Some((to, field)) if !field.is_empty() => {
+                Ok((Target::Link { from: from.to_string(), to: to.to_string() }, field.to_string()))
+            }
+            Some((to, _)) => Err(format!("{name}: which field of the link {from}->{to}?")),
+            None => {
+                let tos: Vec<&str> = s.links.iter().filter(|l| l.from == from).map(|l| l.to.as_str()).collect();
+                Err(format!("{name}: no link from \"{from}\" to that node (its links go to: {})", tos.join(", ")))
+            }
+        };
+    }
     let mut best: Option<(&str, &str)> = None;
     for (i, _) in name.match_indices('.') {
-        let (node, field) = (&name[..i], &name[i + 1..]);
-        if s.nodes.iter().any(|n| n.id == node) && best.is_none_or(|(b, _)| node.len() > b.len()) {
-            best = Some((node, field));
+        let (id, field) = (&name[..i], &name[i + 1..]);
+        if node(id) && best.is_none_or(|(b, _)| id.len() > b.len()) {
+            best = Some((id, field));
         }
     }
     match best {
-        Some((node, field)) if !field.is_empty() => Ok((node.to_string(), field.to_string())),
-        Some((node, _)) => Err(format!("--vary {name}: which field of \"{node}\"?")),
+        Some((id, field)) if !field.is_empty() => Ok((Target::Node(id.to_string()), field.to_string())),
+        Some((id, _)) => Err(format!("{name}: which field of \"{id}\"?")),
         None => {
             let ids: Vec<&str> = s.nodes.iter().map(|n| n.id.as_str()).collect();
-            Err(format!("--vary {name}: no node with that id (nodes: {})", ids.join(", ")))
+            Err(format!("{name}: no node with that id (nodes: {})", ids.join(", ")))
         }
     }
 }
 
-/// Every number field (or unset optional field) in the tree, by path.
-fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    match v {
-        Value::Object(map) => {
+/// Whether the node's or link's description reads back with this tree.
+fn accepts(target: &Target, tree: Value) -> Result<(), serde_json::Error> {
+    match target {
+        Target::Node(_) => serde_json::from_value::<crate::sim::model::NodeSpec>(tree).map(drop),
+        Target::Link { .. } => serde_json::from_value::<crate::sim::model::LinkSpec>(tree).map(drop),
+    }
+}
+
+/// Put `v` at `path`, adding the last key if it is not written out.
+fn place(tree: &mut Value, path: &[String], v: Value) -> Option<()> {
+    let (last, parent) = path.split_last()?;
+    leaf_mut(tree, parent)?.as_object_mut()?.insert(last.clone(), v);
+    Some(())
+}
+
+/// A node's or link's description as a tree (None: no such node or link).
+fn description(target: &Target, s: &Scenario) -> Option<Result<Value, String>> {
+    let tree = match target {
+        Target::Node(id) => serde_json::to_value(s.nodes.iter().find(|n| &n.id == id)?),
+        Target::Link { from, to } => serde_json::to_value(s.links.iter().find(|l| &l.from == from && &l.to == to)?),
+    };
+    Some(tree.map_err(|e| e.to_string()))
+}
+
+/// Every field of the sort in the tree (or unset optional field), by path.
+/// Names and ends of a link are not parameters.
+fn leaves(v: &Value, sort: Leaf, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match (v, sort) {
+        (Value::Object(map), _) => {
             for (k, child) in map {
+                if path.is_empty() && ["id", "from", "to"].contains(&k.as_str()) {
+                    continue;
+                }
                 path.push(k.clone());
-                leaves(child, path, out);
+                leaves(child, sort, path, out);
                 path.pop();
             }
         }
-        Value::Number(_) | Value::Null => out.push(path.clone()),
+        (Value::Number(_), Leaf::Number) | (Value::String(_) | Value::Bool(_), Leaf::Word) | (Value::Null, _) => {
+            out.push(path.clone())
+        }
         _ => {}
     }
 }
 
-/// The one number field whose path contains `field`'s parts in order and
-/// ends with its last part (a variant name after it may follow: `service`
-/// names `service.Exp`).
-fn resolve(tree: &Value, field: &str, name: &str) -> Result<Vec<String>, String> {
+/// The one field of the sort whose path contains `field`'s parts in order
+/// and ends with its last part (a variant name after it may follow:
+/// `service` names `service.Exp`).
+fn resolve(tree: &Value, field: &str, name: &str, sort: Leaf) -> Result<Vec<String>, String> {
     let want: Vec<&str> = field.split('.').collect();
     let mut all = Vec::new();
-    leaves(tree, &mut Vec::new(), &mut all);
+    leaves(tree, sort, &mut Vec::new(), &mut all);
     let matches: Vec<&Vec<String>> = all.iter().filter(|p| fits(p, &want)).collect();
     let show = |p: &Vec<String>| p.join(".");
     match matches.as_slice() {
@@ -146,10 +311,11 @@ fn resolve(tree: &Value, field: &str, name: &str) -> Result<Vec<String>, String>
         [] => {
             let fields: Vec<&str> =
                 all.iter().filter_map(|p| p.iter().rev().find(|k| !is_variant(k))).map(String::as_str).collect();
-            Err(format!("--vary {name}: no number field \"{field}\" there (fields: {})", fields.join(", ")))
+            let sort = if sort == Leaf::Number { "number" } else { "word or yes/no" };
+            Err(format!("{name}: no {sort} field \"{field}\" there (fields: {})", fields.join(", ")))
         }
         many => Err(format!(
-            "--vary {name}: \"{field}\" could be any of {}; say which",
+            "{name}: \"{field}\" could be any of {}; say which",
             many.iter().map(|p| show(p)).collect::<Vec<_>>().join(", ")
         )),
     }

@@ -44,6 +44,40 @@ fn an_experiment_that_changes_nothing_is_not_noticed_and_a_wrong_check_fails() {
     let mut fewer = after.clone();
     systemdecoder::sweep::Vary::parse("api.workers=4", &fewer).unwrap().apply(&mut fewer, 4.0).unwrap();
     assert!(!x.made(&after, &fewer, &[]));
+    // A word: switching the balancer's policy, noticed only for the one asked.
+    let l = Loaded::get("least-connections-black-hole").unwrap();
+    let x = l.concept.try_this.iter().find(|x| x.set.iter().any(|(f, _)| f == "lb.policy")).unwrap();
+    let before = l.scenario(systemdecoder::learn::concept::Design::Before).unwrap();
+    let policy = |p: &str| {
+        let mut s = before.clone();
+        let v = serde_json::json!(p);
+        systemdecoder::sweep::Param::parse("lb.policy", &s, systemdecoder::sweep::Leaf::Word, &v)
+            .unwrap()
+            .put(&mut s, v)
+            .unwrap();
+        s
+    };
+    assert!(!x.made(&before, &before, &[]));
+    assert!(!x.made(&before, &policy("PowerOfTwoChoices"), &[]));
+    assert!(x.made(&before, &policy("RoundRobin"), &[]));
+    assert!(x.apply(&before).is_ok_and(|s| x.made(&before, &s, &[])));
+    // A link's field that the design leaves unset (no hedging): noticed at the value.
+    let hedge = systemdecoder::learn::concept::Experiment {
+        says: String::new(),
+        on: systemdecoder::learn::concept::Design::Before,
+        set: vec![("users->lb.hedge_after_ms".into(), systemdecoder::learn::concept::Setting::Number(20.0))],
+        chaos: vec![],
+        expect: vec![],
+    };
+    let hedged = hedge.apply(&before).unwrap();
+    assert!(!hedge.made(&before, &before, &[]) && hedge.made(&before, &hedged, &[]));
+    // A word that is not one of the field's choices is refused by name.
+    let wrong = systemdecoder::learn::concept::Experiment {
+        set: vec![("lb.policy".into(), systemdecoder::learn::concept::Setting::Word("RoundRobbin".into()))],
+        ..hedge.clone()
+    };
+    let e = wrong.apply(&before).unwrap_err();
+    assert!(e.contains("lb.policy") && e.contains("RoundRobbin"), "{e}");
     // The checkpoint judged on the before design fails.
     let run = l.evaluate(systemdecoder::learn::concept::Design::Before).unwrap();
     assert!(!run.passed());

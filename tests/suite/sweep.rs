@@ -6,7 +6,7 @@ use systemdecoder::headless::run_scenario;
 use systemdecoder::scenario::Scenario;
 use systemdecoder::sim::dist::Dist;
 use systemdecoder::sim::model::*;
-use systemdecoder::sweep::{self, Metrics, Plan, Sweep, Vary};
+use systemdecoder::sweep::{self, Leaf, Metrics, Param, Plan, Sweep, Vary};
 
 use crate::helpers::*;
 
@@ -33,14 +33,14 @@ fn values_parse_as_ranges_counts_and_lists() {
 fn parameters_are_found_by_node_and_field_name() {
     let s = mmc(4);
     let w = Vary::parse("app.workers=2..8:4", &s).unwrap();
-    assert_eq!(w.path.last().unwrap(), "workers");
+    assert_eq!(w.param.path.last().unwrap(), "workers");
     assert_eq!(w.values, vec![2.0, 4.0, 6.0, 8.0], "whole-number fields take whole numbers");
     let rate = Vary::parse("users.rate=500,900.5", &s).unwrap();
-    assert_eq!(rate.path.join("."), "kind.Client.traffic.Poisson.rate");
+    assert_eq!(rate.param.path.join("."), "kind.Client.traffic.Poisson.rate");
     assert_eq!(rate.values, vec![500.0, 900.5]);
     // A distribution's parameter by the field's own name.
     let svc = Vary::parse("app.service=2,3", &s).unwrap();
-    assert_eq!(svc.path.join("."), "kind.Service.service.Exp");
+    assert_eq!(svc.param.path.join("."), "kind.Service.service.Exp");
     let mut t = s.clone();
     svc.apply(&mut t, 3.0).unwrap();
     let NodeKind::Service(sp) = &t.nodes[1].kind else { panic!() };
@@ -51,6 +51,39 @@ fn parameters_are_found_by_node_and_field_name() {
     assert!(err("app.wrokers=1").contains("no number field \"wrokers\""), "{}", err("app.wrokers=1"));
     assert!(err("app.workers").contains("NODE.FIELD=VALUES"));
     assert!(err("app.workers=3..1").contains("backwards"));
+}
+
+#[test]
+fn link_fields_and_words_are_found_like_node_fields() {
+    let s = mmc(4);
+    // A link's field, by its two ends.
+    let lat = Vary::parse("users->app.latency=1,2.5", &s).unwrap();
+    assert_eq!(lat.node(), None);
+    assert_eq!(lat.param.path.join("."), "latency.Const");
+    let mut t = s.clone();
+    lat.apply(&mut t, 2.5).unwrap();
+    assert_eq!(t.links[0].latency, Dist::Const(2.5));
+    assert_eq!(lat.value(&t), Some(2.5));
+    let err = |text: &str| Vary::parse(text, &s).unwrap_err();
+    assert!(err("users->db.latency=1").contains("no link from \"users\" to that node (its links go to: app)"));
+    assert!(err("users->app.latncy=1").contains("no number field \"latncy\""), "{}", err("users->app.latncy=1"));
+    // A field at its default is not written out; it is found all the same.
+    let hedge = Vary::parse("users->app.hedge_after_ms=20", &s).unwrap();
+    assert_eq!(hedge.value(&s), None);
+    hedge.apply(&mut t, 20.0).unwrap();
+    assert_eq!(t.links[0].hedge_after_ms, Some(20.0));
+    assert!(err("users->app.hedge_aftr_ms=20").contains("no number field \"hedge_aftr_ms\""));
+    // Words: an unset zone, set to a name; the link's ends and the node's
+    // id are not fields.
+    let b = serde_json::json!("b");
+    let zone = Param::parse("app.zone", &s, Leaf::Word, &b).unwrap();
+    assert!(!zone.holds(&s, &b));
+    zone.put(&mut t, b.clone()).unwrap();
+    assert_eq!(t.nodes[1].zone.as_deref(), Some("b"));
+    assert!(zone.holds(&t, &b));
+    assert!(Param::parse("users->app.to", &s, Leaf::Word, &b).is_err());
+    assert!(Param::parse("app.id", &s, Leaf::Word, &b).is_err());
+    assert!(Param::parse("app.workers", &s, Leaf::Word, &b).is_err(), "a number is not a word");
 }
 
 #[test]
@@ -166,7 +199,7 @@ fn a_nodes_fields_are_listed_by_names_that_find_them() {
         for f in fields {
             let v = Vary::parse(&format!("{}.{}=1", n.id, f.name), &s).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(
-                v.path.iter().rev().find(|k| !k.starts_with(char::is_uppercase)).unwrap(),
+                v.param.path.iter().rev().find(|k| !k.starts_with(char::is_uppercase)).unwrap(),
                 f.name.rsplit('.').next().unwrap()
             );
         }

@@ -223,9 +223,10 @@ fn window(
             if let Some(job) = &w.job {
                 results(ui, job, &mut w.picked);
                 if let Some(x) = w.picked {
-                    let spec = nodes.iter().find(|(_, n, _)| n.as_str() == job.vary.node).map(|(_, _, p)| p.0.clone());
+                    let spec =
+                        nodes.iter().find(|(_, n, _)| Some(n.as_str()) == job.vary.node()).map(|(_, _, p)| p.0.clone());
                     if let Some(mut spec) = spec {
-                        let label = format!("Apply {} = {} to the design", job.vary.name, number(x));
+                        let label = format!("Apply {} = {} to the design", job.vary.name(), number(x));
                         if ui.button(label).on_hover_text("One undo step, like any edit").clicked()
                             && job.vary.apply_to_node(&mut spec, x).is_ok()
                         {
@@ -314,7 +315,7 @@ fn form(ui: &mut egui::Ui, w: &mut WhatIf, nodes: &Query<(Entity, &Name, &NodePa
 
 /// Four small plots against the parameter, and the picked point's numbers.
 fn results(ui: &mut egui::Ui, job: &Job, picked: &mut Option<f64>) {
-    let sweep = Sweep::from_runs("what-if", vec![job.vary.name.clone()], 0.0, 0.0, job.runs.clone());
+    let sweep = Sweep::from_runs("what-if", vec![job.vary.name().to_string()], 0.0, 0.0, job.runs.clone());
     let mut points = sweep.points.clone();
     points.sort_by(|a, b| a.values[0].total_cmp(&b.values[0]));
     if points.is_empty() {
@@ -347,7 +348,7 @@ fn results(ui: &mut egui::Ui, job: &Job, picked: &mut Option<f64>) {
                     .allow_zoom(false)
                     .allow_scroll(false)
                     .include_y(0.0)
-                    .x_axis_label(job.vary.name.clone())
+                    .x_axis_label(job.vary.name().to_string())
                     .show(ui, |p| {
                         for pt in points.iter().filter(|pt| pt.seeds > 1) {
                             let (x, m, c) = (pt.values[0], pt.mean[k] * scale, pt.ci95[k] * scale);
@@ -385,7 +386,7 @@ fn results(ui: &mut egui::Ui, job: &Job, picked: &mut Option<f64>) {
         picked.and_then(|x| points.iter().find(|p| p.values[0] == x)).or(if done { None } else { points.last() });
     match shown {
         Some(p) => {
-            ui.label(RichText::new(format!("{} = {}", job.vary.name, number(p.values[0]))).strong());
+            ui.label(RichText::new(format!("{} = {}", job.vary.name(), number(p.values[0]))).strong());
             ui.label(format!(
                 "p99 {:.2} ms · p50 {:.2} ms · {:.0} req/s · errors {:.2} % · ${:.2}/h · busiest {} at {:.0} %",
                 p.mean[2],
