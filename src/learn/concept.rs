@@ -399,6 +399,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "network-partition",
     // Consistency
     "replication-lag",
+    "quorum-reads-writes",
     "read-your-writes",
     "durable-ack",
     // Cost and capacity

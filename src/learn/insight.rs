@@ -224,16 +224,22 @@ fn per_node(r: &Report, out: &mut Vec<Insight>) {
             continue;
         }
         let arrivals = n.arrivals as f64;
-        let stale = d("stale_reads") / arrivals;
+        // Of the reads, where the node counts them.
+        let reads = if d("reads") > 0.0 { d("reads") } else { arrivals };
+        let stale = d("stale_reads") / reads;
         if stale >= 0.01 {
+            let (why, concept) = if n.kind == "quorum store" {
+                (
+                    "a read asks too few copies to be sure of meeting one that has the latest write. Make the read and write quorums overlap (R + W > N).",
+                    "quorum-reads-writes",
+                )
+            } else {
+                ("replicas lag behind the primary.", "replication-lag")
+            };
             out.push(Insight {
                 rule: "stale_reads",
-                says: format!(
-                    "{} of reads at {} return data older than the latest write: replicas lag behind the primary.",
-                    pct(stale),
-                    n.id
-                ),
-                concept: "replication-lag",
+                says: format!("{} of reads at {} return data older than the latest write: {why}", pct(stale), n.id),
+                concept,
                 weight: 1.5 + stale,
             });
         }

@@ -80,6 +80,7 @@ fn failures_by_reason_are_called_out() {
 fn counters_of_single_nodes_are_called_out() {
     fires("retry_storm", &concept("retry-budget", Design::Before), 5.0, 30.0);
     fires("stale_reads", &concept("replication-lag", Design::Before), 5.0, 30.0);
+    fires("stale_reads", &concept("quorum-reads-writes", Design::Before), 5.0, 30.0);
     fires("cold_starts", &concept("serverless-cold-starts", Design::Before), 5.0, 60.0);
     fires("duplicate_effects", &concept("idempotency-keys", Design::Before), 5.0, 30.0);
     fires("lost_writes", &concept("sync-replication", Design::Before), 5.0, 25.0);
@@ -89,6 +90,7 @@ fn counters_of_single_nodes_are_called_out() {
         ("duplicate_effects", "idempotency-keys"),
         ("lost_writes", "sync-replication"),
         ("stale_hits", "cache-invalidation"),
+        ("stale_reads", "quorum-reads-writes"),
     ] {
         let v = seen(&concept(id, Design::After), 5.0, 25.0);
         assert!(!rules(&v).contains(&rule), "{id}'s fix: {:?}", rules(&v));
