@@ -356,6 +356,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "queue-load-levelling",
     "dead-letter-queue",
     "idempotency-keys",
+    "exactly-once-effect",
     "pubsub-decoupling",
     "stream-partitions-lag",
     "head-of-line-blocking",

@@ -261,7 +261,7 @@ fn per_node(r: &Report, out: &mut Vec<Insight>) {
             out.push(Insight {
                 rule: "duplicate_effects",
                 says: format!(
-                    "{} applied {doubled:.0} writes a second time for the same request: retries of writes whose first attempt did commit after its caller gave up (a double charge each). Idempotency keys let it recognise them.",
+                    "{} applied {doubled:.0} writes a second time for the same request or message: a retry or a redelivery whose first attempt did commit after its sender gave up (a double charge each). Idempotency keys let it recognise them.",
                     n.id
                 ),
                 concept: "idempotency-keys",

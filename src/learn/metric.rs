@@ -54,7 +54,8 @@ pub enum Metric {
     /// `completions_per_s`, `rejected`, `rejected_share`, `jobs_per_s`,
     /// `job_p50_ms`, `job_p99_ms`, `hit_ratio`, `member_max_share`, or any
     /// counter the node's kind reports (`stale_reads`, `cold_starts`, …).
-    /// A cache that lists no `stale_hits` or `stale_hit_share` served none.
+    /// A cache that lists no `stale_hits` or `stale_hit_share` served none;
+    /// a database that lists no `duplicate_effects` doubled none.
     Node(String, String),
     /// Share of messages lost on the link from → to.
     LinkLossRate(String, String),
@@ -329,6 +330,9 @@ fn node_value(r: &Report, id: &str, field: &str) -> Option<f64> {
         // A cache lists its stale hits once it hears of writes or serves
         // one: one that lists none served none.
         "stale_hits" | "stale_hit_share" if n.hit_ratio.is_some() && !n.detail.contains_key(field) => 0.0,
+        // A database lists doubled writes once it has one (or keys): one
+        // that lists none doubled none.
+        "duplicate_effects" if n.kind == "database" && !n.detail.contains_key(field) => 0.0,
         other => *n.detail.get(other)?,
     })
 }

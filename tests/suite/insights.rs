@@ -83,6 +83,7 @@ fn counters_of_single_nodes_are_called_out() {
     fires("stale_reads", &concept("quorum-reads-writes", Design::Before), 5.0, 30.0);
     fires("cold_starts", &concept("serverless-cold-starts", Design::Before), 5.0, 60.0);
     fires("duplicate_effects", &concept("idempotency-keys", Design::Before), 5.0, 30.0);
+    fires("duplicate_effects", &concept("exactly-once-effect", Design::Before), 5.0, 30.0);
     fires("lost_writes", &concept("sync-replication", Design::Before), 5.0, 25.0);
     // Their fixes silence them.
     fires("stale_hits", &concept("cache-invalidation", Design::Before), 5.0, 25.0);
@@ -91,6 +92,7 @@ fn counters_of_single_nodes_are_called_out() {
         ("lost_writes", "sync-replication"),
         ("stale_hits", "cache-invalidation"),
         ("stale_reads", "quorum-reads-writes"),
+        ("duplicate_effects", "exactly-once-effect"),
     ] {
         let v = seen(&concept(id, Design::After), 5.0, 25.0);
         assert!(!rules(&v).contains(&rule), "{id}'s fix: {:?}", rules(&v));

@@ -196,6 +196,9 @@ pub(super) struct Msg {
     /// or taken from a cached copy of that age: what a cache it fills
     /// remembers (`Nanos::MAX`: no store answered it).
     pub(super) fetched: Nanos,
+    /// Async jobs: which job it is, the same for every delivery and copy of
+    /// it (a request's identity is its slot and era instead).
+    pub(super) job: u64,
 }
 
 /// A logical request of a client: may take several attempts.
@@ -268,6 +271,7 @@ impl Engine {
                     hedge_depth: 0,
                     hedge_copy: false,
                     fetched: Nanos::MAX,
+                    job: 0,
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -300,6 +304,11 @@ impl Engine {
         m.deadline = Nanos::MAX;
         m.twin = NONE;
         m.fetched = Nanos::MAX;
+        m.job = 0;
+        if req == NONE {
+            self.jobs_made += 1;
+            m.job = self.jobs_made;
+        }
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot

@@ -480,8 +480,11 @@ fn job_of(msg: &Msg, reqs: &[Req], now: Nanos, slow: f64, busy: u32) -> Job {
     let write = msg.op == Op::Write;
     let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
     // The request's identity across its retries and copies: its slot and
-    // the slot's generation (a reused slot is another request).
-    let era = reqs.get(msg.req as usize).map_or(0, |r| r.era.raw());
-    let request = (msg.req as u64) << 32 | era as u64;
+    // the slot's generation (a reused slot is another request); a job's,
+    // its number (the top bit keeps the two apart).
+    let request = match reqs.get(msg.req as usize) {
+        Some(r) => (msg.req as u64) << 32 | r.era.raw() as u64,
+        None => msg.job | 1 << 63,
+    };
     Job { write, key: msg.key, request, now, slow, bytes, busy }
 }
