@@ -390,6 +390,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "memory-leak-slow-death",
     "disk-full-buffer-writes",
     "zone-outage-multi-az",
+    "multi-az-database",
     "canary-blast-radius",
     // Networking
     "fan-out-tail-latency",

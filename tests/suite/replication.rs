@@ -123,3 +123,46 @@ fn read_your_writes_sends_fresh_keys_to_the_primary() {
     let db = node_report(&r, "db");
     close("stale without", db.detail["stale_reads"] / (db.arrivals as f64 * 0.5), 1.0 - (-0.25f64).exp(), 0.03);
 }
+
+/// 400 requests a second, a quarter of them writes, to a primary and two
+/// replicas placed in zones a, b and c (or as given).
+fn zoned(zones: [&str; 3]) -> Scenario {
+    let db = ReplicatedDatabaseSpec {
+        read: Dist::Const(1.0),
+        write: Dist::Const(2.0),
+        lag: Dist::Exp(5.0),
+        failover_s: 5.0,
+        zones: zones.iter().map(|z| z.to_string()).collect(),
+        ..Default::default()
+    };
+    design(400.0, 0.25, db)
+}
+
+#[test]
+fn members_in_zones_of_their_own_fail_alone() {
+    let failed = |r: &Report| r.failed.get("node_down").copied().unwrap_or(0) as f64;
+    // A replica's zone: reads move to the other replica; only the few reads
+    // in service there at that instant fail.
+    let (_, r) = run(&zoned(["a", "b", "c"]), &["zone c at 10s for 10s"], 30);
+    assert!(failed(&r) <= 5.0, "{} failed", failed(&r));
+    let served = node_report(&r, "db").members_served.clone().unwrap();
+    assert!(served[2] * 3 < served[1] * 2, "the replica out for a third of the run served less: {served:?}");
+    // Both replicas' zones: the primary serves the reads meanwhile.
+    let (_, r) = run(&zoned(["a", "b", "c"]), &["zone b at 10s for 10s", "zone c at 10s for 10s"], 30);
+    assert!(failed(&r) <= 5.0, "{} failed", failed(&r));
+    // The primary's zone: writes (100 a second) fail until a replica in
+    // another zone is promoted 5 s later; reads carry on.
+    let (_, r) = run(&zoned(["a", "b", "c"]), &["zone a at 10s for 10s"], 30);
+    close("writes lost to the election", failed(&r), 100.0 * 5.0, 0.15);
+    // Every member in the zone: no replica to promote, so everything fails
+    // for the whole outage, as when the node itself is in the zone.
+    let (_, r) = run(&zoned(["a", "a", "a"]), &["zone a at 10s for 10s"], 30);
+    close("everything fails for 10 s", failed(&r), 400.0 * 10.0, 0.1);
+    // Zones that do not fit the members are refused by name.
+    let mut bad = zoned(["a", "b", "c"]);
+    if let NodeKind::ReplicatedDatabase(d) = &mut bad.nodes[1].kind {
+        d.zones.pop();
+    }
+    let e = bad.check().unwrap_err();
+    assert!(e.path.contains("zones") && e.message.contains("one zone per member"), "{}: {}", e.path, e.message);
+}

@@ -41,6 +41,8 @@ pub enum Effect {
     ReplicaLag(u32, f64),
     /// Replicated database: the primary fails; a replica takes over.
     LeaderFailover(u32),
+    /// Replicated database: this many replicas are down (their zone is out).
+    ReplicasDown(u32, u32),
 }
 
 #[derive(Clone)]
@@ -302,6 +304,7 @@ impl Engine {
                     }
                     Effect::Herd(..) => {}
                     Effect::ReplicaLag(n, ms) => other[n as usize].extra_lag_ms += ms,
+                    Effect::ReplicasDown(n, k) => other[n as usize].replicas_down += k,
                     Effect::LeaderFailover(n) => {
                         let elect = match &self.nodes[n as usize].spec.kind {
                             NodeKind::ReplicatedDatabase(d) => secs_to_nanos(d.failover_s),
@@ -373,12 +376,17 @@ impl Engine {
             fx.extra_lag_ms = o.extra_lag_ms;
             let failed_over = o.failover.is_some() && fx.failover.is_none();
             fx.failover = o.failover;
+            let replicas_lost = o.replicas_down > fx.replicas_down;
+            fx.replicas_down = o.replicas_down;
             let freed = was.leaked > fx.leaked;
             let spike_changed = fx.spike != spike[n];
             fx.spike = spike[n];
             let n32 = n as u32;
             if failed_over {
                 self.primary_fails(n32);
+            }
+            if replicas_lost {
+                self.replicas_fail(n32);
             }
             if down[n] && !was.down {
                 self.crash(n32);
@@ -476,18 +484,41 @@ impl Engine {
         if let KindState::ReplicatedDatabase(r) = &mut node.state {
             node.stats.lost_writes += r.forget_unreplicated(now);
         }
-        let queued: Vec<u32> = node.members[0].drain_all();
+        self.members_fail(n, 0..1);
+    }
+
+    /// Replicas of a replicated database went down: reads queued or in
+    /// service there fail. The replicas standing are the first ones, so
+    /// those that fail are the last.
+    fn replicas_fail(&mut self, n: u32) {
+        let node = &self.nodes[n as usize];
+        let all = node.members.len();
+        let standing = all.saturating_sub(1 + node.fx.replicas_down as usize);
+        self.members_fail(n, 1 + standing..all);
+    }
+
+    /// Work queued or in service at these members of `n` fails.
+    fn members_fail(&mut self, n: u32, which: std::ops::Range<usize>) {
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        let which = which.start.min(node.members.len())..which.end.min(node.members.len());
+        let queued: Vec<u32> = node.members[which.clone()].iter_mut().flat_map(|k| k.drain_all()).collect();
         node.stats.queue.add(now, -(queued.len() as i64));
         let here: Vec<u32> = (0..self.msgs.len() as u32)
             .filter(|&m| {
                 let msg = &self.msgs[m as usize];
-                msg.live && msg.member == 0 && msg.depth > 0 && msg.place == (Place::AtNode { node: n })
+                msg.live
+                    && which.contains(&(msg.member as usize))
+                    && msg.depth > 0
+                    && msg.place == (Place::AtNode { node: n })
             })
             .filter(|m| !queued.contains(m))
             .collect();
         let node = &mut self.nodes[n as usize];
-        node.busy -= node.members[0].busy.min(node.busy);
-        node.members[0].busy = 0;
+        for k in which {
+            node.busy -= node.members[k].busy.min(node.busy);
+            node.members[k].busy = 0;
+        }
         node.stats.busy.set(now, node.busy as u64);
         for m in queued.into_iter().chain(here) {
             let msg = &mut self.msgs[m as usize];

@@ -428,6 +428,23 @@ impl Engine {
             .collect()
     }
 
+    /// Replicated databases with members in `zone` (by their own zones):
+    /// the node, whether its primary is there, and how many replicas.
+    pub fn members_in_zone(&self, zone: &str) -> Vec<(u32, bool, u32)> {
+        (0..self.nodes.len() as u32)
+            .filter_map(|i| {
+                let n = &self.nodes[i as usize];
+                let NodeKind::ReplicatedDatabase(d) = &n.spec.kind else { return None };
+                if n.removed || d.zones.is_empty() {
+                    return None;
+                }
+                let primary = d.zones[0] == zone;
+                let replicas = d.zones[1..].iter().filter(|z| *z == zone).count() as u32;
+                (primary || replicas > 0).then_some((i, primary, replicas))
+            })
+            .collect()
+    }
+
     /// Links still in the system with one end inside `group` and the other outside.
     pub fn links_crossing(&self, group: &[u32]) -> Vec<u32> {
         (0..self.links.len() as u32)

@@ -158,9 +158,28 @@ pub struct NodeFx {
     pub extra_lag_ms: f64,
     /// Replicated database: the primary failed at .0; a replica takes over at .1.
     pub failover: Option<(Nanos, Nanos)>,
+    /// Replicated database: replicas down (their zone is out).
+    pub replicas_down: u32,
+}
+
+/// Who serves a replicated database now.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Standing {
+    /// Its primary failed and no replica has taken over yet: writes fail.
+    pub electing: bool,
+    /// Replicas serving reads (after a failover, one of them leads).
+    pub replicas: usize,
 }
 
 impl NodeFx {
+    /// A replicated database with `replicas` replicas, now: a replica is
+    /// promoted once the election is over, if one is standing.
+    pub fn standing(&self, replicas: usize, now: Nanos) -> Standing {
+        let up = replicas.saturating_sub(self.replicas_down as usize);
+        let promoted = self.failover.is_some_and(|(_, elected)| now >= elected) && up > 0;
+        Standing { electing: self.failover.is_some() && !promoted, replicas: up - promoted as usize }
+    }
+
     /// A crashed or frozen client sends nothing.
     pub fn generating(&self) -> bool {
         !self.down && self.paused_since.is_none()
@@ -211,6 +230,7 @@ impl Default for NodeFx {
             frozen: Vec::new(),
             extra_lag_ms: 0.0,
             failover: None,
+            replicas_down: 0,
         }
     }
 }

@@ -155,10 +155,7 @@ impl Engine {
                 Ok((hash64(&msg.key.to_le_bytes(), 7) % node.members.len() as u64) as usize)
             }
             NodeKind::ReplicatedDatabase(d) => {
-                let electing = node.fx.failover.is_some_and(|(_, elected)| now < elected);
-                // After a failover one replica has become the primary.
-                let promoted = node.fx.failover.is_some_and(|(_, elected)| now >= elected) as usize;
-                let replicas = node.members.len() - 1 - promoted.min(node.members.len() - 1);
+                let Standing { electing, replicas } = node.fx.standing(node.members.len() - 1, now);
                 if msg.op == Op::Write {
                     return if electing { Err(FailReason::NodeDown) } else { Ok(0) };
                 }

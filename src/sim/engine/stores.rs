@@ -161,8 +161,7 @@ impl Engine {
         }
         let (lag, extra) = (d.lag.sampler(), ms_to_nanos(node.fx.extra_lag_ms));
         // The replicas still standing (after a failover, one of them leads).
-        let promoted = node.fx.failover.is_some_and(|(_, elected)| self.now >= elected) as usize;
-        let replicas = node.members.len().saturating_sub(1 + promoted);
+        let replicas = node.fx.standing(node.members.len() - 1, self.now).replicas;
         (0..replicas).map(|_| lag.sample(&mut self.rng) + extra).max().unwrap_or(0)
     }
 

@@ -39,6 +39,13 @@ pub struct ReplicatedDatabaseSpec {
     /// goes to the primary, which has every write (ms).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_your_writes_ms: Option<f64>,
+    /// Availability zone of each member, the primary first (one name per
+    /// member, or none). A zone outage then takes out only the members in
+    /// that zone: the primary's zone fails over to a replica elsewhere,
+    /// a replica's zone leaves the others serving reads. A zone on the node
+    /// itself still takes the whole node.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
 }
 
 impl Default for ReplicatedDatabaseSpec {
@@ -54,6 +61,7 @@ impl Default for ReplicatedDatabaseSpec {
             failover_s: 15.0,
             sync_replication: false,
             read_your_writes_ms: None,
+            zones: Vec::new(),
         }
     }
 }
@@ -125,6 +133,20 @@ impl Kind for ReplicatedDatabaseSpec {
         if let Some(w) = d.read_your_writes_ms {
             c.number("read_your_writes_ms", w, 0.0, 3.6e6)?;
         }
+        c.field("zones", |c| {
+            if !d.zones.is_empty() && d.zones.len() != 1 + d.replicas as usize {
+                return c.fail(format!(
+                    "one zone per member, the primary first: {} for a primary and {} replicas, got {}",
+                    1 + d.replicas,
+                    d.replicas,
+                    d.zones.len()
+                ));
+            }
+            match d.zones.iter().find(|z| z.trim().is_empty() || !crate::sim::check::printable(z)) {
+                Some(_) => c.fail("a zone needs a name of printable characters"),
+                None => Ok(()),
+            }
+        })?;
         c.number("failover_s", d.failover_s, 0.0, 86_400.0)
     }
 }

@@ -62,6 +62,29 @@ impl KindView for ReplicatedDatabaseSpec {
             &mut d.failover_s,
             86_400.0,
         );
+        let tip = "A zone for each member, the primary first: a zone outage then takes only the members in it.";
+        row(ui, "member zones", tip, |ui| {
+            let mut on = !d.zones.is_empty();
+            if ui.checkbox(&mut on, "").changed() {
+                d.zones = if on { zone_names(1 + d.replicas as usize) } else { Vec::new() };
+            }
+        });
+        if !d.zones.is_empty() {
+            // One per member: follow the replica count.
+            let members = 1 + d.replicas as usize;
+            let more = zone_names(members);
+            d.zones.resize_with(members, String::new);
+            for (z, fresh) in d.zones.iter_mut().zip(more) {
+                if z.is_empty() {
+                    *z = fresh;
+                }
+            }
+            for (i, z) in d.zones.iter_mut().enumerate() {
+                row(ui, &format!("  {}", Self::member_label(i)), "Its availability zone.", |ui| {
+                    ui.text_edit_singleline(z);
+                });
+            }
+        }
     }
 
     fn member_label(i: usize) -> String {
@@ -69,10 +92,23 @@ impl KindView for ReplicatedDatabaseSpec {
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], now: Nanos) {
-        if let Some((_, elected)) = n.fx.failover {
-            let state =
-                if now < elected { "electing a new primary: writes fail" } else { "running on a promoted replica" };
+        let standing = n.fx.standing(self.replicas as usize, now);
+        if n.fx.failover.is_some() {
+            let state = if standing.electing {
+                "electing a new primary: writes fail"
+            } else {
+                "running on a promoted replica"
+            };
             ui.colored_label(theme::to_egui(theme::BAD), state);
         }
+        if n.fx.replicas_down > 0 {
+            let down = n.fx.replicas_down.min(self.replicas);
+            ui.colored_label(theme::to_egui(theme::BAD), format!("{down} of {} replicas down (zone out)", self.replicas));
+        }
     }
+}
+
+/// Zones a, b, c, … for `n` members.
+fn zone_names(n: usize) -> Vec<String> {
+    (0..n).map(|i| ((b'a' + (i % 26) as u8) as char).to_string()).collect()
 }
