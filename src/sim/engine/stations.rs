@@ -481,7 +481,24 @@ fn job_of(msg: &Msg, reqs: &[Req], now: Nanos, slow: f64, busy: u32) -> Job {
     let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
     // The request's identity across its retries and copies: its slot and
     // the slot's generation (a reused slot is another request).
-    let era = reqs.get(msg.req as usize).map_or(0, |r| r.era.raw());
-    let request = (msg.req as u64) << 32 | era as u64;
+    // Each copy of a repeated call is a write of its own (to another key);
+    // a retry of a copy is the same write again.
+    let copy: u64 = (0..msg.depth as usize).map(|d| msg.stack[d].rep as u64).sum();
+    let mut request = match reqs.get(msg.req as usize) {
+        Some(r) => (msg.req as u64) << 32 | r.era.raw() as u64,
+        None => {
+            // An async job (no request waits for it): where and when it was
+            // stored and under which key. Redeliveries and retries keep all
+            // three.
+            let mut id = [0u8; 20];
+            id[..8].copy_from_slice(&msg.born.to_le_bytes());
+            id[8..12].copy_from_slice(&msg.origin.to_le_bytes());
+            id[12..].copy_from_slice(&msg.key.wrapping_sub(copy).to_le_bytes());
+            hash64(&id, 0x6a6f_6273)
+        }
+    };
+    if copy > 0 {
+        request = hash64(&request.to_le_bytes(), copy);
+    }
     Job { write, key: msg.key, request, now, slow, bytes, busy }
 }
