@@ -208,3 +208,51 @@ fn the_key_comes_back_after_hedges_timeouts_and_retries() {
         assert!(node_report(&r, &format!("r{i}")).arrivals > 2000, "r{i}");
     }
 }
+
+#[test]
+fn each_copy_is_a_write_of_its_own_even_behind_a_queue() {
+    // Writes reach a database that recognises a write it already applied
+    // (idempotent): five copies of one write are five different writes
+    // (five keys), and so are the writes of different queued jobs. None
+    // may be taken for a repeat of another, directly or through a queue.
+    let db = || {
+        node(
+            "db",
+            NodeKind::Database(DatabaseSpec {
+                pool: 64,
+                read: Dist::Exp(1.0),
+                write: Dist::Exp(1.0),
+                idempotent: true,
+                ..Default::default()
+            }),
+        )
+    };
+    let writers = || {
+        client(
+            "users",
+            ClientSpec { traffic: Traffic::Poisson { rate: 100.0 }, write_ratio: 1.0, ..Default::default() },
+        )
+    };
+    let mut copies = link("api", "db", 0.5);
+    copies.repeat = 5;
+    let direct = scenario(
+        vec![writers(), service("api", 64, Dist::Exp(1.0)), db()],
+        vec![link("users", "api", 0.5), copies.clone()],
+    );
+    let queued = scenario(
+        vec![
+            writers(),
+            node("jobs", NodeKind::Queue(QueueSpec { consumers: 8, ..Default::default() })),
+            service("api", 64, Dist::Exp(1.0)),
+            db(),
+        ],
+        vec![link("users", "jobs", 0.5), link("jobs", "api", 0.5), copies],
+    );
+    for (what, s) in [("direct", direct), ("through a queue", queued)] {
+        let r = run(&s, 6, 0.0, 10.0);
+        let d = &node_report(&r, "db").detail;
+        assert_eq!((d.get("deduplicated"), d.get("duplicate_effects")), (Some(&0.0), Some(&0.0)), "{what}");
+        let (api, db) = (node_report(&r, "api").arrivals, node_report(&r, "db").arrivals);
+        assert!(db.abs_diff(5 * api) <= 20 && api > 800, "{what}: {db} writes for {api} calls");
+    }
+}
