@@ -352,6 +352,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "failover-retry-horizon",
     "blobs-off-path",
     "sync-replication",
+    "fan-out-on-write",
     // Messaging
     "queue-load-levelling",
     "dead-letter-queue",
@@ -527,7 +528,7 @@ impl Run {
 }
 
 /// Link fields a concept may be about: the link inspector links to them.
-pub const LINK_TOPICS: [&str; 1] = ["hedge_after_ms"];
+pub const LINK_TOPICS: [&str; 2] = ["hedge_after_ms", "repeat"];
 
 /// Every word `about` may use: node kind labels, fault verbs and link fields.
 pub fn topics() -> Vec<&'static str> {

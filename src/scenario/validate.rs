@@ -155,6 +155,24 @@ fn check_links(c: &mut Checker, s: &Scenario, ids: &HashMap<&str, usize>) -> Res
                 if let Some(after) = l.hedge_after_ms {
                     c.number("hedge_after_ms", after, 0.001, 3.6e6)?;
                 }
+                c.count("repeat", l.repeat, 1, MAX_REPEAT)?;
+                let repeats = matches!(
+                    s.nodes[from].kind,
+                    NodeKind::Service(_)
+                        | NodeKind::Autoscaling(_)
+                        | NodeKind::Serverless(_)
+                        | NodeKind::RateLimiter(_)
+                );
+                if l.repeat > 1 && !repeats {
+                    return c.field("repeat", |c| {
+                        c.fail(format!(
+                            "only services, autoscaling groups, serverless functions and rate limiters repeat a call, \
+                             not \"{}\" ({})",
+                            l.from,
+                            s.nodes[from].kind.label()
+                        ))
+                    });
+                }
                 if let Some(cb) = &l.circuit_breaker {
                     c.field("circuit_breaker", |c| {
                         c.number("failure_ratio", cb.failure_ratio, 0.001, 1.0)?;

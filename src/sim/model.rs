@@ -161,10 +161,34 @@ pub struct LinkSpec {
     /// the other copy's answer is discarded when it comes. Absent: never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hedge_after_ms: Option<f64>,
+    /// The caller makes this many calls over the link for each request it
+    /// handles (1: one call). A service calls the copies one after another,
+    /// each waiting for the one before (the N+1 query pattern); a `fan_out`
+    /// service sends them all at once and waits for the slowest. Each copy
+    /// is a call of its own (latency, service at the callee, timeout,
+    /// retries, loss) and asks for the key `k` places after the request's
+    /// (copy 0 for the key itself), so copies spread over a sharded store
+    /// and count as different entries in a cache. The request fails if any
+    /// copy fails for good (unless the link has a `fallback`). Only callers
+    /// that call their links in order repeat (services, autoscaling groups,
+    /// serverless functions, rate limiters).
+    #[serde(default = "one_call", skip_serializing_if = "is_one_call")]
+    pub repeat: u32,
 }
+
+/// The most calls `repeat` may make over one link per request.
+pub const MAX_REPEAT: u32 = 1000;
 
 fn is_one(v: &f64) -> bool {
     *v == 1.0
+}
+
+fn one_call() -> u32 {
+    1
+}
+
+fn is_one_call(v: &u32) -> bool {
+    *v == 1
 }
 
 /// A circuit breaker on the caller's side of a link. Closed: calls go
@@ -213,6 +237,7 @@ impl LinkSpec {
             weight: 1.0,
             fallback: false,
             hedge_after_ms: None,
+            repeat: 1,
         }
     }
 }

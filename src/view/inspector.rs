@@ -205,6 +205,14 @@ pub fn link(ui: &mut Ui, l: &mut LinkSpec, types: &[String]) {
     row(ui, "used by", "Share of requests that make this call (services and caches).", |ui| {
         ui.add(slider(&mut l.call_probability, 0.0..=1.0));
     });
+    row(
+        ui,
+        "repeat",
+        "Calls over this link for each request (services only): one after another, each waiting for the one before (N+1 queries), or all at once from a fan-out service, which waits for the slowest. Each copy is a real call.",
+        |ui| {
+            ui.add(drag(&mut l.repeat).range(1..=crate::sim::model::MAX_REPEAT).prefix("×"));
+        },
+    );
     row(ui, "weight", "Share of traffic from a weighted load balancer, relative to its other links.", |ui| {
         ui.add(drag(&mut l.weight).range(0.0..=1e6).speed(0.05));
     });

@@ -48,6 +48,7 @@ mod patterns;
 mod props;
 mod queueing;
 mod quorum;
+mod repeat;
 mod replay;
 mod replication;
 mod robustness;

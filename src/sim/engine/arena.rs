@@ -74,6 +74,10 @@ pub(super) struct Hop {
     pub(super) attempt: u8,
     /// The caller's incarnation when it called (a crash forgets calls).
     pub(super) life: Gen,
+    /// Which copy of a repeated call this is (0 for the first, or for a
+    /// link without `repeat`); the call asks for the key this many places
+    /// after the message's own.
+    pub(super) rep: u16,
 }
 
 /// The calls a message is waiting on, outermost first. Only the first
@@ -323,6 +327,16 @@ impl Engine {
         // A copy is nobody's hedge twin until it is made one.
         self.msgs[c as usize] = Msg { era, live: true, twin: NONE, ..orig };
         c
+    }
+
+    /// Drop the calls of message `m` from `depth` down (they are another
+    /// copy's to finish), giving back the keys their repeated copies asked for.
+    pub(super) fn cut_stack(&mut self, m: u32, depth: usize) {
+        let msg = &mut self.msgs[m as usize];
+        for k in depth..msg.depth as usize {
+            msg.key = msg.key.wrapping_sub(msg.stack[k].rep as u64);
+        }
+        msg.depth = msg.depth.min(depth as u8);
     }
 
     /// A message that will never come back: the callers of its calls from

@@ -17,6 +17,23 @@ impl Engine {
         attempt: u8,
         entered: Nanos,
     ) {
+        self.call_copy(node, m, i, next_call, blocking, attempt, entered, 0);
+    }
+
+    /// [`Self::call`] for copy `rep` of a repeated call (see
+    /// [`LinkSpec::repeat`]): it asks for the key `rep` places on.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn call_copy(
+        &mut self,
+        node: u32,
+        m: u32,
+        i: usize,
+        next_call: u8,
+        blocking: bool,
+        attempt: u8,
+        entered: Nanos,
+        rep: u16,
+    ) {
         let link = self.nodes[node as usize].out[i];
         if let Some(max) = self.links[link as usize].spec.max_concurrent {
             if self.nodes[node as usize].outstanding[i] >= max {
@@ -28,7 +45,7 @@ impl Engine {
                     msg.resp = true;
                     msg.error = None;
                     msg.fallback = true;
-                    self.carry_on(node, m, next_call, blocking, entered);
+                    self.carry_on(node, m, next_call, blocking, entered, Some((i, rep)));
                     return;
                 }
                 // The bulkhead is full: refuse at once, before any call is made.
@@ -58,8 +75,10 @@ impl Engine {
             return;
         }
         msg.serial = msg.serial.next();
+        msg.key = msg.key.wrapping_add(rep as u64);
         let life = self.nodes[node as usize].life;
-        msg.stack.set(d, Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt, life });
+        msg.stack
+            .set(d, Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt, life, rep });
         msg.depth += 1;
         self.send_top(m);
     }
@@ -113,14 +132,17 @@ impl Engine {
 
     /// Scatter-gather: call every link (that carries the type and is drawn
     /// by its `call_probability`) at once, each as a branch of its own, and
-    /// answer when the last branch is back; the slowest decides.
+    /// answer when the last branch is back; the slowest decides. A link
+    /// with `repeat: N` gets N branches, copies 0 to N − 1.
     pub(super) fn fan_out(&mut self, n: u32, m: u32, holding: bool, entered: Nanos) {
         let class = self.msgs[m as usize].class;
         let out = self.nodes[n as usize].out.clone();
         let mut targets = Vec::new();
         for (i, &l) in out.iter().enumerate() {
-            if self.carries(l, class) && self.rng.chance(self.links[l as usize].spec.call_probability) {
-                targets.push(i);
+            let (p, copies) = (self.links[l as usize].spec.call_probability, self.links[l as usize].spec.repeat);
+            if self.carries(l, class) && self.rng.chance(p) {
+                let copies = copies.clamp(1, MAX_REPEAT) as u16;
+                targets.extend((0..copies).map(|rep| (i, rep)));
             }
         }
         if targets.is_empty() {
@@ -130,18 +152,29 @@ impl Engine {
             self.respond(m);
             return;
         }
+        if self.live_msgs + targets.len() as u64 > crate::sim::metrics::MAX_LIVE_MESSAGES {
+            // Memory stays bounded, however many copies are asked for.
+            if holding {
+                self.release(n, 0, entered);
+            }
+            let msg = &mut self.msgs[m as usize];
+            msg.resp = true;
+            msg.error = Some(FailReason::SimLimit);
+            self.return_up(m);
+            return;
+        }
         let era = self.msgs[m as usize].era;
         self.nodes[n as usize]
             .forks
             .insert(m, Fork { era, pending: targets.len() as u32, error: None, holding, entered });
-        for i in targets {
+        for (i, rep) in targets {
             let b = self.clone_msg(m);
             let branch = &mut self.msgs[b as usize];
             branch.orphan_depth = NO_ORPHAN;
             branch.parent = m;
             branch.parent_era = era;
             branch.fork_depth = branch.depth;
-            self.call(n, b, i, NONE as u8, false, 0, entered);
+            self.call_copy(n, b, i, NONE as u8, false, 0, entered, rep);
         }
     }
 
@@ -206,6 +239,9 @@ impl Engine {
         let d = msg.depth as usize - 1;
         let hop = msg.stack[d];
         msg.depth -= 1;
+        // Back to the key the caller asked with (a repeated call's copy
+        // asked for one further on).
+        msg.key = msg.key.wrapping_sub(hop.rep as u64);
         let n = self.links[hop.link as usize].from;
         msg.place = Place::AtNode { node: n };
         if msg.orphan_depth as usize == d {
@@ -223,7 +259,8 @@ impl Engine {
             e => self.breaker_record(hop.link, e.is_none()),
         }
         let node = &mut self.nodes[n as usize];
-        if let Some(i) = node.out.iter().position(|&l| l == hop.link) {
+        let index = node.out.iter().position(|&l| l == hop.link);
+        if let Some(i) = index {
             node.outstanding[i] = node.outstanding[i].saturating_sub(1);
             let failed = self.msgs[m as usize].error.is_some();
             self.note_answer(n, i, failed);
@@ -280,6 +317,7 @@ impl Engine {
                     msg.serial = msg.serial.next();
                     msg.stack[d] = Hop { attempt: hop.attempt + 1, serial: msg.serial, ..hop };
                     msg.depth += 1;
+                    msg.key = msg.key.wrapping_add(hop.rep as u64);
                     msg.place = Place::Backoff { node: n };
                     let era = msg.era;
                     self.at(self.now + wait, What::HopRetry { msg: m, era });
@@ -307,12 +345,22 @@ impl Engine {
             self.return_up(m);
             return;
         }
-        self.carry_on(n, m, hop.next_call, hop.blocking, hop.entered);
+        self.carry_on(n, m, hop.next_call, hop.blocking, hop.entered, index.map(|i| (i, hop.rep)));
     }
 
     /// A call of node `n` was answered (or stood in for by a fallback):
-    /// the node carries on with its next call, or answers its own caller.
-    fn carry_on(&mut self, n: u32, m: u32, next_call: u8, blocking: bool, entered: Nanos) {
+    /// the node makes the next copy of a repeated call, carries on with its
+    /// next call, or answers its own caller. `answered`: the outgoing link
+    /// (index) of the call and which copy it was.
+    fn carry_on(
+        &mut self,
+        n: u32,
+        m: u32,
+        next_call: u8,
+        blocking: bool,
+        entered: Nanos,
+        answered: Option<(usize, u16)>,
+    ) {
         if self.branch_ends_here(m) {
             self.branch_done(n, m, None);
             return;
@@ -332,6 +380,14 @@ impl Engine {
                 self.continue_calls(n, m, next_call, blocking, entered)
             }
             NodeKind::Service(_) | NodeKind::RateLimiter(_) | NodeKind::Autoscaling(_) | NodeKind::Serverless(_) => {
+                if let Some((i, rep)) = answered {
+                    let link = self.nodes[n as usize].out[i];
+                    if (rep as u32 + 1) < self.links[link as usize].spec.repeat.min(MAX_REPEAT) {
+                        // One after another: the next copy goes out now.
+                        self.call_copy(n, m, i, next_call, blocking, 0, entered, rep + 1);
+                        return;
+                    }
+                }
                 self.continue_calls(n, m, next_call, blocking, entered)
             }
             _ => {
@@ -447,9 +503,9 @@ impl Engine {
         self.msgs[m as usize].orphan_depth = depth;
         let release_from = if copy.twin != NONE { self.hedge_given_up(m, d, Some(m2)) } else { d + 1 };
         let era2 = self.msgs[m2 as usize].era;
+        self.cut_stack(m2, depth as usize + 1);
         {
             let c = &mut self.msgs[m2 as usize];
-            c.depth = depth + 1;
             c.resp = true;
             c.error = Some(FailReason::Timeout);
         }

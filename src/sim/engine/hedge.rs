@@ -55,9 +55,9 @@ impl Engine {
         }
         let c = self.clone_msg(m);
         let ce = self.msgs[c as usize].era;
+        self.cut_stack(c, d + 1);
         {
             let copy = &mut self.msgs[c as usize];
-            copy.depth = depth + 1;
             copy.resp = false;
             copy.error = None;
             copy.twin = m;

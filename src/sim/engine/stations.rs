@@ -478,10 +478,18 @@ fn job_of(msg: &Msg, reqs: &[Req], now: Nanos, slow: f64, busy: u32) -> Job {
     let bytes = if write { msg.req_bytes } else { msg.resp_bytes };
     // The request's identity across its retries and copies: its slot and
     // the slot's generation (a reused slot is another request); a job's,
-    // its number (the top bit keeps the two apart).
-    let request = match reqs.get(msg.req as usize) {
+    // its number (the top bit keeps the two apart). Each copy of a repeated
+    // call is a write of its own (to another key); a retry of a copy is the
+    // same write again.
+    let mut request = match reqs.get(msg.req as usize) {
         Some(r) => (msg.req as u64) << 32 | r.era.raw() as u64,
         None => msg.job | 1 << 63,
     };
+    // Which copy at each depth (repeat is at most 1 000).
+    let copy =
+        msg.stack[0..msg.depth as usize].iter().fold(0u64, |a, h| a.wrapping_mul(1_001).wrapping_add(h.rep as u64));
+    if copy > 0 {
+        request = hash64(&request.to_le_bytes(), copy);
+    }
     Job { write, key: msg.key, request, now, slow, bytes, busy }
 }

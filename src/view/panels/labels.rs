@@ -213,8 +213,8 @@ fn node_label(
     covers
 }
 
-/// A link's label: its mean latency, then its loss, hedging and the request
-/// types it carries, where it has them.
+/// A link's label: its mean latency, then its loss, hedging, repeated calls
+/// (×N) and the request types it carries, where it has them.
 fn link_text(l: &crate::sim::model::LinkSpec) -> String {
     let mut text = format!("{:.1} ms", l.latency.mean_ms());
     if l.loss > 0.0 {
@@ -222,6 +222,9 @@ fn link_text(l: &crate::sim::model::LinkSpec) -> String {
     }
     if let Some(h) = l.hedge_after_ms {
         text.push_str(&format!(" · hedge {h:.0} ms"));
+    }
+    if l.repeat != 1 {
+        text.push_str(&format!(" · ×{}", l.repeat));
     }
     if !l.only.is_empty() {
         text.push_str(&format!(" · {}", l.only.join(", ")));
