@@ -361,6 +361,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "pubsub-decoupling",
     "stream-partitions-lag",
     "head-of-line-blocking",
+    "poison-messages",
     "polling-vs-push",
     "store-and-forward",
     "reconnect-storm",

@@ -511,7 +511,15 @@ fn object_storage_time_is_first_byte_plus_transfer() {
 }
 
 fn stream(consumer_ms: f64) -> Scenario {
-    let log = node("log", NodeKind::Stream(StreamSpec { partitions: 4, service: Dist::Const(1.0), retry_ms: 100.0 }));
+    let log = node(
+        "log",
+        NodeKind::Stream(StreamSpec {
+            partitions: 4,
+            service: Dist::Const(1.0),
+            retry_ms: 100.0,
+            ..Default::default()
+        }),
+    );
     scenario(
         vec![
             client("c", ClientSpec { traffic: Traffic::Poisson { rate: 200.0 }, keys: 1000, ..Default::default() }),

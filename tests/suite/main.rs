@@ -12,6 +12,7 @@
 //! - `marathon`: random sequences of edits, faults, undo and redo; conservation, undo-all, save/load.
 //! - `lessons`: each lesson step meets its checkpoint; the design before it does not.
 //! - `levels`: every level holds what it claims on every seed; the rules of a design.
+//! - `poison`: poison messages: stalled partitions without a cap, dead letters with one.
 //! - `quorum`: the leaderless quorum store against probability (stale reads, failed writes).
 //! - `replay`: recorded runs replay bit for bit; seeking, playback and forks are exact.
 //! - `robustness`: hostile inputs get clear errors (endless files, faults past the clock, escape codes).
@@ -45,6 +46,7 @@ mod levels;
 mod marathon;
 mod outliers;
 mod patterns;
+mod poison;
 mod props;
 mod queueing;
 mod quorum;

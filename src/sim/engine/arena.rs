@@ -172,6 +172,11 @@ pub(super) struct Msg {
     /// When the original sender sent it (jobs keep their producer's), for
     /// one-way delivery times.
     pub(super) sent: Nanos,
+    /// What it carries, the same for every retry and copy of it: a
+    /// client's request (its slot and generation, as `Job::request`), or
+    /// for a stored job the request its producer sent (so every consumer
+    /// group and every redelivery sees the same payload).
+    pub(super) payload: u64,
     /// Set by an offline phone: when it will be back online.
     pub(super) retry_at: Nanos,
     /// A fan-out branch: the message waiting for it (NONE otherwise), that
@@ -262,6 +267,7 @@ impl Engine {
                     member: 0,
                     receives: 0,
                     sent: 0,
+                    payload: 0,
                     retry_at: 0,
                     parent: NONE,
                     parent_era: Gen::default(),
@@ -300,6 +306,15 @@ impl Engine {
         m.member = 0;
         m.receives = 0;
         m.sent = self.now;
+        // A request's own identity; a job takes its producer's (set where
+        // it is stored) or, made by the system itself, a serial number.
+        // Mixed with the seed: slots and generations repeat from run to
+        // run, what they carry should not.
+        let id = match self.reqs.get(req as usize) {
+            Some(r) if req != NONE => (req as u64) << 32 | r.era.raw() as u64,
+            _ => 1 << 63 | self.ledger.messages_created,
+        };
+        m.payload = id ^ self.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         m.retry_at = 0;
         m.parent = NONE;
         m.hold = 0;

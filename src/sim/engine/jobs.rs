@@ -9,6 +9,7 @@ impl Engine {
     pub(super) fn store_jobs(&mut self, n: u32, m: u32) {
         let msg = &self.msgs[m as usize];
         let (op, key, rq, rs, class, sent) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
+        let payload = msg.payload;
         let copies = match self.nodes[n as usize].spec.kind {
             NodeKind::PubSub(_) => self.nodes[n as usize].out.len(),
             _ => 1,
@@ -18,6 +19,7 @@ impl Engine {
             let j = &mut self.msgs[job as usize];
             j.class = class;
             j.sent = sent;
+            j.payload = payload;
             // For a topic, the subscriber's link index.
             j.member = sub as u8;
             self.ledger.jobs_created += 1;
@@ -33,12 +35,14 @@ impl Engine {
     pub(super) fn append(&mut self, n: u32, m: u32) {
         let msg = &self.msgs[m as usize];
         let (op, key, rq, rs, class, sent) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
+        let payload = msg.payload;
         self.sync_groups(n);
         let p = self.partition_of(n, key);
         for g in 0..self.nodes[n as usize].groups.len() {
             let job = self.new_msg(NONE, n, op, key, rq, rs);
             self.msgs[job as usize].class = class;
             self.msgs[job as usize].sent = sent;
+            self.msgs[job as usize].payload = payload;
             self.ledger.jobs_created += 1;
             self.ledger.jobs_live += 1;
             self.nodes[n as usize].groups[g].lanes[p].0.push_back(job);
@@ -123,12 +127,27 @@ impl Engine {
                 self.end_msg(m);
                 self.dispatch_lane(n, g, p);
             }
-            Some(_) => {
-                node.stats.redeliveries += 1;
-                let wait = match &node.spec.kind {
-                    NodeKind::Stream(s) => ms_to_nanos(s.retry_ms).max(1),
-                    _ => 1,
+            Some(r) => {
+                let (wait, max_attempts) = match &node.spec.kind {
+                    NodeKind::Stream(s) => (ms_to_nanos(s.retry_ms).max(1), s.max_attempts),
+                    _ => (1, None),
                 };
+                let msg = &mut self.msgs[m as usize];
+                msg.receives = msg.receives.saturating_add(1);
+                if max_attempts.is_some_and(|k| msg.receives as u32 >= k.min(250)) {
+                    // Out of attempts: parked in the dead-letter queue, and
+                    // the partition moves on to the next message.
+                    node.groups[g].lanes[p].1 = false;
+                    node.stats.dead_lettered += 1;
+                    node.stats.queue.set(now, node.queue_len() as u64);
+                    self.ledger.jobs_live -= 1;
+                    self.ledger.jobs_failed[r.index()] += 1;
+                    self.global.lost += 1;
+                    self.end_msg(m);
+                    self.dispatch_lane(n, g, p);
+                    return;
+                }
+                node.stats.redeliveries += 1;
                 self.set_aside(n, m, now + wait);
             }
         }

@@ -388,6 +388,11 @@ impl NodeRt {
     pub fn group_lags(&self) -> Vec<usize> {
         self.groups.iter().map(|g| g.lanes.iter().map(|l| l.0.len() + l.1 as usize).sum()).collect()
     }
+
+    /// Stream: each consumer group's lag partition by partition.
+    pub fn partition_lags(&self) -> Vec<Vec<usize>> {
+        self.groups.iter().map(|g| g.lanes.iter().map(|l| l.0.len() + l.1 as usize).collect()).collect()
+    }
     /// Workers in all pools, or `u32::MAX` for unlimited.
     pub fn workers(&self) -> u32 {
         self.prep.workers.saturating_mul(self.members.len().max(1) as u32)

@@ -235,6 +235,10 @@ impl Engine {
                 s = Sampler::Const(0);
             }
             extra += adjust.extra;
+            if adjust.fail.is_some() {
+                // Served in full, then it fails (see `service_done`).
+                self.msgs[m as usize].error = adjust.fail;
+            }
         }
         let slow = node.fx.service_factor(now) * contention;
         // Synchronous replication: after its own work a write waits for the
@@ -393,6 +397,12 @@ impl Engine {
                     self.continue_calls(n, m, 0, false, entered);
                 }
             }
+            AfterService::CallDownstream if self.msgs[m as usize].error.is_some() => {
+                // Its work failed (a message it cannot process): no calls
+                // downstream, the caller hears of the failure.
+                self.release(n, 0, entered);
+                self.respond(m);
+            }
             AfterService::CallDownstream => {
                 let blocking = self.nodes[n as usize].prep.blocking;
                 self.continue_calls(n, m, 0, blocking, entered);
@@ -491,5 +501,5 @@ fn job_of(msg: &Msg, reqs: &[Req], now: Nanos, slow: f64, busy: u32) -> Job {
     if copy > 0 {
         request = hash64(&request.to_le_bytes(), copy);
     }
-    Job { write, key: msg.key, request, now, slow, bytes, busy }
+    Job { write, key: msg.key, request, message: msg.payload, now, slow, bytes, busy }
 }

@@ -243,6 +243,11 @@ pub struct Job {
     pub key: u64,
     /// The request it belongs to: the same for every retry and copy of it.
     pub request: u64,
+    /// What it carries: the same for every retry and copy of it, and for
+    /// an async job (which belongs to no request of its own) the request
+    /// its producer sent, so every redelivery of a stored message is the
+    /// same message.
+    pub message: u64,
     pub now: Nanos,
     /// Service times are multiplied by this (CPU throttle, warm-up).
     pub slow: f64,
@@ -263,6 +268,9 @@ pub struct Adjust {
     pub cold_start: bool,
     /// The service time is multiplied by 1 + this (contention).
     pub slower: f64,
+    /// It fails with this reason once its service time is over (a
+    /// message the service cannot process).
+    pub fail: Option<FailReason>,
 }
 
 /// How long serving took, and whether it failed.

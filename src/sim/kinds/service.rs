@@ -28,6 +28,37 @@ pub struct ServiceSpec {
     /// other) and answer when the slowest is back.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub fan_out: bool,
+    /// Poison messages: this share of the messages it is given are ones it
+    /// cannot process (a malformed payload). It works on one for its usual
+    /// service time, then fails it as `corrupt`; which messages are poison
+    /// follows from the message itself, so every retry or redelivery of one
+    /// fails again.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub poison: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+/// Salt for the poison draw: the same message is poison at every service
+/// with the same share (it is the payload that is bad).
+const POISON_SALT: u64 = 0x9015_0a11;
+
+/// Is this message one of the `share` that no service can process? A
+/// pure function of the message, so it is the same at every attempt.
+pub fn is_poison(message: u64, share: f64) -> bool {
+    // The hash's top 53 bits as a number in [0, 1).
+    let u = (hash64(&message.to_le_bytes(), POISON_SALT) >> 11) as f64 / (1u64 << 53) as f64;
+    share > 0.0 && u < share
+}
+
+/// What a service counts beside the stations' figures.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceState {
+    /// Attempts on a poison message (counted when the work starts; each
+    /// fails when it ends).
+    pub poisoned: u64,
 }
 
 /// What one worker (about half a vCPU) costs an hour: services and
@@ -45,6 +76,7 @@ impl Default for ServiceSpec {
             by_type: Default::default(),
             shedding: Shedding::default(),
             fan_out: false,
+            poison: 0.0,
         }
     }
 }
@@ -79,10 +111,28 @@ impl Kind for ServiceSpec {
     fn price_per_hour(&self) -> f64 {
         self.workers as f64 / WORKERS_PER_DOLLAR
     }
-    type State = ();
+    type State = ServiceState;
 
     fn prepare(&self) -> Prepared {
-        Prepared { blocking: self.blocking, ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler()) }.after(AfterService::CallDownstream)
+        // Only a service with poison messages looks at each one.
+        let hooks = Hooks { adjust: self.poison > 0.0, ..Default::default() };
+        Prepared { blocking: self.blocking, hooks, ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler()) }.after(AfterService::CallDownstream)
+    }
+
+    fn adjust(&self, st: &mut ServiceState, job: Job, _: &mut SimRng) -> Adjust {
+        if is_poison(job.message, self.poison) {
+            st.poisoned += 1;
+            return Adjust { fail: Some(FailReason::Corrupt), ..Adjust::default() };
+        }
+        Adjust::default()
+    }
+
+    fn counters(&self, st: &ServiceState, _: &Facts) -> Vec<(&'static str, f64)> {
+        if self.poison > 0.0 { vec![("poison_failures", st.poisoned as f64)] } else { Vec::new() }
+    }
+
+    fn reset_counters(&self, st: &mut ServiceState, _now: Nanos) {
+        st.poisoned = 0;
     }
 
     fn check(&self, c: &mut Checker) -> Result<(), Fail> {
@@ -92,6 +142,7 @@ impl Kind for ServiceSpec {
             c.count("queue_limit", q, 0, MAX_COUNT)?;
         }
         c.dist("service", &s.service)?;
+        c.probability("poison", s.poison)?;
         c.field("shedding", |c| {
             if let Some(t) = s.shedding.lifo_above {
                 c.count("lifo_above", t, 0, MAX_COUNT)?;

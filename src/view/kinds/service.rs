@@ -76,6 +76,14 @@ impl KindView for ServiceSpec {
                 }
             }
         });
+        row(
+            ui,
+            "poison share",
+            "Share of messages it cannot process (a malformed payload): each fails after its service time, and fails again on every retry.",
+            |ui| {
+                ui.add(drag(&mut s.poison).range(0.0..=1.0).speed(0.0005).max_decimals(4));
+            },
+        );
         ui.checkbox(&mut s.fan_out, "fan out (scatter-gather)").on_hover_text(
             "Call every link at once and answer when the slowest is back, instead of one after another.",
         );

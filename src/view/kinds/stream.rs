@@ -43,6 +43,20 @@ impl KindView for StreamSpec {
         row(ui, "retry after", "A failed delivery holds its partition and is tried again after this long.", |ui| {
             ui.add(drag(&mut st.retry_ms).range(0.001..=3.6e6).speed(10.0).suffix(" ms"));
         });
+        row(
+            ui,
+            "max attempts",
+            "Attempts a failing message gets before it goes to the dead-letter queue and its partition moves on. Off: it is retried for ever and blocks its partition.",
+            |ui| {
+                let mut on = st.max_attempts.is_some();
+                if ui.checkbox(&mut on, "dead-letter").changed() {
+                    st.max_attempts = on.then_some(3);
+                }
+                if let Some(k) = &mut st.max_attempts {
+                    ui.add(drag(k).range(1..=250));
+                }
+            },
+        );
         ui.label(
             egui::RichText::new("Every outgoing link is a consumer group that reads every message.").weak().small(),
         );
@@ -50,6 +64,9 @@ impl KindView for StreamSpec {
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, links: &[LinkRt], _now: Nanos) {
         ui.label(format!("consumed {}", n.stats.jobs_done));
+        if self.max_attempts.is_some() {
+            ui.label(format!("dead-lettered {}", n.stats.dead_lettered));
+        }
         for (l, lag) in n.out.iter().zip(n.group_lags()) {
             let to = links.get(*l as usize).map_or("?", |k| k.spec.to.as_str());
             ui.label(format!("  group {to}: lag {lag}"));
