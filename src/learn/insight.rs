@@ -79,6 +79,16 @@ fn saturated(m: Measured, out: &mut Vec<Insight>) {
                     ),
                     "utilisation-knee",
                 )
+            } else if n.kind == "stream" && n.detail.get("redeliveries").is_some_and(|&r| r > 0.0) {
+                // A stream retries a failed message before the next of its
+                // partition: one that always fails holds the partition.
+                (
+                    format!(
+                        "{}'s backlog grows by {:.0}/s ({} held) while it retries failed messages ({:.0} retries): a message that fails every time holds up its partition for good. Cap the attempts and set it aside.",
+                        n.id, growth, last.queue_now, n.detail["redeliveries"]
+                    ),
+                    "poison-messages",
+                )
             } else {
                 let concept = if n.kind == "stream" { "stream-partitions-lag" } else { "queue-load-levelling" };
                 (

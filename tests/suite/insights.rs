@@ -48,6 +48,15 @@ fn a_full_node_with_a_growing_queue_is_called_out() {
     );
     let v = seen(&backlog, 2.0, 10.0);
     assert!(v.iter().any(|i| i.rule == "saturated" && i.concept == "queue-load-levelling"), "{:?}", rules(&v));
+    // A stream held up by messages that always fail is not short of
+    // consumers: the remark names poison messages, and the fix silences it.
+    let concept_of = |v: &[Insight]| v.iter().find(|i| i.rule == "saturated").map(|i| i.concept);
+    let v = seen(&concept("poison-messages", Design::Before), 5.0, 60.0);
+    assert_eq!(concept_of(&v), Some("poison-messages"), "{:?}", rules(&v));
+    let v = seen(&concept("poison-messages", Design::After), 5.0, 60.0);
+    assert_eq!(concept_of(&v), None, "{:?}", rules(&v));
+    let v = seen(&concept("stream-partitions-lag", Design::Before), 5.0, 60.0);
+    assert_ne!(concept_of(&v), Some("poison-messages"), "slow consumers are not poison: {:?}", rules(&v));
 }
 
 #[test]
