@@ -240,6 +240,11 @@ impl Engine {
                 self.msgs[m as usize].error = adjust.fail;
             }
         }
+        if node.prep.per_item > 0 {
+            // Per-message work on top of the per-call draw (a batch
+            // carries several messages).
+            extra += node.prep.per_item.saturating_mul(self.msgs[m as usize].items() as Nanos);
+        }
         let slow = node.fx.service_factor(now) * contention;
         // Synchronous replication: after its own work a write waits for the
         // replicas (their network and disks, not this node's speed).

@@ -164,6 +164,9 @@ pub struct Prepared {
     pub hooks: Hooks,
     /// What the node does with a request once served.
     pub after: AfterService,
+    /// Service time added per message a call carries (a queue's batch
+    /// carries several; any other call one).
+    pub per_item: Nanos,
 }
 
 /// The optional hooks a kind implements (see [`Kind::admit`],
@@ -295,6 +298,7 @@ impl Prepared {
             lifo_above: u32::MAX,
             hooks: Hooks::default(),
             after: AfterService::Respond,
+            per_item: 0,
         }
     }
 
