@@ -84,7 +84,9 @@ impl Kind for QueueSpec {
         if self.batch_size.is_some() {
             let s = &node.stats;
             out.push(("batches", s.batches as f64));
-            out.push(("mean_batch", if s.batches == 0 { 0.0 } else { s.batched as f64 / s.batches as f64 }));
+            // Rounded to hundredths: a figure to read, not to compute with.
+            let mean = if s.batches == 0 { 0.0 } else { s.batched as f64 / s.batches as f64 };
+            out.push(("mean_batch", (mean * 100.0).round() / 100.0));
         }
         out
     }
