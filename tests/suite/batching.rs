@@ -221,3 +221,22 @@ fn batching_is_optional_in_files_and_bad_values_are_refused() {
         assert!(e.contains(field), "{queue}{worker}: {e}");
     }
 }
+
+#[test]
+fn one_poison_message_fails_its_whole_batch() {
+    // 1 % of messages are poison; failed messages are dropped (no
+    // redelivery). One consumer drains at most 50 / (2 + 5 + 50 × 0.4) ms
+    // ≈ 1 850 of the 3 000 a second, so every batch is 50 fresh messages: a call fails when
+    // any of its 50 is poison, 1 − 0.99^50 ≈ 39.5 % of calls, against 1 %
+    // one message at a time.
+    for (batch, expected) in [(None, 0.01), (Some(50u32), 1.0 - 0.99f64.powi(50))] {
+        let mut s = pipeline(3_000.0, 1, batch, batch.map(|_| 5.0), 5.0, 0.4, 1.0);
+        if let NodeKind::Service(w) = &mut s.nodes[2].kind {
+            w.poison = 0.01;
+        }
+        let r = run(&s, 10, 2.0, 60.0);
+        let calls = node_report(&r, "worker").completions as f64;
+        let failed = counter(&r, "worker", "poison_failures");
+        close(&format!("share of calls failed, batch {batch:?}"), failed / calls, expected, 0.1);
+    }
+}

@@ -140,6 +140,16 @@ impl Kind for ServiceSpec {
         Adjust::default()
     }
 
+    /// One poison message fails the whole batch it came in (counted once,
+    /// as one failed attempt).
+    fn fails_item(&self, st: &mut ServiceState, message: u64) -> Option<FailReason> {
+        if is_poison(message, self.poison) {
+            st.poisoned += 1;
+            return Some(FailReason::Corrupt);
+        }
+        None
+    }
+
     fn counters(&self, st: &ServiceState, _: &Facts) -> Vec<(&'static str, f64)> {
         if self.poison > 0.0 { vec![("poison_failures", st.poisoned as f64)] } else { Vec::new() }
     }
