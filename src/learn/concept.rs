@@ -358,6 +358,7 @@ pub const BUNDLED: &[Bundled] = concepts![
     "dead-letter-queue",
     "idempotency-keys",
     "exactly-once-effect",
+    "batching",
     "pubsub-decoupling",
     "stream-partitions-lag",
     "head-of-line-blocking",

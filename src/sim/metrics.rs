@@ -230,6 +230,10 @@ pub struct NodeStats {
     /// Queue: deliveries retried, and messages moved to the dead-letter queue.
     pub redeliveries: u64,
     pub dead_lettered: u64,
+    /// Queue: deliveries made (a batch counts once), and the messages in
+    /// them (for the mean batch size).
+    pub batches: u64,
+    pub batched: u64,
     /// Caches that coalesce: misses that waited for another's fetch.
     pub coalesced: u64,
     /// Caches: hits on a copy older than the key's last write, and writes

@@ -2,6 +2,7 @@
 //!
 //! - `queueing`: the engine against queueing theory (M/M/1, M/M/c, M/M/1/K,
 //!   Jackson tandem, Little's law, M/D/1 on a bandwidth-limited wire).
+//! - `batching`: consumer batching against its throughput formula; linger bounds the wait; nothing lost.
 //! - `behaviour`: node kinds, policies and flows do what they claim.
 //! - `chaos`: every fault type has the effect a practitioner expects.
 //! - `hedging`: hedged requests against order statistics; the pair's rules; the books balance.
@@ -28,6 +29,7 @@
 //! - `props`: property tests of every input surface (scenario files, share links,
 //!   replays, `--chaos` phrases, lessons, concepts, levels): located errors or valid runs.
 
+mod batching;
 mod behaviour;
 mod chaos;
 mod concepts;

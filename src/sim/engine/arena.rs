@@ -208,6 +208,18 @@ pub(super) struct Msg {
     /// Async jobs: which job it is, the same for every delivery and copy of
     /// it (a request's identity is its slot and era instead).
     pub(super) job: u64,
+    /// A queue's batch: the other jobs delivered with this one (it carries
+    /// them). They wait at their queue, off its buffer, and share this
+    /// one's fate when it comes back (see `at_origin` and `job_back`).
+    pub(super) riders: Vec<u32>,
+}
+
+impl Msg {
+    /// Messages this call carries: itself and its batch's riders.
+    #[inline]
+    pub(super) fn items(&self) -> u32 {
+        1 + self.riders.len() as u32
+    }
 }
 
 /// A logical request of a client: may take several attempts.
@@ -282,6 +294,7 @@ impl Engine {
                     hedge_copy: false,
                     fetched: Nanos::MAX,
                     job: 0,
+                    riders: Vec::new(),
                 });
                 (self.msgs.len() - 1) as u32
             }
@@ -328,6 +341,7 @@ impl Engine {
             self.jobs_made += 1;
             m.job = self.jobs_made;
         }
+        m.riders.clear();
         self.live_msgs += 1;
         self.ledger.messages_created += 1;
         slot

@@ -93,7 +93,8 @@ impl Engine {
         }
         let msg = &mut self.msgs[m as usize];
         let hop = msg.stack[top];
-        let bytes = msg.req_bytes;
+        // A batch carries the bytes of all its messages.
+        let bytes = msg.req_bytes.saturating_mul(msg.items());
         if let Some(p) = &self.links[hop.link as usize].spec.retry {
             let t = self.now + ms_to_nanos(p.timeout_ms).max(1);
             msg.stack[top].deadline = t;
@@ -409,7 +410,7 @@ impl Engine {
     /// The message is back where it was created.
     pub(super) fn at_origin(&mut self, m: u32) {
         let msg = &self.msgs[m as usize];
-        let (req, origin, mut error, born) = (msg.req, msg.origin, msg.error, msg.born);
+        let (req, origin, mut error) = (msg.req, msg.origin, msg.error);
         if self.nodes[origin as usize].fx.down && error.is_none() {
             // The origin crashed while this was out: nobody receives it.
             error = Some(FailReason::NodeDown);
@@ -423,40 +424,14 @@ impl Engine {
             return;
         }
         if req == NONE {
-            // An async job came back to its queue: delivered or failed.
-            let now = self.now;
+            // An async job came back to its queue: delivered or failed,
+            // and with it every message of its batch.
             let node = &mut self.nodes[origin as usize];
             node.consumers_busy = node.consumers_busy.saturating_sub(1);
-            let (max_receives, visibility) = match &node.spec.kind {
-                NodeKind::Queue(q) => (q.max_receives, q.visibility_timeout_ms),
-                _ => (None, None),
-            };
-            match (error, max_receives) {
-                (None, _) => {
-                    self.ledger.jobs_live -= 1;
-                    self.ledger.jobs_done += 1;
-                    node.stats.jobs_done += 1;
-                    node.stats.job_latency.record(now - born);
-                    self.end_msg(m);
-                }
-                (Some(r), Some(max)) if (self.msgs[m as usize].receives as u32 + 1) < max.min(250) => {
-                    // Not deleted by a consumer: it becomes visible again
-                    // (at once if its visibility timeout already ran out).
-                    node.stats.redeliveries += 1;
-                    self.msgs[m as usize].receives += 1;
-                    let wait = if r == FailReason::Timeout { 0 } else { visibility.map_or(0, ms_to_nanos) };
-                    self.set_aside(origin, m, now + wait);
-                }
-                (Some(r), max) => {
-                    if max.is_some() {
-                        // Out of deliveries: parked in the dead-letter queue.
-                        node.stats.dead_lettered += 1;
-                    }
-                    self.ledger.jobs_live -= 1;
-                    self.ledger.jobs_failed[r.index()] += 1;
-                    self.global.lost += 1;
-                    self.end_msg(m);
-                }
+            let riders = std::mem::take(&mut self.msgs[m as usize].riders);
+            self.job_back(origin, m, error);
+            for r in riders {
+                self.job_back(origin, r, error);
             }
             self.dispatch_jobs(origin);
             return;

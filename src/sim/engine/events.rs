@@ -101,6 +101,10 @@ pub(super) enum What {
         msg: u32,
         era: Gen,
     },
+    /// A queue's consumers stop waiting for a full batch.
+    Linger {
+        node: u32,
+    },
     /// A websocket gateway's phones reconnect, one after another.
     Reconnect {
         node: u32,

@@ -7,24 +7,31 @@ impl Engine {
     /// Store what a producer sent: one job for a queue, one per subscriber
     /// (each aimed at its link) for a topic.
     pub(super) fn store_jobs(&mut self, n: u32, m: u32) {
-        let msg = &self.msgs[m as usize];
-        let (op, key, rq, rs, class, sent) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
-        let payload = msg.payload;
         let copies = match self.nodes[n as usize].spec.kind {
             NodeKind::PubSub(_) => self.nodes[n as usize].out.len(),
             _ => 1,
         };
+        // A batch from another queue is stored as the messages it carries,
+        // each with its own key, type and payload.
+        let items = self.msgs[m as usize].items() as usize;
         for sub in 0..copies {
-            let job = self.new_msg(NONE, n, op, key, rq, rs);
-            let j = &mut self.msgs[job as usize];
-            j.class = class;
-            j.sent = sent;
-            j.payload = payload;
-            // For a topic, the subscriber's link index.
-            j.member = sub as u8;
-            self.ledger.jobs_created += 1;
-            self.ledger.jobs_live += 1;
-            self.nodes[n as usize].buffer.push_back(job);
+            for k in 0..items {
+                let item = if k == 0 { m } else { self.msgs[m as usize].riders[k - 1] };
+                let msg = &self.msgs[item as usize];
+                let (op, key, rq, rs, class, sent) =
+                    (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
+                let payload = msg.payload;
+                let job = self.new_msg(NONE, n, op, key, rq, rs);
+                let j = &mut self.msgs[job as usize];
+                j.class = class;
+                j.sent = sent;
+                j.payload = payload;
+                // For a topic, the subscriber's link index.
+                j.member = sub as u8;
+                self.ledger.jobs_created += 1;
+                self.ledger.jobs_live += 1;
+                self.nodes[n as usize].buffer.push_back(job);
+            }
         }
         let now = self.now;
         let node = &mut self.nodes[n as usize];
@@ -33,20 +40,25 @@ impl Engine {
 
     /// Stream: append a copy for every consumer group to the key's partition.
     pub(super) fn append(&mut self, n: u32, m: u32) {
-        let msg = &self.msgs[m as usize];
-        let (op, key, rq, rs, class, sent) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
-        let payload = msg.payload;
+        // A batch from a queue is appended as the messages it carries.
+        let items = self.msgs[m as usize].items() as usize;
         self.sync_groups(n);
-        let p = self.partition_of(n, key);
-        for g in 0..self.nodes[n as usize].groups.len() {
-            let job = self.new_msg(NONE, n, op, key, rq, rs);
-            self.msgs[job as usize].class = class;
-            self.msgs[job as usize].sent = sent;
-            self.msgs[job as usize].payload = payload;
-            self.ledger.jobs_created += 1;
-            self.ledger.jobs_live += 1;
-            self.nodes[n as usize].groups[g].lanes[p].0.push_back(job);
-            self.dispatch_lane(n, g, p);
+        for k in 0..items {
+            let item = if k == 0 { m } else { self.msgs[m as usize].riders[k - 1] };
+            let msg = &self.msgs[item as usize];
+            let (op, key, rq, rs, class, sent) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
+            let payload = msg.payload;
+            let p = self.partition_of(n, key);
+            for g in 0..self.nodes[n as usize].groups.len() {
+                let job = self.new_msg(NONE, n, op, key, rq, rs);
+                self.msgs[job as usize].class = class;
+                self.msgs[job as usize].sent = sent;
+                self.msgs[job as usize].payload = payload;
+                self.ledger.jobs_created += 1;
+                self.ledger.jobs_live += 1;
+                self.nodes[n as usize].groups[g].lanes[p].0.push_back(job);
+                self.dispatch_lane(n, g, p);
+            }
         }
         let now = self.now;
         let node = &mut self.nodes[n as usize];
@@ -164,16 +176,30 @@ impl Engine {
             return;
         }
         loop {
+            let now = self.now;
             let node = &mut self.nodes[n as usize];
-            let (consumers, visibility) = match &node.spec.kind {
-                NodeKind::Queue(q) => (q.consumers, q.visibility_timeout_ms),
-                NodeKind::Inbox(i) => (i.deliveries, None),
+            let (consumers, visibility, (batch, linger)) = match &node.spec.kind {
+                NodeKind::Queue(q) => (q.consumers, q.visibility_timeout_ms, q.batching()),
+                NodeKind::Inbox(i) => (i.deliveries, None, (1, 0.0)),
                 // A topic pushes every copy at once.
-                NodeKind::PubSub(_) => (u32::MAX, None),
+                NodeKind::PubSub(_) => (u32::MAX, None, (1, 0.0)),
                 _ => return,
             };
             if node.consumers_busy >= consumers || node.out.is_empty() || node.fx.down {
                 return;
+            }
+            if batch > 1 && node.buffer.len() < batch as usize && linger > 0.0 {
+                // Not a full batch yet: wait until the oldest message has
+                // lingered long enough, then take what is there.
+                let Some(&head) = node.buffer.front() else { return };
+                let due = self.msgs[head as usize].arrived.saturating_add(ms_to_nanos(linger));
+                if due > now {
+                    if node.linger_at <= now {
+                        node.linger_at = due;
+                        self.at(due, What::Linger { node: n });
+                    }
+                    return;
+                }
             }
             let Some(job) = node.buffer.pop_front() else { return };
             node.consumers_busy += 1;
@@ -191,7 +217,9 @@ impl Engine {
                 self.at_origin(job);
                 continue;
             };
-            let now = self.now;
+            if batch > 1 {
+                self.gather_batch(n, job, i, batch);
+            }
             self.call(n, job, i, NONE as u8, false, 0, now);
             let msg = &mut self.msgs[job as usize];
             if let (Some(v), true) = (visibility, msg.live && msg.depth == 1 && !msg.resp) {
@@ -202,6 +230,79 @@ impl Engine {
                 self.at(t, What::HopTimeout { msg: job, era, depth: 0, serial });
             }
         }
+    }
+
+    /// A job delivered by a queue (or a topic, an inbox) is back with its
+    /// outcome: done, visible again later, or dead-lettered (dropped).
+    /// A batch's messages come here one by one with the batch's outcome.
+    pub(super) fn job_back(&mut self, origin: u32, m: u32, error: Option<FailReason>) {
+        let now = self.now;
+        let born = self.msgs[m as usize].born;
+        let node = &mut self.nodes[origin as usize];
+        let (max_receives, visibility) = match &node.spec.kind {
+            NodeKind::Queue(q) => (q.max_receives, q.visibility_timeout_ms),
+            _ => (None, None),
+        };
+        match (error, max_receives) {
+            (None, _) => {
+                self.ledger.jobs_live -= 1;
+                self.ledger.jobs_done += 1;
+                node.stats.jobs_done += 1;
+                node.stats.job_latency.record(now - born);
+                self.end_msg(m);
+            }
+            (Some(r), Some(max)) if (self.msgs[m as usize].receives as u32 + 1) < max.min(250) => {
+                // Not deleted by a consumer: it becomes visible again
+                // (at once if its visibility timeout already ran out).
+                node.stats.redeliveries += 1;
+                self.msgs[m as usize].receives += 1;
+                let wait = if r == FailReason::Timeout { 0 } else { visibility.map_or(0, ms_to_nanos) };
+                self.set_aside(origin, m, now + wait);
+            }
+            (Some(r), max) => {
+                if max.is_some() {
+                    // Out of deliveries: parked in the dead-letter queue.
+                    node.stats.dead_lettered += 1;
+                }
+                self.ledger.jobs_live -= 1;
+                self.ledger.jobs_failed[r.index()] += 1;
+                self.global.lost += 1;
+                self.end_msg(m);
+            }
+        }
+    }
+
+    /// A queue's consumer takes the next messages after `job` (up to
+    /// `batch` in all, stopping at one its link `i` does not carry) to
+    /// deliver with it as one call. They wait at the queue, off its buffer,
+    /// until `job` comes back with the batch's outcome.
+    fn gather_batch(&mut self, n: u32, job: u32, i: usize, batch: u32) {
+        let link = self.nodes[n as usize].out[i];
+        let mut riders = std::mem::take(&mut self.msgs[job as usize].riders);
+        riders.clear();
+        while riders.len() + 1 < batch as usize {
+            let Some(&next) = self.nodes[n as usize].buffer.front() else { break };
+            if !self.carries(link, self.msgs[next as usize].class) {
+                break;
+            }
+            self.nodes[n as usize].buffer.pop_front();
+            riders.push(next);
+        }
+        let now = self.now;
+        let node = &mut self.nodes[n as usize];
+        node.stats.batches += 1;
+        node.stats.batched += 1 + riders.len() as u64;
+        node.stats.queue.set(now, node.queue_len() as u64);
+        self.msgs[job as usize].riders = riders;
+    }
+
+    /// A queue's linger ran out: its free consumers take what is waiting.
+    pub(super) fn linger_over(&mut self, n: u32) {
+        let node = &mut self.nodes[n as usize];
+        if node.linger_at <= self.now {
+            node.linger_at = 0;
+        }
+        self.dispatch_jobs(n);
     }
 
     /// Put a job of `n` aside until `at`, when it is tried again (a
@@ -266,6 +367,8 @@ impl Engine {
             return;
         }
         let now = self.now;
+        // Visible again from now (a batch's linger counts from here).
+        self.msgs[m as usize].arrived = now;
         let node = &mut self.nodes[n as usize];
         node.buffer.push_back(m);
         node.stats.queue.set(now, node.queue_len() as u64);

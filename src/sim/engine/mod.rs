@@ -502,6 +502,7 @@ impl Engine {
             What::Scale { node, epoch } => self.autoscale(node, epoch),
             What::Booted { node, epoch, count } => self.booted(node, epoch, count),
             What::Reconnect { node, epoch, left } => self.reconnect(node, epoch, left),
+            What::Linger { node } => self.linger_over(node),
             What::Requeue { msg, era } => {
                 if self.msg_ok(msg, era) {
                     self.requeue(msg);

@@ -81,6 +81,8 @@ pub struct NodeRt {
     /// Client: retry-budget tokens.
     pub(super) retry_tokens: f64,
     pub(super) consumers_busy: u32,
+    /// Queue: when its pending linger wake-up fires (0: none pending).
+    pub(super) linger_at: Nanos,
     pub stats: NodeStats,
     /// Deleted from the running system; its index is never reused.
     pub removed: bool,
@@ -264,6 +266,7 @@ impl NodeRt {
             zipf: None,
             retry_tokens: RETRY_TOKENS_MAX,
             consumers_busy: 0,
+            linger_at: 0,
             stats,
             removed: false,
             fx: NodeFx::default(),

@@ -235,10 +235,24 @@ impl Engine {
                 s = Sampler::Const(0);
             }
             extra += adjust.extra;
-            if adjust.fail.is_some() {
-                // Served in full, then it fails (see `service_done`).
-                self.msgs[m as usize].error = adjust.fail;
+            let mut fail = adjust.fail;
+            // A batch fails as a whole if any message in it does.
+            let riders = &self.msgs[m as usize].riders;
+            for &r in riders {
+                if fail.is_some() {
+                    break;
+                }
+                fail = node.spec.kind.fails_item(&mut node.state, self.msgs[r as usize].payload);
             }
+            if fail.is_some() {
+                // Served in full, then it fails (see `service_done`).
+                self.msgs[m as usize].error = fail;
+            }
+        }
+        if node.prep.per_item > 0 {
+            // Per-message work on top of the per-call draw (a batch
+            // carries several messages).
+            extra += node.prep.per_item.saturating_mul(self.msgs[m as usize].items() as Nanos);
         }
         let slow = node.fx.service_factor(now) * contention;
         // Synchronous replication: after its own work a write waits for the

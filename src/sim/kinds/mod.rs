@@ -63,6 +63,14 @@ pub trait Kind {
         Adjust::default()
     }
 
+    /// A queue's batch: does this other message of the call (`message` as
+    /// in [`Job::message`]) fail the whole call (a poison message in the
+    /// batch)? Asked for each message after the first, while none has, when
+    /// `prepare` sets `hooks.adjust`.
+    fn fails_item(&self, _state: &mut Self::State, _message: u64) -> Option<FailReason> {
+        None
+    }
+
     /// A worker finished a request (and is free again). Called when
     /// `prepare` sets `hooks.released`.
     fn released(&self, _state: &mut Self::State, _now: Nanos) {}
@@ -164,6 +172,9 @@ pub struct Prepared {
     pub hooks: Hooks,
     /// What the node does with a request once served.
     pub after: AfterService,
+    /// Service time added per message a call carries (a queue's batch
+    /// carries several; any other call one).
+    pub per_item: Nanos,
 }
 
 /// The optional hooks a kind implements (see [`Kind::admit`],
@@ -295,6 +306,7 @@ impl Prepared {
             lifo_above: u32::MAX,
             hooks: Hooks::default(),
             after: AfterService::Respond,
+            per_item: 0,
         }
     }
 
@@ -345,6 +357,15 @@ macro_rules! kinds {
                     $((NodeKind::$variant(k), KindState::$variant(s)) => k.admit(s, job),)*
                     #[allow(unreachable_patterns)]
                     _ => Ok(()),
+                }
+            }
+
+            /// See [`Kind::fails_item`].
+            pub fn fails_item(&self, state: &mut KindState, message: u64) -> Option<FailReason> {
+                match (self, state) {
+                    $((NodeKind::$variant(k), KindState::$variant(s)) => k.fails_item(s, message),)*
+                    #[allow(unreachable_patterns)]
+                    _ => None,
                 }
             }
 

@@ -35,6 +35,12 @@ pub struct ServiceSpec {
     /// fails again.
     #[serde(skip_serializing_if = "is_zero")]
     pub poison: f64,
+    /// Work per message on top of `service`: a call carrying n messages (a
+    /// queue's batch) takes one draw of `service` (the per-call overhead:
+    /// parsing, a transaction, a round trip to a disk) plus n × this. A
+    /// single request counts as one message. Absent: no per-message cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_item_ms: Option<f64>,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -77,6 +83,7 @@ impl Default for ServiceSpec {
             shedding: Shedding::default(),
             fan_out: false,
             poison: 0.0,
+            per_item_ms: None,
         }
     }
 }
@@ -116,7 +123,13 @@ impl Kind for ServiceSpec {
     fn prepare(&self) -> Prepared {
         // Only a service with poison messages looks at each one.
         let hooks = Hooks { adjust: self.poison > 0.0, ..Default::default() };
-        Prepared { blocking: self.blocking, hooks, ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler()) }.after(AfterService::CallDownstream)
+        Prepared {
+            blocking: self.blocking,
+            hooks,
+            per_item: self.per_item_ms.map_or(0, crate::sim::time::ms_to_nanos),
+            ..Prepared::new(self.workers, limit(self.queue_limit), self.service.sampler())
+        }
+        .after(AfterService::CallDownstream)
     }
 
     fn adjust(&self, st: &mut ServiceState, job: Job, _: &mut SimRng) -> Adjust {
@@ -125,6 +138,16 @@ impl Kind for ServiceSpec {
             return Adjust { fail: Some(FailReason::Corrupt), ..Adjust::default() };
         }
         Adjust::default()
+    }
+
+    /// One poison message fails the whole batch it came in (counted once,
+    /// as one failed attempt).
+    fn fails_item(&self, st: &mut ServiceState, message: u64) -> Option<FailReason> {
+        if is_poison(message, self.poison) {
+            st.poisoned += 1;
+            return Some(FailReason::Corrupt);
+        }
+        None
     }
 
     fn counters(&self, st: &ServiceState, _: &Facts) -> Vec<(&'static str, f64)> {
@@ -143,6 +166,9 @@ impl Kind for ServiceSpec {
         }
         c.dist("service", &s.service)?;
         c.probability("poison", s.poison)?;
+        if let Some(p) = s.per_item_ms {
+            c.number("per_item_ms", p, 0.0, 3.6e6)?;
+        }
         c.field("shedding", |c| {
             if let Some(t) = s.shedding.lifo_above {
                 c.count("lifo_above", t, 0, MAX_COUNT)?;

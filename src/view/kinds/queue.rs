@@ -63,9 +63,39 @@ impl KindView for QueueSpec {
                 ui.add(drag(r).range(1..=250));
             }
         });
+        row(ui, "batch", "Messages a consumer takes in one call: the call's fixed cost is paid once per batch.", |ui| {
+            let mut on = q.batch_size.is_some();
+            if ui.checkbox(&mut on, "batch").changed() {
+                q.batch_size = on.then_some(10);
+                // A linger only means something with batches.
+                q.linger_ms = on.then_some(10.0);
+            }
+            if let Some(b) = &mut q.batch_size {
+                ui.add(drag(b).range(1..=MAX_BATCH));
+            }
+        });
+        if q.batch_size.is_some() {
+            row(
+                ui,
+                "linger",
+                "How long a free consumer waits for a full batch before it sends what is there.",
+                |ui| {
+                    let mut on = q.linger_ms.is_some();
+                    if ui.checkbox(&mut on, "wait").changed() {
+                        q.linger_ms = on.then_some(10.0);
+                    }
+                    if let Some(l) = &mut q.linger_ms {
+                        ui.add(drag(l).range(0.0..=3.6e6).speed(1.0).suffix(" ms"));
+                    }
+                },
+            );
+        }
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
         ui.label(format!("delivered {}", n.stats.jobs_done));
+        if self.batch_size.is_some() && n.stats.batches > 0 {
+            ui.label(format!("mean batch {:.1}", n.stats.batched as f64 / n.stats.batches as f64));
+        }
     }
 }

@@ -31,6 +31,20 @@ impl KindView for ServiceSpec {
             100,
         );
         row(ui, "service time", "Time one worker spends on a request.", |ui| dist(ui, "svc", &mut s.service));
+        row(
+            ui,
+            "per message",
+            "Extra time for each message a call carries (a queue's batch carries many, any other call one).",
+            |ui| {
+                let mut on = s.per_item_ms.is_some();
+                if ui.checkbox(&mut on, "on").changed() {
+                    s.per_item_ms = on.then_some(1.0);
+                }
+                if let Some(p) = &mut s.per_item_ms {
+                    ui.add(drag(p).range(0.0..=3.6e6).speed(0.1).suffix(" ms"));
+                }
+            },
+        );
         let mut remove = None;
         for (name, d) in s.by_type.iter_mut() {
             row(ui, &format!("  {name}"), "Service time for this request type.", |ui| {
