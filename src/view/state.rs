@@ -122,6 +122,7 @@ pub struct FileUi {
     /// Open the comparison of branches (set when a saved run was added).
     pub compare_open: bool,
     /// The list of saved runs to compare with is shown (desktop).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub saved_runs: bool,
     /// The last share link made, shown until closed.
     pub share: Option<String>,

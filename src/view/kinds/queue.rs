@@ -93,9 +93,7 @@ impl KindView for QueueSpec {
     }
 
     fn live(&self, ui: &mut Ui, n: &NodeRt, _links: &[LinkRt], _now: Nanos) {
+        // Batches and their mean size are among the counters above.
         ui.label(format!("delivered {}", n.stats.jobs_done));
-        if self.batch_size.is_some() && n.stats.batches > 0 {
-            ui.label(format!("mean batch {:.1}", n.stats.batched as f64 / n.stats.batches as f64));
-        }
     }
 }
