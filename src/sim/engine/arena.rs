@@ -336,11 +336,9 @@ impl Engine {
         m.deadline = Nanos::MAX;
         m.twin = NONE;
         m.fetched = Nanos::MAX;
-        m.job = 0;
-        if req == NONE {
-            self.jobs_made += 1;
-            m.job = self.jobs_made;
-        }
+        // Every message made has its own number: a job keeps it as its
+        // identity.
+        m.job = if req == NONE { self.ledger.messages_created } else { 0 };
         m.riders.clear();
         self.live_msgs += 1;
         self.ledger.messages_created += 1;

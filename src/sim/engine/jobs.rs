@@ -4,6 +4,27 @@
 use super::*;
 
 impl Engine {
+    /// The `k`-th message `m` carries: itself, then its batch's riders.
+    fn carried(&self, m: u32, k: usize) -> u32 {
+        if k == 0 { m } else { self.msgs[m as usize].riders[k - 1] }
+    }
+
+    /// A new job at `n` carrying what message `item` carries (operation,
+    /// key, sizes, type, send time and payload), counted in the books.
+    fn job_carrying(&mut self, n: u32, item: u32) -> u32 {
+        let msg = &self.msgs[item as usize];
+        let (op, key, rq, rs) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes);
+        let (class, sent, payload) = (msg.class, msg.sent, msg.payload);
+        let job = self.new_msg(NONE, n, op, key, rq, rs);
+        let j = &mut self.msgs[job as usize];
+        j.class = class;
+        j.sent = sent;
+        j.payload = payload;
+        self.ledger.jobs_created += 1;
+        self.ledger.jobs_live += 1;
+        job
+    }
+
     /// Store what a producer sent: one job for a queue, one per subscriber
     /// (each aimed at its link) for a topic.
     pub(super) fn store_jobs(&mut self, n: u32, m: u32) {
@@ -16,20 +37,9 @@ impl Engine {
         let items = self.msgs[m as usize].items() as usize;
         for sub in 0..copies {
             for k in 0..items {
-                let item = if k == 0 { m } else { self.msgs[m as usize].riders[k - 1] };
-                let msg = &self.msgs[item as usize];
-                let (op, key, rq, rs, class, sent) =
-                    (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
-                let payload = msg.payload;
-                let job = self.new_msg(NONE, n, op, key, rq, rs);
-                let j = &mut self.msgs[job as usize];
-                j.class = class;
-                j.sent = sent;
-                j.payload = payload;
+                let job = self.job_carrying(n, self.carried(m, k));
                 // For a topic, the subscriber's link index.
-                j.member = sub as u8;
-                self.ledger.jobs_created += 1;
-                self.ledger.jobs_live += 1;
+                self.msgs[job as usize].member = sub as u8;
                 self.nodes[n as usize].buffer.push_back(job);
             }
         }
@@ -44,18 +54,10 @@ impl Engine {
         let items = self.msgs[m as usize].items() as usize;
         self.sync_groups(n);
         for k in 0..items {
-            let item = if k == 0 { m } else { self.msgs[m as usize].riders[k - 1] };
-            let msg = &self.msgs[item as usize];
-            let (op, key, rq, rs, class, sent) = (msg.op, msg.key, msg.req_bytes, msg.resp_bytes, msg.class, msg.sent);
-            let payload = msg.payload;
-            let p = self.partition_of(n, key);
+            let item = self.carried(m, k);
+            let p = self.partition_of(n, self.msgs[item as usize].key);
             for g in 0..self.nodes[n as usize].groups.len() {
-                let job = self.new_msg(NONE, n, op, key, rq, rs);
-                self.msgs[job as usize].class = class;
-                self.msgs[job as usize].sent = sent;
-                self.msgs[job as usize].payload = payload;
-                self.ledger.jobs_created += 1;
-                self.ledger.jobs_live += 1;
+                let job = self.job_carrying(n, item);
                 self.nodes[n as usize].groups[g].lanes[p].0.push_back(job);
                 self.dispatch_lane(n, g, p);
             }

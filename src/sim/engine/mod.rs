@@ -85,8 +85,6 @@ pub struct Engine {
     windows: Windows,
     ledger: Ledger,
     live_msgs: u64,
-    /// Async jobs made so far (each job's identity).
-    jobs_made: u64,
     /// When statistics were last reset (end of warm-up).
     stats_since: Nanos,
     /// Jobs lost before the statistics last restarted (the ledger is
@@ -147,7 +145,6 @@ impl Engine {
             windows: Windows::new(),
             ledger: Ledger::default(),
             live_msgs: 0,
-            jobs_made: 0,
             stats_since: 0,
             jobs_failed_before: 0,
             several_clients: false,

@@ -247,6 +247,11 @@ pub enum Reach {
     Each,
 }
 
+/// A field at its zero value is left out of saved files.
+pub(crate) fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
 /// A request as a kind's own service sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct Job {

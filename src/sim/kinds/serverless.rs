@@ -28,10 +28,6 @@ pub struct ServerlessSpec {
     pub provisioned: u32,
 }
 
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
-
 /// Share of the price a provisioned instance costs while it waits.
 pub const PROVISIONED_SHARE: f64 = 0.25;
 

@@ -43,10 +43,6 @@ pub struct ServiceSpec {
     pub per_item_ms: Option<f64>,
 }
 
-fn is_zero(x: &f64) -> bool {
-    *x == 0.0
-}
-
 /// Salt for the poison draw: the same message is poison at every service
 /// with the same share (it is the payload that is bad).
 const POISON_SALT: u64 = 0x9015_0a11;
