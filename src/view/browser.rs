@@ -66,7 +66,7 @@ mod page {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
 
-    use super::super::state::FileUi;
+    use super::super::state::{FileUi, Panels, Selection};
     use crate::scenario::LoadedScenario;
     use crate::sim::{SimLink, SimNode};
 
@@ -105,6 +105,13 @@ mod page {
         ui: Res<FileUi>,
         learn: Res<super::super::lesson_panel::LessonState>,
         rec: Res<crate::replay::record::Recorder>,
+        (panels, selection, names, sim, cams): (
+            Res<Panels>,
+            Res<Selection>,
+            Query<&Name>,
+            Option<Res<crate::sim::Sim>>,
+            Query<&Projection, With<Camera2d>>,
+        ),
         mut shown: Local<Vec<(&'static str, String)>>,
     ) {
         let mut now = vec![
@@ -113,6 +120,23 @@ mod page {
             ("data-links", links.iter().count().to_string()),
             ("data-recovery", (if ui.recovery.is_some() { "offered" } else { "none" }).to_string()),
         ];
+        // The layout (narrow or wide), what is selected, the zoom, and the
+        // faults in force.
+        now.push(("data-layout", (if panels.compact { "compact" } else { "wide" }).to_string()));
+        let selected = match *selection {
+            Selection::Node(e) => names.get(e).map_or(String::new(), |n| n.to_string()),
+            Selection::Link(_) => "link".to_string(),
+            Selection::None => String::new(),
+        };
+        now.push(("data-selected", selected));
+        if let Ok(Projection::Orthographic(o)) = cams.single() {
+            now.push(("data-zoom", format!("{:.2}", o.scale)));
+        }
+        now.push(("data-faults", sim.map_or(0, |s| s.active_fault_count()).to_string()));
+        // The lesson played and its step.
+        if let Some(id) = &learn.lesson {
+            now.push(("data-lesson", format!("{id}:{}", learn.step + 1)));
+        }
         if let Some(l) = loaded {
             now.push(("data-scenario", l.0.name.clone()));
         }

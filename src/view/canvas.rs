@@ -4,12 +4,12 @@
 use std::f32::consts::{FRAC_PI_2, TAU};
 
 use bevy::prelude::*;
-use bevy::window::PrimaryWindow;
 use bevy_egui::EguiContexts;
 use bevy_pancam::{PanCam, PanCamSystems};
 use bevy_prototype_lyon::prelude::*;
 
-use super::state::{CanvasRect, ContextMenu, PaletteDrag, Selection};
+use super::pointer::Pointer;
+use super::state::{CanvasRect, ContextMenu, PaletteDrag, Panels, Selection};
 use super::{kinds, theme};
 use crate::edit::{Edit, EditBatch};
 use crate::sim::{LinkParams, LinkSpec, NodeKind, NodeLive, NodeParams, SimLink, SimNode};
@@ -23,6 +23,8 @@ pub const RING_RADIUS: f32 = 56.0;
 struct Drag {
     node: Option<Entity>,
     grab_offset: Vec2,
+    /// Where the node was when grabbed.
+    grab_start: Vec2,
     /// Shift was held: this drag draws a new link instead of moving.
     connecting: bool,
     moved: bool,
@@ -72,6 +74,8 @@ pub(super) fn plugin(app: &mut App) {
             (
                 track_cursor,
                 pick_and_drag.before(PanCamSystems),
+                touch_view,
+                reveal_selected,
                 (dress_new_nodes, dress_new_links),
                 follow_positions,
                 redraw_edges,
@@ -84,6 +88,10 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Update, software_rendering_without_msaa);
 }
 
+/// How far the view zooms in and out (world units per pixel).
+const MIN_SCALE: f32 = 0.2;
+const MAX_SCALE: f32 = 12.0;
+
 fn spawn_camera(mut commands: Commands) {
     commands.spawn((
         Name::new("Canvas camera"),
@@ -93,8 +101,8 @@ fn spawn_camera(mut commands: Commands) {
             // Left-drag pans only on empty canvas (see `pick_and_drag`).
             grab_buttons: vec![MouseButton::Left, MouseButton::Right, MouseButton::Middle],
             move_keys: bevy_pancam::DirectionKeys::arrows(),
-            min_scale: 0.2,
-            max_scale: 12.0,
+            min_scale: MIN_SCALE,
+            max_scale: MAX_SCALE,
             ..default()
         },
     ));
@@ -121,14 +129,10 @@ fn software_rendering_without_msaa(
     }
 }
 
-fn track_cursor(
-    windows: Query<&Window, With<PrimaryWindow>>,
-    cams: Query<(&Camera, &GlobalTransform)>,
-    mut cursor: ResMut<CursorWorld>,
-) {
+fn track_cursor(pointer: Res<Pointer>, cams: Query<(&Camera, &GlobalTransform)>, mut cursor: ResMut<CursorWorld>) {
     cursor.0 = None;
-    let (Ok(window), Ok((cam, tf))) = (windows.single(), cams.single()) else { return };
-    if let Some(p) = window.cursor_position() {
+    let Ok((cam, tf)) = cams.single() else { return };
+    if let Some(p) = pointer.screen {
         cursor.0 = cam.viewport_to_world_2d(tf, p).ok();
     }
 }
@@ -417,14 +421,16 @@ fn hit_node<'a>(nodes: impl Iterator<Item = (Entity, &'a NodeParams)>, p: Vec2) 
         .map(|(e, _)| e)
 }
 
-/// Left button on the canvas: click selects a node or link; dragging a node
-/// moves it (one undo step when released); dragging from a node's rim, or
-/// Shift-dragging from anywhere on it, to another node connects them (the
-/// rim works without a keyboard: touch screens, pens); dragging empty
-/// space pans.
+/// The left button or a finger on the canvas: a click or tap selects a
+/// node or link; dragging a node moves it (one undo step when released);
+/// dragging from a node's rim, or Shift-dragging from anywhere on it, to
+/// another node connects them (the rim needs no keyboard: touch screens,
+/// pens); dragging empty space pans. A right click, or a finger resting on
+/// a node or link, opens its fault menu.
 #[allow(clippy::too_many_arguments)]
 fn pick_and_drag(
     mouse: Res<ButtonInput<MouseButton>>,
+    mut pointer: ResMut<Pointer>,
     keys: Res<ButtonInput<KeyCode>>,
     cursor: Res<CursorWorld>,
     mut egui: EguiContexts,
@@ -437,21 +443,28 @@ fn pick_and_drag(
     mut gizmos: Gizmos,
     palette: Res<PaletteDrag>,
     canvas: Res<CanvasRect>,
-    windows: Query<&Window, With<PrimaryWindow>>,
     (mut menu, mut right_press): (ResMut<ContextMenu>, Local<Option<Vec2>>),
     lesson: Option<Res<super::lesson_panel::LessonState>>,
 ) {
+    let screen = pointer.screen;
     // Docked panels live on egui's background layer, which egui does not
-    // count as "over egui": test against the free canvas rectangle too.
-    let screen = windows.single().ok().and_then(|w| w.cursor_position());
+    // count as "over egui": test against the free canvas rectangle too. A
+    // finger's first frame comes before egui has seen it: ask egui which of
+    // its windows, if any, is under it.
     let outside = match (screen, canvas.0) {
         (Some(p), Some(r)) => !r.contains(bevy_egui::egui::pos2(p.x, p.y)),
         _ => false,
     };
     let over_ui = outside
-        || egui
-            .ctx_mut()
-            .is_ok_and(|c| c.egui_wants_pointer_input() || c.is_pointer_over_egui() || c.egui_is_using_pointer());
+        || egui.ctx_mut().is_ok_and(|c| {
+            c.egui_wants_pointer_input()
+                || c.is_pointer_over_egui()
+                || c.egui_is_using_pointer()
+                || screen.is_some_and(|p| {
+                    c.layer_id_at(bevy_egui::egui::pos2(p.x, p.y))
+                        .is_some_and(|l| l.order != bevy_egui::egui::Order::Background)
+                })
+        });
     // The canvas must not pan while the pointer belongs to a panel or a
     // palette item is being dragged out.
     let pan = !over_ui && palette.0.is_none();
@@ -462,7 +475,7 @@ fn pick_and_drag(
     }
     let Some(p) = cursor.0 else { return };
     // Over a node's rim, show that a drag from here draws a link.
-    if drag.node.is_none() && !over_ui {
+    if drag.node.is_none() && !over_ui && !pointer.touch {
         if let Some(np) = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p).and_then(|e| nodes.get(e).ok()) {
             let centre = node_pos(np.2);
             if on_rim(centre, p) {
@@ -475,24 +488,43 @@ fn pick_and_drag(
     if mouse.just_pressed(MouseButton::Right) && !over_ui {
         *right_press = screen;
     }
-    if mouse.just_released(MouseButton::Right) {
-        if let (Some(a), Some(b)) = (right_press.take(), screen) {
-            if a.distance(b) < 5.0 {
-                let target = pick_at(p, &nodes, &links);
-                if target != Selection::None {
-                    *selection = target;
-                }
-                *menu = ContextMenu { target, at: bevy_egui::egui::pos2(b.x, b.y) };
-            }
+    let mut menu_at = None;
+    if mouse.just_released(MouseButton::Right)
+        && let (Some(a), Some(b)) = (right_press.take(), screen)
+        && a.distance(b) < 5.0
+    {
+        menu_at = Some(b);
+    }
+    // A finger resting on the canvas: the same menu; whatever its press
+    // began (a move, a link) is dropped.
+    if pointer.long_press && pointer.on_canvas {
+        menu_at = screen;
+        if let Some(e) = drag.node
+            && let (Ok((_, _, mut np)), false) = (nodes.get_mut(e), drag.connecting)
+        {
+            let want = drag.grab_start;
+            np.0.pos = (want.x, want.y);
+        }
+        *drag = Drag::default();
+        pointer.on_canvas = false;
+    }
+    if let Some(at) = menu_at {
+        let target = pick_at(p, &nodes, &links);
+        if target != Selection::None {
+            *selection = target;
+            *menu = ContextMenu { target, at: bevy_egui::egui::pos2(at.x, at.y) };
         }
     }
-    if mouse.just_pressed(MouseButton::Left) && !over_ui {
+    if pointer.just_pressed {
+        pointer.on_canvas = !over_ui;
+    }
+    if pointer.just_pressed && !over_ui {
         if let Some(e) = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p) {
             *selection = Selection::Node(e);
             let pos = nodes.get(e).map(|(_, _, np)| node_pos(np)).unwrap_or(p);
             let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
             let connecting = shift || on_rim(pos, p);
-            *drag = Drag { node: Some(e), grab_offset: pos - p, connecting, moved: false };
+            *drag = Drag { node: Some(e), grab_offset: pos - p, grab_start: pos, connecting, moved: false };
             // Dragging a node must not also pan the canvas.
             for mut pc in &mut pancam {
                 pc.grab_buttons.retain(|b| *b != MouseButton::Left);
@@ -502,12 +534,19 @@ fn pick_and_drag(
         }
     }
     let Some(e) = drag.node else { return };
-    if mouse.pressed(MouseButton::Left) {
+    // A second finger turns the gesture into a pinch: a link being drawn
+    // is dropped.
+    if pointer.fingers > 1 && drag.connecting {
+        *drag = Drag::default();
+        return;
+    }
+    if pointer.pressed {
         if drag.connecting {
             if let Ok((_, _, np)) = nodes.get(e) {
                 gizmos.arrow_2d(node_pos(np), p, theme::SELECTED);
             }
-        } else if let Ok((_, _, mut np)) = nodes.get_mut(e) {
+        } else if let (Ok((_, _, mut np)), true) = (nodes.get_mut(e), pointer.moved || !pointer.touch) {
+            // (A finger moves a node only once it has left a tap's wobble.)
             let want = p + drag.grab_offset;
             if node_pos(&np).distance(want) > 0.01 {
                 np.0.pos = (want.x, want.y);
@@ -519,19 +558,12 @@ fn pick_and_drag(
     // Released.
     if drag.connecting {
         let target = hit_node(nodes.iter().map(|(e, _, np)| (e, np)), p);
-        if let (Some(t), Ok((_, from, _))) = (target, nodes.get(e)) {
-            if t != e {
-                if let Ok((_, to, _)) = nodes.get(t) {
-                    // In a level, a new link has the level's physics.
-                    let level = lesson.as_ref().and_then(|l| l.levels.level());
-                    let start = level.as_ref().and_then(|l| l.start().ok());
-                    let link = match (&level, &start) {
-                        (Some(l), Some(s)) => l.level.new_link(s, from, to),
-                        _ => LinkSpec::new(from, to, 1.0),
-                    };
-                    edits.write(EditBatch::user(vec![Edit::AddLink(link)]));
-                }
-            }
+        if let (Some(t), Ok((_, from, _))) = (target, nodes.get(e))
+            && t != e
+            && let Ok((_, to, _)) = nodes.get(t)
+        {
+            let link = new_link(lesson.as_ref().and_then(|l| l.levels.level()).as_ref(), from, to);
+            edits.write(EditBatch::user(vec![Edit::AddLink(link)]));
         }
     } else if drag.moved {
         if let Ok((_, _, np)) = nodes.get(e) {
@@ -543,6 +575,60 @@ fn pick_and_drag(
         if !pc.grab_buttons.contains(&MouseButton::Left) {
             pc.grab_buttons.push(MouseButton::Left);
         }
+    }
+}
+
+/// A new link from one node to another: in a level, with the level's
+/// physics; elsewhere a plain 1-ms link.
+pub fn new_link(level: Option<&crate::learn::level::Loaded>, from: &str, to: &str) -> LinkSpec {
+    let start = level.and_then(|l| l.start().ok());
+    match (level, &start) {
+        (Some(l), Some(s)) => l.level.new_link(s, from, to),
+        _ => LinkSpec::new(from, to, 1.0),
+    }
+}
+
+/// Fingers on the free canvas: one on empty space drags the view, two
+/// pinch it (the point between them stays under them). The mouse does
+/// the same through the pan camera.
+fn touch_view(
+    touches: Res<Touches>,
+    pointer: Res<Pointer>,
+    drag: Res<Drag>,
+    mut cams: Query<(&Camera, &mut Transform, &mut Projection)>,
+    mut last: Local<Vec<(u64, Vec2)>>,
+) {
+    // Each finger from where it was last frame (a new one from where it
+    // came down: its first moves may arrive with it).
+    let before = |t: &bevy::input::touch::Touch| last.iter().find(|(i, _)| *i == t.id()).map_or(t.start_position(), |(_, p)| *p);
+    let moves: Vec<(Vec2, Vec2)> = touches.iter().map(|t| (before(t), t.position())).collect();
+    let now: Vec<(u64, Vec2)> = touches.iter().map(|t| (t.id(), t.position())).collect();
+    let gesture = pointer.touch && pointer.on_canvas && drag.node.is_none();
+    *last = now;
+    if !gesture {
+        return;
+    }
+    let Ok((cam, mut tf, mut proj)) = cams.single_mut() else { return };
+    let Projection::Orthographic(o) = &mut *proj else { return };
+    let centre = cam.logical_viewport_size().unwrap_or_default() / 2.0;
+    // Screen to world offset from the camera: y points up in the world.
+    let world = |m: Vec2, scale: f32| (m - centre) * Vec2::new(1.0, -1.0) * scale;
+    match moves.as_slice() {
+        [(a0, a1)] => {
+            let shift = world(*a0, o.scale) - world(*a1, o.scale);
+            tf.translation += shift.extend(0.0);
+        }
+        [(a0, a1), (b0, b1), ..] => {
+            let (m0, m1) = ((*a0 + *b0) / 2.0, (*a1 + *b1) / 2.0);
+            let (d0, d1) = (a0.distance(*b0), a1.distance(*b1));
+            let old = o.scale;
+            if d0 > 1.0 && d1 > 1.0 {
+                o.scale = (old * d0 / d1).clamp(MIN_SCALE, MAX_SCALE);
+            }
+            let shift = world(m0, old) - world(m1, o.scale);
+            tf.translation += shift.extend(0.0);
+        }
+        _ => {}
     }
 }
 
@@ -600,5 +686,38 @@ fn draw_grid(mut gizmos: Gizmos, cams: Query<(&Camera, &GlobalTransform, &Projec
     for y in y0..=y1 {
         let y = y as f32 * step;
         gizmos.line_2d(Vec2::new(centre.x - half.x, y), Vec2::new(centre.x + half.x, y), theme::GRID);
+    }
+}
+
+/// On a narrow window the inspector drawer covers the bottom of the canvas:
+/// a node just selected under it is brought up into what is still shown.
+fn reveal_selected(
+    selection: Res<Selection>,
+    pointer: Res<Pointer>,
+    panels: Res<Panels>,
+    canvas: Res<CanvasRect>,
+    time: Res<Time<Real>>,
+    nodes: Query<&NodeParams>,
+    mut cams: Query<(&Camera, &GlobalTransform, &mut Transform)>,
+    mut since: Local<f64>,
+) {
+    let now = time.elapsed_secs_f64();
+    if selection.is_changed() || pointer.just_released {
+        *since = now;
+    }
+    // (Only just after the choice or a release, once the drawer is out: a
+    // node the person pans out of sight later stays there.)
+    let Selection::Node(e) = *selection else { return };
+    if !panels.compact || pointer.pressed || now - *since > 1.0 {
+        return;
+    }
+    let (Some(free), Ok(np)) = (canvas.0, nodes.get(e)) else { return };
+    let Ok((cam, gt, mut tf)) = cams.single_mut() else { return };
+    let Ok(at) = cam.world_to_viewport(gt, node_pos(np).extend(0.0)) else { return };
+    if free.shrink(24.0).contains(bevy_egui::egui::pos2(at.x, at.y)) {
+        return;
+    }
+    if let Ok(middle) = cam.viewport_to_world_2d(gt, Vec2::new(free.center().x, free.center().y)) {
+        tf.translation += (node_pos(np) - middle).extend(0.0);
     }
 }

@@ -86,7 +86,7 @@ pub fn window(ctx: &egui::Context, st: &mut LessonState, sim: Option<&Sim>, now_
     }
     let mut action = None;
     let mut open = true;
-    egui::Window::new("Learn").open(&mut open).default_width(380.0).default_pos([170.0, 60.0]).show(ctx, |ui| {
+    egui::Window::new("Learn").open(&mut open).default_width(super::state::fit_width(ctx, 380.0)).default_pos([170.0, 60.0]).show(ctx, |ui| {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut st.tab, Tab::Lessons, "Lessons");
             ui.selectable_value(&mut st.tab, Tab::Concepts, "Concepts");

@@ -16,6 +16,7 @@ mod lesson_panel;
 mod level_panel;
 mod packets;
 mod panels;
+mod pointer;
 mod random_input;
 mod state;
 mod store;
@@ -163,6 +164,7 @@ impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
         app.add_plugins((
             state::plugin,
+            pointer::plugin,
             canvas::plugin,
             packets::plugin,
             panels::plugin,
@@ -221,6 +223,7 @@ fn fit_view(
     windows: Query<&Window>,
     lesson: Option<Res<lesson_panel::LessonState>>,
     canvas: Res<state::CanvasRect>,
+    panels: Res<state::Panels>,
     mut commands: Commands,
     mut waited: Local<u8>,
 ) {
@@ -233,8 +236,10 @@ fn fit_view(
         lo = lo.min(v);
         hi = hi.max(v);
     }
-    if !lo.is_finite() {
-        return;
+    // Nothing yet: the origin in the middle, at life size.
+    let empty = !lo.is_finite();
+    if empty {
+        (lo, hi) = (Vec2::ZERO, Vec2::ZERO);
     }
     let (w, h) = windows.iter().next().map_or((1600.0, 900.0), |w| (w.width(), w.height()));
     // The panels were last laid out for a larger window (it has just
@@ -245,8 +250,11 @@ fn fit_view(
         return;
     }
     *waited = 0;
-    // An open lesson window covers the left of the canvas too.
-    let lesson_w = if lesson.is_some_and(|l| l.open) { 360.0 } else { 0.0 };
+    // An open lesson window covers the left of the canvas too (on a
+    // narrow window, its top: the system is framed below it).
+    let compact = panels.compact;
+    let lesson_open = lesson.is_some_and(|l| l.open);
+    let lesson_w = if lesson_open && !compact { 360.0 } else { 0.0 };
     // The free canvas as the panels last left it (its offset from the
     // window's middle, and its size); before the first layout, the room the
     // palette (left), inspector (right), charts (bottom) and top bar take.
@@ -256,9 +264,11 @@ fn fit_view(
         }
         _ => (Vec2::new(-85.0, -95.0), Vec2::new(w - 480.0, h - 250.0)),
     };
+    let lesson_h = if lesson_open && compact { (free.y / 2.0).min(300.0) } else { 0.0 };
+    let (offset, free) = (offset + Vec2::new(0.0, lesson_h / 2.0), free - Vec2::new(0.0, lesson_h));
     let free = Vec2::new((free.x - lesson_w).max(200.0), free.y.max(200.0));
     let size = (hi - lo) + Vec2::splat(260.0);
-    let scale = (size.x / free.x).max(size.y / free.y).max(0.4);
+    let scale = if empty { 1.0 } else { (size.x / free.x).max(size.y / free.y).max(0.4) };
     let centre = (lo + hi) / 2.0;
     // Shift so the nodes sit in the middle of the free area (screen y runs
     // down, the world's up).

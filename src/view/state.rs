@@ -61,12 +61,40 @@ pub struct Panels {
     pub help: bool,
     pub faults: bool,
     pub what_if: bool,
+    /// A narrow window (a phone, a split screen): the palette and the
+    /// inspector become drawers, the charts start closed, the top bar
+    /// keeps its rarer buttons in a menu.
+    pub compact: bool,
+    /// The palette drawer is open (narrow windows only).
+    pub palette: bool,
 }
 
 impl Default for Panels {
     fn default() -> Self {
-        Self { inspector: true, charts: true, help: false, faults: false, what_if: false }
+        Self { inspector: true, charts: true, help: false, faults: false, what_if: false, compact: false, palette: false }
     }
+}
+
+impl Panels {
+    /// Below this width (logical pixels) the window is narrow.
+    pub const COMPACT_BELOW: f32 = 900.0;
+
+    /// Follow the window's width: going narrow closes the charts and the
+    /// drawers, going wide again opens the charts.
+    pub fn fit_width(&mut self, width: f32) {
+        let compact = width < Self::COMPACT_BELOW;
+        if compact != self.compact {
+            self.compact = compact;
+            self.charts = !compact;
+            self.palette = false;
+        }
+    }
+}
+
+/// A window's width that fits the screen: `want`, or the screen's width
+/// less a margin on a narrow one.
+pub fn fit_width(ctx: &egui::Context, want: f32) -> f32 {
+    want.min(ctx.content_rect().width() - 16.0).max(200.0)
 }
 
 /// The page is an embed (`?embed=CHART` in the browser, `--embed CHART`

@@ -16,8 +16,9 @@
 // downloads and uploads work, three concepts play from the address to a
 // passed checkpoint (answers marked, done marks kept), a level is played twice
 // (its starting canvas fails the test; a shared solution passes with three
-// stars, kept after a reload), and the same scenario + seed
-// gives the same report in the browser as on the desktop, to the bit.
+// stars, kept after a reload), a phone-sized page is played by touch alone,
+// and the same scenario + seed gives the same report in the browser as on
+// the desktop, to the bit.
 import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -32,12 +33,14 @@ const fail = (what) => { failures++; console.log(`FAIL ${what}`); };
 const pass = (what) => console.log(`ok   ${what}`);
 
 // Each case gets a fresh profile: nothing carries over, as for a new visitor.
-async function openPage(address, label) {
+// A phone is 390×844 CSS pixels, with touch and no mouse.
+async function openPage(address, label, phone = false) {
   const profile = mkdtempSync(join(tmpdir(), "sd-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
-    viewport: { width: 1440, height: 860 },
+    viewport: phone ? { width: 390, height: 844 } : { width: 1440, height: 860 },
+    ...(phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } : {}),
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader", "--use-gl=angle",
       "--use-angle=swiftshader"],
@@ -81,6 +84,32 @@ async function dragFrom(p, x0, y0, x1, y1, shift) {
   await m.up();
   if (shift) await p.page.keyboard.up("Shift");
   await p.page.waitForTimeout(600);
+}
+
+// Fingers, through the DevTools protocol: a tap, a finger resting (a long
+// press), a drag with one finger, a pinch with two.
+async function fingers(p) {
+  const cdp = await p.context.newCDPSession(p.page);
+  const send = (type, pts) => cdp.send("Input.dispatchTouchEvent",
+    { type, touchPoints: pts.map(([x, y], id) => ({ x, y, id })) });
+  const wait = (ms) => p.page.waitForTimeout(ms);
+  return {
+    tap: async (x, y) => { await send("touchStart", [[x, y]]); await wait(150); await send("touchEnd", []); await wait(700); },
+    hold: async (x, y) => { await send("touchStart", [[x, y]]); await wait(1200); await send("touchEnd", []); await wait(700); },
+    drag: async (x0, y0, x1, y1) => {
+      await send("touchStart", [[x0, y0]]);
+      for (let i = 1; i <= 6; i++) { await send("touchMove", [[x0 + (x1 - x0) * i / 6, y0 + (y1 - y0) * i / 6]]); await wait(60); }
+      await wait(150);
+      await send("touchEnd", []);
+      await wait(700);
+    },
+    pinch: async (cx, cy, d0, d1) => {
+      await send("touchStart", [[cx - d0 / 2, cy], [cx + d0 / 2, cy]]);
+      for (let i = 1; i <= 8; i++) { const d = d0 + (d1 - d0) * i / 8; await send("touchMove", [[cx - d / 2, cy], [cx + d / 2, cy]]); await wait(60); }
+      await send("touchEnd", []);
+      await wait(700);
+    },
+  };
 }
 
 const attr = (p, name) => p.page.evaluate((n) => document.documentElement.getAttribute(n), name);
@@ -389,6 +418,48 @@ try {
   (embedNodes === cases.link.nodes && embedChart === "latency" ? pass : fail)(
     `embed: the link's ${embedNodes} nodes in an iframe, showing the ${embedChart} chart`);
   await screenshot(p, "web-embed.png");
+  noErrors(p);
+  await p.context.close();
+  // 9. A phone, by touch alone: the panels fold into drawers; the lessons
+  //    greet a first visit and one starts; a new system gets two nodes
+  //    from the palette drawer, a link drawn from the first node's rim and
+  //    a fault from the menu a resting finger opens; two fingers zoom.
+  //    Positions are those of the 390×844 layout.
+  p = await openPage(url, "phone", true);
+  await waitFor(p, "running");
+  await p.page.waitForTimeout(1500);
+  const touch = await fingers(p);
+  const layout = await attr(p, "data-layout");
+  (layout === "compact" ? pass : fail)(`phone: the layout is ${layout}`);
+  await screenshot(p, "web-phone.png");
+  await touch.tap(153, 278); // the WhatsApp lesson's Start
+  const lessonAt = await attr(p, "data-lesson");
+  (lessonAt === "whatsapp:1" ? pass : fail)(`phone: a tap starts the lesson (${lessonAt})`);
+  await screenshot(p, "web-phone-lesson.png");
+  await touch.tap(372, 77); // close the Learn window
+  await touch.tap(20, 14); // the menu
+  await touch.tap(30, 68); // New
+  await touch.tap(60, 14); // + Add
+  await touch.tap(85, 112); // client (lands in the middle of the canvas)
+  await touch.tap(60, 14); // + Add
+  await touch.tap(85, 367); // service (lands below it)
+  const added = await shown(p);
+  (added.nodes === 2 && added.links === 0 ? pass : fail)(`phone: the palette drawer added ${added.nodes} nodes`);
+  await touch.drag(235, 444, 195, 594); // from the client's rim to the service
+  const linked = await shown(p);
+  (linked.links === 1 ? pass : fail)(`phone: a drag from a node's rim drew ${linked.links} link`);
+  // The client, selected, was brought up above the inspector drawer (and
+  // the service with it).
+  await touch.tap(27, 476); // close the inspector drawer
+  await touch.hold(195, 405); // a finger resting on the service: its fault menu
+  await touch.tap(97, 460); // Kill
+  const faults = Number(await attr(p, "data-faults"));
+  (faults === 1 ? pass : fail)(`phone: a long press and a tap injected ${faults} fault`);
+  await screenshot(p, "web-phone-fault.png");
+  const zoom0 = Number(await attr(p, "data-zoom"));
+  await touch.pinch(195, 250, 100, 200);
+  const zoom1 = Number(await attr(p, "data-zoom"));
+  (zoom1 < zoom0 * 0.7 ? pass : fail)(`phone: spreading two fingers zooms in (scale ${zoom0} → ${zoom1})`);
   noErrors(p);
   await p.context.close();
   // Played headless in the page to 15 s: the desktop's report, bit for bit.

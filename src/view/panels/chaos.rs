@@ -115,7 +115,7 @@ fn context_menu(
     let zones: Vec<(String, Option<String>)> = nodes.iter().map(|(n, p)| (n.to_string(), p.0.zone.clone())).collect();
     let mut picked = chaos_menu::Picked::default();
     let mut gone = false;
-    let area = egui::Area::new(egui::Id::new("fault-menu")).order(egui::Order::Foreground).fixed_pos(menu.at).show(
+    let area = egui::Area::new(egui::Id::new("fault-menu")).order(egui::Order::Foreground).fixed_pos(menu.at).constrain(true).show(
         ctx,
         |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
@@ -157,7 +157,9 @@ fn context_menu(
             });
         },
     );
-    let clicked_elsewhere = ctx.input(|i| i.pointer.any_pressed()) && !area.response.contains_pointer();
+    // (Where the press began: a finger's first frame has no hover yet.)
+    let pressed_at = ctx.input(|i| i.pointer.any_pressed().then(|| i.pointer.press_origin()).flatten());
+    let clicked_elsewhere = pressed_at.is_some_and(|p| !area.response.rect.contains(p));
     let done = picked.fault.is_some() || picked.concept.is_some();
     if let Some(f) = picked.fault {
         chaos.write(ChaosCommand::InjectFor(f, strength.for_s));

@@ -24,7 +24,8 @@ type NodeQuery<'w, 's> = Query<'w, 's, (&'static SimNode, &'static Name, &'stati
 #[derive(SystemParam)]
 struct Inspector<'w, 's> {
     panels: Res<'w, Panels>,
-    selection: Res<'w, Selection>,
+    pointer: Res<'w, super::super::pointer::Pointer>,
+    selection: ResMut<'w, Selection>,
     sim: Option<Res<'w, Sim>>,
     nodes: NodeQuery<'w, 's>,
     links: Query<'w, 's, &'static mut LinkParams>,
@@ -39,13 +40,33 @@ fn inspector_panel(mut root: ResMut<RootUi>, mut st: Inspector) {
     if !st.panels.inspector {
         return;
     }
+    let compact = st.panels.compact;
+    let pointer = *st.pointer;
     let Inspector { selection, nodes, links, sim, edits, chaos, strength, lesson, .. } = &mut st;
     let types = inspector::type_names(nodes.iter().map(|(_, _, p, _)| &p.0.kind), links.iter().map(|l| &l.0));
     let level = lesson.levels.level();
-    egui::Panel::right("inspector").resizable(true).default_size(300.0).show(root, |ui| {
+    // On a narrow window the inspector is a drawer from the bottom, open
+    // while something is selected.
+    // (Nor while a finger or the mouse is busy on the canvas: a drawer
+    // appearing under a drag would hide where it is going.)
+    if compact && (**selection == Selection::None || (pointer.pressed && pointer.on_canvas)) {
+        return;
+    }
+    let panel = if compact {
+        let height = (root.max_rect().height() * 0.45).min(380.0);
+        egui::Panel::bottom("inspector-drawer").resizable(false).exact_size(height)
+    } else {
+        egui::Panel::right("inspector").resizable(true).default_size(300.0)
+    };
+    panel.show(root, |ui| {
+        if compact && ui.button("Close").on_hover_text("Deselect").clicked() {
+            **selection = Selection::None;
+        }
         egui::ScrollArea::vertical().show(ui, |ui| match **selection {
             Selection::Node(e) => {
-                if let Some(id) = node(ui, e, nodes, sim.as_deref(), edits, chaos, strength, &types, level.as_ref()) {
+                let ends: Vec<(String, String)> = links.iter().map(|l| (l.0.from.clone(), l.0.to.clone())).collect();
+                let fx = (&mut *edits, &mut *chaos, &mut **strength);
+                if let Some(id) = node(ui, e, nodes, sim.as_deref(), fx, &types, &ends, level.as_ref()) {
                     super::super::lesson_panel::open_concept(lesson, id);
                 }
             }
@@ -78,10 +99,9 @@ fn node(
     e: Entity,
     nodes: &mut NodeQuery,
     sim: Option<&Sim>,
-    edits: &mut MessageWriter<EditBatch>,
-    chaos: &mut MessageWriter<ChaosCommand>,
-    strength: &mut FaultStrength,
+    (edits, chaos, strength): (&mut MessageWriter<EditBatch>, &mut MessageWriter<ChaosCommand>, &mut FaultStrength),
     types: &[String],
+    ends: &[(String, String)],
     level: Option<&crate::learn::level::Loaded>,
 ) -> Option<&'static str> {
     let zones: Vec<(String, Option<String>)> =
@@ -134,10 +154,33 @@ fn node(
         edits.write(EditBatch::user(vec![Edit::SetNode(spec)]));
     }
     let locked = level.is_some_and(|l| l.level.locked.contains(&params.0.id));
-    let delete = ui.add_enabled(!locked, egui::Button::new("🗑 Delete node"));
-    if delete.on_hover_text("Delete (its links go too; work in flight there fails)").clicked() {
-        edits.write(EditBatch::user(vec![Edit::RemoveNode(name.to_string())]));
-    }
+    ui.horizontal(|ui| {
+        // Connecting without a drag (a phone, a keyboard): pick the callee.
+        let free: Vec<&str> = zones
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| *n != name.as_str() && !ends.iter().any(|(f, t)| f == name.as_str() && t == n))
+            .collect();
+        ui.add_enabled_ui(!free.is_empty(), |ui| {
+            ui.menu_button("Link to…", |ui| {
+                egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
+                    for to in &free {
+                        if ui.button(*to).clicked() {
+                            let link = super::super::canvas::new_link(level, name.as_str(), to);
+                            edits.write(EditBatch::user(vec![Edit::AddLink(link)]));
+                            ui.close();
+                        }
+                    }
+                });
+            })
+            .response
+            .on_hover_text("Add a link from this node to another (or drag from its rim)");
+        });
+        let delete = ui.add_enabled(!locked, egui::Button::new("🗑 Delete node"));
+        if delete.on_hover_text("Delete (its links go too; work in flight there fails)").clicked() {
+            edits.write(EditBatch::user(vec![Edit::RemoveNode(name.to_string())]));
+        }
+    });
     ui.separator();
     ui.label(RichText::new("Break it").strong())
         .on_hover_text("Faults start now and last until healed, or for the time set (Chaos in the top bar). Right-click a node or link for the same.");

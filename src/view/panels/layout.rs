@@ -11,7 +11,7 @@
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
-use super::super::state::CanvasRect;
+use super::super::state::{CanvasRect, Embed, FitView, Panels};
 
 /// One step of the frame's UI, in drawing order.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,8 +79,21 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(EguiPrimaryContextPass, (open.in_set(Open), free.in_set(Free), close.in_set(Close)));
 }
 
-fn open(mut contexts: EguiContexts, mut root: ResMut<RootUi>) -> Result {
+fn open(
+    mut contexts: EguiContexts,
+    mut root: ResMut<RootUi>,
+    mut panels: ResMut<Panels>,
+    embed: Option<Res<Embed>>,
+    mut fit: MessageWriter<FitView>,
+) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
+    // (An embed has its own small layout, whatever its frame's width.)
+    let width = ctx.viewport_rect().width();
+    if (width < Panels::COMPACT_BELOW) != panels.compact && embed.is_none() {
+        panels.fit_width(width);
+        // The canvas has a new shape: frame the system in it.
+        fit.write(FitView);
+    }
     root.0 = Some(egui::Ui::new(
         ctx.clone(),
         "root".into(),

@@ -28,7 +28,8 @@ type NodeNames<'w, 's> =
 /// What the palette and a drop from it read and write.
 #[derive(SystemParam)]
 struct Palette<'w, 's> {
-    panels: Res<'w, Panels>,
+    panels: ResMut<'w, Panels>,
+    canvas: Res<'w, CanvasRect>,
     palette_drag: ResMut<'w, PaletteDrag>,
     cams: Query<'w, 's, (&'static Camera, &'static GlobalTransform)>,
     names: NodeNames<'w, 's>,
@@ -84,13 +85,20 @@ fn entries(st: &Palette) -> Vec<Entry> {
 
 fn palette(mut root: ResMut<RootUi>, mut st: Palette) {
     let Some(root) = root.get() else { return };
-    if !st.panels.inspector {
+    // On a narrow window the palette is a drawer, opened from the top bar.
+    let compact = st.panels.compact;
+    if !(if compact { st.panels.palette } else { st.panels.inspector }) {
         return;
     }
     let mut clicked = None;
     egui::Panel::left("palette").resizable(false).exact_size(150.0).show(root, |ui| {
-        ui.label(RichText::new("Add").strong());
-        ui.label(RichText::new("drag onto the canvas").weak().small());
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Add").strong());
+            if compact && ui.button("Close").clicked() {
+                st.panels.palette = false;
+            }
+        });
+        ui.label(RichText::new(if compact { "tap to add, or drag" } else { "drag onto the canvas" }).weak().small());
         ui.add_space(4.0);
         egui::ScrollArea::vertical().show(ui, |ui| {
             let mut group = String::new();
@@ -119,18 +127,28 @@ fn palette(mut root: ResMut<RootUi>, mut st: Palette) {
         });
     });
     if let Some((kind, zone)) = clicked {
-        // A click drops it in the middle of the view.
-        let centre = st.cams.single().ok().map_or(Vec2::ZERO, |(_, tf)| tf.translation().truncate());
+        // A click drops it in the middle of the free canvas (or of the
+        // view, before the canvas is known); a drawer closes to show it.
+        let compact = st.panels.compact;
+        let centre = st.cams.single().ok().map_or(Vec2::ZERO, |(cam, tf)| {
+            // (A drawer is about to close: the canvas will reach the left edge.)
+            let left = |r: egui::Rect| if compact { 0.0 } else { r.left() };
+            let middle = st.canvas.0.map(|r| Vec2::new((left(r) + r.right()) / 2.0, r.center().y));
+            middle.and_then(|m| cam.viewport_to_world_2d(tf, m).ok()).unwrap_or(tf.translation().truncate())
+        });
         add_node(&st.names, &mut st.edits, kind, zone, centre);
+        st.panels.palette = false;
     }
 }
 
 /// Follow the pointer with the dragged kind; drop it where released.
-fn drop_from_palette(mut contexts: EguiContexts, canvas: Res<CanvasRect>, mut st: Palette) -> Result {
+fn drop_from_palette(mut contexts: EguiContexts, mut st: Palette, mut held: Local<Option<egui::Pos2>>) -> Result {
     let ctx = contexts.ctx_mut()?;
-    let Some(free) = canvas.0 else { return Ok(()) };
+    let Some(free) = st.canvas.0 else { return Ok(()) };
     let Some((kind, zone)) = st.palette_drag.0.clone() else { return Ok(()) };
-    let pointer = ctx.input(|i| i.pointer.latest_pos());
+    // A finger lifted is gone at once: drop where it was last seen.
+    let pointer = ctx.input(|i| i.pointer.latest_pos()).or(*held);
+    *held = pointer;
     let down = ctx.input(|i| i.pointer.primary_down());
     if down {
         if let Some(p) = pointer {
@@ -142,7 +160,9 @@ fn drop_from_palette(mut contexts: EguiContexts, canvas: Res<CanvasRect>, mut st
         return Ok(());
     }
     st.palette_drag.0 = None;
+    *held = None;
     let Some(p) = pointer.filter(|p| free.contains(*p)) else { return Ok(()) };
+    st.panels.palette = false;
     let Ok((cam, tf)) = st.cams.single() else { return Ok(()) };
     if let Ok(world) = cam.viewport_to_world_2d(tf, Vec2::new(p.x, p.y)) {
         add_node(&st.names, &mut st.edits, kind, zone, world);
@@ -172,9 +192,10 @@ fn add_node(names: &NodeNames, edits: &mut MessageWriter<EditBatch>, kind: NodeK
 }
 
 /// The nearest place to `at`, going down then right in steps of a node's
-/// spacing, with no node within half a spacing of it.
+/// spacing (its ring and name clear of the next), with no node within
+/// 0.6 of a spacing of it.
 fn free_spot(taken: Vec<Vec2>, at: Vec2) -> Vec2 {
-    const STEP: f32 = 110.0;
+    const STEP: f32 = 150.0;
     let free = |p: Vec2| taken.iter().all(|q| q.distance(p) > STEP * 0.6);
     (0..64).map(|i| at + Vec2::new((i / 8) as f32 * STEP, -((i % 8) as f32) * STEP)).find(|p| free(*p)).unwrap_or(at)
 }
@@ -188,8 +209,8 @@ mod tests {
         let at = Vec2::new(10.0, 20.0);
         assert_eq!(free_spot(vec![], at), at);
         let below = free_spot(vec![at], at);
-        assert_eq!(below, at + Vec2::new(0.0, -110.0));
-        assert_eq!(free_spot(vec![at, below], at), at + Vec2::new(0.0, -220.0));
+        assert_eq!(below, at + Vec2::new(0.0, -150.0));
+        assert_eq!(free_spot(vec![at, below], at), at + Vec2::new(0.0, -300.0));
     }
 
     #[test]

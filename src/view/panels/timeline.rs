@@ -530,7 +530,7 @@ fn compare(
     let mut open = true;
     let pick = ui_state.branch.min(rec.branches.len() - 1);
     let mut chosen = pick;
-    egui::Window::new("Compare branches").open(&mut open).default_width(720.0).show(ctx, |ui| {
+    egui::Window::new("Compare branches").open(&mut open).default_width(super::super::state::fit_width(ctx, 720.0)).show(ctx, |ui| {
         ui.label(format!("Branch {} (now) against", rec.name));
         egui::ComboBox::from_id_salt("compare-against").selected_text(label(&rec.branches[pick])).show_ui(ui, |ui| {
             for (i, b) in rec.branches.iter().enumerate() {

@@ -88,7 +88,15 @@ fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
                 ui.separator();
                 time_controls(ui, speed);
                 if let Some(sim) = &sim {
-                    live_numbers(ui, sim, speed);
+                    live_numbers(ui, sim, speed, false);
+                }
+                return;
+            }
+            if panels.compact {
+                let title = files::title(document, revision, scenario.as_deref());
+                compact_bar(ui, &title, sim.as_deref(), speed, panels, (history, undo_state), files, lesson, tidy);
+                if let Some(sim) = &sim {
+                    live_numbers(ui, sim, speed, true);
                 }
                 return;
             }
@@ -104,7 +112,7 @@ fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
             ui.separator();
             time_controls(ui, speed);
             if let Some(sim) = &sim {
-                live_numbers(ui, sim, speed);
+                live_numbers(ui, sim, speed, false);
             }
             // A narrow window: the panel toggles, cost and fps go on a second
             // row rather than over the live numbers (with some slack before
@@ -136,40 +144,95 @@ fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
     });
 }
 
-fn file_menu(ui: &mut egui::Ui, files: &mut ResMut<FileUi>) {
-    ui.menu_button("File", |ui| {
-        if ui.button("New  (Ctrl+N)").clicked() {
-            files.want_new = true;
+/// A narrow window's bar: one menu for the file, sharing, tidying and the
+/// panels; the palette drawer, undo, the play controls and the lessons
+/// within a thumb's reach.
+#[allow(clippy::too_many_arguments)]
+fn compact_bar(
+    ui: &mut egui::Ui,
+    title: &str,
+    sim: Option<&Sim>,
+    speed: &mut ResMut<SimSpeed>,
+    panels: &mut ResMut<Panels>,
+    (history, undo_state): (&mut MessageWriter<HistoryRequest>, &EditHistory),
+    files: &mut ResMut<FileUi>,
+    lesson: &mut ResMut<LessonState>,
+    tidy: &mut MessageWriter<super::super::tidy::TidyUp>,
+) {
+    ui.menu_button(RichText::new("☰").size(18.0), |ui| {
+        ui.label(RichText::new(title).color(Color32::from_rgb(140, 190, 255)));
+        ui.separator();
+        file_items(ui, files);
+        ui.separator();
+        if ui.button("Tidy the diagram").clicked() {
+            tidy.write(super::super::tidy::TidyUp);
             ui.close();
         }
-        if ui.button("Open…  (Ctrl+O)").clicked() {
-            files.browser = true;
-            ui.close();
-        }
-        if ui.button("Save  (Ctrl+S)").clicked() {
-            files.want_save = true;
-            ui.close();
-        }
-        if ui.button("Save as…  (Ctrl+Shift+S)").clicked() {
-            files.save_as = true;
-            ui.close();
+        if ui.add_enabled(!undo_state.redo.is_empty(), egui::Button::new("Redo")).clicked() {
+            history.write(HistoryRequest::Redo);
         }
         ui.separator();
-        if ui.button("Share link…").clicked() {
-            files.want_share = true;
+        ui.vertical(|ui| toggles(ui, sim, panels, lesson));
+    })
+    .response
+    .on_hover_text("Menu: file, share, tidy, panels");
+    let add = ui.selectable_label(panels.palette, RichText::new("+ Add").strong());
+    if add.on_hover_text("Nodes to add").clicked() {
+        panels.palette = !panels.palette;
+    }
+    if ui.add_enabled(!undo_state.undo.is_empty(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
+        history.write(HistoryRequest::Undo);
+    }
+    time_controls(ui, speed);
+    if ui.selectable_label(lesson.open, "📖 Learn").clicked() {
+        lesson.open = !lesson.open;
+    }
+    let active = sim.map_or(0, |s| s.active_fault_count());
+    if active > 0 {
+        let label = RichText::new(format!("⚠ {active}")).color(theme::to_egui(theme::BAD));
+        if ui.selectable_label(panels.faults, label).on_hover_text("Active faults; heal them here").clicked() {
+            panels.faults = !panels.faults;
+        }
+    }
+}
+
+fn file_menu(ui: &mut egui::Ui, files: &mut ResMut<FileUi>) {
+    ui.menu_button("File", |ui| file_items(ui, files));
+}
+
+/// New, open, save, share, and in the browser download and upload.
+fn file_items(ui: &mut egui::Ui, files: &mut ResMut<FileUi>) {
+    if ui.button("New  (Ctrl+N)").clicked() {
+        files.want_new = true;
+        ui.close();
+    }
+    if ui.button("Open…  (Ctrl+O)").clicked() {
+        files.browser = true;
+        ui.close();
+    }
+    if ui.button("Save  (Ctrl+S)").clicked() {
+        files.want_save = true;
+        ui.close();
+    }
+    if ui.button("Save as…  (Ctrl+Shift+S)").clicked() {
+        files.save_as = true;
+        ui.close();
+    }
+    ui.separator();
+    if ui.button("Share link…").clicked() {
+        files.want_share = true;
+        ui.close();
+    }
+    if cfg!(target_arch = "wasm32") {
+        if ui.button("Download .ron").clicked() {
+            files.want_download = true;
             ui.close();
         }
-        if cfg!(target_arch = "wasm32") {
-            if ui.button("Download .ron").clicked() {
-                files.want_download = true;
-                ui.close();
-            }
-            if ui.button("Upload .ron…").clicked() {
-                files.want_upload = true;
-                ui.close();
-            }
+        if ui.button("Upload .ron…").clicked() {
+            files.want_upload = true;
+            ui.close();
         }
-    });
+    }
 }
 
 /// Play / pause, one step, and the speed.
@@ -198,15 +261,22 @@ fn time_controls(ui: &mut egui::Ui, speed: &mut ResMut<SimSpeed>) {
         .on_hover_text("Simulation speed (+ / -)");
 }
 
-/// The sim clock and the last second's throughput, latency and errors.
-fn live_numbers(ui: &mut egui::Ui, sim: &Sim, speed: &SimSpeed) {
-    ui.separator();
+/// The sim clock and the last second's throughput, latency and errors
+/// (on a narrow window the essentials: clock, done, p99, errors).
+fn live_numbers(ui: &mut egui::Ui, sim: &Sim, speed: &SimSpeed, compact: bool) {
+    if compact {
+        ui.end_row();
+    } else {
+        ui.separator();
+    }
     ui.label(RichText::new(format!("{:.2} s", sim.now() as f64 / 1e9)).monospace()).on_hover_text("Sim clock");
     if speed.behind > 0 && !speed.paused {
         ui.label(RichText::new("sim behind").color(theme::to_egui(theme::WARN)))
             .on_hover_text("The machine cannot simulate this fast; time runs slower than asked.");
     }
-    ui.separator();
+    if !compact {
+        ui.separator();
+    }
     let w = latest(sim);
     let err_pct = if w.throughput_rps + w.errors_rps > 0.0 {
         100.0 * w.errors_rps / (w.throughput_rps + w.errors_rps)
@@ -219,12 +289,16 @@ fn live_numbers(ui: &mut egui::Ui, sim: &Sim, speed: &SimSpeed) {
     };
     let plain = Color32::from_gray(220);
     stat(ui, "done", fmt_rate(w.throughput_rps), plain);
-    stat(ui, "p50", format!("{:.1} ms", w.latency_ms.p50), plain);
+    if !compact {
+        stat(ui, "p50", format!("{:.1} ms", w.latency_ms.p50), plain);
+    }
     let p99c = if w.latency_ms.p99 > 500.0 { theme::to_egui(theme::BAD) } else { plain };
     stat(ui, "p99", format!("{:.1} ms", w.latency_ms.p99), p99c);
     let ec = if err_pct > 1.0 { theme::to_egui(theme::BAD) } else { plain };
     stat(ui, "err", format!("{err_pct:.2}%"), ec);
-    stat(ui, "flight", format!("{}", w.in_flight), plain);
+    if !compact {
+        stat(ui, "flight", format!("{}", w.in_flight), plain);
+    }
 }
 
 fn undo_redo(ui: &mut egui::Ui, undo_state: &EditHistory, history: &mut MessageWriter<HistoryRequest>) {
@@ -253,7 +327,8 @@ fn toggles(ui: &mut egui::Ui, sim: Option<&Sim>, panels: &mut ResMut<Panels>, le
     if ui.selectable_label(lesson.open, "📖 Learn").on_hover_text("Guided lessons and concepts").clicked() {
         lesson.open = !lesson.open;
     }
-    if ui.selectable_label(panels.help, "?").on_hover_text("Shortcuts (F1)").clicked() {
+    let help = if panels.compact { "? Shortcuts" } else { "?" };
+    if ui.selectable_label(panels.help, help).on_hover_text("Shortcuts (F1)").clicked() {
         panels.help = !panels.help;
     }
     if ui.selectable_label(panels.charts, "Charts").on_hover_text("C").clicked() {
