@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 
-use super::state::{FileUi, FitView, Selection};
+use super::state::{FileUi, FitView, Selection, SystemDialog as Pick};
 use crate::edit::Revision;
 use crate::scenario::{self, LoadedScenario, Scenario};
 
@@ -127,6 +127,7 @@ pub fn save_to(world: &mut World, path: PathBuf) {
             // Saved on purpose: the safety copy is no longer needed.
             super::store::remove(&autosave_path());
             status(world, format!("saved {}", path.display()), false);
+            world.resource_mut::<FileUi>().path_text = path.display().to_string();
         }
         Err(e) => status(world, e, true),
     }
@@ -176,7 +177,7 @@ pub fn open_replay(world: &mut World, r: crate::replay::Replay) {
     world.insert_resource(crate::replay::record::PendingReplay(r));
 }
 
-fn open_path(world: &mut World, path: PathBuf) {
+pub(super) fn open_path(world: &mut World, path: PathBuf) {
     if crate::replay::is_replay_source(&path.to_string_lossy()) {
         match super::store::load_replay(&path) {
             Ok(r) => {
@@ -192,7 +193,10 @@ fn open_path(world: &mut World, path: PathBuf) {
         Ok(s) => {
             open_scenario(world, &s, Some(path.clone()));
             status(world, format!("opened {}", path.display()), false);
-            world.resource_mut::<FileUi>().browser = false;
+            let mut ui = world.resource_mut::<FileUi>();
+            ui.browser = false;
+            // Save as starts from this file, not the one typed before.
+            ui.path_text = path.display().to_string();
         }
         Err(e) => status(world, e, true),
     }
@@ -402,6 +406,16 @@ fn recovery_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut 
     }
 }
 
+/// On the desktop, a button for the system's own file dialog.
+fn system_dialog_button(w: &mut egui::Ui, ui: &mut ResMut<FileUi>, pick: Pick, label: &str) {
+    if cfg!(not(target_arch = "wasm32")) && ui.system_dialogs {
+        let r = w.button(label).on_hover_text("Choose the file in the system's file dialog");
+        if r.clicked() {
+            ui.want_system_dialog = Some(pick);
+        }
+    }
+}
+
 /// Where to save.
 fn save_as_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut Commands) {
     if ui.save_as {
@@ -413,11 +427,14 @@ fn save_as_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut C
             .show(ctx, |w| {
                 w.label("File:");
                 w.add(egui::TextEdit::singleline(&mut ui.path_text).desired_width(420.0));
-                if w.button("Save").clicked() {
-                    let p = PathBuf::from(ui.path_text.trim());
-                    commands.queue(move |world: &mut World| save_to(world, p));
-                    ui.save_as = false;
-                }
+                w.horizontal(|w| {
+                    if w.button("Save").clicked() {
+                        let p = PathBuf::from(ui.path_text.trim());
+                        commands.queue(move |world: &mut World| save_to(world, p));
+                        ui.save_as = false;
+                    }
+                    system_dialog_button(w, ui, Pick::SaveAs, "Browse…");
+                });
             });
         if !open {
             ui.save_as = false;
@@ -463,6 +480,7 @@ fn browser_window(ctx: &egui::Context, ui: &mut ResMut<FileUi>, commands: &mut C
                         commands.queue(move |world: &mut World| open_path(world, p));
                     }
                 });
+                system_dialog_button(w, ui, Pick::Open, "Browse…");
             });
         if !open {
             ui.browser = false;

@@ -20,6 +20,8 @@ mod pointer;
 mod random_input;
 mod state;
 mod store;
+#[cfg(not(target_arch = "wasm32"))]
+mod system_dialog;
 pub mod theme;
 mod tidy;
 pub mod web;
@@ -109,9 +111,14 @@ pub fn run_app(scenario: &Scenario, opts: AppOptions) -> AppExit {
         app.insert_resource(embed);
         app.insert_resource(state::Panels { inspector: false, ..default() });
     }
-    if opts.screenshot.is_some() || opts.export.is_some() || opts.embed.is_some() {
+    let ephemeral = opts.screenshot.is_some() || opts.export.is_some() || opts.embed.is_some();
+    if ephemeral {
         app.insert_resource(files::Ephemeral);
     }
+    // The system's file dialogs, for a person at the desktop (not for
+    // pictures made from the command line, nor under random input).
+    app.world_mut().resource_mut::<state::FileUi>().system_dialogs =
+        cfg!(not(target_arch = "wasm32")) && !ephemeral && opts.random_input.is_none();
     scenario::spawn(app.world_mut(), scenario, scenario.seed);
     if let Some(r) = opts.replay.clone() {
         files::open_replay(app.world_mut(), r);
@@ -178,6 +185,8 @@ impl Plugin for ViewPlugin {
             // Every run on screen is recorded (the timeline's past).
             crate::replay::record::plugin,
         ));
+        #[cfg(not(target_arch = "wasm32"))]
+        app.add_plugins(system_dialog::plugin);
         app.add_systems(PostStartup, |mut w: MessageWriter<FitView>| {
             w.write(FitView);
         });

@@ -127,6 +127,13 @@ impl Embed {
     }
 }
 
+/// One of the system's file dialogs (on the desktop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SystemDialog {
+    Open,
+    SaveAs,
+}
+
 /// What the file dialogs show.
 #[derive(Resource, Default)]
 pub struct FileUi {
@@ -152,6 +159,11 @@ pub struct FileUi {
     /// The list of saved runs to compare with is shown (desktop).
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub saved_runs: bool,
+    /// The system's file dialogs are offered (the desktop, when a person
+    /// drives the window) and one was asked for.
+    pub system_dialogs: bool,
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub want_system_dialog: Option<SystemDialog>,
     /// The last share link made, shown until closed.
     pub share: Option<String>,
     /// A message that stays until dismissed (e.g. a link that did not open).
