@@ -64,6 +64,12 @@ struct SelectionHalo;
 #[derive(Component)]
 struct EdgeShape;
 
+/// A band of background colour under a link's line, just wider than it:
+/// where two links cross, the one drawn later cuts a gap in the other, so
+/// each can be followed through the crossing.
+#[derive(Component)]
+struct Casing(Entity);
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Drag>()
         .init_resource::<CursorWorld>()
@@ -220,11 +226,14 @@ fn dress_new_nodes(mut commands: Commands, q: Query<(Entity, &NodeParams), Added
     }
 }
 
-fn dress_new_links(mut commands: Commands, q: Query<Entity, Added<SimLink>>) {
-    for e in &q {
+fn dress_new_links(mut commands: Commands, q: Query<(Entity, &SimLink), Added<SimLink>>) {
+    for (e, l) in &q {
         // The shape itself is added by `redraw_edges` once both ends are
-        // known: an empty mesh upsets the renderer's allocator.
-        commands.entity(e).insert((EdgeShape, Transform::default(), Visibility::default()));
+        // known: an empty mesh upsets the renderer's allocator. Each link
+        // has its own depth (below packets at 1 and nodes at 2), its casing
+        // just under it.
+        let z = 0.5 + (l.0 % 1000) as f32 * 0.0005;
+        commands.entity(e).insert((EdgeShape, Transform::from_xyz(0.0, 0.0, z), Visibility::default()));
     }
 }
 
@@ -253,7 +262,8 @@ fn redraw_edges(
     mut commands: Commands,
     nodes: Query<(&Name, &NodeParams), With<SimNode>>,
     changed_nodes: Query<(), (With<SimNode>, Changed<NodeParams>)>,
-    mut links: Query<(Entity, Ref<LinkParams>, Option<&mut Shape>, &mut Visibility), With<EdgeShape>>,
+    mut links: Query<(Entity, Ref<LinkParams>, Option<&mut Shape>, &mut Visibility, Option<&Casing>), With<EdgeShape>>,
+    mut casings: Query<&mut Shape, Without<EdgeShape>>,
     selection: Res<Selection>,
     mut last_selection: Local<Selection>,
     sim: Option<Res<crate::sim::Sim>>,
@@ -277,7 +287,7 @@ fn redraw_edges(
     let sel_changed = *selection != *last_selection || faults_changed;
     *last_selection = *selection;
     let pos_of = |id: &str| nodes.iter().find(|(n, _)| n.as_str() == id).map(|(_, p)| node_pos(p));
-    for (e, lp, shape, mut vis) in &mut links {
+    for (e, lp, shape, mut vis, casing) in &mut links {
         if shape.is_some() && !(moved || sel_changed || lp.is_changed()) {
             continue;
         }
@@ -325,6 +335,16 @@ fn redraw_edges(
             Some(mut s) => *s = built,
             None => {
                 commands.entity(e).insert(built);
+            }
+        }
+        // The casing stops short of both ends, where links meet at a node.
+        let band = ShapePath::new().move_to(s + dir * 8.0).line_to(back - dir * 4.0);
+        let band = ShapeBuilder::with(&band).stroke((theme::BACKGROUND, 7.0)).build();
+        match casing.and_then(|c| casings.get_mut(c.0).ok()) {
+            Some(mut c) => *c = band,
+            None => {
+                let child = commands.spawn((Name::new("link casing"), band, Transform::from_xyz(0.0, 0.0, -0.0002))).id();
+                commands.entity(e).add_child(child).insert(Casing(child));
             }
         }
     }

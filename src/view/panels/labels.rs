@@ -82,9 +82,33 @@ fn canvas_labels(
     }
     // Node texts first: link labels are then placed where they cover
     // neither a node nor its texts nor each other.
+    // Each name above its node, or below it where another node or an
+    // earlier name is in the way.
+    let font = FontId::proportional(14.0);
+    let numbers = painter.layout_no_wrap(TYPICAL_NUMBERS.into(), FontId::monospace(11.0), Color32::WHITE).size();
+    let (shown, spots): (Vec<_>, Vec<_>) = nodes
+        .iter()
+        .filter_map(|(_, name, p, live)| {
+            let size = painter.layout_no_wrap(name.to_string(), font.clone(), Color32::WHITE).size();
+            let c = node_at(p);
+            let (o, rim) = (to_screen(c)?, to_screen(c + Vec2::new(RING_RADIUS, 0.0))?);
+            let above = Align2::CENTER_BOTTOM.anchor_size(to_screen(c + Vec2::new(0.0, 70.0))?, size);
+            let below = Align2::CENTER_TOP.anchor_size(to_screen(c + Vec2::new(0.0, -80.0))?, size);
+            let info = kinds::has_gauges(&p.0.kind)
+                .then(|| Some(Align2::LEFT_CENTER.anchor_size(to_screen(c + Vec2::new(48.0, -70.0))?, numbers)))
+                .flatten();
+            Some(((name, p, live), NameSpot { disc: disc(o, (rim.x - o.x).abs()), info, above, below }))
+        })
+        .unzip();
+    let places = place_names(&spots);
     let mut obstacles = Vec::new();
-    for (_, name, p, live) in nodes.iter() {
-        obstacles.extend(node_label(&painter, &to_screen, name, p, live));
+    for ((name, p, live), (spot, at)) in shown.iter().zip(spots.iter().zip(places)) {
+        obstacles.push(spot.disc);
+        obstacles.push(at);
+        // A dark backing keeps the name legible over links and the grid.
+        painter.rect_filled(at.expand2(egui::vec2(3.0, 1.0)), 3.0, Color32::from_rgba_unmultiplied(11, 14, 21, 200));
+        painter.text(at.center(), Align2::CENTER_CENTER, name.as_str(), font.clone(), Color32::from_gray(230));
+        obstacles.extend(node_label(&painter, &to_screen, p, live));
     }
     let mut wanted = Vec::new();
     for l in links.iter() {
@@ -147,39 +171,130 @@ fn place_labels(obstacles: &[egui::Rect], candidates: &[Vec<egui::Rect>]) -> Vec
         .collect()
 }
 
+/// A node's disc on screen, where its live numbers go, and the two places
+/// its name may go.
+#[derive(Clone, Copy, Debug)]
+struct NameSpot {
+    disc: egui::Rect,
+    /// (None for kinds without live numbers.)
+    info: Option<egui::Rect>,
+    above: egui::Rect,
+    below: egui::Rect,
+}
+
+/// Live numbers as wide as they usually are, to keep names off them.
+const TYPICAL_NUMBERS: &str = "100% · q 12";
+
+fn node_at(p: &NodeParams) -> Vec2 {
+    Vec2::new(p.0.pos.0, p.0.pos.1)
+}
+
+fn disc(centre: egui::Pos2, r: f32) -> egui::Rect {
+    egui::Rect::from_center_size(centre, egui::Vec2::splat(2.0 * r))
+}
+
+/// Each name's place: above its node unless another node's disc, any
+/// node's live numbers or a name placed before is there; then below it;
+/// then beside its ring, right or left (nodes stacked close); then a line
+/// higher than above (side by side, neighbours' names alternate). A name
+/// that would read as another node's (below its node but where a name of
+/// the node beneath would be, or beside its node but nearer another) is
+/// not placed there. When every place is taken, the one that covers least.
+fn place_names(spots: &[NameSpot]) -> Vec<egui::Rect> {
+    let mut placed: Vec<egui::Rect> = Vec::new();
+    for (i, s) in spots.iter().enumerate() {
+        let size = s.above.size();
+        let (centre, half) = (s.disc.center(), s.disc.width() / 2.0 + 6.0);
+        let right = Align2::LEFT_CENTER.anchor_size(centre + egui::vec2(half, 0.0), size);
+        let left = Align2::RIGHT_CENTER.anchor_size(centre - egui::vec2(half, 0.0), size);
+        let higher = s.above.translate(egui::vec2(0.0, -(size.y + 2.0)));
+        let candidates =
+            [(s.above, Slot::Above), (s.below, Slot::Below), (right, Slot::Side), (left, Slot::Side), (higher, Slot::Above)];
+        let covered = |&(r, slot): &(egui::Rect, Slot)| {
+            covers(spots, i, r, slot) + placed.iter().map(|p| overlap(*p, r)).sum::<f32>()
+        };
+        let at = candidates.iter().find(|c| covered(c) == 0.0).unwrap_or_else(|| {
+            candidates.iter().min_by(|a, b| covered(a).total_cmp(&covered(b))).unwrap_or(&candidates[0])
+        });
+        placed.push(at.0);
+    }
+    placed
+}
+
+/// Where a name sits relative to its node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Above,
+    Below,
+    Side,
+}
+
+/// How much of other nodes' discs and of any node's numbers node `i`'s
+/// name at `r` covers (square pixels); a name that would read as another
+/// node's counts as covering a great deal.
+fn covers(spots: &[NameSpot], i: usize, r: egui::Rect, slot: Slot) -> f32 {
+    let own = spots[i].disc.center().distance(r.center());
+    let mut area = 0.0;
+    for (j, o) in spots.iter().enumerate() {
+        if j != i {
+            area += overlap(o.disc, r);
+            let misread = match slot {
+                Slot::Above => false,
+                // Names go above nodes: one just over another node is read as its.
+                Slot::Below => o.above.expand2(egui::vec2(0.0, o.above.height())).intersects(r),
+                Slot::Side => o.disc.center().distance(r.center()) < own,
+            };
+            if misread {
+                area += 1e6;
+            }
+        }
+        area += o.info.map_or(0.0, |n| overlap(n, r));
+    }
+    area
+}
+
+fn overlap(a: egui::Rect, b: egui::Rect) -> f32 {
+    let i = a.intersect(b);
+    if i.is_positive() { i.area() } else { 0.0 }
+}
+
+/// Whether node `i`'s name at `r` covers another node or any node's
+/// numbers, or reads as another node's.
+#[cfg(test)]
+fn in_the_way(spots: &[NameSpot], i: usize, r: egui::Rect) -> bool {
+    let s = &spots[i];
+    let slot = if r == s.below {
+        Slot::Below
+    } else if (r.center().y - s.disc.center().y).abs() < 1.0 {
+        Slot::Side
+    } else {
+        Slot::Above
+    };
+    covers(spots, i, r, slot) > 0.0
+}
+
 fn near_segment(p: egui::Pos2, a: egui::Pos2, b: egui::Pos2, within: f32) -> bool {
     let ab = b - a;
     let t = ((p - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
     (a + ab * t).distance(p) <= within
 }
 
-/// A node's glyph and name, whether it is down or paused, its load and
-/// queue beside the queue bar, and a badge for requests it turned away.
-/// Returns what it covers: the node's ring and its texts.
+/// A node's glyph, whether it is down or paused, its load and queue beside
+/// the queue bar, and a badge for requests it turned away (its name is
+/// placed by the caller). Returns what its texts cover.
 fn node_label(
     painter: &egui::Painter,
     to_screen: &impl Fn(Vec2) -> Option<egui::Pos2>,
-    name: &Name,
     p: &NodeParams,
     live: &NodeLive,
 ) -> Vec<egui::Rect> {
-    let c = Vec2::new(p.0.pos.0, p.0.pos.1);
+    let c = node_at(p);
     let Some(centre) = to_screen(c) else { return Vec::new() };
-    let Some(top) = to_screen(c + Vec2::new(0.0, 70.0)) else { return Vec::new() };
     // Live numbers sit right of the queue bar, clear of neighbours.
     let Some(bottom) = to_screen(c + Vec2::new(48.0, -70.0)) else { return Vec::new() };
-    let Some(rim) = to_screen(c + Vec2::new(RING_RADIUS, 0.0)) else { return Vec::new() };
-    let r = (rim.x - centre.x).abs();
-    let mut covers = vec![egui::Rect::from_center_size(centre, egui::Vec2::splat(2.0 * r))];
+    let mut covers = Vec::new();
     let accent = theme::to_egui(kinds::accent(&p.0.kind));
     painter.text(centre, Align2::CENTER_CENTER, kinds::glyph(&p.0.kind), FontId::proportional(20.0), accent);
-    covers.push(painter.text(
-        top,
-        Align2::CENTER_BOTTOM,
-        name.as_str(),
-        FontId::proportional(14.0),
-        Color32::from_gray(230),
-    ));
     if live.down || live.paused {
         let (text, colour) = if live.down { ("× DOWN", theme::BAD) } else { ("⏸ PAUSED", theme::WARN) };
         if let Some(p) = to_screen(c + Vec2::new(0.0, 50.0)) {
@@ -264,15 +379,9 @@ mod tests {
             let scale = (1100.0 / (hi.x - lo.x)).min(650.0 / (hi.y - lo.y)).min(1.0);
             let mid = (lo + hi) / 2.0;
             let to = |p: Vec2| egui::pos2(550.0 + (p.x - mid.x) * scale, 325.0 - (p.y - mid.y) * scale);
-            let mut obstacles = Vec::new();
-            for n in &s.nodes {
-                let c = Vec2::new(n.pos.0, n.pos.1);
-                obstacles.push(egui::Rect::from_center_size(to(c), egui::Vec2::splat(2.0 * RING_RADIUS * scale)));
-                let name = size(&n.id, FontId::proportional(14.0));
-                obstacles.push(Align2::CENTER_BOTTOM.anchor_size(to(c + Vec2::new(0.0, 70.0)), name));
-                let info = size("100% · q 12", FontId::monospace(11.0));
-                obstacles.push(Align2::LEFT_CENTER.anchor_size(to(c + Vec2::new(48.0, -70.0)), info));
-            }
+            let spots = name_spots(&s, &to, scale, &size);
+            let mut obstacles: Vec<egui::Rect> = spots.iter().flat_map(|s| [Some(s.disc), s.info]).flatten().collect();
+            obstacles.extend(place_names(&spots));
             let mut candidates = Vec::new();
             for l in &s.links {
                 let (Some(a), Some(b)) = (pos(&l.from), pos(&l.to)) else { continue };
@@ -295,5 +404,93 @@ mod tests {
         println!("{placed} of {all} link labels placed in {designs} designs; most crowded: {:?}", &worst[..5]);
         assert!(designs > 100, "{designs} designs");
         assert!(placed as f64 >= 0.97 * all as f64, "{placed} of {all} placed; most crowded: {:?}", &worst[..5]);
+    }
+
+    /// Where each node's disc, numbers and name places fall, framed as the
+    /// tests frame a design.
+    fn name_spots(
+        s: &Scenario,
+        to: &impl Fn(Vec2) -> egui::Pos2,
+        scale: f32,
+        size: &impl Fn(&str, FontId) -> egui::Vec2,
+    ) -> Vec<NameSpot> {
+        let numbers = size(TYPICAL_NUMBERS, FontId::monospace(11.0));
+        s.nodes
+            .iter()
+            .map(|n| {
+                let c = Vec2::new(n.pos.0, n.pos.1);
+                let name = size(&n.id, FontId::proportional(14.0));
+                NameSpot {
+                    disc: disc(to(c), RING_RADIUS * scale),
+                    info: kinds::has_gauges(&n.kind)
+                        .then(|| Align2::LEFT_CENTER.anchor_size(to(c + Vec2::new(48.0, -70.0)), numbers)),
+                    above: Align2::CENTER_BOTTOM.anchor_size(to(c + Vec2::new(0.0, 70.0)), name),
+                    below: Align2::CENTER_TOP.anchor_size(to(c + Vec2::new(0.0, -80.0)), name),
+                }
+            })
+            .collect()
+    }
+
+    /// A name is in the way when it covers another node's disc, any node's
+    /// numbers or another name, or sits nearer another node than its own.
+    fn names_in_the_way(spots: &[NameSpot], names: &[egui::Rect]) -> usize {
+        (0..names.len())
+            .filter(|&i| {
+                in_the_way(spots, i, names[i]) || names.iter().enumerate().any(|(j, n)| j != i && n.intersects(names[i]))
+            })
+            .count()
+    }
+
+    #[test]
+    fn node_names_move_below_when_something_is_above() {
+        // A node right above another: the lower one's name goes below it.
+        let spot = |y: f32| NameSpot {
+            disc: disc(egui::pos2(100.0, y), 56.0),
+            info: Some(egui::Rect::from_min_size(egui::pos2(148.0, y + 63.0), egui::vec2(70.0, 14.0))),
+            above: egui::Rect::from_center_size(egui::pos2(100.0, y - 78.0), egui::vec2(60.0, 16.0)),
+            below: egui::Rect::from_center_size(egui::pos2(100.0, y + 88.0), egui::vec2(60.0, 16.0)),
+        };
+        let (top, under) = (spot(100.0), spot(220.0));
+        let places = place_names(&[top, under]);
+        assert_eq!(places, vec![top.above, under.below]);
+        // Alone, a name stays above.
+        assert_eq!(place_names(&[under]), vec![under.above]);
+    }
+
+    #[test]
+    fn node_names_keep_clear_in_the_shipped_designs() {
+        let ctx = egui::Context::default();
+        let mut frame = ctx.run_ui(egui::RawInput::default(), |_| {});
+        frame.textures_delta.clear();
+        let size = |t: &str, f: FontId| ctx.fonts_mut(|fo| fo.layout_no_wrap(t.to_string(), f, Color32::WHITE).size());
+        let (mut before, mut after, mut names) = (0usize, 0usize, 0usize);
+        let mut worst: Vec<(String, usize)> = Vec::new();
+        for (path, text) in &crate::learn::shipped_designs() {
+            let Ok((s, _)) = Scenario::parse(path, text) else { continue };
+            if s.nodes.is_empty() {
+                continue;
+            }
+            // Framed as in the link-label test: 1100 × 650, never enlarged.
+            let (lo, hi) = s.nodes.iter().fold((Vec2::MAX, Vec2::MIN), |(lo, hi), n| {
+                let p = Vec2::new(n.pos.0, n.pos.1);
+                (lo.min(p), hi.max(p))
+            });
+            let (lo, hi) = (lo - Vec2::new(100.0, 100.0), hi + Vec2::new(160.0, 110.0));
+            let scale = (1100.0 / (hi.x - lo.x)).min(650.0 / (hi.y - lo.y)).min(1.0);
+            let mid = (lo + hi) / 2.0;
+            let to = |p: Vec2| egui::pos2(550.0 + (p.x - mid.x) * scale, 325.0 - (p.y - mid.y) * scale);
+            let spots = name_spots(&s, &to, scale, &size);
+            let always_above: Vec<egui::Rect> = spots.iter().map(|s| s.above).collect();
+            let placed = place_names(&spots);
+            let (b, a) = (names_in_the_way(&spots, &always_above), names_in_the_way(&spots, &placed));
+            before += b;
+            after += a;
+            names += spots.len();
+            worst.push((path.to_string(), a));
+        }
+        worst.sort_by_key(|w| std::cmp::Reverse(w.1));
+        println!("node names in the way: {before} always above, {after} placed, of {names}; most crowded: {:?}", &worst[..5]);
+        assert!(after * 2 <= before, "placing names clears at least half of those in the way ({before} → {after})");
+        assert!(after * 100 <= names, "{after} of {names} names in the way; most crowded: {:?}", &worst[..5]);
     }
 }
