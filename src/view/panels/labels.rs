@@ -371,14 +371,8 @@ mod tests {
             }
             designs += 1;
             let pos = |id: &str| s.nodes.iter().find(|n| n.id == id).map(|n| Vec2::new(n.pos.0, n.pos.1));
-            let (lo, hi) = s.nodes.iter().fold((Vec2::MAX, Vec2::MIN), |(lo, hi), n| {
-                let p = Vec2::new(n.pos.0, n.pos.1);
-                (lo.min(p), hi.max(p))
-            });
-            let (lo, hi) = (lo - Vec2::new(100.0, 100.0), hi + Vec2::new(160.0, 110.0));
-            let scale = (1100.0 / (hi.x - lo.x)).min(650.0 / (hi.y - lo.y)).min(1.0);
-            let mid = (lo + hi) / 2.0;
-            let to = |p: Vec2| egui::pos2(550.0 + (p.x - mid.x) * scale, 325.0 - (p.y - mid.y) * scale);
+            let frame = Frame::of(&s);
+            let (scale, to) = (frame.scale, |p: Vec2| frame.to(p));
             let spots = name_spots(&s, &to, scale, &size);
             let mut obstacles: Vec<egui::Rect> = spots.iter().flat_map(|s| [Some(s.disc), s.info]).flatten().collect();
             obstacles.extend(place_names(&spots));
@@ -404,6 +398,28 @@ mod tests {
         println!("{placed} of {all} link labels placed in {designs} designs; most crowded: {:?}", &worst[..5]);
         assert!(designs > 100, "{designs} designs");
         assert!(placed as f64 >= 0.97 * all as f64, "{placed} of {all} placed; most crowded: {:?}", &worst[..5]);
+    }
+
+    /// A design framed on a 1100 × 650 canvas (never enlarged), as the
+    /// layout tests see it.
+    struct Frame {
+        mid: Vec2,
+        scale: f32,
+    }
+
+    impl Frame {
+        fn of(s: &Scenario) -> Frame {
+            let (lo, hi) = s.nodes.iter().fold((Vec2::MAX, Vec2::MIN), |(lo, hi), n| {
+                let p = Vec2::new(n.pos.0, n.pos.1);
+                (lo.min(p), hi.max(p))
+            });
+            let (lo, hi) = (lo - Vec2::new(100.0, 100.0), hi + Vec2::new(160.0, 110.0));
+            Frame { mid: (lo + hi) / 2.0, scale: (1100.0 / (hi.x - lo.x)).min(650.0 / (hi.y - lo.y)).min(1.0) }
+        }
+
+        fn to(&self, p: Vec2) -> egui::Pos2 {
+            egui::pos2(550.0 + (p.x - self.mid.x) * self.scale, 325.0 - (p.y - self.mid.y) * self.scale)
+        }
     }
 
     /// Where each node's disc, numbers and name places fall, framed as the
@@ -470,15 +486,8 @@ mod tests {
             if s.nodes.is_empty() {
                 continue;
             }
-            // Framed as in the link-label test: 1100 × 650, never enlarged.
-            let (lo, hi) = s.nodes.iter().fold((Vec2::MAX, Vec2::MIN), |(lo, hi), n| {
-                let p = Vec2::new(n.pos.0, n.pos.1);
-                (lo.min(p), hi.max(p))
-            });
-            let (lo, hi) = (lo - Vec2::new(100.0, 100.0), hi + Vec2::new(160.0, 110.0));
-            let scale = (1100.0 / (hi.x - lo.x)).min(650.0 / (hi.y - lo.y)).min(1.0);
-            let mid = (lo + hi) / 2.0;
-            let to = |p: Vec2| egui::pos2(550.0 + (p.x - mid.x) * scale, 325.0 - (p.y - mid.y) * scale);
+            let frame = Frame::of(&s);
+            let (scale, to) = (frame.scale, |p: Vec2| frame.to(p));
             let spots = name_spots(&s, &to, scale, &size);
             let always_above: Vec<egui::Rect> = spots.iter().map(|s| s.above).collect();
             let placed = place_names(&spots);

@@ -202,36 +202,23 @@ fn file_menu(ui: &mut egui::Ui, files: &mut ResMut<FileUi>) {
 
 /// New, open, save, share, and in the browser download and upload.
 fn file_items(ui: &mut egui::Ui, files: &mut ResMut<FileUi>) {
-    if ui.button("New  (Ctrl+N)").clicked() {
-        files.want_new = true;
-        ui.close();
-    }
-    if ui.button("Open…  (Ctrl+O)").clicked() {
-        files.browser = true;
-        ui.close();
-    }
-    if ui.button("Save  (Ctrl+S)").clicked() {
-        files.want_save = true;
-        ui.close();
-    }
-    if ui.button("Save as…  (Ctrl+Shift+S)").clicked() {
-        files.save_as = true;
-        ui.close();
-    }
+    // A menu item: clicked, it closes the menu.
+    let item = |ui: &mut egui::Ui, label: &str| {
+        let clicked = ui.button(label).clicked();
+        if clicked {
+            ui.close();
+        }
+        clicked
+    };
+    files.want_new |= item(ui, "New  (Ctrl+N)");
+    files.browser |= item(ui, "Open…  (Ctrl+O)");
+    files.want_save |= item(ui, "Save  (Ctrl+S)");
+    files.save_as |= item(ui, "Save as…  (Ctrl+Shift+S)");
     ui.separator();
-    if ui.button("Share link…").clicked() {
-        files.want_share = true;
-        ui.close();
-    }
+    files.want_share |= item(ui, "Share link…");
     if cfg!(target_arch = "wasm32") {
-        if ui.button("Download .ron").clicked() {
-            files.want_download = true;
-            ui.close();
-        }
-        if ui.button("Upload .ron…").clicked() {
-            files.want_upload = true;
-            ui.close();
-        }
+        files.want_download |= item(ui, "Download .ron");
+        files.want_upload |= item(ui, "Upload .ron…");
     }
 }
 
