@@ -158,8 +158,17 @@ pub enum Sampler {
 }
 
 impl Sampler {
+    /// A draw. A constant (every fixed link latency) is answered inline;
+    /// the rest goes to [`Sampler::draw`].
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> Nanos {
+        match *self {
+            Sampler::Const(n) => n,
+            _ => self.draw(rng),
+        }
+    }
+
+    fn draw(&self, rng: &mut SimRng) -> Nanos {
         let v = match *self {
             Sampler::Const(n) => return n,
             Sampler::Exp(mean) => rng.exp(mean),

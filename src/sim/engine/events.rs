@@ -113,12 +113,24 @@ pub(super) enum What {
     },
 }
 
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub(super) struct Ev {
     pub(super) t: Nanos,
     pub(super) seq: u64,
     pub(super) what: What,
 }
+
+impl Ev {
+    /// Its place in the order (time, then sequence number) as one number.
+    #[inline]
+    fn key(&self) -> u128 {
+        ((self.t as u128) << 64) | self.seq as u128
+    }
+}
+
+/// The key of an empty lane: later than any event's, since sequence
+/// numbers never get that far.
+const EMPTY: u128 = u128::MAX;
 
 impl PartialEq for Ev {
     fn eq(&self, o: &Self) -> bool {
@@ -135,9 +147,80 @@ impl PartialOrd for Ev {
 }
 
 impl Ord for Ev {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest first.
+    // Reversed: std's BinaryHeap (the tests' reference) is a max-heap and
+    // we want the earliest first.
     fn cmp(&self, o: &Self) -> Ordering {
         (o.t, o.seq).cmp(&(self.t, self.seq))
+    }
+}
+
+/// A min-heap of events, earliest (time, then sequence number) at the root,
+/// with four children to a parent: half as deep as a binary heap, so taking
+/// the earliest moves half as many events. Sequence numbers are unique, so
+/// the order is total and the same as any other heap's.
+#[derive(Clone)]
+struct Heap {
+    v: Vec<Ev>,
+}
+
+impl Heap {
+    fn with_capacity(n: usize) -> Self {
+        Heap { v: Vec::with_capacity(n) }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<&Ev> {
+        self.v.first()
+    }
+
+    // Push and pop stay out of line: inlined into the queue's, they would
+    // lengthen the lanes' path, which most events take.
+    #[inline(never)]
+    fn push(&mut self, ev: Ev) {
+        let key = ev.key();
+        let mut i = self.v.len();
+        self.v.push(ev);
+        // Move parents down into the hole until `ev` fits there.
+        while i > 0 {
+            let p = (i - 1) / 4;
+            if self.v[p].key() <= key {
+                break;
+            }
+            self.v[i] = self.v[p];
+            i = p;
+        }
+        self.v[i] = ev;
+    }
+
+    #[inline(never)]
+    fn pop(&mut self) -> Option<Ev> {
+        let last = self.v.pop()?;
+        let Some(&top) = self.v.first() else { return Some(last) };
+        // Sift the last event down from the root: the least child moves up
+        // into the hole until `last` fits there.
+        let (n, key) = (self.v.len(), last.key());
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            let c = if first + 4 <= n {
+                // A full family: the least of four, in three comparisons.
+                let k = &self.v[first..first + 4];
+                let a = if k[1].key() < k[0].key() { 1 } else { 0 };
+                let b = if k[3].key() < k[2].key() { 3 } else { 2 };
+                first + if k[b].key() < k[a].key() { b } else { a }
+            } else if first < n {
+                (first..n).min_by_key(|&j| self.v[j].key()).unwrap_or(first)
+            } else {
+                break;
+            };
+            if self.v[c].key() >= key {
+                break;
+            }
+            self.v[i] = self.v[c];
+            i = c;
+        }
+        self.v[i] = last;
+        Some(top)
     }
 }
 
@@ -146,7 +229,7 @@ const MAX_LANES: usize = 6;
 
 /// The pending events, earliest (time, then sequence number) first.
 ///
-/// A binary heap holds most events. Events scheduled a fixed delay after
+/// A heap holds most events. Events scheduled a fixed delay after
 /// the current time (a link's constant latency) go to a FIFO lane for that
 /// delay instead: the clock never goes back and sequence numbers only grow,
 /// so a lane is sorted by (time, sequence) without any work, and popping
@@ -154,9 +237,12 @@ const MAX_LANES: usize = 6;
 /// exactly the one a single heap gives; only the cost differs.
 #[derive(Clone)]
 pub(super) struct Queue {
-    heap: BinaryHeap<Ev>,
+    heap: Heap,
     /// (delay, events scheduled that long after their scheduling time).
     lanes: Vec<(Nanos, VecDeque<Ev>)>,
+    /// The key of each lane's front event ([`EMPTY`] if none), kept up to
+    /// date so that finding the next event reads no lane.
+    fronts: [u128; MAX_LANES],
     seq: u64,
 }
 
@@ -169,7 +255,7 @@ enum Source {
 
 impl Queue {
     pub(super) fn new() -> Self {
-        Queue { heap: BinaryHeap::with_capacity(1024), lanes: Vec::new(), seq: 0 }
+        Queue { heap: Heap::with_capacity(1024), lanes: Vec::new(), fronts: [EMPTY; MAX_LANES], seq: 0 }
     }
 
     /// Give events scheduled `delay` after their scheduling time a lane of
@@ -180,14 +266,18 @@ impl Queue {
         }
     }
 
-    /// Schedule `what` at `t`, scheduled at `now` (`t >= now`).
-    #[inline]
+    /// Schedule `what` at `t`, scheduled at `now` (`t >= now`). Always
+    /// inlined: the lane path is a few instructions, the heap's a call.
+    #[inline(always)]
     pub(super) fn push(&mut self, now: Nanos, t: Nanos, what: What) {
         self.seq += 1;
         let ev = Ev { t, seq: self.seq, what };
         let delay = t.wrapping_sub(now);
-        for (d, lane) in &mut self.lanes {
+        for (i, (d, lane)) in self.lanes.iter_mut().enumerate() {
             if *d == delay {
+                if lane.is_empty() {
+                    self.fronts[i] = ev.key();
+                }
                 lane.push_back(ev);
                 return;
             }
@@ -198,15 +288,13 @@ impl Queue {
     /// The earliest event's source and time.
     #[inline]
     fn first(&self) -> Option<(Source, Nanos)> {
-        let mut best = self.heap.peek().map(|e| (Source::Heap, e.t, e.seq));
-        for (i, (_, lane)) in self.lanes.iter().enumerate() {
-            if let Some(e) = lane.front() {
-                if best.is_none_or(|(_, t, s)| (e.t, e.seq) < (t, s)) {
-                    best = Some((Source::Lane(i), e.t, e.seq));
-                }
+        let mut best = (Source::Heap, self.heap.peek().map_or(EMPTY, Ev::key));
+        for (i, &key) in self.fronts[..self.lanes.len()].iter().enumerate() {
+            if key < best.1 {
+                best = (Source::Lane(i), key);
             }
         }
-        best.map(|(src, t, _)| (src, t))
+        (best.1 != EMPTY).then_some((best.0, (best.1 >> 64) as Nanos))
     }
 
     /// Take the earliest event if it is due by `until`.
@@ -215,7 +303,12 @@ impl Queue {
         match self.first()? {
             (_, t) if t > until => None,
             (Source::Heap, _) => self.heap.pop(),
-            (Source::Lane(i), _) => self.lanes[i].1.pop_front(),
+            (Source::Lane(i), _) => {
+                let lane = &mut self.lanes[i].1;
+                let ev = lane.pop_front();
+                self.fronts[i] = lane.front().map_or(EMPTY, Ev::key);
+                ev
+            }
         }
     }
 }
@@ -223,6 +316,7 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BinaryHeap;
 
     /// Lanes change the cost, never the order: random schedules, with
     /// delays that often hit a lane, pop exactly as from one heap.

@@ -19,7 +19,7 @@
 //! `topology` (live changes), `faults` and `hedge` (hedged requests).
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 mod arena;
 mod autoscale;
