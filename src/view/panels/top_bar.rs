@@ -251,7 +251,9 @@ fn time_controls(ui: &mut egui::Ui, speed: &mut ResMut<SimSpeed>) {
 /// The sim clock and the last second's throughput, latency and errors
 /// (on a narrow window the essentials: clock, done, p99, errors).
 fn live_numbers(ui: &mut egui::Ui, sim: &Sim, speed: &SimSpeed, compact: bool) {
-    if compact {
+    // (On a narrow window they take a row of their own unless the buttons
+    // left room for them, as on a tablet.)
+    if compact && ui.available_size_before_wrap().x < 330.0 {
         ui.end_row();
     } else {
         ui.separator();
