@@ -296,10 +296,11 @@ fn node_label(
     let accent = theme::to_egui(kinds::accent(&p.0.kind));
     painter.text(centre, Align2::CENTER_CENTER, kinds::glyph(&p.0.kind), FontId::proportional(20.0), accent);
     if live.down || live.paused {
+        // Inside the node, under its glyph: clear of its ring, its name
+        // and its links.
         let (text, colour) = if live.down { ("× DOWN", theme::BAD) } else { ("⏸ PAUSED", theme::WARN) };
-        if let Some(p) = to_screen(c + Vec2::new(0.0, 50.0)) {
-            painter.text(p, Align2::CENTER_BOTTOM, text, FontId::proportional(12.0), theme::to_egui(colour));
-        }
+        let at = centre + egui::vec2(0.0, 10.0);
+        covers.push(painter.text(at, Align2::CENTER_TOP, text, FontId::proportional(11.0), theme::to_egui(colour)));
     }
     let mut info = String::new();
     if live.slow != 1.0 {
