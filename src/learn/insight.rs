@@ -185,7 +185,7 @@ fn failures(m: Measured, out: &mut Vec<Insight>) {
             FailReason::NodeDown,
             "health-checks",
             "reach a node that is down",
-            "callers still send to it; health checks or redundancy keep them away",
+            "callers keep sending to it until health checks take it out of rotation (after a few failed probes) or a second copy takes over",
         ),
         (
             FailReason::SimLimit,
