@@ -343,7 +343,8 @@ fn redraw_edges(
         match casing.and_then(|c| casings.get_mut(c.0).ok()) {
             Some(mut c) => *c = band,
             None => {
-                let child = commands.spawn((Name::new("link casing"), band, Transform::from_xyz(0.0, 0.0, -0.0002))).id();
+                let child =
+                    commands.spawn((Name::new("link casing"), band, Transform::from_xyz(0.0, 0.0, -0.0002))).id();
                 commands.entity(e).add_child(child).insert(Casing(child));
             }
         }
@@ -620,7 +621,8 @@ fn touch_view(
 ) {
     // Each finger from where it was last frame (a new one from where it
     // came down: its first moves may arrive with it).
-    let before = |t: &bevy::input::touch::Touch| last.iter().find(|(i, _)| *i == t.id()).map_or(t.start_position(), |(_, p)| *p);
+    let before =
+        |t: &bevy::input::touch::Touch| last.iter().find(|(i, _)| *i == t.id()).map_or(t.start_position(), |(_, p)| *p);
     let moves: Vec<(Vec2, Vec2)> = touches.iter().map(|t| (before(t), t.position())).collect();
     let now: Vec<(u64, Vec2)> = touches.iter().map(|t| (t.id(), t.position())).collect();
     let gesture = pointer.touch && pointer.on_canvas && drag.node.is_none();

@@ -86,95 +86,101 @@ pub fn window(ctx: &egui::Context, st: &mut LessonState, sim: Option<&Sim>, now_
     }
     let mut action = None;
     let mut open = true;
-    egui::Window::new("Learn").open(&mut open).default_width(super::state::fit_width(ctx, 380.0)).default_pos([170.0, 60.0]).show(ctx, |ui| {
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut st.tab, Tab::Lessons, "Lessons");
-            ui.selectable_value(&mut st.tab, Tab::Concepts, "Concepts");
-            ui.selectable_value(&mut st.tab, Tab::Levels, "Levels");
-        });
-        ui.separator();
-        if st.tab == Tab::Levels {
-            let (a, concept) = level_panel::tab(ui, &mut st.levels, sim);
-            action = a.map(Action::Level);
-            if let Some(id) = concept {
-                open_concept(st, &id);
-            }
-            return;
-        }
-        if st.tab == Tab::Concepts {
-            if let Some((s, showing)) = concept_panel::tab(ui, &mut st.concepts, sim, now_s) {
-                action = Some(Action::Concept(s, showing));
-            }
-            return;
-        }
-        let Some(id) = st.lesson.clone() else {
-            home(ui, st);
-            return;
-        };
-        let loaded = match Loaded::bundled(&id) {
-            Ok(l) => l,
-            Err(e) => {
-                ui.colored_label(Color32::LIGHT_RED, e);
+    egui::Window::new("Learn")
+        .open(&mut open)
+        .default_width(super::state::fit_width(ctx, 380.0))
+        .default_pos([170.0, 60.0])
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut st.tab, Tab::Lessons, "Lessons");
+                ui.selectable_value(&mut st.tab, Tab::Concepts, "Concepts");
+                ui.selectable_value(&mut st.tab, Tab::Levels, "Levels");
+            });
+            ui.separator();
+            if st.tab == Tab::Levels {
+                let (a, concept) = level_panel::tab(ui, &mut st.levels, sim);
+                action = a.map(Action::Level);
+                if let Some(id) = concept {
+                    open_concept(st, &id);
+                }
                 return;
             }
-        };
-        let steps = &loaded.lesson.steps;
-        st.step = st.step.min(steps.len().saturating_sub(1));
-        let step = &steps[st.step];
-        ui.horizontal(|ui| {
-            if ui.small_button("◀ Lessons").clicked() {
-                st.lesson = None;
-                st.showing = None;
+            if st.tab == Tab::Concepts {
+                if let Some((s, showing)) = concept_panel::tab(ui, &mut st.concepts, sim, now_s) {
+                    action = Some(Action::Concept(s, showing));
+                }
+                return;
             }
-            ui.label(RichText::new(&loaded.lesson.title).strong());
-            ui.label(RichText::new(format!("step {} of {}", st.step + 1, steps.len())).weak());
-        });
-        ui.separator();
-        ui.heading(&step.title);
-        ui.label(&step.story);
-        ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            if let Some(before) = &step.before {
-                let b =
-                    ui.button("Show the problem").on_hover_text("Load the previous design facing this step's demand");
-                if b.clicked() {
-                    if let Ok(s) = loaded.scenario(before) {
-                        action = Some(Action::Load(s, true));
+            let Some(id) = st.lesson.clone() else {
+                home(ui, st);
+                return;
+            };
+            let loaded = match Loaded::bundled(&id) {
+                Ok(l) => l,
+                Err(e) => {
+                    ui.colored_label(Color32::LIGHT_RED, e);
+                    return;
+                }
+            };
+            let steps = &loaded.lesson.steps;
+            st.step = st.step.min(steps.len().saturating_sub(1));
+            let step = &steps[st.step];
+            ui.horizontal(|ui| {
+                if ui.small_button("◀ Lessons").clicked() {
+                    st.lesson = None;
+                    st.showing = None;
+                }
+                ui.label(RichText::new(&loaded.lesson.title).strong());
+                ui.label(RichText::new(format!("step {} of {}", st.step + 1, steps.len())).weak());
+            });
+            ui.separator();
+            ui.heading(&step.title);
+            ui.label(&step.story);
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                if let Some(before) = &step.before {
+                    let b = ui
+                        .button("Show the problem")
+                        .on_hover_text("Load the previous design facing this step's demand");
+                    if b.clicked() {
+                        if let Ok(s) = loaded.scenario(before) {
+                            action = Some(Action::Load(s, true));
+                        }
                     }
                 }
-            }
-            let label = if step.before.is_some() { "Load the fix" } else { "Load the design" };
-            if ui.button(label).clicked() {
-                if let Ok(s) = loaded.scenario(&step.scenario) {
-                    action = Some(Action::Load(s, false));
+                let label = if step.before.is_some() { "Load the fix" } else { "Load the design" };
+                if ui.button(label).clicked() {
+                    if let Ok(s) = loaded.scenario(&step.scenario) {
+                        action = Some(Action::Load(s, false));
+                    }
                 }
+            });
+            if !step.watch.is_empty() {
+                let what = step.watch.join(", ");
+                let chart =
+                    if step.chart.is_empty() { String::new() } else { format!(" and the {} chart", step.chart) };
+                ui.label(RichText::new(format!("Watch: {what}{chart} (circled on the canvas)")).weak());
             }
+            ui.separator();
+            checkpoint(ui, st, step, sim, now_s, &id);
+            if !step.try_this.is_empty() {
+                ui.add_space(4.0);
+                ui.label(RichText::new(format!("Try this: {}", step.try_this)).italics());
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui.add_enabled(st.step > 0, egui::Button::new("◀ Back")).clicked() {
+                    st.step -= 1;
+                    st.showing = None;
+                    st.outcomes.clear();
+                }
+                if ui.add_enabled(st.step + 1 < steps.len(), egui::Button::new("Next ▶")).clicked() {
+                    st.step += 1;
+                    st.showing = None;
+                    st.outcomes.clear();
+                }
+            });
         });
-        if !step.watch.is_empty() {
-            let what = step.watch.join(", ");
-            let chart = if step.chart.is_empty() { String::new() } else { format!(" and the {} chart", step.chart) };
-            ui.label(RichText::new(format!("Watch: {what}{chart} (circled on the canvas)")).weak());
-        }
-        ui.separator();
-        checkpoint(ui, st, step, sim, now_s, &id);
-        if !step.try_this.is_empty() {
-            ui.add_space(4.0);
-            ui.label(RichText::new(format!("Try this: {}", step.try_this)).italics());
-        }
-        ui.separator();
-        ui.horizontal(|ui| {
-            if ui.add_enabled(st.step > 0, egui::Button::new("◀ Back")).clicked() {
-                st.step -= 1;
-                st.showing = None;
-                st.outcomes.clear();
-            }
-            if ui.add_enabled(st.step + 1 < steps.len(), egui::Button::new("Next ▶")).clicked() {
-                st.step += 1;
-                st.showing = None;
-                st.outcomes.clear();
-            }
-        });
-    });
     if !open {
         st.open = false;
     }

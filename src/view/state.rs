@@ -71,7 +71,15 @@ pub struct Panels {
 
 impl Default for Panels {
     fn default() -> Self {
-        Self { inspector: true, charts: true, help: false, faults: false, what_if: false, compact: false, palette: false }
+        Self {
+            inspector: true,
+            charts: true,
+            help: false,
+            faults: false,
+            what_if: false,
+            compact: false,
+            palette: false,
+        }
     }
 }
 

@@ -115,9 +115,11 @@ fn context_menu(
     let zones: Vec<(String, Option<String>)> = nodes.iter().map(|(n, p)| (n.to_string(), p.0.zone.clone())).collect();
     let mut picked = chaos_menu::Picked::default();
     let mut gone = false;
-    let area = egui::Area::new(egui::Id::new("fault-menu")).order(egui::Order::Foreground).fixed_pos(menu.at).constrain(true).show(
-        ctx,
-        |ui| {
+    let area = egui::Area::new(egui::Id::new("fault-menu"))
+        .order(egui::Order::Foreground)
+        .fixed_pos(menu.at)
+        .constrain(true)
+        .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.set_max_width(300.0);
                 match target {
@@ -155,8 +157,7 @@ fn context_menu(
                     Selection::None => {}
                 }
             });
-        },
-    );
+        });
     // (Where the press began: a finger's first frame has no hover yet.)
     let pressed_at = ctx.input(|i| i.pointer.any_pressed().then(|| i.pointer.press_origin()).flatten());
     let clicked_elsewhere = pressed_at.is_some_and(|p| !area.response.rect.contains(p));

@@ -208,8 +208,13 @@ fn place_names(spots: &[NameSpot]) -> Vec<egui::Rect> {
         let right = Align2::LEFT_CENTER.anchor_size(centre + egui::vec2(half, 0.0), size);
         let left = Align2::RIGHT_CENTER.anchor_size(centre - egui::vec2(half, 0.0), size);
         let higher = s.above.translate(egui::vec2(0.0, -(size.y + 2.0)));
-        let candidates =
-            [(s.above, Slot::Above), (s.below, Slot::Below), (right, Slot::Side), (left, Slot::Side), (higher, Slot::Above)];
+        let candidates = [
+            (s.above, Slot::Above),
+            (s.below, Slot::Below),
+            (right, Slot::Side),
+            (left, Slot::Side),
+            (higher, Slot::Above),
+        ];
         let covered = |&(r, slot): &(egui::Rect, Slot)| {
             covers(spots, i, r, slot) + placed.iter().map(|p| overlap(*p, r)).sum::<f32>()
         };
@@ -453,7 +458,8 @@ mod tests {
     fn names_in_the_way(spots: &[NameSpot], names: &[egui::Rect]) -> usize {
         (0..names.len())
             .filter(|&i| {
-                in_the_way(spots, i, names[i]) || names.iter().enumerate().any(|(j, n)| j != i && n.intersects(names[i]))
+                in_the_way(spots, i, names[i])
+                    || names.iter().enumerate().any(|(j, n)| j != i && n.intersects(names[i]))
             })
             .count()
     }
@@ -499,7 +505,10 @@ mod tests {
             worst.push((path.to_string(), a));
         }
         worst.sort_by_key(|w| std::cmp::Reverse(w.1));
-        println!("node names in the way: {before} always above, {after} placed, of {names}; most crowded: {:?}", &worst[..5]);
+        println!(
+            "node names in the way: {before} always above, {after} placed, of {names}; most crowded: {:?}",
+            &worst[..5]
+        );
         assert!(after * 2 <= before, "placing names clears at least half of those in the way ({before} → {after})");
         assert!(after * 100 <= names, "{after} of {names} names in the way; most crowded: {:?}", &worst[..5]);
     }

@@ -530,16 +530,22 @@ fn compare(
     let mut open = true;
     let pick = ui_state.branch.min(rec.branches.len() - 1);
     let mut chosen = pick;
-    egui::Window::new("Compare branches").open(&mut open).default_width(super::super::state::fit_width(ctx, 720.0)).show(ctx, |ui| {
-        ui.label(format!("Branch {} (now) against", rec.name));
-        egui::ComboBox::from_id_salt("compare-against").selected_text(label(&rec.branches[pick])).show_ui(ui, |ui| {
-            for (i, b) in rec.branches.iter().enumerate() {
-                ui.selectable_value(&mut chosen, i, label(b));
-            }
+    egui::Window::new("Compare branches")
+        .open(&mut open)
+        .default_width(super::super::state::fit_width(ctx, 720.0))
+        .show(ctx, |ui| {
+            ui.label(format!("Branch {} (now) against", rec.name));
+            egui::ComboBox::from_id_salt("compare-against").selected_text(label(&rec.branches[pick])).show_ui(
+                ui,
+                |ui| {
+                    for (i, b) in rec.branches.iter().enumerate() {
+                        ui.selectable_value(&mut chosen, i, label(b));
+                    }
+                },
+            );
+            let b = &rec.branches[pick];
+            compare_body(ui, b, &rec.name, &sim);
         });
-        let b = &rec.branches[pick];
-        compare_body(ui, b, &rec.name, &sim);
-    });
     ui_state.branch = chosen;
     ui_state.open = open;
 }

@@ -212,9 +212,11 @@ fn window(
         }
     }
     let w = &mut *w;
-    egui::Window::new("What-if").open(&mut open).default_width(super::super::state::fit_width(ctx, 620.0)).anchor(Align2::CENTER_TOP, [0.0, 48.0]).show(
-        ctx,
-        |ui| {
+    egui::Window::new("What-if")
+        .open(&mut open)
+        .default_width(super::super::state::fit_width(ctx, 620.0))
+        .anchor(Align2::CENTER_TOP, [0.0, 48.0])
+        .show(ctx, |ui| {
             ui.label(RichText::new("Vary one parameter, run the design at each value, compare.").weak());
             form(ui, w, &nodes);
             if let Some(e) = &w.error {
@@ -235,8 +237,7 @@ fn window(
                     }
                 }
             }
-        },
-    );
+        });
     panels.what_if = open;
     Ok(())
 }
