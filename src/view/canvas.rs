@@ -23,8 +23,6 @@ pub const RING_RADIUS: f32 = 56.0;
 struct Drag {
     node: Option<Entity>,
     grab_offset: Vec2,
-    /// Where the node was when grabbed.
-    grab_start: Vec2,
     /// Shift was held: this drag draws a new link instead of moving.
     connecting: bool,
     moved: bool,
@@ -517,15 +515,9 @@ fn pick_and_drag(
         menu_at = Some(b);
     }
     // A finger resting on the canvas: the same menu; whatever its press
-    // began (a move, a link) is dropped.
+    // began is dropped (a node has not moved: a resting finger is still).
     if pointer.long_press && pointer.on_canvas {
         menu_at = screen;
-        if let Some(e) = drag.node
-            && let (Ok((_, _, mut np)), false) = (nodes.get_mut(e), drag.connecting)
-        {
-            let want = drag.grab_start;
-            np.0.pos = (want.x, want.y);
-        }
         *drag = Drag::default();
         pointer.on_canvas = false;
     }
@@ -545,7 +537,7 @@ fn pick_and_drag(
             let pos = nodes.get(e).map(|(_, _, np)| node_pos(np)).unwrap_or(p);
             let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
             let connecting = shift || on_rim(pos, p);
-            *drag = Drag { node: Some(e), grab_offset: pos - p, grab_start: pos, connecting, moved: false };
+            *drag = Drag { node: Some(e), grab_offset: pos - p, connecting, moved: false };
             // Dragging a node must not also pan the canvas.
             for mut pc in &mut pancam {
                 pc.grab_buttons.retain(|b| *b != MouseButton::Left);

@@ -87,15 +87,12 @@ impl Panels {
     /// Below this width (logical pixels) the window is narrow.
     pub const COMPACT_BELOW: f32 = 900.0;
 
-    /// Follow the window's width: going narrow closes the charts and the
-    /// drawers, going wide again opens the charts.
-    pub fn fit_width(&mut self, width: f32) {
-        let compact = width < Self::COMPACT_BELOW;
-        if compact != self.compact {
-            self.compact = compact;
-            self.charts = !compact;
-            self.palette = false;
-        }
+    /// Go narrow (closing the charts and the drawers) or wide again
+    /// (opening the charts).
+    pub fn set_compact(&mut self, compact: bool) {
+        self.compact = compact;
+        self.charts = !compact;
+        self.palette = false;
     }
 }
 

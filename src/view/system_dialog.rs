@@ -12,10 +12,13 @@ use bevy::tasks::{AsyncComputeTaskPool, Task, block_on};
 use super::files::{self, Document};
 use super::state::{FileUi, SystemDialog as Pick};
 
-/// The dialog open now, if any (one at a time): the chosen path, nothing
-/// when cancelled, or why there is no dialog.
+/// A dialog's answer: the chosen path, nothing when cancelled, or why
+/// there is no dialog.
+type Answer = Result<Option<PathBuf>, String>;
+
+/// The dialog open now, if any (one at a time).
 #[derive(Resource, Default)]
-struct Showing(Option<(Pick, Task<Result<Option<PathBuf>, String>>)>);
+struct Showing(Option<(Pick, Task<Answer>)>);
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Showing>().add_systems(Update, (show, answer).chain());

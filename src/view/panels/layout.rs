@@ -87,10 +87,11 @@ fn open(
     mut fit: MessageWriter<FitView>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
-    // (An embed has its own small layout, whatever its frame's width.)
-    let width = ctx.viewport_rect().width();
-    if (width < Panels::COMPACT_BELOW) != panels.compact && embed.is_none() {
-        panels.fit_width(width);
+    // Follow the window's width (an embed has its own small layout,
+    // whatever its frame's width).
+    let compact = embed.is_none() && ctx.viewport_rect().width() < Panels::COMPACT_BELOW;
+    if compact != panels.compact {
+        panels.set_compact(compact);
         // The canvas has a new shape: frame the system in it.
         fit.write(FitView);
     }

@@ -129,7 +129,6 @@ fn palette(mut root: ResMut<RootUi>, mut st: Palette) {
     if let Some((kind, zone)) = clicked {
         // A click drops it in the middle of the free canvas (or of the
         // view, before the canvas is known); a drawer closes to show it.
-        let compact = st.panels.compact;
         let centre = st.cams.single().ok().map_or(Vec2::ZERO, |(cam, tf)| {
             // (A drawer is about to close: the canvas will reach the left edge.)
             let left = |r: egui::Rect| if compact { 0.0 } else { r.left() };

@@ -187,12 +187,8 @@ fn compact_bar(
     if ui.selectable_label(lesson.open, "📖 Learn").clicked() {
         lesson.open = !lesson.open;
     }
-    let active = sim.map_or(0, |s| s.active_fault_count());
-    if active > 0 {
-        let label = RichText::new(format!("⚠ {active}")).color(theme::to_egui(theme::BAD));
-        if ui.selectable_label(panels.faults, label).on_hover_text("Active faults; heal them here").clicked() {
-            panels.faults = !panels.faults;
-        }
+    if sim.is_some_and(|s| s.active_fault_count() > 0) {
+        chaos_toggle(ui, sim, panels, "");
     }
 }
 
@@ -299,17 +295,24 @@ fn undo_redo(ui: &mut egui::Ui, undo_state: &EditHistory, history: &mut MessageW
     }
 }
 
-/// Chaos, lessons, help, charts and inspector, each shown or hidden.
-fn toggles(ui: &mut egui::Ui, sim: Option<&Sim>, panels: &mut ResMut<Panels>, lesson: &mut ResMut<LessonState>) {
+/// The chaos window's switch, named `name` (none: just the warning and
+/// the count), red with the count of active faults while there are any.
+fn chaos_toggle(ui: &mut egui::Ui, sim: Option<&Sim>, panels: &mut ResMut<Panels>, name: &str) {
     let active = sim.map_or(0, |s| s.active_fault_count());
     let label = if active > 0 {
-        RichText::new(format!("⚠ Chaos ({active})")).color(theme::to_egui(theme::BAD))
+        let text = if name.is_empty() { format!("⚠ {active}") } else { format!("⚠ {name} ({active})") };
+        RichText::new(text).color(theme::to_egui(theme::BAD))
     } else {
-        RichText::new("Chaos")
+        RichText::new(name)
     };
     if ui.selectable_label(panels.faults, label).on_hover_text("Active faults; heal them here").clicked() {
         panels.faults = !panels.faults;
     }
+}
+
+/// Chaos, lessons, help, charts and inspector, each shown or hidden.
+fn toggles(ui: &mut egui::Ui, sim: Option<&Sim>, panels: &mut ResMut<Panels>, lesson: &mut ResMut<LessonState>) {
+    chaos_toggle(ui, sim, panels, "Chaos");
     if ui.selectable_label(panels.what_if, "What-if").on_hover_text("Vary a parameter, compare the runs").clicked() {
         panels.what_if = !panels.what_if;
     }
