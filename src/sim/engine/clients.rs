@@ -29,6 +29,9 @@ impl Engine {
             }
             None => {
                 node.users = 0;
+                if node.arrival_lane.is_none() {
+                    node.arrival_lane = self.queue.add_owned();
+                }
                 self.schedule_next_arrival(n);
             }
         }
@@ -50,14 +53,14 @@ impl Engine {
             Traffic::Poisson { rate } if rate * spike > 0.0 => {
                 let rate = cap(rate * spike);
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
-                self.at(after(gap), What::ClientFire { node: n, epoch, arrive: true });
+                self.arrival_at(n, after(gap), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Polling { users, interval_s, .. } if users * spike > 0.0 && interval_s > 0.0 => {
                 // Many apps polling on their own clocks: their polls merge
                 // into a Poisson stream of users / interval a second.
                 let rate = cap(users * spike / interval_s);
                 let gap = self.rng.exp(1e9 / rate) as Nanos;
-                self.at(after(gap), What::ClientFire { node: n, epoch, arrive: true });
+                self.arrival_at(n, after(gap), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Diurnal { mean_rate, amplitude, period_s, peak_at_s } if mean_rate * spike > 0.0 => {
                 // Thinning: candidates at the peak rate, each kept with
@@ -69,12 +72,12 @@ impl Engine {
                 let phase = std::f64::consts::TAU * (t - peak_at_s) / period_s.max(1e-3);
                 let keep = (1.0 + a * libm::cos(phase)) / (1.0 + a);
                 let arrive = self.rng.chance(keep);
-                self.at(after(gap), What::ClientFire { node: n, epoch, arrive });
+                self.arrival_at(n, after(gap), What::ClientFire { node: n, epoch, arrive });
             }
             Traffic::Constant { rate } if rate * spike > 0.0 => {
                 let rate = cap(rate * spike);
                 let gap = (1e9 / rate) as Nanos;
-                self.at(after(gap), What::ClientFire { node: n, epoch, arrive: true });
+                self.arrival_at(n, after(gap), What::ClientFire { node: n, epoch, arrive: true });
             }
             Traffic::Burst { rate, burst_rate, period_s, burst_s } => {
                 let (rate, burst_rate) = (cap(rate * spike), cap(burst_rate * spike));
@@ -87,12 +90,20 @@ impl Engine {
                 // change, stop at the boundary and draw again from there.
                 let gap = if r > 0.0 { self.rng.exp(1e9 / r) as Nanos } else { Nanos::MAX / 4 };
                 if now.saturating_add(gap) < boundary {
-                    self.at(after(gap), What::ClientFire { node: n, epoch, arrive: true });
+                    self.arrival_at(n, after(gap), What::ClientFire { node: n, epoch, arrive: true });
                 } else {
-                    self.at(boundary.max(now + 1), What::ClientFire { node: n, epoch, arrive: false });
+                    self.arrival_at(n, boundary.max(now + 1), What::ClientFire { node: n, epoch, arrive: false });
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Schedule a client's next arrival, on its own lane when it has one.
+    fn arrival_at(&mut self, n: u32, t: Nanos, what: What) {
+        match self.nodes[n as usize].arrival_lane {
+            Some(lane) => self.queue.push_owned(lane, self.now, t, what),
+            None => self.at(t, what),
         }
     }
 

@@ -225,7 +225,13 @@ impl Heap {
 }
 
 /// Most lanes kept (see [`Queue`]); more would cost every pop a longer scan.
-const MAX_LANES: usize = 6;
+const MAX_LANES: usize = 8;
+
+/// Most of them given to owners (see [`Queue::add_owned`]).
+const MAX_OWNED: usize = 2;
+
+/// Where the heap's top is, for [`Queue::first`]: not a lane.
+const HEAP: usize = usize::MAX;
 
 /// The pending events, earliest (time, then sequence number) first.
 ///
@@ -233,83 +239,151 @@ const MAX_LANES: usize = 6;
 /// the current time (a link's constant latency) go to a FIFO lane for that
 /// delay instead: the clock never goes back and sequence numbers only grow,
 /// so a lane is sorted by (time, sequence) without any work, and popping
-/// takes the least of the heap's top and the lanes' fronts. The order is
-/// exactly the one a single heap gives; only the cost differs.
+/// takes the least of the heap's top and the lanes' fronts. An owner that
+/// schedules its events one after another in time (a client's next
+/// arrival) may have a lane of its own, sorted for the same reason; an event
+/// earlier than the last in its owner's lane goes to the heap instead. The
+/// order is exactly the one a single heap gives; only the cost differs.
 #[derive(Clone)]
 pub(super) struct Queue {
     heap: Heap,
-    /// (delay, events scheduled that long after their scheduling time).
-    lanes: Vec<(Nanos, VecDeque<Ev>)>,
+    /// The FIFO lanes, the first `used` of them in use, each for a delay
+    /// or an owner.
+    lanes: [VecDeque<Ev>; MAX_LANES],
+    used: usize,
+    /// (delay, its lane).
+    delays: Vec<(Nanos, u8)>,
+    owners: usize,
     /// The key of each lane's front event ([`EMPTY`] if none), kept up to
     /// date so that finding the next event reads no lane.
     fronts: [u128; MAX_LANES],
     seq: u64,
 }
 
-/// Where the next event is: the heap or lane `i`.
-#[derive(Clone, Copy)]
-enum Source {
-    Heap,
-    Lane(usize),
-}
-
 impl Queue {
     pub(super) fn new() -> Self {
-        Queue { heap: Heap::with_capacity(1024), lanes: Vec::new(), fronts: [EMPTY; MAX_LANES], seq: 0 }
+        Queue {
+            heap: Heap::with_capacity(1024),
+            lanes: std::array::from_fn(|_| VecDeque::new()),
+            used: 0,
+            delays: Vec::new(),
+            owners: 0,
+            fronts: [EMPTY; MAX_LANES],
+            seq: 0,
+        }
+    }
+
+    /// A lane not in use yet, if there is one left.
+    fn new_lane(&mut self) -> Option<u8> {
+        (self.used < MAX_LANES).then(|| {
+            self.used += 1;
+            (self.used - 1) as u8
+        })
     }
 
     /// Give events scheduled `delay` after their scheduling time a lane of
-    /// their own (while there is room for another).
-    pub(super) fn add_lane(&mut self, delay: Nanos) {
-        if self.lanes.len() < MAX_LANES && !self.lanes.iter().any(|(d, _)| *d == delay) {
-            self.lanes.push((delay, VecDeque::with_capacity(256)));
+    /// their own (while there is room for another). Returns the lane's
+    /// index, or `None` when every lane is taken.
+    pub(super) fn add_lane(&mut self, delay: Nanos) -> Option<u8> {
+        if let Some(&(_, i)) = self.delays.iter().find(|(d, _)| *d == delay) {
+            return Some(i);
         }
+        if self.delays.len() == MAX_LANES - MAX_OWNED {
+            return None;
+        }
+        let i = self.new_lane()?;
+        self.delays.push((delay, i));
+        self.lanes[i as usize].reserve(256);
+        Some(i)
+    }
+
+    /// A lane for an owner that schedules its events one after another in
+    /// time (see [`Self::push_owned`]), while there is room for another.
+    pub(super) fn add_owned(&mut self) -> Option<u8> {
+        if self.owners == MAX_OWNED {
+            return None;
+        }
+        let i = self.new_lane()?;
+        self.owners += 1;
+        Some(i)
+    }
+
+    #[inline(always)]
+    fn push_to(&mut self, i: usize, ev: Ev) {
+        let lane = &mut self.lanes[i];
+        if lane.is_empty() {
+            self.fronts[i] = ev.key();
+        }
+        lane.push_back(ev);
+    }
+
+    #[inline(always)]
+    fn next_ev(&mut self, t: Nanos, what: What) -> Ev {
+        self.seq += 1;
+        Ev { t, seq: self.seq, what }
     }
 
     /// Schedule `what` at `t`, scheduled at `now` (`t >= now`). Always
     /// inlined: the lane path is a few instructions, the heap's a call.
     #[inline(always)]
     pub(super) fn push(&mut self, now: Nanos, t: Nanos, what: What) {
-        self.seq += 1;
-        let ev = Ev { t, seq: self.seq, what };
+        let ev = self.next_ev(t, what);
         let delay = t.wrapping_sub(now);
-        for (i, (d, lane)) in self.lanes.iter_mut().enumerate() {
-            if *d == delay {
-                if lane.is_empty() {
-                    self.fronts[i] = ev.key();
-                }
-                lane.push_back(ev);
-                return;
-            }
+        match self.delays.iter().find(|(d, _)| *d == delay) {
+            Some(&(_, i)) => self.push_to(i as usize, ev),
+            None => self.heap.push(ev),
         }
-        self.heap.push(ev);
     }
 
-    /// The earliest event's source and time.
+    /// Schedule `what` on lane `i`, whose delay takes it to `t` (what
+    /// [`Self::push`] would find for itself, without looking).
+    #[inline(always)]
+    pub(super) fn push_lane(&mut self, i: u8, now: Nanos, t: Nanos, what: What) {
+        debug_assert!(self.delays.contains(&(t - now, i)), "the lane of that delay");
+        let ev = self.next_ev(t, what);
+        self.push_to(i as usize, ev);
+    }
+
+    /// Schedule `what` at `t` (scheduled at `now`) on owner's lane `i`
+    /// when it is no earlier than the lane's last event (so the lane stays
+    /// sorted), else in the heap.
     #[inline]
-    fn first(&self) -> Option<(Source, Nanos)> {
-        let mut best = (Source::Heap, self.heap.peek().map_or(EMPTY, Ev::key));
-        for (i, &key) in self.fronts[..self.lanes.len()].iter().enumerate() {
+    pub(super) fn push_owned(&mut self, i: u8, now: Nanos, t: Nanos, what: What) {
+        let i = i as usize;
+        if self.lanes[i].back().is_some_and(|last| last.t > t) {
+            self.push(now, t, what);
+            return;
+        }
+        let ev = self.next_ev(t, what);
+        self.push_to(i, ev);
+    }
+
+    /// The earliest event's source (a lane's index, or [`HEAP`]) and key.
+    #[inline]
+    fn first(&self) -> (usize, u128) {
+        let mut best = (HEAP, self.heap.peek().map_or(EMPTY, Ev::key));
+        for (i, &key) in self.fronts[..self.used].iter().enumerate() {
             if key < best.1 {
-                best = (Source::Lane(i), key);
+                best = (i, key);
             }
         }
-        (best.1 != EMPTY).then_some((best.0, (best.1 >> 64) as Nanos))
+        best
     }
 
     /// Take the earliest event if it is due by `until`.
     #[inline]
     pub(super) fn pop_until(&mut self, until: Nanos) -> Option<Ev> {
-        match self.first()? {
-            (_, t) if t > until => None,
-            (Source::Heap, _) => self.heap.pop(),
-            (Source::Lane(i), _) => {
-                let lane = &mut self.lanes[i].1;
-                let ev = lane.pop_front();
-                self.fronts[i] = lane.front().map_or(EMPTY, Ev::key);
-                ev
-            }
+        let (i, key) = self.first();
+        if key == EMPTY || (key >> 64) as Nanos > until {
+            return None;
         }
+        if i == HEAP {
+            return self.heap.pop();
+        }
+        let lane = &mut self.lanes[i];
+        let ev = lane.pop_front();
+        self.fronts[i] = lane.front().map_or(EMPTY, Ev::key);
+        ev
     }
 }
 
@@ -319,28 +393,50 @@ mod tests {
     use std::collections::BinaryHeap;
 
     /// Lanes change the cost, never the order: random schedules, with
-    /// delays that often hit a lane, pop exactly as from one heap.
+    /// delays that often hit a delay's lane, and an owner whose events
+    /// mostly (not always) come in time order, pop exactly as from one heap.
     #[test]
     fn lanes_pop_in_the_order_of_a_single_heap() {
         let mut rng = SimRng::seeded(3);
         let mut q = Queue::new();
+        let owner = q.add_owned().expect("room for an owner");
+        let mut lanes = Vec::new();
         for d in [0, 1_000_000, 2_000_000] {
-            q.add_lane(d);
+            lanes.push(q.add_lane(d).expect("room for a delay"));
         }
+        assert_eq!(q.add_lane(1_000_000), Some(lanes[1]), "one lane per delay");
         let mut reference: BinaryHeap<Ev> = BinaryHeap::new();
         let (mut now, mut seq) = (0u64, 0u64);
         let mut popped = 0;
         let mut schedule = |q: &mut Queue, reference: &mut BinaryHeap<Ev>, rng: &mut SimRng, now: u64, id: u32| {
-            let delay = match rng.below(4) {
-                0 => 0,
-                1 => 1_000_000,
-                2 => 2_000_000,
-                _ => rng.below(3_000_000) as u64,
-            };
             let what = What::FaultStart { id };
-            q.push(now, now + delay, what);
+            let t = match rng.below(6) {
+                0 => {
+                    q.push(now, now, what);
+                    now
+                }
+                1 => {
+                    q.push_lane(lanes[1], now, now + 1_000_000, what);
+                    now + 1_000_000
+                }
+                2 => {
+                    q.push(now, now + 2_000_000, what);
+                    now + 2_000_000
+                }
+                3 => {
+                    // Sometimes earlier than the owner's last event.
+                    let t = now + rng.below(4_000_000) as u64;
+                    q.push_owned(owner, now, t, what);
+                    t
+                }
+                _ => {
+                    let t = now + rng.below(3_000_000) as u64;
+                    q.push(now, t, what);
+                    t
+                }
+            };
             seq += 1;
-            reference.push(Ev { t: now + delay, seq, what });
+            reference.push(Ev { t, seq, what });
         };
         for round in 0..20_000u32 {
             for _ in 0..(round % 3) {
@@ -361,5 +457,21 @@ mod tests {
             now = until;
         }
         assert!(popped > 10_000);
+        assert!(q.lanes[owner as usize].capacity() > 0, "the owner's lane was used");
+    }
+
+    /// Lanes run out gracefully: delays beyond the last lane, and owners
+    /// beyond theirs, get none (their events go to the heap).
+    #[test]
+    fn lanes_are_bounded() {
+        let mut q = Queue::new();
+        let delays: Vec<_> = (0..10).map(|d| q.add_lane(d * 1000)).collect();
+        assert_eq!(delays.iter().flatten().count(), MAX_LANES - MAX_OWNED);
+        assert_eq!((0..5).filter_map(|_| q.add_owned()).count(), MAX_OWNED);
+        let mut q = Queue::new();
+        for d in 0..10 {
+            q.add_lane(d);
+        }
+        assert!(q.add_owned().is_some(), "owners keep their share of lanes");
     }
 }

@@ -347,6 +347,7 @@ impl Engine {
         let Combined { down, paused, slow, spike, links, other, restarts } = self.combine_effects();
         for (l, fx) in links.into_iter().enumerate() {
             self.links[l].fx = fx;
+            self.refresh_fast(l);
         }
         // A restart is a crash followed at once by a cold start.
         for n in restarts {

@@ -101,6 +101,8 @@ pub struct NodeRt {
     pub(super) fetching: std::collections::BTreeMap<u64, (Nanos, Vec<(u32, Gen)>)>,
     /// Some outgoing link carries only some request types.
     pub(super) typed_links: bool,
+    /// An open-loop client's own lane in the event queue for its arrivals.
+    pub(super) arrival_lane: Option<u8>,
     /// Stream: consumer groups with their partitions.
     pub(super) groups: Vec<Group>,
     /// Fan-out: messages waiting for their branches.
@@ -276,6 +278,7 @@ impl NodeRt {
             scale_mark: (0, now),
             fetching: Default::default(),
             typed_links: false,
+            arrival_lane: None,
             groups: Vec::new(),
             forks: Default::default(),
             backing_off: 0,

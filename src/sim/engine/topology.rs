@@ -148,6 +148,7 @@ impl Engine {
         }
         link.removed = true;
         let from = link.from as usize;
+        self.refresh_fast(l as usize);
         let node = &mut self.nodes[from];
         if let Some(i) = node.out.iter().position(|&x| x == l) {
             node.out.remove(i);
@@ -270,9 +271,11 @@ impl Engine {
         }
         self.links[l].mask = mask;
         self.note_typed_links(self.links[l].from as usize);
-        if let Sampler::Const(delay) = self.links[l].latency {
-            self.queue.add_lane(delay);
-        }
+        self.links[l].lane = match self.links[l].latency {
+            Sampler::Const(delay) => self.queue.add_lane(delay),
+            _ => None,
+        };
+        self.refresh_fast(l);
     }
 
     /// Remember whether any of a node's links filters by type (so routing
