@@ -78,6 +78,21 @@ pub(super) struct Hop {
     /// link without `repeat`); the call asks for the key this many places
     /// after the message's own.
     pub(super) rep: u16,
+    /// Where `link` was among the caller's outgoing links when it called
+    /// (a hint: a link deleted since moves the later ones down).
+    pub(super) index: u8,
+}
+
+impl Hop {
+    /// The index of this call's link among node `n`'s outgoing links, if
+    /// it is still one of them.
+    #[inline]
+    pub(super) fn out_index(&self, n: &NodeRt) -> Option<usize> {
+        match n.out.get(self.index as usize) {
+            Some(&l) if l == self.link => Some(self.index as usize),
+            _ => n.out.iter().position(|&l| l == self.link),
+        }
+    }
 }
 
 /// The calls a message is waiting on, outermost first. Only the first
@@ -376,7 +391,7 @@ impl Engine {
         for hop in hops.into_iter().rev() {
             let n = self.links[hop.link as usize].from;
             let node = &mut self.nodes[n as usize];
-            if let Some(i) = node.out.iter().position(|&l| l == hop.link) {
+            if let Some(i) = hop.out_index(node) {
                 node.outstanding[i] = node.outstanding[i].saturating_sub(1);
             }
             if hop.blocking && hop.life == node.life && !node.removed {

@@ -77,8 +77,21 @@ impl Engine {
         msg.serial = msg.serial.next();
         msg.key = msg.key.wrapping_add(rep as u64);
         let life = self.nodes[node as usize].life;
-        msg.stack
-            .set(d, Hop { entered, deadline: 0, link, serial: msg.serial, next_call, blocking, attempt, life, rep });
+        msg.stack.set(
+            d,
+            Hop {
+                entered,
+                deadline: 0,
+                link,
+                serial: msg.serial,
+                next_call,
+                blocking,
+                attempt,
+                life,
+                rep,
+                index: i.min(255) as u8,
+            },
+        );
         msg.depth += 1;
         self.send_top(m);
     }
@@ -260,7 +273,7 @@ impl Engine {
             e => self.breaker_record(hop.link, e.is_none()),
         }
         let node = &mut self.nodes[n as usize];
-        let index = node.out.iter().position(|&l| l == hop.link);
+        let index = hop.out_index(node);
         if let Some(i) = index {
             node.outstanding[i] = node.outstanding[i].saturating_sub(1);
             let failed = self.msgs[m as usize].error.is_some();
@@ -312,7 +325,7 @@ impl Engine {
                     // keeps its worker meanwhile.
                     let wait = self.backoff(&p, hop.attempt + 1);
                     let node = &mut self.nodes[n as usize];
-                    let i = node.out.iter().position(|&l| l == hop.link).unwrap_or(0);
+                    let i = hop.out_index(node).unwrap_or(0);
                     node.outstanding[i] += 1;
                     let msg = &mut self.msgs[m as usize];
                     msg.serial = msg.serial.next();

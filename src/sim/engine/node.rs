@@ -103,6 +103,8 @@ pub struct NodeRt {
     pub(super) typed_links: bool,
     /// An open-loop client's own lane in the event queue for its arrivals.
     pub(super) arrival_lane: Option<u8>,
+    /// How many of `healthy` are false (so routing knows without looking).
+    pub(super) unhealthy: u32,
     /// Stream: consumer groups with their partitions.
     pub(super) groups: Vec<Group>,
     /// Fan-out: messages waiting for their branches.
@@ -279,6 +281,7 @@ impl NodeRt {
             fetching: Default::default(),
             typed_links: false,
             arrival_lane: None,
+            unhealthy: 0,
             groups: Vec::new(),
             forks: Default::default(),
             backing_off: 0,

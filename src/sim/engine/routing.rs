@@ -68,7 +68,10 @@ impl Engine {
             let any = node.out.iter().any(|&l| self.carries(l, class));
             return any.then(|| self.pick_healthy(n, m));
         }
-        if (node.healthy.iter().any(|h| !h) && node.healthy.iter().any(|h| *h)) || node.ejecting(self.now) {
+        debug_assert_eq!(node.unhealthy as usize, node.healthy.iter().filter(|h| !**h).count());
+        // Some backends out of rotation, but not all (then all get traffic).
+        let some_out = node.unhealthy > 0 && (node.unhealthy as usize) < node.healthy.len();
+        if some_out || node.ejecting(self.now) {
             return Some(self.pick_healthy(n, m));
         }
         let policy = match &self.nodes[n as usize].spec.kind {
@@ -275,9 +278,8 @@ impl Engine {
         }
         node.epoch = node.epoch.next();
         let (epoch, hc) = (node.epoch, health_check_of(&node.spec.kind));
-        for h in &mut node.healthy {
-            *h = true;
-        }
+        node.healthy.fill(true);
+        node.unhealthy = 0;
         for s in &mut node.streak {
             *s = 0;
         }
@@ -312,8 +314,10 @@ impl Engine {
                 *s = if ok { (*s).max(0) + 1 } else { (*s).min(0) - 1 };
                 if node.healthy[i] && -*s >= hc.unhealthy_after.max(1) as i32 {
                     node.healthy[i] = false;
+                    node.unhealthy += 1;
                 } else if !node.healthy[i] && *s >= hc.healthy_after.max(1) as i32 {
                     node.healthy[i] = true;
+                    node.unhealthy -= 1;
                     node.joined[i].1 = Some(self.now);
                 }
             }

@@ -153,7 +153,9 @@ impl Engine {
         if let Some(i) = node.out.iter().position(|&x| x == l) {
             node.out.remove(i);
             node.outstanding.remove(i);
-            node.healthy.remove(i);
+            if !node.healthy.remove(i) {
+                node.unhealthy -= 1;
+            }
             node.joined.remove(i);
             node.streak.remove(i);
             node.ejection.remove(i);
