@@ -302,8 +302,13 @@ impl Engine {
         // its worker and would drain again from in here: a queue of 100 000
         // (after a pause) would nest 100 000 calls deep. The inner call
         // only asks this loop to go round once more.
-        if self.nodes[n as usize].draining {
-            self.nodes[n as usize].drain_again = true;
+        let node = &mut self.nodes[n as usize];
+        if node.draining {
+            node.drain_again = true;
+            return;
+        }
+        if node.members.iter().all(|m| m.queue_len() == 0) {
+            // Nothing waits (the usual case): nothing to start.
             return;
         }
         self.nodes[n as usize].draining = true;
