@@ -370,9 +370,8 @@ impl Queue {
         best
     }
 
-    /// Take the earliest event if it is due by `until`. Inlined into the
-    /// engine's loop, which calls it once an event.
-    #[inline(always)]
+    /// Take the earliest event if it is due by `until`.
+    #[inline]
     pub(super) fn pop_until(&mut self, until: Nanos) -> Option<Ev> {
         let (i, key) = self.first();
         if key == EMPTY || (key >> 64) as Nanos > until {

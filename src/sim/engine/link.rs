@@ -203,7 +203,6 @@ impl Engine {
     }
 
     /// Put a message on a link; schedules its arrival or loses it.
-    #[inline(always)]
     pub(super) fn transit(&mut self, m: u32, link: u32, back: bool, bytes: u32) {
         let now = self.now;
         let l = &mut self.links[link as usize];
@@ -218,14 +217,8 @@ impl Engine {
             msg.place = Place::OnLink { link, back, depart: now, arrive };
             let era = msg.era;
             self.queue.push_lane(lane, now, arrive, What::Arrive { msg: m, era });
-        } else {
-            self.transit_weighed(m, link, back, bytes);
+            return;
         }
-    }
-
-    /// [`Self::transit`] over a link with more to it than a constant delay.
-    fn transit_weighed(&mut self, m: u32, link: u32, back: bool, bytes: u32) {
-        let now = self.now;
         if self.links[link as usize].removed {
             self.fail_here(m, FailReason::Removed);
             return;
