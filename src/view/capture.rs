@@ -40,6 +40,8 @@ struct FrameStats {
     frames: u32,
     seconds: f64,
     packets: u64,
+    /// Spent building the packets' mesh.
+    packet_seconds: f64,
 }
 
 const WARMUP_FRAMES: u32 = 20;
@@ -55,12 +57,14 @@ fn take_screenshot(
     time: Res<Time<Real>>,
     mut stats: ResMut<FrameStats>,
     packets: Res<super::packets::PacketCount>,
+    packet_time: Res<super::packets::PacketBuildTime>,
 ) {
     *frame += 1;
     if *frame > WARMUP_FRAMES {
         stats.frames += 1;
         stats.seconds += time.delta_secs_f64();
         stats.packets += packets.0 as u64;
+        stats.packet_seconds += packet_time.0.as_secs_f64();
     }
     if *frame != req.frames {
         return;
@@ -68,10 +72,12 @@ fn take_screenshot(
     if stats.frames > 0 {
         let ms = 1000.0 * stats.seconds / stats.frames as f64;
         info!(
-            "frame time: mean {ms:.2} ms ({:.1} fps) over {} frames, {} packets in flight on average",
+            "frame time: mean {ms:.2} ms ({:.1} fps) over {} frames, {} packets in flight on average, \
+             {:.2} ms a frame building their mesh",
             1000.0 / ms,
             stats.frames,
-            stats.packets / stats.frames as u64
+            stats.packets / stats.frames as u64,
+            1000.0 * stats.packet_seconds / stats.frames as f64
         );
     }
     let path = req.path.clone();

@@ -19,6 +19,11 @@ struct PacketCloud;
 #[derive(Resource, Default)]
 pub struct PacketCount(pub usize);
 
+/// The time the last frame spent building the packets' mesh on the CPU (the
+/// test mode's frame report averages it).
+#[derive(Resource, Default)]
+pub struct PacketBuildTime(pub std::time::Duration);
+
 /// Six triangles fanning out from the centre vertex (0) of a hexagon.
 const HEX_INDICES: [u32; 18] = [0, 1, 2, 0, 2, 3, 0, 3, 4, 0, 4, 5, 0, 5, 6, 0, 6, 1];
 
@@ -30,6 +35,7 @@ pub const MAX_DRAWN: usize = 200_000;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PacketCount>()
+        .init_resource::<PacketBuildTime>()
         .add_systems(Startup, spawn_cloud)
         .add_systems(PostUpdate, rebuild_cloud.before(TransformSystems::Propagate));
 }
@@ -65,7 +71,9 @@ fn rebuild_cloud(
     nodes: Query<(&Name, &NodeParams), With<SimNode>>,
     cams: Query<&Projection>,
     mut count: ResMut<PacketCount>,
+    mut took: ResMut<PacketBuildTime>,
 ) {
+    let started = bevy::platform::time::Instant::now();
     let Some(sim) = sim else { return };
     let Ok(handle) = cloud.single() else { return };
     let Some(mut mesh) = meshes.get_mut(&handle.0) else { return };
@@ -145,4 +153,5 @@ fn rebuild_cloud(
     mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, pos);
     mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, col);
     mesh.insert_indices(Indices::U32(idx));
+    took.0 = started.elapsed();
 }

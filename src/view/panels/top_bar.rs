@@ -114,18 +114,20 @@ fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
             if let Some(sim) = &sim {
                 live_numbers(ui, sim, speed, false);
             }
-            // A narrow window: the panel toggles, cost and fps go on a second
-            // row rather than over the live numbers (with some slack before
+            // A narrow window, or wide numbers: the panel toggles, cost and
+            // fps go on a second row rather than over the live numbers. They
+            // need the width they took last frame (with some slack before
             // going back to one row, so changing numbers do not make it flicker).
-            let id = egui::Id::new("top-bar-two-rows");
+            let (id, width_id) = (egui::Id::new("top-bar-two-rows"), egui::Id::new("top-bar-right-width"));
             let room = ui.max_rect().right() - ui.cursor().left();
+            let need = ui.data(|d| d.get_temp::<f32>(width_id)).unwrap_or(RIGHT_CLUSTER_GUESS) + 4.0;
             let two_rows = ui.data(|d| d.get_temp::<bool>(id)).unwrap_or(false);
-            let two_rows = if two_rows { room < 520.0 } else { room < 460.0 };
+            let two_rows = if two_rows { room < need + 60.0 } else { room < need };
             ui.data_mut(|d| d.insert_temp(id, two_rows));
             if two_rows {
                 ui.end_row();
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let right = ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(RichText::new(format!("{fps:.0} fps\n{} packets", packets.0)).weak().small());
                 if let Some(sim) = &sim {
                     let cost = crate::sim::report::Cost::of(sim);
@@ -140,9 +142,13 @@ fn top_bar(mut root: ResMut<RootUi>, mut st: TopBar, mut fps: Local<f32>) {
                 }
                 toggles(ui, sim.as_deref(), panels, lesson);
             });
+            ui.data_mut(|d| d.insert_temp(width_id, right.response.rect.width()));
         });
     });
 }
+
+/// The width of the bar's right-hand buttons before they are first drawn.
+const RIGHT_CLUSTER_GUESS: f32 = 460.0;
 
 /// A narrow window's bar: one menu for the file, sharing, tidying and the
 /// panels; the palette drawer, undo, the play controls and the lessons
