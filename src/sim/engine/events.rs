@@ -251,9 +251,8 @@ pub(super) struct Queue {
     /// or an owner.
     lanes: [VecDeque<Ev>; MAX_LANES],
     used: usize,
-    /// (delay, its lane).
+    /// (delay, its lane); the other lanes in use are owners'.
     delays: Vec<(Nanos, u8)>,
-    owners: usize,
     /// The key of each lane's front event ([`EMPTY`] if none), kept up to
     /// date so that finding the next event reads no lane.
     fronts: [u128; MAX_LANES],
@@ -267,7 +266,6 @@ impl Queue {
             lanes: std::array::from_fn(|_| VecDeque::new()),
             used: 0,
             delays: Vec::new(),
-            owners: 0,
             fronts: [EMPTY; MAX_LANES],
             seq: 0,
         }
@@ -285,7 +283,7 @@ impl Queue {
     /// their own (while there is room for another). Returns the lane's
     /// index, or `None` when every lane is taken.
     pub(super) fn add_lane(&mut self, delay: Nanos) -> Option<u8> {
-        if let Some(&(_, i)) = self.delays.iter().find(|(d, _)| *d == delay) {
+        if let Some(i) = self.lane_of(delay) {
             return Some(i);
         }
         if self.delays.len() == MAX_LANES - MAX_OWNED {
@@ -297,15 +295,20 @@ impl Queue {
         Some(i)
     }
 
+    /// The lane of events scheduled `delay` after their scheduling time,
+    /// if that delay has one.
+    pub(super) fn lane_of(&self, delay: Nanos) -> Option<u8> {
+        self.delays.iter().find(|(d, _)| *d == delay).map(|&(_, i)| i)
+    }
+
     /// A lane for an owner that schedules its events one after another in
     /// time (see [`Self::push_owned`]), while there is room for another.
     pub(super) fn add_owned(&mut self) -> Option<u8> {
-        if self.owners == MAX_OWNED {
+        let owners = self.used - self.delays.len();
+        if owners == MAX_OWNED {
             return None;
         }
-        let i = self.new_lane()?;
-        self.owners += 1;
-        Some(i)
+        self.new_lane()
     }
 
     #[inline(always)]
@@ -329,8 +332,8 @@ impl Queue {
     pub(super) fn push(&mut self, now: Nanos, t: Nanos, what: What) {
         let ev = self.next_ev(t, what);
         let delay = t.wrapping_sub(now);
-        match self.delays.iter().find(|(d, _)| *d == delay) {
-            Some(&(_, i)) => self.push_to(i as usize, ev),
+        match self.lane_of(delay) {
+            Some(i) => self.push_to(i as usize, ev),
             None => self.heap.push(ev),
         }
     }

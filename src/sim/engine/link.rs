@@ -20,8 +20,6 @@ pub struct LinkRt {
     pub breaker: Breaker,
     /// Request types it carries, as bits of type indices (0: all).
     pub(super) mask: u64,
-    /// The event queue's lane for its constant latency, if it has one.
-    pub(super) lane: Option<u8>,
     /// `(lane, latency)` while sending over it is only that: a constant
     /// delay on a lane, with no loss, jitter, bandwidth or fault to weigh
     /// (see [`Engine::refresh_fast`]); `None` takes the full path.
@@ -93,7 +91,6 @@ impl LinkRt {
             fx: LinkFx::default(),
             breaker: Breaker::default(),
             mask: 0,
-            lane: None,
             fast: None,
         };
         link.stats.in_transit.restart(now);
@@ -127,15 +124,15 @@ impl Engine {
     /// after anything that changes its spec, its faults or its removal.
     pub(super) fn refresh_fast(&mut self, l: usize) {
         let link = &mut self.links[l];
-        link.fast = match (link.lane, link.latency) {
-            (Some(lane), Sampler::Const(delay))
+        link.fast = match link.latency {
+            Sampler::Const(delay)
                 if !link.removed
                     && link.spec.loss == 0.0
                     && link.jitter == 0.0
                     && link.ns_per_byte == 0.0
                     && link.fx.sends_plainly() =>
             {
-                Some((lane, delay))
+                self.queue.lane_of(delay).map(|lane| (lane, delay))
             }
             _ => None,
         };

@@ -273,10 +273,9 @@ impl Engine {
         }
         self.links[l].mask = mask;
         self.note_typed_links(self.links[l].from as usize);
-        self.links[l].lane = match self.links[l].latency {
-            Sampler::Const(delay) => self.queue.add_lane(delay),
-            _ => None,
-        };
+        if let Sampler::Const(delay) = self.links[l].latency {
+            self.queue.add_lane(delay);
+        }
         self.refresh_fast(l);
     }
 

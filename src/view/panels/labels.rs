@@ -363,25 +363,13 @@ mod tests {
     /// node, a node's texts or another label, and nearly all find a place.
     #[test]
     fn link_labels_keep_clear_of_nodes_and_of_each_other() {
-        let ctx = egui::Context::default();
-        let mut frame = ctx.run_ui(egui::RawInput::default(), |_| {});
-        frame.textures_delta.clear();
-        let size = |t: &str, f: FontId| ctx.fonts_mut(|fo| fo.layout_no_wrap(t.to_string(), f, Color32::WHITE).size());
         let (mut placed, mut all, mut designs) = (0usize, 0usize, 0usize);
         let mut worst: Vec<(String, usize)> = Vec::new();
-        let files = crate::learn::shipped_designs();
-        for (path, text) in &files {
-            let Ok((s, _)) = Scenario::parse(path, text) else { continue };
-            if s.nodes.is_empty() {
-                continue;
-            }
+        each_framed_design(|path, s, to, spots, size| {
             designs += 1;
             let pos = |id: &str| s.nodes.iter().find(|n| n.id == id).map(|n| Vec2::new(n.pos.0, n.pos.1));
-            let frame = Frame::of(&s);
-            let (scale, to) = (frame.scale, |p: Vec2| frame.to(p));
-            let spots = name_spots(&s, &to, scale, &size);
             let mut obstacles: Vec<egui::Rect> = spots.iter().flat_map(|s| [Some(s.disc), s.info]).flatten().collect();
-            obstacles.extend(place_names(&spots));
+            obstacles.extend(place_names(spots));
             let mut candidates = Vec::new();
             for l in &s.links {
                 let (Some(a), Some(b)) = (pos(&l.from), pos(&l.to)) else { continue };
@@ -399,11 +387,39 @@ mod tests {
             placed += got.len();
             all += places.len();
             worst.push((path.to_string(), places.len() - got.len()));
-        }
+        });
         worst.sort_by_key(|w| std::cmp::Reverse(w.1));
         println!("{placed} of {all} link labels placed in {designs} designs; most crowded: {:?}", &worst[..5]);
         assert!(designs > 100, "{designs} designs");
         assert!(placed as f64 >= 0.97 * all as f64, "{placed} of {all} placed; most crowded: {:?}", &worst[..5]);
+    }
+
+    /// Every shipped design with nodes, framed as [`Frame`] frames it: its
+    /// path, the scenario, where a world point falls, its nodes' name
+    /// spots, and how large a text is drawn.
+    fn each_framed_design(
+        mut check: impl FnMut(
+            &str,
+            &Scenario,
+            &dyn Fn(Vec2) -> egui::Pos2,
+            &[NameSpot],
+            &dyn Fn(&str, FontId) -> egui::Vec2,
+        ),
+    ) {
+        let ctx = egui::Context::default();
+        let mut frame = ctx.run_ui(egui::RawInput::default(), |_| {});
+        frame.textures_delta.clear();
+        let size = |t: &str, f: FontId| ctx.fonts_mut(|fo| fo.layout_no_wrap(t.to_string(), f, Color32::WHITE).size());
+        for (path, text) in &crate::learn::shipped_designs() {
+            let Ok((s, _)) = Scenario::parse(path, text) else { continue };
+            if s.nodes.is_empty() {
+                continue;
+            }
+            let frame = Frame::of(&s);
+            let to = |p: Vec2| frame.to(p);
+            let spots = name_spots(&s, &to, frame.scale, &size);
+            check(path, &s, &to, &spots, &size);
+        }
     }
 
     /// A design framed on a 1100 × 650 canvas (never enlarged), as the
@@ -482,28 +498,17 @@ mod tests {
 
     #[test]
     fn node_names_keep_clear_in_the_shipped_designs() {
-        let ctx = egui::Context::default();
-        let mut frame = ctx.run_ui(egui::RawInput::default(), |_| {});
-        frame.textures_delta.clear();
-        let size = |t: &str, f: FontId| ctx.fonts_mut(|fo| fo.layout_no_wrap(t.to_string(), f, Color32::WHITE).size());
         let (mut before, mut after, mut names) = (0usize, 0usize, 0usize);
         let mut worst: Vec<(String, usize)> = Vec::new();
-        for (path, text) in &crate::learn::shipped_designs() {
-            let Ok((s, _)) = Scenario::parse(path, text) else { continue };
-            if s.nodes.is_empty() {
-                continue;
-            }
-            let frame = Frame::of(&s);
-            let (scale, to) = (frame.scale, |p: Vec2| frame.to(p));
-            let spots = name_spots(&s, &to, scale, &size);
+        each_framed_design(|path, _, _, spots, _| {
             let always_above: Vec<egui::Rect> = spots.iter().map(|s| s.above).collect();
-            let placed = place_names(&spots);
-            let (b, a) = (names_in_the_way(&spots, &always_above), names_in_the_way(&spots, &placed));
+            let placed = place_names(spots);
+            let (b, a) = (names_in_the_way(spots, &always_above), names_in_the_way(spots, &placed));
             before += b;
             after += a;
             names += spots.len();
             worst.push((path.to_string(), a));
-        }
+        });
         worst.sort_by_key(|w| std::cmp::Reverse(w.1));
         println!(
             "node names in the way: {before} always above, {after} placed, of {names}; most crowded: {:?}",
