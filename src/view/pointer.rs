@@ -88,6 +88,9 @@ fn read_pointer(
                 if let Some(t) = touches.get_released(f.id) {
                     p.screen = Some(t.position());
                 }
+                // Taken away (in an embed, the browser scrolls the page
+                // with it): never a tap.
+                p.moved |= touches.just_canceled(f.id);
                 p.pressed = false;
                 p.just_released = true;
                 *finger = None;

@@ -2,8 +2,15 @@
 //! the app's list of saves and examples. A dialog runs on a worker: the
 //! window keeps drawing and the simulation keeps running while it is open.
 //! (In the browser, Download and Upload play this part.)
+//!
+//! Where there is no session bus (so no file portal) but `zenity` is
+//! installed, the app runs `zenity` itself: going through `rfd` there logs
+//! an error for the missing bus and opens the dialog in the working folder
+//! instead of the file's own.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use bevy::prelude::*;
 use bevy::tasks::futures_lite::future;
@@ -42,6 +49,11 @@ fn show(mut ui: ResMut<FileUi>, doc: Res<Document>, mut showing: ResMut<Showing>
         .and_then(Path::file_name)
         .map_or_else(|| "scenario.ron".to_string(), |n| n.to_string_lossy().into_owned());
     let task = AsyncComputeTaskPool::get().spawn(async move {
+        if let Some(program) = zenity_alone() {
+            // Blocks this worker while the dialog is open; nothing else
+            // runs on the async compute pool.
+            return zenity(&program, pick, &dir, &name);
+        }
         available()?;
         let dialog = rfd::AsyncFileDialog::new().add_filter("Scenario", &["ron"]).set_directory(&dir);
         let chosen = match pick {
@@ -81,14 +93,69 @@ fn available() -> Result<(), String> {
     if cfg!(any(target_os = "windows", target_os = "macos")) {
         return Ok(());
     }
-    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
-    let zenity =
-        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("zenity").is_file()));
-    if bus || zenity {
+    if session_bus() || zenity_on_path().is_some() {
         Ok(())
     } else {
         Err("no system file dialog here (it needs the desktop's file portal or zenity): pick from the list or type a path".into())
     }
+}
+
+fn session_bus() -> bool {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+}
+
+fn zenity_on_path() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join("zenity")).find(|p| p.is_file())
+}
+
+/// `zenity`, where it is the only dialog there is (Linux and the BSDs
+/// without a session bus).
+fn zenity_alone() -> Option<PathBuf> {
+    if cfg!(any(target_os = "windows", target_os = "macos")) || session_bus() {
+        return None;
+    }
+    zenity_on_path()
+}
+
+/// Shows `zenity`'s file dialog, starting in `dir` (and, for Save as, with
+/// `name` filled in). Its exit status says what happened: 0 a choice, 1
+/// cancelled or closed, anything else a failure.
+fn zenity(program: &Path, pick: Pick, dir: &Path, name: &str) -> Answer {
+    // A folder's path ends in a separator, or zenity opens its parent.
+    let start = match pick {
+        Pick::Open => dir.join(""),
+        Pick::SaveAs => dir.join(name),
+    };
+    let mut filename = OsString::from("--filename=");
+    filename.push(start);
+    let mut command = Command::new(program);
+    command.args(["--file-selection", "--file-filter=Scenario | *.ron"]);
+    match pick {
+        Pick::Open => command.arg("--title=Open a scenario"),
+        Pick::SaveAs => command.args(["--title=Save as", "--save", "--confirm-overwrite"]),
+    };
+    let out = command.arg(filename).output().map_err(|e| format!("could not run zenity: {e}"))?;
+    match out.status.code() {
+        Some(0) => Ok(chosen(out.stdout)),
+        Some(1) => Ok(None),
+        _ => Err(format!("zenity failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim())),
+    }
+}
+
+/// The path zenity printed, without its line end; nothing if it printed none.
+fn chosen(mut stdout: Vec<u8>) -> Option<PathBuf> {
+    while stdout.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        stdout.pop();
+    }
+    if stdout.is_empty() {
+        return None;
+    }
+    #[cfg(unix)]
+    let path = PathBuf::from(<std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(stdout));
+    #[cfg(not(unix))]
+    let path = PathBuf::from(String::from_utf8_lossy(&stdout).into_owned());
+    Some(path)
 }
 
 #[cfg(test)]
@@ -99,5 +166,53 @@ mod tests {
     fn a_name_without_extension_is_saved_as_ron() {
         assert_eq!(with_extension(PathBuf::from("/tmp/shop")), PathBuf::from("/tmp/shop.ron"));
         assert_eq!(with_extension(PathBuf::from("/tmp/shop.ron")), PathBuf::from("/tmp/shop.ron"));
+    }
+
+    /// A stand-in for zenity that writes down its arguments and answers
+    /// with `reply` on its output and `status` as its exit code.
+    #[cfg(unix)]
+    fn fake_zenity(dir: &Path, reply: &str, status: i32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let program = dir.join("zenity");
+        let args = dir.join("args");
+        let script = format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}'\nprintf '{reply}'\nexit {status}\n",
+            args.display()
+        );
+        std::fs::write(&program, script).unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        program
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn zenity_starts_in_the_files_folder_and_answers_its_choice() {
+        let tmp = std::env::temp_dir().join(format!("sd-zenity-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).unwrap();
+        let saves = tmp.join("my saves");
+
+        let program = fake_zenity(&tmp, "/home/me/shop v2.ron\\n", 0);
+        let got = zenity(&program, Pick::Open, &saves, "shop.ron").unwrap();
+        assert_eq!(got, Some(PathBuf::from("/home/me/shop v2.ron")));
+        let args = std::fs::read_to_string(tmp.join("args")).unwrap();
+        assert!(args.lines().any(|l| l == format!("--filename={}/", saves.display())), "{args}");
+        assert!(args.lines().any(|l| l == "--file-selection") && !args.contains("--save"), "{args}");
+
+        zenity(&program, Pick::SaveAs, &saves, "shop.ron").unwrap();
+        let args = std::fs::read_to_string(tmp.join("args")).unwrap();
+        assert!(args.lines().any(|l| l == format!("--filename={}", saves.join("shop.ron").display())), "{args}");
+        assert!(args.lines().any(|l| l == "--save"), "{args}");
+
+        // Cancelled, and broken.
+        let program = fake_zenity(&tmp, "", 1);
+        assert_eq!(zenity(&program, Pick::Open, &saves, "shop.ron"), Ok(None));
+        let program = fake_zenity(&tmp, "", 255);
+        let err = zenity(&program, Pick::Open, &saves, "shop.ron").unwrap_err();
+        assert!(err.starts_with("zenity failed"), "{err}");
+        assert!(
+            zenity(&tmp.join("missing"), Pick::Open, &saves, "x.ron").unwrap_err().starts_with("could not run zenity")
+        );
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

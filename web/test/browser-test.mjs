@@ -112,6 +112,13 @@ async function fingers(p) {
   };
 }
 
+// The embed's frame in a page that holds one (#sd), once its app runs.
+async function embedded(p) {
+  const frame = await (await p.page.waitForSelector("#sd")).contentFrame();
+  await frame.waitForFunction(() => document.documentElement.dataset.app === "running", null, { timeout: startTimeout });
+  return frame;
+}
+
 const attr = (p, name) => p.page.evaluate((n) => document.documentElement.getAttribute(n), name);
 
 // Not blank: many colours, and a good share of pixels unlike the background.
@@ -409,15 +416,57 @@ try {
   await p.page.setContent(`<html><body style="margin:0;background:#fff">
     <h1 style="font:20px sans-serif;margin:8px">A post about load balancing</h1>
     <iframe id="sd" src="${url}?embed=latency${cases.link.url}" width="900" height="520" style="border:0"></iframe>
+    <p style="font:16px sans-serif;margin:8px;height:2000px">The post goes on below the diagram.</p>
     </body></html>`);
-  const frame = await (await p.page.waitForSelector("#sd")).contentFrame();
-  await frame.waitForFunction(() => document.documentElement.dataset.app === "running", null, { timeout: startTimeout });
+  let frame = await embedded(p);
   await p.page.waitForTimeout(5000);
   const embedNodes = Number(await frame.evaluate(() => document.documentElement.getAttribute("data-nodes")));
   const embedChart = await frame.evaluate(() => document.documentElement.getAttribute("data-embed"));
   (embedNodes === cases.link.nodes && embedChart === "latency" ? pass : fail)(
     `embed: the link's ${embedNodes} nodes in an iframe, showing the ${embedChart} chart`);
   await screenshot(p, "web-embed.png");
+  // The wheel over the diagram scrolls the post; with Ctrl it zooms the diagram.
+  const scrolled = () => p.page.evaluate(() => window.scrollY);
+  const zoomOf = (f) => f.evaluate(() => Number(document.documentElement.getAttribute("data-zoom")));
+  let zoomBefore = await zoomOf(frame);
+  await p.page.mouse.move(450, 300);
+  await p.page.mouse.wheel(0, 400);
+  await p.page.waitForTimeout(1000);
+  let [pageY, zoomNow] = [await scrolled(), await zoomOf(frame)];
+  (pageY > 100 && zoomNow === zoomBefore ? pass : fail)(`embed: the wheel over the diagram scrolls the page (${pageY} px), zoom stays ${zoomNow}`);
+  await p.page.evaluate(() => window.scrollTo(0, 0));
+  await p.page.waitForTimeout(500);
+  await p.page.mouse.move(450, 300);
+  await p.page.keyboard.down("Control");
+  await p.page.mouse.wheel(0, -300);
+  await p.page.keyboard.up("Control");
+  await p.page.waitForTimeout(1000);
+  [pageY, zoomNow] = [await scrolled(), await zoomOf(frame)];
+  (pageY === 0 && zoomNow < zoomBefore ? pass : fail)(`embed: Ctrl + wheel zooms the diagram (${zoomBefore} → ${zoomNow}), the page stays (${pageY} px)`);
+  noErrors(p);
+  await p.context.close();
+  // The same on a phone: one finger scrolls the post, two pinch the diagram.
+  p = await openPage(`${url}blank.html`, "embed on a phone", true);
+  await p.page.setContent(`<html><meta name="viewport" content="width=device-width, initial-scale=1">
+    <body style="margin:0;background:#fff">
+    <h1 style="font:20px sans-serif;margin:8px">A post about load balancing</h1>
+    <iframe id="sd" src="${url}?embed=latency${cases.link.url}" width="390" height="420" style="border:0"></iframe>
+    <p style="font:16px sans-serif;margin:8px;height:2000px">The post goes on below the diagram.</p>
+    </body></html>`);
+  frame = await embedded(p);
+  await p.page.waitForTimeout(3000);
+  const finger = await fingers(p);
+  zoomBefore = await zoomOf(frame);
+  await finger.drag(195, 400, 195, 120);
+  [pageY, zoomNow] = [await scrolled(), await zoomOf(frame)];
+  const picked = await frame.evaluate(() => document.documentElement.getAttribute("data-selected"));
+  (pageY > 100 && zoomNow === zoomBefore && !picked ? pass : fail)(
+    `embed on a phone: one finger scrolls the page (${pageY} px), the diagram stays (zoom ${zoomNow}, selected "${picked || ""}")`);
+  await p.page.evaluate(() => window.scrollTo(0, 0));
+  await p.page.waitForTimeout(500);
+  await finger.pinch(195, 250, 60, 220);
+  [pageY, zoomNow] = [await scrolled(), await zoomOf(frame)];
+  (pageY === 0 && zoomNow < zoomBefore ? pass : fail)(`embed on a phone: two fingers zoom the diagram (${zoomBefore} → ${zoomNow}), the page stays (${pageY} px)`);
   noErrors(p);
   await p.context.close();
   // 9. A phone, by touch alone: the panels fold into drawers; the lessons
