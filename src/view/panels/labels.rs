@@ -196,7 +196,8 @@ fn disc(centre: egui::Pos2, r: f32) -> egui::Rect {
 /// Each name's place: above its node unless another node's disc, any
 /// node's live numbers or a name placed before is there; then below it;
 /// then beside its ring, right or left (nodes stacked close); then a line
-/// higher than above (side by side, neighbours' names alternate). A name
+/// higher than above (side by side, neighbours' names alternate); then off
+/// a corner of its ring (a node boxed in on every side). A name
 /// that would read as another node's (below its node but where a name of
 /// the node beneath would be, or beside its node but nearer another) is
 /// not placed there. When every place is taken, the one that covers least.
@@ -208,12 +209,18 @@ fn place_names(spots: &[NameSpot]) -> Vec<egui::Rect> {
         let right = Align2::LEFT_CENTER.anchor_size(centre + egui::vec2(half, 0.0), size);
         let left = Align2::RIGHT_CENTER.anchor_size(centre - egui::vec2(half, 0.0), size);
         let higher = s.above.translate(egui::vec2(0.0, -(size.y + 2.0)));
+        // Corners of the ring, for a node boxed in on every side.
+        let corner = |dx: f32, dy: f32| s.disc.center() + egui::vec2(dx * half * 0.75, dy * half * 0.75);
         let candidates = [
             (s.above, Slot::Above),
             (s.below, Slot::Below),
             (right, Slot::Side),
             (left, Slot::Side),
             (higher, Slot::Above),
+            (Align2::LEFT_BOTTOM.anchor_size(corner(1.0, -1.0), size), Slot::Side),
+            (Align2::RIGHT_BOTTOM.anchor_size(corner(-1.0, -1.0), size), Slot::Side),
+            (Align2::LEFT_TOP.anchor_size(corner(1.0, 1.0), size), Slot::Side),
+            (Align2::RIGHT_TOP.anchor_size(corner(-1.0, 1.0), size), Slot::Side),
         ];
         let covered = |&(r, slot): &(egui::Rect, Slot)| {
             covers(spots, i, r, slot) + placed.iter().map(|p| overlap(*p, r)).sum::<f32>()
