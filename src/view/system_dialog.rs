@@ -139,7 +139,12 @@ fn zenity(program: &Path, pick: Pick, dir: &Path, name: &str) -> Answer {
     match out.status.code() {
         Some(0) => Ok(chosen(out.stdout)),
         Some(1) => Ok(None),
-        _ => Err(format!("zenity failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim())),
+        _ => {
+            // Its last word (GTK's warnings come first).
+            let said = String::from_utf8_lossy(&out.stderr);
+            let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+            Err(format!("zenity failed ({}): {last}", out.status))
+        }
     }
 }
 
@@ -210,6 +215,14 @@ mod tests {
         let program = fake_zenity(&tmp, "", 255);
         let err = zenity(&program, Pick::Open, &saves, "shop.ron").unwrap_err();
         assert!(err.starts_with("zenity failed"), "{err}");
+        let program = tmp.join("zenity");
+        std::fs::write(
+            &program,
+            "#!/bin/sh\necho 'Gtk-WARNING: theme' >&2\necho 'cannot open display' >&2\nexit 255\n",
+        )
+        .unwrap();
+        let err = zenity(&program, Pick::Open, &saves, "shop.ron").unwrap_err();
+        assert!(err.ends_with("): cannot open display"), "{err}");
         assert!(
             zenity(&tmp.join("missing"), Pick::Open, &saves, "x.ron").unwrap_err().starts_with("could not run zenity")
         );
