@@ -3,10 +3,11 @@
 //! window keeps drawing and the simulation keeps running while it is open.
 //! (In the browser, Download and Upload play this part.)
 //!
-//! Where there is no session bus (so no file portal) but `zenity` is
-//! installed, the app runs `zenity` itself: going through `rfd` there logs
-//! an error for the missing bus and opens the dialog in the working folder
-//! instead of the file's own.
+//! Where there is no file portal (no session bus, or no portal backend
+//! that offers a file chooser) but `zenity` is installed, the app runs
+//! `zenity` itself: going through `rfd` there logs an error for the
+//! missing portal and opens the dialog in the working folder instead of
+//! the file's own.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -110,12 +111,46 @@ fn zenity_on_path() -> Option<PathBuf> {
 }
 
 /// `zenity`, where it is the only dialog there is (Linux and the BSDs
-/// without a session bus).
+/// without a file portal).
 fn zenity_alone() -> Option<PathBuf> {
-    if cfg!(any(target_os = "windows", target_os = "macos")) || session_bus() {
+    if cfg!(any(target_os = "windows", target_os = "macos")) || (session_bus() && file_portal()) {
         return None;
     }
     zenity_on_path()
+}
+
+/// Whether the desktop's file portal can show a file chooser. Inside a
+/// Flatpak or Snap sandbox it always can; elsewhere its service must be
+/// installed and one of its backends must offer a file chooser (a minimal
+/// window manager often has neither).
+fn file_portal() -> bool {
+    if Path::new("/.flatpak-info").exists() || std::env::var_os("SNAP").is_some() {
+        return true;
+    }
+    let home = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).or_else(dirs::data_dir);
+    let system = std::env::var_os("XDG_DATA_DIRS")
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "/usr/local/share:/usr/share".into());
+    let folders: Vec<PathBuf> = home.into_iter().chain(std::env::split_paths(&system)).collect();
+    offers_file_chooser(&folders)
+}
+
+/// Whether the data folders hold the portal's D-Bus service and a portal
+/// backend that lists the file chooser among its interfaces.
+fn offers_file_chooser(folders: &[PathBuf]) -> bool {
+    let service = folders.iter().any(|d| d.join("dbus-1/services/org.freedesktop.portal.Desktop.service").is_file());
+    let chooser = || {
+        folders
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d.join("xdg-desktop-portal/portals")).ok())
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "portal"))
+            .any(|e| {
+                std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("org.freedesktop.impl.portal.FileChooser"))
+            })
+    };
+    service && chooser()
 }
 
 /// Shows `zenity`'s file dialog, starting in `dir` (and, for Save as, with
@@ -171,6 +206,30 @@ mod tests {
     fn a_name_without_extension_is_saved_as_ron() {
         assert_eq!(with_extension(PathBuf::from("/tmp/shop")), PathBuf::from("/tmp/shop.ron"));
         assert_eq!(with_extension(PathBuf::from("/tmp/shop.ron")), PathBuf::from("/tmp/shop.ron"));
+    }
+
+    #[test]
+    fn a_file_portal_needs_its_service_and_a_backend_with_a_file_chooser() {
+        let tmp = std::env::temp_dir().join(format!("sd-portal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let (system, home) = (tmp.join("usr/share"), tmp.join("home/.local/share"));
+        let folders = [home.clone(), system.clone()];
+        std::fs::create_dir_all(system.join("dbus-1/services")).unwrap();
+        std::fs::create_dir_all(system.join("xdg-desktop-portal/portals")).unwrap();
+        assert!(!offers_file_chooser(&folders), "nothing installed");
+        std::fs::write(system.join("dbus-1/services/org.freedesktop.portal.Desktop.service"), "[D-BUS Service]\n")
+            .unwrap();
+        assert!(!offers_file_chooser(&folders), "the portal without a backend");
+        let wlr = "[portal]\nDBusName=org.freedesktop.impl.portal.desktop.wlr\nInterfaces=org.freedesktop.impl.portal.Screenshot;org.freedesktop.impl.portal.ScreenCast;\n";
+        std::fs::write(system.join("xdg-desktop-portal/portals/wlr.portal"), wlr).unwrap();
+        assert!(!offers_file_chooser(&folders), "a backend without a file chooser");
+        let gtk = "[portal]\nDBusName=org.freedesktop.impl.portal.desktop.gtk\nInterfaces=org.freedesktop.impl.portal.FileChooser;org.freedesktop.impl.portal.AppChooser;\n";
+        std::fs::write(system.join("xdg-desktop-portal/portals/gtk.portal.bak"), gtk).unwrap();
+        assert!(!offers_file_chooser(&folders), "only files named .portal count");
+        std::fs::create_dir_all(home.join("xdg-desktop-portal/portals")).unwrap();
+        std::fs::write(home.join("xdg-desktop-portal/portals/gtk.portal"), gtk).unwrap();
+        assert!(offers_file_chooser(&folders), "a user's own backend with a file chooser");
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 
     /// A stand-in for zenity that writes down its arguments and answers
