@@ -233,14 +233,15 @@ mod tests {
     }
 
     /// A stand-in for zenity that writes down its arguments and answers
-    /// with `reply` on its output and `status` as its exit code.
+    /// with `reply` on its output, `said` on its errors and `status` as its
+    /// exit code.
     #[cfg(unix)]
-    fn fake_zenity(dir: &Path, reply: &str, status: i32) -> PathBuf {
+    fn fake_zenity(dir: &Path, reply: &str, said: &str, status: i32) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
         let program = dir.join("zenity");
         let args = dir.join("args");
         let script = format!(
-            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}'\nprintf '{reply}'\nexit {status}\n",
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}'\nprintf '{reply}'\nprintf '{said}' >&2\nexit {status}\n",
             args.display()
         );
         std::fs::write(&program, script).unwrap();
@@ -256,7 +257,7 @@ mod tests {
         std::fs::create_dir_all(&tmp).unwrap();
         let saves = tmp.join("my saves");
 
-        let program = fake_zenity(&tmp, "/home/me/shop v2.ron\\n", 0);
+        let program = fake_zenity(&tmp, "/home/me/shop v2.ron\\n", "", 0);
         let got = zenity(&program, Pick::Open, &saves, "shop.ron").unwrap();
         assert_eq!(got, Some(PathBuf::from("/home/me/shop v2.ron")));
         let args = std::fs::read_to_string(tmp.join("args")).unwrap();
@@ -269,17 +270,12 @@ mod tests {
         assert!(args.lines().any(|l| l == "--save"), "{args}");
 
         // Cancelled, and broken.
-        let program = fake_zenity(&tmp, "", 1);
+        let program = fake_zenity(&tmp, "", "", 1);
         assert_eq!(zenity(&program, Pick::Open, &saves, "shop.ron"), Ok(None));
-        let program = fake_zenity(&tmp, "", 255);
+        let program = fake_zenity(&tmp, "", "", 255);
         let err = zenity(&program, Pick::Open, &saves, "shop.ron").unwrap_err();
         assert!(err.starts_with("zenity failed"), "{err}");
-        let program = tmp.join("zenity");
-        std::fs::write(
-            &program,
-            "#!/bin/sh\necho 'Gtk-WARNING: theme' >&2\necho 'cannot open display' >&2\nexit 255\n",
-        )
-        .unwrap();
+        let program = fake_zenity(&tmp, "", "Gtk-WARNING: theme\\ncannot open display\\n", 255);
         let err = zenity(&program, Pick::Open, &saves, "shop.ron").unwrap_err();
         assert!(err.ends_with("): cannot open display"), "{err}");
         assert!(

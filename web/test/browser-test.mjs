@@ -112,6 +112,14 @@ async function fingers(p) {
   };
 }
 
+// A long post with an embed (#sd) of `src` near its top.
+const postWithEmbed = (src, width, height) => `<html><meta name="viewport" content="width=device-width, initial-scale=1">
+  <body style="margin:0;background:#fff">
+  <h1 style="font:20px sans-serif;margin:8px">A post about load balancing</h1>
+  <iframe id="sd" src="${src}" width="${width}" height="${height}" style="border:0"></iframe>
+  <p style="font:16px sans-serif;margin:8px;height:2000px">The post goes on below the diagram.</p>
+  </body></html>`;
+
 // The embed's frame in a page that holds one (#sd), once its app runs.
 async function embedded(p) {
   const frame = await (await p.page.waitForSelector("#sd")).contentFrame();
@@ -413,11 +421,7 @@ try {
   // An embed of a share link in another page's <iframe>: the canvas, the
   // play controls and the one chart asked for.
   p = await openPage(`${url}blank.html`, "embed");
-  await p.page.setContent(`<html><body style="margin:0;background:#fff">
-    <h1 style="font:20px sans-serif;margin:8px">A post about load balancing</h1>
-    <iframe id="sd" src="${url}?embed=latency${cases.link.url}" width="900" height="520" style="border:0"></iframe>
-    <p style="font:16px sans-serif;margin:8px;height:2000px">The post goes on below the diagram.</p>
-    </body></html>`);
+  await p.page.setContent(postWithEmbed(`${url}?embed=latency${cases.link.url}`, 900, 520));
   let frame = await embedded(p);
   await p.page.waitForTimeout(5000);
   const embedNodes = Number(await frame.evaluate(() => document.documentElement.getAttribute("data-nodes")));
@@ -447,12 +451,7 @@ try {
   await p.context.close();
   // The same on a phone: one finger scrolls the post, two pinch the diagram.
   p = await openPage(`${url}blank.html`, "embed on a phone", true);
-  await p.page.setContent(`<html><meta name="viewport" content="width=device-width, initial-scale=1">
-    <body style="margin:0;background:#fff">
-    <h1 style="font:20px sans-serif;margin:8px">A post about load balancing</h1>
-    <iframe id="sd" src="${url}?embed=latency${cases.link.url}" width="390" height="420" style="border:0"></iframe>
-    <p style="font:16px sans-serif;margin:8px;height:2000px">The post goes on below the diagram.</p>
-    </body></html>`);
+  await p.page.setContent(postWithEmbed(`${url}?embed=latency${cases.link.url}`, 390, 420));
   frame = await embedded(p);
   await p.page.waitForTimeout(3000);
   const finger = await fingers(p);

@@ -210,7 +210,7 @@ fn place_names(spots: &[NameSpot]) -> Vec<egui::Rect> {
         let left = Align2::RIGHT_CENTER.anchor_size(centre - egui::vec2(half, 0.0), size);
         let higher = s.above.translate(egui::vec2(0.0, -(size.y + 2.0)));
         // Corners of the ring, for a node boxed in on every side.
-        let corner = |dx: f32, dy: f32| s.disc.center() + egui::vec2(dx * half * 0.75, dy * half * 0.75);
+        let corner = |dx: f32, dy: f32| centre + egui::vec2(dx, dy) * half * 0.75;
         let candidates = [
             (s.above, Slot::Above),
             (s.below, Slot::Below),
