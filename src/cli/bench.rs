@@ -87,6 +87,9 @@ struct SimPy {
     /// run (filled in here).
     #[serde(default)]
     ratio: f64,
+    /// The same for the simulator written for the model alone.
+    #[serde(default)]
+    floor_ratio: f64,
 }
 
 /// Run the SimPy model for `seconds` of sim time; `None` when Python or
@@ -145,9 +148,38 @@ fn measure(s: &Scenario, seconds: f64) -> Figures {
     }
 }
 
+/// The first workload simulated by a program written for it alone
+/// (`web3tier_floor.rs`).
+#[derive(Serialize)]
+struct Floor {
+    requests: u64,
+    wall_seconds: f64,
+    requests_per_wall_second: f64,
+    ns_per_event: f64,
+    mean_latency_ms: f64,
+    /// The engine's requests per wall second as a share of the floor's.
+    engine_share: f64,
+}
+
+fn floor(seconds: f64, seed: u64, engine: &Figures) -> Floor {
+    let start = Instant::now();
+    let out = super::web3tier_floor::run(seconds, seed);
+    let wall = start.elapsed().as_secs_f64();
+    let rps = out.requests as f64 / wall;
+    Floor {
+        requests: out.requests,
+        wall_seconds: wall,
+        requests_per_wall_second: rps,
+        ns_per_event: wall * 1e9 / out.events.max(1) as f64,
+        mean_latency_ms: out.latency_ns.mean() / 1e6,
+        engine_share: engine.requests_per_wall_second / rps,
+    }
+}
+
 #[derive(Serialize)]
 struct All {
     workloads: Vec<Figures>,
+    floor: Floor,
     simpy: Option<SimPy>,
 }
 
@@ -184,18 +216,29 @@ pub fn run(seconds: f64, json: bool, with_simpy: bool) -> ExitCode {
         }
         all.push(f);
     }
+    let floor = floor(seconds, runs[0].seed, &all[0]);
+    if !json {
+        println!(
+            "The first workload by a simulator written for it alone (same events, exactness, generator and histogram):\n  \
+             {:.0} requests/s simulated, {:.1} ns/event, latency mean {:.3} ms; the engine runs at {:.2}x its speed",
+            floor.requests_per_wall_second, floor.ns_per_event, floor.mean_latency_ms, floor.engine_share
+        );
+    }
     let simpy = with_simpy.then(|| simpy(seconds.min(SIMPY_SECONDS))).flatten().map(|mut p| {
         p.ratio = all[0].requests_per_wall_second / p.requests_per_wall_second.max(1e-9);
+        p.floor_ratio = floor.requests_per_wall_second / p.requests_per_wall_second.max(1e-9);
         p
     });
     if !json {
         match &simpy {
             Some(p) => println!(
-                "SimPy, same model, same machine ({:.0} s of sim time): {:.0} requests/s, mean latency {:.3} ms\n  we are {:.1}x SimPy",
+                "SimPy, same model, same machine ({:.0} s of sim time): {:.0} requests/s, mean latency {:.3} ms\n  \
+                 we are {:.1}x SimPy (the simulator written for the model alone: {:.1}x)",
                 seconds.min(SIMPY_SECONDS),
                 p.requests_per_wall_second,
                 p.mean_latency_ms,
-                p.ratio
+                p.ratio,
+                p.floor_ratio
             ),
             None if with_simpy => println!("SimPy: not installed (pip install simpy), no comparison"),
             None => {}
@@ -203,7 +246,7 @@ pub fn run(seconds: f64, json: bool, with_simpy: bool) -> ExitCode {
     }
     let ok = all.iter().all(|f| f.conservation == "ok");
     if json {
-        match serde_json::to_string_pretty(&All { workloads: all, simpy }) {
+        match serde_json::to_string_pretty(&All { workloads: all, floor, simpy }) {
             Ok(s) => println!("{s}"),
             Err(e) => {
                 eprintln!("error: {}", crate::sim::check::shown(&e.to_string()));

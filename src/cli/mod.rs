@@ -5,6 +5,7 @@ mod bench;
 mod level;
 mod replay;
 mod sweep;
+mod web3tier_floor;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
