@@ -84,12 +84,15 @@ fn canvas_labels(
     // neither a node nor its texts nor each other.
     // Each name above its node, or below it where another node or an
     // earlier name is in the way.
-    let font = FontId::proportional(14.0);
+    // Names shrink with the nodes on a zoomed-out view (a small window,
+    // an embed), down to a size still easy to read.
+    let zoom = to_screen(Vec2::ZERO).zip(to_screen(Vec2::X)).map_or(1.0, |(a, b)| (b.x - a.x).abs());
+    let px = name_px(zoom);
     let numbers = painter.layout_no_wrap(TYPICAL_NUMBERS.into(), FontId::monospace(11.0), Color32::WHITE).size();
     let (shown, spots): (Vec<_>, Vec<_>) = nodes
         .iter()
         .filter_map(|(_, name, p, live)| {
-            let size = painter.layout_no_wrap(name.to_string(), font.clone(), Color32::WHITE).size();
+            let size = painter.layout_no_wrap(name.to_string(), FontId::proportional(px), Color32::WHITE).size();
             let c = node_at(p);
             let (o, rim) = (to_screen(c)?, to_screen(c + Vec2::new(RING_RADIUS, 0.0))?);
             let above = Align2::CENTER_BOTTOM.anchor_size(to_screen(c + Vec2::new(0.0, 70.0))?, size);
@@ -97,7 +100,7 @@ fn canvas_labels(
             let info = kinds::has_gauges(&p.0.kind)
                 .then(|| Some(Align2::LEFT_CENTER.anchor_size(to_screen(c + Vec2::new(48.0, -70.0))?, numbers)))
                 .flatten();
-            Some(((name, p, live), NameSpot { disc: disc(o, (rim.x - o.x).abs()), info, above, below }))
+            Some(((name, p, live), NameSpot { disc: disc(o, (rim.x - o.x).abs()), info, above, below, px }))
         })
         .unzip();
     let places = place_names(&spots);
@@ -107,7 +110,9 @@ fn canvas_labels(
         obstacles.push(at);
         // A dark backing keeps the name legible over links and the grid.
         painter.rect_filled(at.expand2(egui::vec2(3.0, 1.0)), 3.0, Color32::from_rgba_unmultiplied(11, 14, 21, 200));
-        painter.text(at.center(), Align2::CENTER_CENTER, name.as_str(), font.clone(), Color32::from_gray(230));
+        // (Smaller than the others where only that left it a place.)
+        let font = FontId::proportional(px * at.height() / spot.above.height());
+        painter.text(at.center(), Align2::CENTER_CENTER, name.as_str(), font, Color32::from_gray(230));
         obstacles.extend(node_label(&painter, &to_screen, p, live));
     }
     let mut wanted = Vec::new();
@@ -171,8 +176,8 @@ fn place_labels(obstacles: &[egui::Rect], candidates: &[Vec<egui::Rect>]) -> Vec
         .collect()
 }
 
-/// A node's disc on screen, where its live numbers go, and the two places
-/// its name may go.
+/// A node's disc on screen, where its live numbers go, the two places
+/// its name may go, and the size of its name's font.
 #[derive(Clone, Copy, Debug)]
 struct NameSpot {
     disc: egui::Rect,
@@ -180,6 +185,28 @@ struct NameSpot {
     info: Option<egui::Rect>,
     above: egui::Rect,
     below: egui::Rect,
+    px: f32,
+}
+
+/// A node's name at a zoom where nodes are at least this large (screen
+/// pixels per world unit: the app opens on the default design at about
+/// 0.5, and frames most designs on a large window at 0.8 to 1).
+const NAME_FULL_ZOOM: f32 = 0.45;
+
+/// The name's font at full size, and the smallest it shrinks to with the
+/// zoom.
+const NAME_PX: f32 = 14.0;
+const NAME_MIN_PX: f32 = 11.0;
+
+/// A name that has no place clear of other names, nodes and numbers is
+/// drawn smaller, a pixel at a time, down to this.
+const NAME_LAST_RESORT_PX: f32 = 9.0;
+
+/// The names' font size at `zoom` screen pixels per world unit: full size
+/// down to [`NAME_FULL_ZOOM`], then smaller with the nodes, down to
+/// [`NAME_MIN_PX`].
+fn name_px(zoom: f32) -> f32 {
+    (NAME_PX * zoom / NAME_FULL_ZOOM).clamp(NAME_MIN_PX, NAME_PX)
 }
 
 /// Live numbers as wide as they usually are, to keep names off them.
@@ -200,37 +227,66 @@ fn disc(centre: egui::Pos2, r: f32) -> egui::Rect {
 /// a corner of its ring (a node boxed in on every side). A name
 /// that would read as another node's (below its node but where a name of
 /// the node beneath would be, or beside its node but nearer another) is
-/// not placed there. When every place is taken, the one that covers least.
+/// not placed there. When every place is taken, the same places with the
+/// name a pixel smaller, down to [`NAME_LAST_RESORT_PX`]; when still
+/// every place is taken, the one that covers least of other names (none,
+/// but in the most crowded designs), at the largest size, covering least
+/// of the rest. The places are the names' boxes: one smaller than its
+/// spot's is drawn that much smaller.
 fn place_names(spots: &[NameSpot]) -> Vec<egui::Rect> {
     let mut placed: Vec<egui::Rect> = Vec::new();
     for (i, s) in spots.iter().enumerate() {
-        let size = s.above.size();
-        let (centre, half) = (s.disc.center(), s.disc.width() / 2.0 + 6.0);
-        let right = Align2::LEFT_CENTER.anchor_size(centre + egui::vec2(half, 0.0), size);
-        let left = Align2::RIGHT_CENTER.anchor_size(centre - egui::vec2(half, 0.0), size);
-        let higher = s.above.translate(egui::vec2(0.0, -(size.y + 2.0)));
-        // Corners of the ring, for a node boxed in on every side.
-        let corner = |dx: f32, dy: f32| centre + egui::vec2(dx, dy) * half * 0.75;
-        let candidates = [
-            (s.above, Slot::Above),
-            (s.below, Slot::Below),
-            (right, Slot::Side),
-            (left, Slot::Side),
-            (higher, Slot::Above),
-            (Align2::LEFT_BOTTOM.anchor_size(corner(1.0, -1.0), size), Slot::Side),
-            (Align2::RIGHT_BOTTOM.anchor_size(corner(-1.0, -1.0), size), Slot::Side),
-            (Align2::LEFT_TOP.anchor_size(corner(1.0, 1.0), size), Slot::Side),
-            (Align2::RIGHT_TOP.anchor_size(corner(-1.0, 1.0), size), Slot::Side),
-        ];
-        let covered = |&(r, slot): &(egui::Rect, Slot)| {
-            covers(spots, i, r, slot) + placed.iter().map(|p| overlap(*p, r)).sum::<f32>()
-        };
-        let at = candidates.iter().find(|c| covered(c) == 0.0).unwrap_or_else(|| {
-            candidates.iter().min_by(|a, b| covered(a).total_cmp(&covered(b))).unwrap_or(&candidates[0])
+        // Full size first, then a pixel smaller at a time.
+        let smallest = NAME_LAST_RESORT_PX.min(s.px);
+        let steps = (s.px - smallest).floor() as usize;
+        let mut all = Vec::new();
+        let mut found = None;
+        for step in 0..=steps {
+            let size = s.above.size() * ((s.px - step as f32) / s.px);
+            let candidates = name_places(s, size);
+            // Covering another name counts before anything else.
+            let covered = |&(r, slot): &(egui::Rect, Slot)| {
+                (placed.iter().map(|p| overlap(*p, r)).sum::<f32>(), covers(spots, i, r, slot))
+            };
+            if let Some(c) = candidates.iter().find(|c| covered(c) == (0.0, 0.0)) {
+                found = Some(c.0);
+                break;
+            }
+            all.extend(candidates.iter().map(|c| (c.0, step, covered(c))));
+        }
+        // No place is clear: the one covering least of other names, at the
+        // largest size, covering least of the rest.
+        let at = found.unwrap_or_else(|| {
+            all.iter()
+                .min_by(|a, b| a.2.0.total_cmp(&b.2.0).then(a.1.cmp(&b.1)).then(a.2.1.total_cmp(&b.2.1)))
+                .map_or(s.above, |c| c.0)
         });
-        placed.push(at.0);
+        placed.push(at);
     }
     placed
+}
+
+/// Where a name of this size may go, best first (see [`place_names`]).
+fn name_places(s: &NameSpot, size: egui::Vec2) -> [(egui::Rect, Slot); 9] {
+    let above = Align2::CENTER_BOTTOM.anchor_size(s.above.center_bottom(), size);
+    let below = Align2::CENTER_TOP.anchor_size(s.below.center_top(), size);
+    let (centre, half) = (s.disc.center(), s.disc.width() / 2.0 + 6.0);
+    let right = Align2::LEFT_CENTER.anchor_size(centre + egui::vec2(half, 0.0), size);
+    let left = Align2::RIGHT_CENTER.anchor_size(centre - egui::vec2(half, 0.0), size);
+    let higher = above.translate(egui::vec2(0.0, -(size.y + 2.0)));
+    // Corners of the ring, for a node boxed in on every side.
+    let corner = |dx: f32, dy: f32| centre + egui::vec2(dx, dy) * half * 0.75;
+    [
+        (above, Slot::Above),
+        (below, Slot::Below),
+        (right, Slot::Side),
+        (left, Slot::Side),
+        (higher, Slot::Above),
+        (Align2::LEFT_BOTTOM.anchor_size(corner(1.0, -1.0), size), Slot::Side),
+        (Align2::RIGHT_BOTTOM.anchor_size(corner(-1.0, -1.0), size), Slot::Side),
+        (Align2::LEFT_TOP.anchor_size(corner(1.0, 1.0), size), Slot::Side),
+        (Align2::RIGHT_TOP.anchor_size(corner(-1.0, 1.0), size), Slot::Side),
+    ]
 }
 
 /// Where a name sits relative to its node.
@@ -275,7 +331,7 @@ fn overlap(a: egui::Rect, b: egui::Rect) -> f32 {
 #[cfg(test)]
 fn in_the_way(spots: &[NameSpot], i: usize, r: egui::Rect) -> bool {
     let s = &spots[i];
-    let slot = if r == s.below {
+    let slot = if r.center_top().distance(s.below.center_top()) < 0.5 {
         Slot::Below
     } else if (r.center().y - s.disc.center().y).abs() < 1.0 {
         Slot::Side
@@ -372,7 +428,7 @@ mod tests {
     fn link_labels_keep_clear_of_nodes_and_of_each_other() {
         let (mut placed, mut all, mut designs) = (0usize, 0usize, 0usize);
         let mut worst: Vec<(String, usize)> = Vec::new();
-        each_framed_design(|path, s, to, spots, size| {
+        each_framed_design(Framing::Layout, |path, s, to, spots, size| {
             designs += 1;
             let pos = |id: &str| s.nodes.iter().find(|n| n.id == id).map(|n| Vec2::new(n.pos.0, n.pos.1));
             let mut obstacles: Vec<egui::Rect> = spots.iter().flat_map(|s| [Some(s.disc), s.info]).flatten().collect();
@@ -401,10 +457,11 @@ mod tests {
         assert!(placed as f64 >= 0.97 * all as f64, "{placed} of {all} placed; most crowded: {:?}", &worst[..5]);
     }
 
-    /// Every shipped design with nodes, framed as [`Frame`] frames it: its
+    /// Every shipped design with nodes, framed as `framing` frames it: its
     /// path, the scenario, where a world point falls, its nodes' name
     /// spots, and how large a text is drawn.
     fn each_framed_design(
+        framing: Framing,
         mut check: impl FnMut(
             &str,
             &Scenario,
@@ -417,37 +474,97 @@ mod tests {
         let mut frame = ctx.run_ui(egui::RawInput::default(), |_| {});
         frame.textures_delta.clear();
         let size = |t: &str, f: FontId| ctx.fonts_mut(|fo| fo.layout_no_wrap(t.to_string(), f, Color32::WHITE).size());
-        for (path, text) in &crate::learn::shipped_designs() {
+        for (path, text) in &shipped_designs() {
             let Ok((s, _)) = Scenario::parse(path, text) else { continue };
             if s.nodes.is_empty() {
                 continue;
             }
-            let frame = Frame::of(&s);
+            let frame = Frame::of(&s, framing);
             let to = |p: Vec2| frame.to(p);
             let spots = name_spots(&s, &to, frame.scale, &size);
             check(path, &s, &to, &spots, &size);
         }
     }
 
-    /// A design framed on a 1100 × 650 canvas (never enlarged), as the
-    /// layout tests see it.
+    /// The bundled designs (examples, kinds, benchmarks, lessons' steps,
+    /// concepts, levels), and any other design file under `scenarios/`.
+    fn shipped_designs() -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> =
+            crate::learn::shipped_designs().into_iter().map(|(p, t)| (p, t.to_string())).collect();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))];
+        let mut files = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "ron") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            if !all.iter().any(|(_, t)| *t == text) {
+                all.push((f.display().to_string(), text));
+            }
+        }
+        all
+    }
+
+    /// How a design is framed: on the layout tests' 1 100 × 650 canvas
+    /// (never enlarged), or as the app frames it on a free canvas this
+    /// large.
+    #[derive(Clone, Copy, Debug)]
+    enum Framing {
+        Layout,
+        App(Vec2),
+    }
+
+    /// The free canvas of an embed in a 900 × 520 frame (a post's
+    /// `<iframe>`): the frame less the top bar and the chart below (as
+    /// measured in the app).
+    const EMBED_900X520: Framing = Framing::App(Vec2::new(900.0, 297.0));
+
+    /// The same in a 390 × 420 frame on a phone (its canvas is 390 × 176,
+    /// framed as if 200 high, the least `fit_view` frames for).
+    const EMBED_390X420: Framing = Framing::App(Vec2::new(390.0, 200.0));
+
+    /// A design framed: the world's point in the canvas's middle, screen
+    /// pixels per world unit, and the canvas's middle.
     struct Frame {
         mid: Vec2,
         scale: f32,
+        centre: egui::Pos2,
     }
 
     impl Frame {
-        fn of(s: &Scenario) -> Frame {
+        fn of(s: &Scenario, framing: Framing) -> Frame {
             let (lo, hi) = s.nodes.iter().fold((Vec2::MAX, Vec2::MIN), |(lo, hi), n| {
                 let p = Vec2::new(n.pos.0, n.pos.1);
                 (lo.min(p), hi.max(p))
             });
-            let (lo, hi) = (lo - Vec2::new(100.0, 100.0), hi + Vec2::new(160.0, 110.0));
-            Frame { mid: (lo + hi) / 2.0, scale: (1100.0 / (hi.x - lo.x)).min(650.0 / (hi.y - lo.y)).min(1.0) }
+            match framing {
+                Framing::Layout => {
+                    let (lo, hi) = (lo - Vec2::new(100.0, 100.0), hi + Vec2::new(160.0, 110.0));
+                    Frame {
+                        mid: (lo + hi) / 2.0,
+                        scale: (1100.0 / (hi.x - lo.x)).min(650.0 / (hi.y - lo.y)).min(1.0),
+                        centre: egui::pos2(550.0, 325.0),
+                    }
+                }
+                // As `fit_view` frames it.
+                Framing::App(free) => Frame {
+                    mid: (lo + hi) / 2.0,
+                    scale: 1.0 / super::super::super::fit_scale(lo, hi, free),
+                    centre: egui::pos2(free.x / 2.0, free.y / 2.0),
+                },
+            }
         }
 
         fn to(&self, p: Vec2) -> egui::Pos2 {
-            egui::pos2(550.0 + (p.x - self.mid.x) * self.scale, 325.0 - (p.y - self.mid.y) * self.scale)
+            self.centre + egui::vec2((p.x - self.mid.x) * self.scale, -(p.y - self.mid.y) * self.scale)
         }
     }
 
@@ -460,17 +577,19 @@ mod tests {
         size: &impl Fn(&str, FontId) -> egui::Vec2,
     ) -> Vec<NameSpot> {
         let numbers = size(TYPICAL_NUMBERS, FontId::monospace(11.0));
+        let px = name_px(scale);
         s.nodes
             .iter()
             .map(|n| {
                 let c = Vec2::new(n.pos.0, n.pos.1);
-                let name = size(&n.id, FontId::proportional(14.0));
+                let name = size(&n.id, FontId::proportional(px));
                 NameSpot {
                     disc: disc(to(c), RING_RADIUS * scale),
                     info: kinds::has_gauges(&n.kind)
                         .then(|| Align2::LEFT_CENTER.anchor_size(to(c + Vec2::new(48.0, -70.0)), numbers)),
                     above: Align2::CENTER_BOTTOM.anchor_size(to(c + Vec2::new(0.0, 70.0)), name),
                     below: Align2::CENTER_TOP.anchor_size(to(c + Vec2::new(0.0, -80.0)), name),
+                    px,
                 }
             })
             .collect()
@@ -495,6 +614,7 @@ mod tests {
             info: Some(egui::Rect::from_min_size(egui::pos2(148.0, y + 63.0), egui::vec2(70.0, 14.0))),
             above: egui::Rect::from_center_size(egui::pos2(100.0, y - 78.0), egui::vec2(60.0, 16.0)),
             below: egui::Rect::from_center_size(egui::pos2(100.0, y + 88.0), egui::vec2(60.0, 16.0)),
+            px: 14.0,
         };
         let (top, under) = (spot(100.0), spot(220.0));
         let places = place_names(&[top, under]);
@@ -507,9 +627,13 @@ mod tests {
     fn node_names_keep_clear_in_the_shipped_designs() {
         let (mut before, mut after, mut names) = (0usize, 0usize, 0usize);
         let mut worst: Vec<(String, usize)> = Vec::new();
-        each_framed_design(|path, _, _, spots, _| {
+        each_framed_design(Framing::Layout, |path, _, _, spots, _| {
             let always_above: Vec<egui::Rect> = spots.iter().map(|s| s.above).collect();
             let placed = place_names(spots);
+            // At this size every name is drawn at full size.
+            for (s, r) in spots.iter().zip(&placed) {
+                assert!(s.px == NAME_PX && r.height() == s.above.height(), "{path}: a name is drawn smaller");
+            }
             let (b, a) = (names_in_the_way(spots, &always_above), names_in_the_way(spots, &placed));
             before += b;
             after += a;
@@ -523,5 +647,80 @@ mod tests {
         );
         assert!(after * 2 <= before, "placing names clears at least half of those in the way ({before} → {after})");
         assert!(after * 100 <= names, "{after} of {names} names in the way; most crowded: {:?}", &worst[..5]);
+    }
+
+    /// Names that overlap another name.
+    fn names_overlapping(names: &[egui::Rect]) -> usize {
+        (0..names.len()).filter(|&i| names.iter().enumerate().any(|(j, n)| j != i && n.intersects(names[i]))).count()
+    }
+
+    /// Every shipped design in an embed's small frame, where the app zooms
+    /// out to fit it and names outgrow the nodes (the WhatsApp lesson's
+    /// final design put "msg-lb" over "messages-2"): no name overlaps
+    /// another, nearly none covers a node or its numbers, and none is
+    /// drawn smaller than the last resort.
+    #[test]
+    fn node_names_never_overlap_in_small_embeds() {
+        for (framing, most_in_the_way) in [(EMBED_900X520, 0.005), (EMBED_390X420, 0.015)] {
+            let (mut overlapping, mut in_the_way, mut names, mut smaller) = (0usize, 0usize, 0usize, 0usize);
+            let (mut worst, mut crowded, mut whatsapp) = (Vec::new(), Vec::new(), false);
+            each_framed_design(framing, |path, _, _, spots, _| {
+                let placed = place_names(spots);
+                let (o, w) = (names_overlapping(&placed), names_in_the_way(spots, &placed));
+                for (s, r) in spots.iter().zip(&placed) {
+                    let px = s.px * r.height() / s.above.height();
+                    assert!(px >= NAME_LAST_RESORT_PX - 0.01, "{path}: a name drawn at {px} px");
+                    smaller += usize::from(px < s.px - 0.01);
+                }
+                if o > 0 {
+                    worst.push((path.to_string(), o));
+                }
+                if w > 0 {
+                    crowded.push((path.to_string(), w));
+                }
+                (overlapping, in_the_way, names) = (overlapping + o, in_the_way + w, names + spots.len());
+                whatsapp |= path.ends_with("whatsapp/8-final.ron");
+            });
+            println!(
+                "{framing:?}: of {names} names, {overlapping} overlap another, {in_the_way} in the way, \
+                 {smaller} drawn smaller as a last resort; in the way: {crowded:?}"
+            );
+            assert!(whatsapp);
+            assert_eq!(overlapping, 0, "{framing:?}: names overlap in {worst:?}");
+            assert!(
+                in_the_way as f32 <= most_in_the_way * names as f32,
+                "{framing:?}: {in_the_way} of {names} names in the way: {crowded:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_shrink_with_the_zoom_down_to_a_floor() {
+        assert_eq!(name_px(1.5), NAME_PX);
+        assert_eq!(name_px(NAME_FULL_ZOOM), NAME_PX);
+        assert!(name_px(0.4) < NAME_PX && name_px(0.4) > NAME_MIN_PX);
+        assert_eq!(name_px(0.1), NAME_MIN_PX);
+    }
+
+    #[test]
+    fn a_name_with_no_room_is_drawn_smaller_rather_than_over_another() {
+        // Two nodes side by side, so close that their names (60 px wide at
+        // 14 px) fit above them only smaller; the second's other places are
+        // taken by nodes below, right of and above it.
+        let spot = |x: f32, y: f32| NameSpot {
+            disc: disc(egui::pos2(x, y), 20.0),
+            info: None,
+            above: Align2::CENTER_BOTTOM.anchor_size(egui::pos2(x, y - 24.0), egui::vec2(60.0, 16.0)),
+            below: Align2::CENTER_TOP.anchor_size(egui::pos2(x, y + 24.0), egui::vec2(60.0, 16.0)),
+            px: 14.0,
+        };
+        let (a, b) = (spot(100.0, 100.0), spot(156.0, 100.0));
+        let places = place_names(&[a, b, spot(156.0, 150.0), spot(215.0, 100.0), spot(156.0, 30.0)]);
+        assert_eq!(places[0], a.above);
+        // 12 px: the largest that clears the first name.
+        let at = places[1];
+        assert!(!at.intersects(places[0]), "{places:?}");
+        assert!(at.center_bottom().distance(b.above.center_bottom()) < 0.01, "{places:?}");
+        assert!((at.height() - 16.0 * 12.0 / 14.0).abs() < 0.01, "{places:?}");
     }
 }
