@@ -261,7 +261,10 @@ fn fit_view(
     let (w, h) = windows.iter().next().map_or((1600.0, 900.0), |w| (w.width(), w.height()));
     // The panels were last laid out for a larger window (it has just
     // shrunk): frame it once they have been laid out again.
-    if canvas.0.is_some_and(|r| r.right() > w + 1.0 || r.bottom() > h + 1.0) && *waited < 10 {
+    // Likewise before the panels' first layout: the room they leave is
+    // only known after it (an embed's differs from the full app's).
+    let stale = canvas.0.is_none_or(|r| r.right() > w + 1.0 || r.bottom() > h + 1.0);
+    if stale && *waited < 10 {
         *waited += 1;
         commands.write_message(FitView);
         return;
@@ -283,7 +286,7 @@ fn fit_view(
     };
     let lesson_h = if lesson_open && compact { (free.y / 2.0).min(300.0) } else { 0.0 };
     let (offset, free) = (offset + Vec2::new(0.0, lesson_h / 2.0), free - Vec2::new(0.0, lesson_h));
-    let free = Vec2::new((free.x - lesson_w).max(200.0), free.y.max(200.0));
+    let free = Vec2::new((free.x - lesson_w).max(200.0), free.y.max(120.0));
     let scale = if empty { 1.0 } else { fit_scale(lo, hi, free) };
     let centre = (lo + hi) / 2.0;
     // Shift so the nodes sit in the middle of the free area (screen y runs
