@@ -224,14 +224,6 @@ fn refit_while_starting(
     }
 }
 
-/// World units per screen pixel that frame nodes spread from `lo` to
-/// `hi` (their centres) on a free canvas of `free` pixels: with room for
-/// their rings and names, enlarged at most 2.5 times.
-pub(crate) fn fit_scale(lo: Vec2, hi: Vec2, free: Vec2) -> f32 {
-    let size = (hi - lo) + Vec2::splat(260.0);
-    (size.x / free.x).max(size.y / free.y).max(0.4)
-}
-
 /// Frame every node, leaving room for the panels.
 fn fit_view(
     mut requests: MessageReader<FitView>,
@@ -287,7 +279,7 @@ fn fit_view(
     let lesson_h = if lesson_open && compact { (free.y / 2.0).min(300.0) } else { 0.0 };
     let (offset, free) = (offset + Vec2::new(0.0, lesson_h / 2.0), free - Vec2::new(0.0, lesson_h));
     let free = Vec2::new((free.x - lesson_w).max(200.0), free.y.max(120.0));
-    let scale = if empty { 1.0 } else { fit_scale(lo, hi, free) };
+    let scale = if empty { 1.0 } else { state::fit_scale(lo, hi, free) };
     let centre = (lo + hi) / 2.0;
     // Shift so the nodes sit in the middle of the free area (screen y runs
     // down, the world's up).

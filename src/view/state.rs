@@ -23,6 +23,14 @@ pub(super) fn plugin(app: &mut App) {
 #[derive(Message, Clone, Copy, Debug, Default)]
 pub struct FitView;
 
+/// World units per screen pixel at which [`FitView`] frames nodes spread
+/// from `lo` to `hi` (their centres) on a free canvas of `free` pixels:
+/// with room for their rings and names, enlarged at most 2.5 times.
+pub(crate) fn fit_scale(lo: Vec2, hi: Vec2, free: Vec2) -> f32 {
+    let size = (hi - lo) + Vec2::splat(260.0);
+    (size.x / free.x).max(size.y / free.y).max(0.4)
+}
+
 /// What the person has selected, if anything.
 #[derive(Resource, Default, Debug, Clone, Copy, PartialEq)]
 pub enum Selection {
