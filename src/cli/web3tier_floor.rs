@@ -14,7 +14,7 @@
 //! engine's events, about 6.9 a request: an arrival, a message reaching the
 //! end of each link, and a service completion at each station.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use hdrhistogram::Histogram;
@@ -33,7 +33,7 @@ const CLIENT_LINK: u64 = 2 * MS;
 const INNER_LINK: u64 = MS;
 
 /// What happens to request `.0` (an index into the request slots).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum What {
     /// The client sends its next request.
     Fire,
@@ -47,36 +47,21 @@ enum What {
     AnswerAtClient(u32),
 }
 
-#[derive(Clone, Copy)]
+/// An event, ordered by time, then sequence number (unique, so `what`
+/// never decides).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Ev {
     t: u64,
     seq: u64,
     what: What,
 }
 
-impl PartialEq for Ev {
-    fn eq(&self, o: &Self) -> bool {
-        (self.t, self.seq) == (o.t, o.seq)
-    }
-}
-impl Eq for Ev {}
-impl PartialOrd for Ev {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Ev {
-    /// Reversed: the earliest (time, then sequence) on top of std's max-heap.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.t, o.seq).cmp(&(self.t, self.seq))
-    }
-}
-
 /// Pending events: random delays in a heap; the two constant link delays
 /// each in a FIFO lane, already in order since the clock never goes back.
 #[derive(Default)]
 struct Queue {
-    heap: BinaryHeap<Ev>,
+    /// Earliest on top of std's max-heap.
+    heap: BinaryHeap<Reverse<Ev>>,
     lanes: [VecDeque<Ev>; 2],
     seq: u64,
 }
@@ -84,7 +69,7 @@ struct Queue {
 impl Queue {
     fn at(&mut self, t: u64, what: What) {
         self.seq += 1;
-        self.heap.push(Ev { t, seq: self.seq, what });
+        self.heap.push(Reverse(Ev { t, seq: self.seq, what }));
     }
 
     /// After a constant delay: lane 0 for the inner links, 1 for the client's.
@@ -96,9 +81,10 @@ impl Queue {
 
     fn pop(&mut self) -> Option<Ev> {
         let key = |e: Option<&Ev>| e.map_or((u64::MAX, u64::MAX), |e| (e.t, e.seq));
-        let (heap, a, b) = (key(self.heap.peek()), key(self.lanes[0].front()), key(self.lanes[1].front()));
+        let (heap, a, b) =
+            (key(self.heap.peek().map(|r| &r.0)), key(self.lanes[0].front()), key(self.lanes[1].front()));
         if heap <= a && heap <= b {
-            self.heap.pop()
+            self.heap.pop().map(|Reverse(e)| e)
         } else if a <= b {
             self.lanes[0].pop_front()
         } else {
