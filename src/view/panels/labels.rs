@@ -122,7 +122,8 @@ fn canvas_labels(
             continue;
         }
         let (Some(sa), Some(sb)) = (to_screen(a), to_screen(b)) else { continue };
-        let galley = painter.layout_no_wrap(link_text(&l.0), FontId::proportional(11.0), Color32::from_gray(150));
+        let galley =
+            painter.layout_no_wrap(link_text(&l.0), FontId::proportional(link_px(zoom)), Color32::from_gray(150));
         wanted.push((sa, sb, galley));
     }
     let candidates: Vec<Vec<egui::Rect>> = wanted.iter().map(|(a, b, g)| label_places(*a, *b, g.size())).collect();
@@ -208,6 +209,14 @@ const NAME_LAST_RESORT_PX: f32 = 9.0;
 fn name_px(zoom: f32) -> f32 {
     (NAME_PX * zoom / NAME_FULL_ZOOM).clamp(NAME_MIN_PX, NAME_PX)
 }
+
+/// A link label's font, 11 px, shrinks with the zoom as names do (so it
+/// never outgrows them), down to 9 px.
+fn link_px(zoom: f32) -> f32 {
+    (LINK_PX * zoom / NAME_FULL_ZOOM).clamp(LINK_MIN_PX, LINK_PX)
+}
+const LINK_PX: f32 = 11.0;
+const LINK_MIN_PX: f32 = 9.0;
 
 /// Live numbers as wide as they usually are, to keep names off them.
 const TYPICAL_NUMBERS: &str = "100% · q 12";
@@ -673,6 +682,8 @@ mod tests {
         assert_eq!(name_px(NAME_FULL_ZOOM), NAME_PX);
         assert!(name_px(0.4) < NAME_PX && name_px(0.4) > NAME_MIN_PX);
         assert_eq!(name_px(0.1), NAME_MIN_PX);
+        assert_eq!((link_px(NAME_FULL_ZOOM), link_px(0.1)), (LINK_PX, LINK_MIN_PX));
+        assert!(link_px(0.3) <= name_px(0.3), "link labels never outgrow names");
     }
 
     #[test]
