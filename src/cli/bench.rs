@@ -161,17 +161,18 @@ struct Floor {
     engine_share: f64,
 }
 
-fn floor(seconds: f64, seed: u64, engine: &Figures) -> Floor {
+fn measure_floor(seconds: f64, seed: u64, engine: &Figures) -> Floor {
     let start = Instant::now();
     let out = super::web3tier_floor::run(seconds, seed);
     let wall = start.elapsed().as_secs_f64();
-    let rps = out.requests as f64 / wall;
+    let requests = out.latency.count();
+    let rps = requests as f64 / wall;
     Floor {
-        requests: out.requests,
+        requests,
         wall_seconds: wall,
         requests_per_wall_second: rps,
         ns_per_event: wall * 1e9 / out.events.max(1) as f64,
-        mean_latency_ms: out.latency_ns.mean() / 1e6,
+        mean_latency_ms: out.latency.mean_ms(),
         engine_share: engine.requests_per_wall_second / rps,
     }
 }
@@ -216,7 +217,7 @@ pub fn run(seconds: f64, json: bool, with_simpy: bool) -> ExitCode {
         }
         all.push(f);
     }
-    let floor = floor(seconds, runs[0].seed, &all[0]);
+    let floor = measure_floor(seconds, runs[0].seed, &all[0]);
     if !json {
         println!(
             "The first workload by a simulator written for it alone (same events, exactness, generator and histogram):\n  \

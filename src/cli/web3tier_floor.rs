@@ -17,9 +17,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use hdrhistogram::Histogram;
-
 use crate::sim::dist::SimRng;
+use crate::sim::metrics::LatencyHist;
 
 const MS: u64 = 1_000_000;
 const RATE: f64 = 20_000.0;
@@ -130,11 +129,11 @@ fn exp_ns(rng: &mut SimRng, mean_ns: f64) -> u64 {
     (rng.exp(mean_ns) + 0.5) as u64
 }
 
-/// What a run gives: requests answered, events handled, the latency histogram.
+/// What a run gives: events handled, and the latency of every request
+/// answered, in the engine's own histogram.
 pub struct Outcome {
-    pub requests: u64,
     pub events: u64,
-    pub latency_ns: Histogram<u64>,
+    pub latency: LatencyHist,
 }
 
 /// Simulate `seconds` of the model from `seed`.
@@ -148,8 +147,8 @@ pub fn run(seconds: f64, seed: u64) -> Outcome {
     let mut apps: Vec<Station> = (0..APPS).map(|_| Station::new(APP_WORKERS, APP_MEAN_NS)).collect();
     let mut db = Station::new(DB_POOL, DB_MEAN_NS);
     let mut next_app = 0;
-    let mut latency_ns = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds");
-    let (mut requests, mut events) = (0, 0);
+    let mut latency = LatencyHist::default();
+    let mut events = 0;
     q.at(0, What::Fire);
     while let Some(Ev { t, what, .. }) = q.pop().filter(|e| e.t <= end) {
         events += 1;
@@ -183,13 +182,12 @@ pub fn run(seconds: f64, seed: u64) -> Outcome {
             What::AnswerAtApp(r) => q.after_link(t, INNER_LINK, What::AnswerAtBalancer(r)),
             What::AnswerAtBalancer(r) => q.after_link(t, CLIENT_LINK, What::AnswerAtClient(r)),
             What::AnswerAtClient(r) => {
-                latency_ns.saturating_record(t - sent[r as usize]);
-                requests += 1;
+                latency.record(t - sent[r as usize]);
                 free.push(r);
             }
         }
     }
-    Outcome { requests, events, latency_ns }
+    Outcome { events, latency }
 }
 
 #[cfg(test)]
@@ -207,24 +205,25 @@ mod tests {
             crate::scenario::Scenario::parse("web3tier.ron", include_str!("../../scenarios/bench/web3tier.ron"))
                 .expect("bundled benchmark is valid");
         let report = crate::headless::run_scenario(&s, &s.name, s.seed, 0.0, 5.0);
-        let ours = floor.latency_ns.mean() / 1e6;
+        let ours = floor.latency.mean_ms();
         assert!(
             (ours / report.latency_ms.mean - 1.0).abs() < 0.01,
             "floor {ours:.3} ms, engine {:.3} ms",
             report.latency_ms.mean
         );
-        let p99 = floor.latency_ns.value_at_quantile(0.99) as f64 / 1e6;
+        let p99 = floor.latency.quantile_ms(0.99);
         assert!(
             (p99 / report.latency_ms.p99 - 1.0).abs() < 0.03,
             "p99: floor {p99:.3} ms, engine {:.3} ms",
             report.latency_ms.p99
         );
-        let per_request = floor.events as f64 / floor.requests as f64;
+        let requests = floor.latency.count();
+        let per_request = floor.events as f64 / requests as f64;
         let engine_per_request = report.events as f64 / report.created as f64;
         assert!(
             (per_request - engine_per_request).abs() < 0.05,
             "{per_request:.2} against {engine_per_request:.2} events a request"
         );
-        assert!((floor.requests as f64 / 5.0 / RATE - 1.0).abs() < 0.02, "{} requests in 5 s", floor.requests);
+        assert!((requests as f64 / 5.0 / RATE - 1.0).abs() < 0.02, "{requests} requests in 5 s");
     }
 }

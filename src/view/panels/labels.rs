@@ -448,7 +448,7 @@ mod tests {
                 if edge_ends(a, b).is_none() {
                     continue;
                 }
-                candidates.push(label_places(to(a), to(b), size(&link_text(l), FontId::proportional(11.0))));
+                candidates.push(label_places(to(a), to(b), size(&link_text(l), FontId::proportional(LINK_PX))));
             }
             let places = place_labels(&obstacles, &candidates);
             let got: Vec<egui::Rect> = places.iter().flatten().copied().collect();
